@@ -1,0 +1,40 @@
+//! Clients and products, parsed at the boundary.
+
+use serde::{Deserialize, Serialize};
+
+use crate::AppError;
+use crate::domain::{ClientId, Country, Currency, ProductId};
+
+/// One of the agency's customers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Client {
+    pub id: ClientId,
+    pub name: String,
+    pub industry: String,
+    pub country: Country,
+}
+
+/// A product a client sells.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Product {
+    pub id: ProductId,
+    pub client_id: ClientId,
+    pub name: String,
+    pub category: String,
+    /// Hundredths of `currency`.
+    pub unit_price_cents: i64,
+    pub currency: Currency,
+}
+
+/// A required, trimmed, bounded free-text field.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(AppError::invalid(
+            field,
+            format!("non-empty text of at most {max} characters"),
+            value,
+        ));
+    }
+    Ok(v.to_owned())
+}

@@ -1,0 +1,83 @@
+//! Vocabulary every bounded context speaks: ids, channels, countries, money.
+
+mod channel;
+mod country;
+mod ids;
+mod money;
+
+pub use channel::Channel;
+pub use country::{COUNTRY_NAMES, Country};
+pub use ids::{ClientId, ProductId, TenantId, validate_id};
+pub use money::{Currency, Money, format_cents, parse_cents};
+
+/// Parses a value of a closed vocabulary, naming the field and the allowed
+/// values when it fails. Every enum of the data model goes through this.
+pub trait Vocabulary: Sized + Copy + 'static {
+    /// Every member, in canonical order.
+    const ALL: &'static [Self];
+    /// The canonical, lower-case wire name.
+    fn as_str(self) -> &'static str;
+
+    fn parse_field(field: &str, value: &str) -> Result<Self, crate::AppError> {
+        let wanted = value.trim().to_ascii_lowercase();
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|m| m.as_str() == wanted)
+            .ok_or_else(|| {
+                crate::AppError::invalid(
+                    field,
+                    format!(
+                        "one of {}",
+                        Self::ALL
+                            .iter()
+                            .map(|m| m.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    value,
+                )
+            })
+    }
+}
+
+/// Declares a closed vocabulary enum with its wire names, `Display`,
+/// `FromStr`, serde and JSON Schema as a plain string enum.
+#[macro_export]
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident ($field:literal) { $($variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+                 serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        $vis enum $name {
+            $(#[serde(rename = $wire)] $variant),+
+        }
+        impl $crate::domain::Vocabulary for $name {
+            const ALL: &'static [Self] = &[$(Self::$variant),+];
+            fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $wire),+ }
+            }
+        }
+        impl $name {
+            /// The canonical wire name.
+            pub fn as_str(self) -> &'static str {
+                <Self as $crate::domain::Vocabulary>::as_str(self)
+            }
+            /// Parses the wire name, or says which values are allowed.
+            pub fn parse(value: &str) -> Result<Self, $crate::AppError> {
+                <Self as $crate::domain::Vocabulary>::parse_field($field, value)
+            }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = $crate::AppError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    };
+}

@@ -1,0 +1,15 @@
+//! The PromptSales shared kernel: configuration, databases, cache, LLM access,
+//! telemetry, errors, the common vocabulary and the one server launcher.
+
+pub mod cache;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod llm;
+pub mod server;
+pub mod telemetry;
+pub mod time;
+
+pub use error::AppError;

@@ -1,0 +1,434 @@
+//! The one launcher every server binary calls: stdio or streamable HTTP
+//! (both protocol eras), `--read-only`, `--toolsets`, health and readiness
+//! probes, DNS-rebinding protection, body limits, TCP_NODELAY, graceful
+//! shutdown, and an audit row for every tool call.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use rmcp::handler::server::tool::{ToolCallContext, ToolRouter};
+use rmcp::model::{CallToolRequestParams, CallToolResponse};
+use rmcp::service::RequestContext;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use serde_json::json;
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use crate::cache::Cache;
+use crate::catalog::audit::{AuditEntry, AuditLog};
+use crate::db::Db;
+
+/// Transport selection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Transport {
+    Stdio,
+    Http,
+}
+
+/// Launcher flags shared by every server binary.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// `stdio` for local clients, `http` for streamable HTTP.
+    #[arg(long, value_enum, default_value = "stdio", env = "PROMPTSALES_TRANSPORT")]
+    pub transport: Transport,
+    /// Address to listen on in HTTP mode.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "PROMPTSALES_BIND")]
+    pub bind: SocketAddr,
+    /// Only list and allow tools annotated read-only.
+    #[arg(long, env = "PROMPTSALES_READ_ONLY")]
+    pub read_only: bool,
+    /// Comma-separated toolsets to expose (default: all).
+    #[arg(long, value_delimiter = ',', env = "PROMPTSALES_TOOLSETS")]
+    pub toolsets: Vec<String>,
+    /// Allowed `Host` values (DNS-rebinding protection); default loopback.
+    #[arg(long, value_delimiter = ',', env = "PROMPTSALES_ALLOWED_HOSTS")]
+    pub allowed_hosts: Vec<String>,
+    /// Allowed browser `Origin`s (e.g. `http://localhost:*`); default none
+    /// (requests carrying an Origin are rejected).
+    #[arg(long, value_delimiter = ',', env = "PROMPTSALES_ALLOWED_ORIGINS")]
+    pub allowed_origins: Vec<String>,
+    /// Maximum request body in bytes.
+    #[arg(long, default_value_t = 1_048_576, env = "PROMPTSALES_MAX_BODY_BYTES")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServeArgs {
+    fn default() -> Self {
+        Self {
+            transport: Transport::Stdio,
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            read_only: false,
+            toolsets: Vec::new(),
+            allowed_hosts: Vec::new(),
+            allowed_origins: Vec::new(),
+            max_body_bytes: 1_048_576,
+        }
+    }
+}
+
+/// A named group of a server's tools.
+#[derive(Debug, Clone, Copy)]
+pub struct Toolset {
+    pub name: &'static str,
+    pub description: &'static str,
+    pub tools: &'static [&'static str],
+}
+
+/// Errors of the launcher.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("unknown toolset {name:?}: this server has {available}")]
+    UnknownToolset { name: String, available: String },
+    #[error("tool {0:?} belongs to no toolset (a bug in the server's toolset table)")]
+    UngroupedTool(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("MCP session failed: {0}")]
+    Session(String),
+}
+
+/// Keeps only the tools the flags allow: those in the selected toolsets
+/// and, with `read_only`, those annotated `readOnlyHint: true`.
+pub fn filter_router<S>(
+    mut router: ToolRouter<S>,
+    toolsets: &[Toolset],
+    selected: &[String],
+    read_only: bool,
+) -> Result<ToolRouter<S>, ServeError>
+where
+    S: Send + Sync + 'static,
+{
+    for name in selected {
+        if !toolsets.iter().any(|t| t.name == name) {
+            return Err(ServeError::UnknownToolset {
+                name: name.clone(),
+                available: toolsets
+                    .iter()
+                    .map(|t| t.name)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    for tool in router.list_all() {
+        let set = toolsets
+            .iter()
+            .find(|t| t.tools.contains(&tool.name.as_ref()))
+            .ok_or_else(|| ServeError::UngroupedTool(tool.name.to_string()))?;
+        let in_selection = selected.is_empty() || selected.iter().any(|s| s == set.name);
+        let read_only_ok = !read_only
+            || tool
+                .annotations
+                .as_ref()
+                .and_then(|a| a.read_only_hint)
+                .unwrap_or(false);
+        if !(in_selection && read_only_ok) {
+            router.remove_route(&tool.name);
+        }
+    }
+    Ok(router)
+}
+
+/// Dependencies `/readyz` checks.
+#[derive(Clone, Default)]
+pub struct Readiness {
+    pub dbs: Vec<Db>,
+    pub cache: Option<Cache>,
+}
+
+impl Readiness {
+    async fn report(&self) -> (bool, serde_json::Value) {
+        let mut ok = true;
+        let mut dbs = serde_json::Map::new();
+        for db in &self.dbs {
+            let up = db.ping().await;
+            ok &= up;
+            dbs.insert(db.context().to_owned(), json!(if up { "ok" } else { "unreachable" }));
+        }
+        let cache = match &self.cache {
+            Some(c) => {
+                let up = c.ping().await;
+                ok &= up;
+                json!({ "backend": c.backend_name(), "status": if up { "ok" } else { "unreachable" }, "stats": c.stats() })
+            }
+            None => json!(null),
+        };
+        (ok, json!({ "ready": ok, "databases": dbs, "cache": cache }))
+    }
+}
+
+struct OwnedAudit {
+    actor: String,
+    tenant: String,
+    tool: String,
+    outcome: &'static str,
+    latency_us: i64,
+}
+
+enum AuditMsg {
+    Entry(OwnedAudit),
+    Flush(oneshot::Sender<()>),
+}
+
+/// Records every tool call in the audit log, off the request path: entries
+/// go through a bounded channel to a writer that inserts them in batches.
+#[derive(Clone)]
+pub struct Auditor {
+    server: &'static str,
+    tenant: Arc<str>,
+    tx: mpsc::Sender<AuditMsg>,
+}
+
+impl std::fmt::Debug for Auditor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auditor").field("server", &self.server).finish()
+    }
+}
+
+impl Auditor {
+    /// Starts the writer task.
+    pub fn spawn(log: AuditLog, server: &'static str, tenant: &str) -> Self {
+        let (tx, mut rx) = mpsc::channel::<AuditMsg>(8192);
+        tokio::spawn(async move {
+            let mut batch: Vec<OwnedAudit> = Vec::with_capacity(256);
+            while let Some(msg) = rx.recv().await {
+                let mut flushes = Vec::new();
+                let mut push = |m: AuditMsg, batch: &mut Vec<OwnedAudit>| match m {
+                    AuditMsg::Entry(e) => batch.push(e),
+                    AuditMsg::Flush(done) => flushes.push(done),
+                };
+                push(msg, &mut batch);
+                while batch.len() < 256 {
+                    match rx.try_recv() {
+                        Ok(m) => push(m, &mut batch),
+                        Err(_) => break,
+                    }
+                }
+                for e in batch.drain(..) {
+                    let entry = AuditEntry {
+                        actor: &e.actor,
+                        tenant: &e.tenant,
+                        server,
+                        tool: &e.tool,
+                        outcome: e.outcome,
+                        latency_us: e.latency_us,
+                    };
+                    if let Err(err) = log.record(&entry).await {
+                        tracing::warn!(error = %err, tool = %e.tool, "audit row not written");
+                    }
+                }
+                for done in flushes {
+                    let _ = done.send(());
+                }
+            }
+        });
+        Self {
+            server,
+            tenant: Arc::from(tenant),
+            tx,
+        }
+    }
+
+    pub fn server(&self) -> &'static str {
+        self.server
+    }
+
+    /// Waits until every entry sent so far is written.
+    pub async fn flush(&self) {
+        let (done, wait) = oneshot::channel();
+        if self.tx.send(AuditMsg::Flush(done)).await.is_ok() {
+            let _ = wait.await;
+        }
+    }
+
+    async fn record(&self, tool: &str, outcome: &'static str, started: Instant) {
+        let entry = OwnedAudit {
+            actor: "local".into(),
+            tenant: self.tenant.to_string(),
+            tool: tool.to_owned(),
+            outcome,
+            latency_us: started.elapsed().as_micros() as i64,
+        };
+        if self.tx.send(AuditMsg::Entry(entry)).await.is_err() {
+            tracing::warn!(tool, "audit writer stopped; row not written");
+        }
+    }
+}
+
+/// `call_tool` for every server: routes through the (filtered) router and
+/// writes the audit row.
+pub async fn call_tool_audited<S>(
+    server: &S,
+    router: &ToolRouter<S>,
+    auditor: &Auditor,
+    request: CallToolRequestParams,
+    context: RequestContext<RoleServer>,
+) -> Result<CallToolResponse, ErrorData>
+where
+    S: ServerHandler,
+{
+    let started = Instant::now();
+    let tool = request.name.to_string();
+    let result = router
+        .call(ToolCallContext::new(server, request, context))
+        .await;
+    let outcome = match &result {
+        Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => "tool_error",
+        Ok(_) => "ok",
+        Err(_) => "protocol_error",
+    };
+    auditor.record(&tool, outcome, started).await;
+    result
+}
+
+/// Waits for SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Builds the axum app serving MCP at `/mcp` plus `/healthz` and `/readyz`.
+pub fn http_app<S, F>(
+    args: &ServeArgs,
+    readiness: Readiness,
+    cancel: CancellationToken,
+    factory: F,
+) -> Router
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    let mut config = StreamableHttpServerConfig::default()
+        // 2026-07-28 requests are always stateless; older clients keep
+        // their `initialize` sessions.
+        .with_legacy_session_mode(true)
+        .with_json_response(true)
+        .with_max_request_body_bytes(args.max_body_bytes)
+        .with_cancellation_token(cancel);
+    if !args.allowed_hosts.is_empty() {
+        config = config.with_allowed_hosts(args.allowed_hosts.clone());
+    }
+    config = config
+        .with_allowed_origins(args.allowed_origins.clone())
+        .enforce_origin_validation();
+    let mcp = StreamableHttpService::new(
+        move || Ok(factory()),
+        Arc::new(LocalSessionManager::default()),
+        config,
+    );
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(|State(r): State<Readiness>| async move {
+                let (ok, body) = r.report().await;
+                let code = if ok {
+                    StatusCode::OK
+                } else {
+                    StatusCode::SERVICE_UNAVAILABLE
+                };
+                (code, axum::Json(body)).into_response()
+            }),
+        )
+        .with_state(readiness)
+        .nest_service("/mcp", mcp)
+}
+
+/// Runs a server until its client leaves (stdio) or a signal arrives.
+pub async fn run<S, F>(
+    name: &'static str,
+    args: &ServeArgs,
+    readiness: Readiness,
+    auditor: Option<Auditor>,
+    factory: F,
+) -> Result<(), ServeError>
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    match args.transport {
+        Transport::Stdio => {
+            tracing::info!(server = name, "serving MCP over stdio");
+            let running = factory()
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| ServeError::Session(e.to_string()))?;
+            let token = running.cancellation_token();
+            tokio::select! {
+                r = running.waiting() => {
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, "stdio session ended abnormally");
+                    }
+                }
+                _ = shutdown_signal() => {
+                    tracing::info!("signal received: closing the stdio session");
+                    token.cancel();
+                }
+            }
+        }
+        Transport::Http => {
+            let cancel = CancellationToken::new();
+            let app = http_app(args, readiness, cancel.child_token(), factory);
+            let listener = tokio::net::TcpListener::bind(args.bind)
+                .await
+                .map_err(|source| ServeError::Bind {
+                    addr: args.bind,
+                    source,
+                })?;
+            let local = listener.local_addr().unwrap_or(args.bind);
+            let listener = listener
+                // Without TCP_NODELAY Nagle's algorithm delays small JSON
+                // responses by ~40 ms against delayed-ACK clients.
+                .tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!(error = %e, "set_nodelay failed");
+                    }
+                });
+            tracing::info!(server = name, addr = %local, "serving MCP over streamable HTTP at /mcp");
+            let shutdown = cancel.clone();
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    shutdown_signal().await;
+                    tracing::info!("signal received: draining HTTP connections");
+                    shutdown.cancel();
+                })
+                .await?;
+        }
+    }
+    if let Some(a) = auditor {
+        // Bounded: a stuck database must not hold the process forever.
+        let _ = tokio::time::timeout(Duration::from_secs(5), a.flush()).await;
+    }
+    tracing::info!(server = name, "stopped");
+    Ok(())
+}
