@@ -273,7 +273,11 @@ impl Cache {
         Self::with_backend(Arc::new(MemoryBackend::new(100_000)), prefix, default_ttl)
     }
 
-    pub fn with_backend(backend: Arc<dyn CacheBackend>, prefix: &str, default_ttl: Duration) -> Self {
+    pub fn with_backend(
+        backend: Arc<dyn CacheBackend>,
+        prefix: &str,
+        default_ttl: Duration,
+    ) -> Self {
         Self {
             backend,
             prefix: Arc::from(prefix),
@@ -422,7 +426,8 @@ mod tests {
     #[tokio::test]
     async fn entries_expire_after_their_ttl() {
         let c = Cache::in_memory("t", Duration::from_secs(60));
-        c.set_json("short", &1, Some(Duration::from_millis(30))).await;
+        c.set_json("short", &1, Some(Duration::from_millis(30)))
+            .await;
         assert_eq!(c.get_json::<i32>("short").await, Some(1));
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(c.get_json::<i32>("short").await, None);

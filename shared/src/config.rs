@@ -70,7 +70,12 @@ pub struct CommonArgs {
     #[arg(long, env = "PROMPTSALES_LLM_BASE_URL", global = true)]
     pub llm_base_url: Option<String>,
     /// API key for the LLM endpoint.
-    #[arg(long, env = "PROMPTSALES_LLM_API_KEY", global = true, hide_env_values = true)]
+    #[arg(
+        long,
+        env = "PROMPTSALES_LLM_API_KEY",
+        global = true,
+        hide_env_values = true
+    )]
     pub llm_api_key: Option<String>,
     /// Model name for the LLM endpoint.
     #[arg(long, env = "PROMPTSALES_LLM_MODEL", global = true)]
@@ -150,7 +155,11 @@ impl CommonArgs {
         let data_dir = PathBuf::from(non_empty(&self.data_dir).unwrap_or("./promptsales-data"));
         let url = match non_empty(&self.database_url) {
             None => format!("sqlite://{}", data_dir.join("promptsales.db").display()),
-            Some(u) if u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+            Some(u)
+                if u.starts_with("sqlite:")
+                    || u.starts_with("postgres://")
+                    || u.starts_with("postgresql://") =>
+            {
                 u.to_owned()
             }
             Some(u) => {
@@ -192,7 +201,9 @@ impl CommonArgs {
         )?;
         let redis_url = match non_empty(&self.redis_url) {
             None => None,
-            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => Some(u.to_owned()),
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
+                Some(u.to_owned())
+            }
             Some(u) => {
                 return Err(ConfigError::new(
                     "REDIS_URL",
@@ -285,13 +296,23 @@ mod tests {
             database_url: Some("mysql://x".into()),
             ..Default::default()
         };
-        assert!(args.resolve().unwrap_err().to_string().contains("DATABASE_URL"));
+        assert!(
+            args.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("DATABASE_URL")
+        );
 
         let args = CommonArgs {
             redis_url: Some("localhost:6379".into()),
             ..Default::default()
         };
-        assert!(args.resolve().unwrap_err().to_string().contains("REDIS_URL"));
+        assert!(
+            args.resolve()
+                .unwrap_err()
+                .to_string()
+                .contains("REDIS_URL")
+        );
 
         let args = CommonArgs {
             schema_prefix: Some("Robert'); DROP".into()),

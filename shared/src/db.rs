@@ -86,7 +86,10 @@ impl Db {
     /// `SELECT 1` with a short timeout: used by `/readyz`.
     pub async fn ping(&self) -> bool {
         let q = sqlx::query("SELECT 1").execute(&self.pool);
-        matches!(tokio::time::timeout(Duration::from_secs(2), q).await, Ok(Ok(_)))
+        matches!(
+            tokio::time::timeout(Duration::from_secs(2), q).await,
+            Ok(Ok(_))
+        )
     }
 
     /// Opens the context's pool and brings its schema up to date.
@@ -242,5 +245,106 @@ mod tests {
             sqlite_context_file("sqlite:/tmp/x/ps.sqlite?mode=rwc", "ads"),
             PathBuf::from("/tmp/x/ps-ads.sqlite")
         );
+    }
+}
+
+/// Keeps the last occurrence of each key, in input order: a batch upsert may
+/// not touch one row twice on PostgreSQL, and "last one wins" is what a
+/// re-sent row means.
+pub fn dedupe_last<T, K: std::hash::Hash + Eq>(rows: &[T], key: impl Fn(&T) -> K) -> Vec<&T> {
+    let mut last: std::collections::HashMap<K, usize> =
+        std::collections::HashMap::with_capacity(rows.len());
+    for (i, r) in rows.iter().enumerate() {
+        last.insert(key(r), i);
+    }
+    let mut keep: Vec<usize> = last.into_values().collect();
+    keep.sort_unstable();
+    keep.into_iter().map(|i| &rows[i]).collect()
+}
+
+/// A multi-row upsert over fixed columns. The SQL is generated from these
+/// constants and a row count only — never from data — so it is safe to
+/// assert as SQL. Rows whose values did not change are left alone (their
+/// `updated_at` does not move), which keeps re-imports and delta syncs
+/// idempotent.
+#[derive(Debug, Clone, Copy)]
+pub struct BulkUpsert {
+    pub table: &'static str,
+    /// Insert columns, in bind order; must end with `created_at, updated_at`.
+    pub columns: &'static [&'static str],
+    /// The conflict target, e.g. `tenant_id, id`.
+    pub key: &'static str,
+    /// Columns compared and overwritten on conflict.
+    pub update: &'static [&'static str],
+}
+
+impl BulkUpsert {
+    /// Largest batch that stays under both backends' bind-parameter limits.
+    pub fn max_rows(&self) -> usize {
+        (30_000 / self.columns.len()).max(1)
+    }
+
+    pub fn sql(&self, rows: usize) -> AssertSqlSafe<String> {
+        let n = self.columns.len();
+        let mut s = format!(
+            "INSERT INTO {} ({}) VALUES ",
+            self.table,
+            self.columns.join(", ")
+        );
+        for r in 0..rows {
+            if r > 0 {
+                s.push_str(", ");
+            }
+            s.push('(');
+            for c in 0..n {
+                if c > 0 {
+                    s.push_str(", ");
+                }
+                s.push('$');
+                s.push_str(&(r * n + c + 1).to_string());
+            }
+            s.push(')');
+        }
+        let set: Vec<String> = self
+            .update
+            .iter()
+            .chain(std::iter::once(&"updated_at"))
+            .map(|c| format!("{c} = excluded.{c}"))
+            .collect();
+        let changed: Vec<String> = self
+            .update
+            .iter()
+            .map(|c| format!("{}.{c} IS DISTINCT FROM excluded.{c}", self.table))
+            .collect();
+        s.push_str(&format!(
+            " ON CONFLICT ({}) DO UPDATE SET {} WHERE {}",
+            self.key,
+            set.join(", "),
+            changed.join(" OR ")
+        ));
+        AssertSqlSafe(s)
+    }
+}
+
+#[cfg(test)]
+mod bulk_tests {
+    use super::*;
+
+    #[test]
+    fn bulk_upsert_numbers_parameters_row_major() {
+        let b = BulkUpsert {
+            table: "t",
+            columns: &["tenant_id", "id", "v", "created_at", "updated_at"],
+            key: "tenant_id, id",
+            update: &["v"],
+        };
+        let AssertSqlSafe(sql) = b.sql(2);
+        assert_eq!(
+            sql,
+            "INSERT INTO t (tenant_id, id, v, created_at, updated_at) VALUES ($1, $2, $3, $4, $5), \
+             ($6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO UPDATE SET v = excluded.v, \
+             updated_at = excluded.updated_at WHERE t.v IS DISTINCT FROM excluded.v"
+        );
+        assert_eq!(b.max_rows(), 6000);
     }
 }

@@ -35,7 +35,10 @@ impl AppError {
     pub fn invalid(field: &str, expected: impl Into<String>, got: impl Into<String>) -> Self {
         let mut got: String = got.into();
         if got.len() > 120 {
-            let cut = (0..=120).rev().find(|i| got.is_char_boundary(*i)).unwrap_or(0);
+            let cut = (0..=120)
+                .rev()
+                .find(|i| got.is_char_boundary(*i))
+                .unwrap_or(0);
             got.truncate(cut);
             got.push('…');
         }
@@ -92,7 +95,9 @@ impl IntoContents for AppError {
 impl From<AppError> for rmcp::ErrorData {
     fn from(e: AppError) -> Self {
         match e {
-            AppError::InvalidArgument { .. } => rmcp::ErrorData::invalid_params(e.to_string(), None),
+            AppError::InvalidArgument { .. } => {
+                rmcp::ErrorData::invalid_params(e.to_string(), None)
+            }
             AppError::NotFound { .. } => rmcp::ErrorData::resource_not_found(e.to_string(), None),
             other => rmcp::ErrorData::internal_error(other.to_string(), None),
         }

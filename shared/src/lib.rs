@@ -1,6 +1,7 @@
 //! The PromptSales shared kernel: configuration, databases, cache, LLM access,
 //! telemetry, errors, the common vocabulary and the one server launcher.
 
+pub mod app;
 pub mod cache;
 pub mod catalog;
 pub mod config;

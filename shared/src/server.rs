@@ -38,7 +38,12 @@ pub enum Transport {
 #[derive(clap::Args, Debug, Clone)]
 pub struct ServeArgs {
     /// `stdio` for local clients, `http` for streamable HTTP.
-    #[arg(long, value_enum, default_value = "stdio", env = "PROMPTSALES_TRANSPORT")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "stdio",
+        env = "PROMPTSALES_TRANSPORT"
+    )]
     pub transport: Transport,
     /// Address to listen on in HTTP mode.
     #[arg(long, default_value = "127.0.0.1:8080", env = "PROMPTSALES_BIND")]
@@ -157,7 +162,10 @@ impl Readiness {
         for db in &self.dbs {
             let up = db.ping().await;
             ok &= up;
-            dbs.insert(db.context().to_owned(), json!(if up { "ok" } else { "unreachable" }));
+            dbs.insert(
+                db.context().to_owned(),
+                json!(if up { "ok" } else { "unreachable" }),
+            );
         }
         let cache = match &self.cache {
             Some(c) => {
@@ -195,7 +203,9 @@ pub struct Auditor {
 
 impl std::fmt::Debug for Auditor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auditor").field("server", &self.server).finish()
+        f.debug_struct("Auditor")
+            .field("server", &self.server)
+            .finish()
     }
 }
 
@@ -431,4 +441,80 @@ where
     }
     tracing::info!(server = name, "stopped");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use rmcp::{tool, tool_router};
+
+    use super::*;
+
+    #[derive(Clone)]
+    struct Dummy;
+
+    #[tool_router]
+    impl Dummy {
+        #[tool(description = "reads", annotations(read_only_hint = true))]
+        async fn look(&self) -> String {
+            "seen".into()
+        }
+        #[tool(description = "writes", annotations(read_only_hint = false))]
+        async fn touch(&self) -> String {
+            "done".into()
+        }
+        #[tool(description = "unannotated")]
+        async fn other(&self) -> String {
+            "?".into()
+        }
+    }
+
+    const SETS: &[Toolset] = &[
+        Toolset {
+            name: "a",
+            description: "",
+            tools: &["look", "touch"],
+        },
+        Toolset {
+            name: "b",
+            description: "",
+            tools: &["other"],
+        },
+    ];
+
+    fn names(r: &ToolRouter<Dummy>) -> Vec<String> {
+        let mut v: Vec<String> = r
+            .list_all()
+            .into_iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn toolsets_and_read_only_filter_the_router() {
+        let all = filter_router(Dummy::tool_router(), SETS, &[], false).unwrap();
+        assert_eq!(names(&all), ["look", "other", "touch"]);
+        let a = filter_router(Dummy::tool_router(), SETS, &["a".into()], false).unwrap();
+        assert_eq!(names(&a), ["look", "touch"]);
+        let ro = filter_router(Dummy::tool_router(), SETS, &[], true).unwrap();
+        assert_eq!(names(&ro), ["look"], "unannotated tools are not read-only");
+        let b_ro = filter_router(Dummy::tool_router(), SETS, &["b".into()], true).unwrap();
+        assert!(names(&b_ro).is_empty());
+    }
+
+    #[test]
+    fn unknown_toolset_and_ungrouped_tools_are_errors() {
+        let e = filter_router(Dummy::tool_router(), SETS, &["zzz".into()], false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("zzz") && e.contains("a, b"), "{e}");
+        let partial = &SETS[..1];
+        let e = filter_router(Dummy::tool_router(), partial, &[], false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("other"), "{e}");
+    }
 }

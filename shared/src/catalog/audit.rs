@@ -46,12 +46,12 @@ impl AuditLog {
 
     /// Calls recorded for a tool, for tests and reports.
     pub async fn count_for(&self, server: &str, tool: &str) -> Result<i64, AppError> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM audit_log WHERE server = $1 AND tool = $2",
+        Ok(
+            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE server = $1 AND tool = $2")
+                .bind(server)
+                .bind(tool)
+                .fetch_one(self.db.pool())
+                .await?,
         )
-        .bind(server)
-        .bind(tool)
-        .fetch_one(self.db.pool())
-        .await?)
     }
 }

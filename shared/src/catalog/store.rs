@@ -80,13 +80,12 @@ impl CatalogStore {
     }
 
     pub async fn client_exists(&self, tenant: &TenantId, id: &ClientId) -> Result<bool, AppError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM clients WHERE tenant_id = $1 AND id = $2",
-        )
-        .bind(tenant.as_str())
-        .bind(id.as_str())
-        .fetch_one(self.db.pool())
-        .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM clients WHERE tenant_id = $1 AND id = $2")
+                .bind(tenant.as_str())
+                .bind(id.as_str())
+                .fetch_one(self.db.pool())
+                .await?;
         Ok(n > 0)
     }
 
@@ -128,7 +127,11 @@ impl CatalogStore {
         Ok(r.rows_affected() > 0)
     }
 
-    pub async fn get_product(&self, tenant: &TenantId, id: &ProductId) -> Result<Product, AppError> {
+    pub async fn get_product(
+        &self,
+        tenant: &TenantId,
+        id: &ProductId,
+    ) -> Result<Product, AppError> {
         let row = sqlx::query(
             "SELECT id, client_id, name, category, unit_price_cents, currency
              FROM products WHERE tenant_id = $1 AND id = $2",
@@ -161,8 +164,14 @@ impl CatalogStore {
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
         let mut out = Vec::new();
         for (name, sql) in [
-            ("clients", "SELECT COUNT(*) FROM clients WHERE tenant_id = $1"),
-            ("products", "SELECT COUNT(*) FROM products WHERE tenant_id = $1"),
+            (
+                "clients",
+                "SELECT COUNT(*) FROM clients WHERE tenant_id = $1",
+            ),
+            (
+                "products",
+                "SELECT COUNT(*) FROM products WHERE tenant_id = $1",
+            ),
         ] {
             let n: i64 = sqlx::query_scalar(sql)
                 .bind(tenant.as_str())

@@ -9,8 +9,7 @@ pub fn validate_id(field: &str, value: &str) -> Result<String, AppError> {
     let v = value.trim();
     let ok = !v.is_empty()
         && v.len() <= 64
-        && v
-            .chars()
+        && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':'));
     if ok {
         Ok(v.to_owned())

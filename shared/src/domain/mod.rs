@@ -81,3 +81,25 @@ macro_rules! vocabulary {
         }
     };
 }
+
+/// A page of results with an opaque cursor for the next one.
+#[derive(Debug, Clone, serde::Serialize, schemars::JsonSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass back as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+/// Page size: default 50, at most 500.
+pub fn page_limit(limit: Option<u32>) -> Result<i64, crate::AppError> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=500).contains(&n) => Ok(i64::from(n)),
+        Some(n) => Err(crate::AppError::invalid(
+            "limit",
+            "a page size from 1 to 500",
+            n.to_string(),
+        )),
+    }
+}

@@ -107,7 +107,10 @@ impl Money {
                 other.currency, self.currency
             )));
         }
-        Ok(Money::new(self.cents.saturating_add(other.cents), self.currency))
+        Ok(Money::new(
+            self.cents.saturating_add(other.cents),
+            self.currency,
+        ))
     }
 }
 
@@ -172,7 +175,15 @@ mod tests {
         assert_eq!(parse_cents("x", "1234.5").unwrap(), 123_450);
         assert_eq!(parse_cents("x", " 0.07 ").unwrap(), 7);
         assert_eq!(parse_cents("x", "-3.10").unwrap(), -310);
-        for bad in ["", "1.234", "1e3", "1,000", "abc", ".5", "99999999999999999999"] {
+        for bad in [
+            "",
+            "1.234",
+            "1e3",
+            "1,000",
+            "abc",
+            ".5",
+            "99999999999999999999",
+        ] {
             let err = parse_cents("spend", bad).unwrap_err().to_string();
             assert!(err.contains("spend"), "{bad}: {err}");
         }
@@ -191,7 +202,10 @@ mod tests {
         let cop = Currency::parse("COP").unwrap();
         assert!(Money::new(1, usd).checked_add(Money::new(1, cop)).is_err());
         assert_eq!(
-            Money::new(150, usd).checked_add(Money::new(50, usd)).unwrap().to_string(),
+            Money::new(150, usd)
+                .checked_add(Money::new(50, usd))
+                .unwrap()
+                .to_string(),
             "2.00 USD"
         );
     }

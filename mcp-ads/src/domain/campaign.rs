@@ -1,0 +1,118 @@
+//! Campaigns and their lifecycle states.
+
+use chrono::NaiveDate;
+use promptsales_shared::domain::{Channel, ClientId, Country, Currency};
+use promptsales_shared::{AppError, string_id, vocabulary};
+use serde::{Deserialize, Serialize};
+
+string_id! {
+    /// A campaign id (`cmp_…` when generated; imported ids are kept).
+    pub struct CampaignId("campaign_id", "cmp_");
+}
+
+vocabulary! {
+    /// What a campaign is for.
+    pub enum Objective("objective") {
+        Awareness => "awareness",
+        Traffic => "traffic",
+        Leads => "leads",
+        Sales => "sales",
+    }
+}
+
+vocabulary! {
+    /// Where a campaign is in its lifecycle.
+    pub enum CampaignStatus("status") {
+        Draft => "draft",
+        PendingApproval => "pending_approval",
+        Approved => "approved",
+        Active => "active",
+        Paused => "paused",
+        Completed => "completed",
+        Rejected => "rejected",
+    }
+}
+
+/// A campaign as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Campaign {
+    pub id: CampaignId,
+    pub client_id: ClientId,
+    pub name: String,
+    pub objective: Objective,
+    pub status: CampaignStatus,
+    /// Hundredths of `currency`.
+    pub budget_cents: i64,
+    pub currency: Currency,
+    pub start_date: NaiveDate,
+    pub end_date: NaiveDate,
+    pub channels: Vec<Channel>,
+    pub countries: Vec<Country>,
+}
+
+impl Campaign {
+    /// Rules every stored campaign obeys.
+    pub fn validate(&self) -> Result<(), AppError> {
+        if self.budget_cents < 0 {
+            return Err(AppError::invalid(
+                "budget",
+                "zero or a positive amount",
+                promptsales_shared::domain::format_cents(self.budget_cents),
+            ));
+        }
+        if self.end_date < self.start_date {
+            return Err(AppError::invalid(
+                "end_date",
+                format!("a date on or after start_date {}", self.start_date),
+                self.end_date.to_string(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn campaign() -> Campaign {
+        Campaign {
+            id: CampaignId::parse("cmp_1").unwrap(),
+            client_id: ClientId::parse("cli_1").unwrap(),
+            name: "Launch".into(),
+            objective: Objective::Leads,
+            status: CampaignStatus::Draft,
+            budget_cents: 100_00,
+            currency: Currency::parse("USD").unwrap(),
+            start_date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            end_date: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+            channels: vec![Channel::Meta],
+            countries: vec![Country::parse("CO").unwrap()],
+        }
+    }
+
+    #[test]
+    fn dates_must_be_ordered() {
+        let mut c = campaign();
+        assert!(c.validate().is_ok());
+        c.end_date = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap();
+        let e = c.validate().unwrap_err().to_string();
+        assert!(e.contains("end_date"), "{e}");
+    }
+
+    #[test]
+    fn budget_cannot_be_negative() {
+        let mut c = campaign();
+        c.budget_cents = -1;
+        assert!(c.validate().unwrap_err().to_string().contains("budget"));
+    }
+
+    #[test]
+    fn statuses_parse_from_wire_names() {
+        assert_eq!(
+            CampaignStatus::parse("pending_approval").unwrap(),
+            CampaignStatus::PendingApproval
+        );
+        assert!(CampaignStatus::parse("live").is_err());
+    }
+}
