@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use promptsales_shared::AppError;
-use promptsales_shared::db::{BulkUpsert, Db, dedupe_last};
+use promptsales_shared::db::{BulkUpsert, Db, dedupe_last, json_list};
 use promptsales_shared::domain::{Channel, ClientId, Country, Currency, Page, TenantId};
 use promptsales_shared::time::{format_date, now_ts, parse_date};
 use sqlx::Row;
@@ -85,10 +85,6 @@ pub struct CampaignRef {
     pub currency: Currency,
 }
 
-fn json_list<T: ToString>(items: &[T]) -> String {
-    serde_json::Value::from(items.iter().map(T::to_string).collect::<Vec<_>>()).to_string()
-}
-
 fn campaign_from_row(r: &AnyRow) -> Result<Campaign, AppError> {
     let channels: Vec<String> = serde_json::from_str(&r.try_get::<String, _>("channels")?)
         .map_err(|e| AppError::Internal(format!("campaign channels: {e}")))?;
@@ -141,7 +137,7 @@ impl AdsStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(CAMPAIGNS.max_rows()) {
-            let mut q = sqlx::query(CAMPAIGNS.sql(chunk.len()));
+            let mut q = sqlx::query(CAMPAIGNS.sql(chunk.len(), self.db.backend()));
             for c in chunk {
                 c.validate()?;
                 q = q
@@ -178,7 +174,7 @@ impl AdsStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(AD_DAILY.max_rows()) {
-            let mut q = sqlx::query(AD_DAILY.sql(chunk.len()));
+            let mut q = sqlx::query(AD_DAILY.sql(chunk.len(), self.db.backend()));
             for r in chunk {
                 r.validate()?;
                 q = q

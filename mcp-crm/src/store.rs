@@ -172,7 +172,7 @@ impl CrmStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(LEADS.max_rows()) {
-            let mut q = sqlx::query(LEADS.sql(chunk.len()));
+            let mut q = sqlx::query(LEADS.sql(chunk.len(), self.db.backend()));
             for l in chunk {
                 l.validate()?;
                 q = q
@@ -207,7 +207,7 @@ impl CrmStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(INTERACTIONS.max_rows()) {
-            let mut q = sqlx::query(INTERACTIONS.sql(chunk.len()));
+            let mut q = sqlx::query(INTERACTIONS.sql(chunk.len(), self.db.backend()));
             for i in chunk {
                 i.validate()?;
                 q = q
@@ -236,7 +236,7 @@ impl CrmStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(SALES.max_rows()) {
-            let mut q = sqlx::query(SALES.sql(chunk.len()));
+            let mut q = sqlx::query(SALES.sql(chunk.len(), self.db.backend()));
             for s in chunk {
                 s.validate()?;
                 q = q
@@ -272,7 +272,7 @@ impl CrmStore {
         let mut changed = 0;
         let mut tx = self.db.pool().begin().await?;
         for chunk in rows.chunks(SELLERS.max_rows()) {
-            let mut q = sqlx::query(SELLERS.sql(chunk.len()));
+            let mut q = sqlx::query(SELLERS.sql(chunk.len(), self.db.backend()));
             for s in chunk {
                 s.validate()?;
                 q = q

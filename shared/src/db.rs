@@ -262,6 +262,12 @@ pub fn dedupe_last<T, K: std::hash::Hash + Eq>(rows: &[T], key: impl Fn(&T) -> K
     keep.into_iter().map(|i| &rows[i]).collect()
 }
 
+/// A list stored as a JSON array of its members' text forms (channels,
+/// countries): one TEXT column, the same on both engines.
+pub fn json_list<T: ToString>(items: &[T]) -> String {
+    serde_json::Value::from(items.iter().map(T::to_string).collect::<Vec<_>>()).to_string()
+}
+
 /// A multi-row upsert over fixed columns. The SQL is generated from these
 /// constants and a row count only — never from data — so it is safe to
 /// assert as SQL. Rows whose values did not change are left alone (their
@@ -284,7 +290,10 @@ impl BulkUpsert {
         (30_000 / self.columns.len()).max(1)
     }
 
-    pub fn sql(&self, rows: usize) -> AssertSqlSafe<String> {
+    /// The statement for `rows` rows. SQLite gets anonymous `?`
+    /// parameters: its lookup of numbered ones (`$N`) is linear per
+    /// parameter, which makes a 30,000-parameter statement quadratic.
+    pub fn sql(&self, rows: usize, backend: Backend) -> AssertSqlSafe<String> {
         let n = self.columns.len();
         let mut s = format!(
             "INSERT INTO {} ({}) VALUES ",
@@ -300,8 +309,13 @@ impl BulkUpsert {
                 if c > 0 {
                     s.push_str(", ");
                 }
-                s.push('$');
-                s.push_str(&(r * n + c + 1).to_string());
+                match backend {
+                    Backend::Sqlite => s.push('?'),
+                    Backend::Postgres => {
+                        s.push('$');
+                        s.push_str(&(r * n + c + 1).to_string());
+                    }
+                }
             }
             s.push(')');
         }
@@ -338,13 +352,15 @@ mod bulk_tests {
             key: "tenant_id, id",
             update: &["v"],
         };
-        let AssertSqlSafe(sql) = b.sql(2);
+        let AssertSqlSafe(sql) = b.sql(2, Backend::Postgres);
         assert_eq!(
             sql,
             "INSERT INTO t (tenant_id, id, v, created_at, updated_at) VALUES ($1, $2, $3, $4, $5), \
              ($6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO UPDATE SET v = excluded.v, \
              updated_at = excluded.updated_at WHERE t.v IS DISTINCT FROM excluded.v"
         );
+        let AssertSqlSafe(sql) = b.sql(1, Backend::Sqlite);
+        assert!(sql.contains("VALUES (?, ?, ?, ?, ?) ON CONFLICT"), "{sql}");
         assert_eq!(b.max_rows(), 6000);
     }
 }

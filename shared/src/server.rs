@@ -57,8 +57,8 @@ pub struct ServeArgs {
     /// Allowed `Host` values (DNS-rebinding protection); default loopback.
     #[arg(long, value_delimiter = ',', env = "PROMPTSALES_ALLOWED_HOSTS")]
     pub allowed_hosts: Vec<String>,
-    /// Allowed browser `Origin`s (e.g. `http://localhost:*`); default none
-    /// (requests carrying an Origin are rejected).
+    /// Allowed browser `Origin`s (e.g. `https://app.example.com:443`);
+    /// default loopback only. Requests without an Origin are accepted.
     #[arg(long, value_delimiter = ',', env = "PROMPTSALES_ALLOWED_ORIGINS")]
     pub allowed_origins: Vec<String>,
     /// Maximum request body in bytes.
@@ -327,6 +327,9 @@ pub async fn shutdown_signal() {
     }
 }
 
+/// Origins accepted when `--allowed-origins` is not given.
+const LOOPBACK_ORIGINS: &[&str] = &["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+
 /// Builds the axum app serving MCP at `/mcp` plus `/healthz` and `/readyz`.
 pub fn http_app<S, F>(
     args: &ServeArgs,
@@ -348,8 +351,15 @@ where
     if !args.allowed_hosts.is_empty() {
         config = config.with_allowed_hosts(args.allowed_hosts.clone());
     }
+    // Browsers on loopback pages may call a local server; any other Origin
+    // must be listed explicitly.
+    let origins = if args.allowed_origins.is_empty() {
+        LOOPBACK_ORIGINS.iter().map(|o| (*o).to_owned()).collect()
+    } else {
+        args.allowed_origins.clone()
+    };
     config = config
-        .with_allowed_origins(args.allowed_origins.clone())
+        .with_allowed_origins(origins)
         .enforce_origin_validation();
     let mcp = StreamableHttpService::new(
         move || Ok(factory()),

@@ -7,7 +7,14 @@ use crate::config::LogFormat;
 
 /// Installs the global subscriber once; later calls are no-ops (tests).
 pub fn init(format: LogFormat, filter: &str) {
-    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    // sqlx warns about slow statements with the whole statement text: for a
+    // bulk upsert that is megabytes of placeholders. Keep them unless asked.
+    let filter = if filter.contains("sqlx") {
+        filter.to_owned()
+    } else {
+        format!("{filter},sqlx::query=error")
+    };
+    let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -1,1 +1,261 @@
-//! Cross-crate integration tests live in `tests/`.
+//! Harness for the cross-crate tests: finds the built binaries, prepares a
+//! backend (SQLite in a temp dir, or PostgreSQL + Redis with a private schema
+//! prefix), and starts servers over stdio or streamable HTTP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use rmcp::model::ProtocolVersion;
+use rmcp::service::RunningService;
+use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
+use rmcp::{ClientLifecycleMode, RoleClient, serve_client_with_lifecycle};
+use tempfile::TempDir;
+
+/// The four MCP server binaries.
+pub const SERVERS: &[&str] = &["mcp-ads", "mcp-crm", "mcp-content", "mcp-analytics"];
+
+/// Directory holding the workspace's built binaries (next to the test's own
+/// executable, which lives in `<target>/<profile>/deps`).
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir")
+        .to_path_buf()
+}
+
+/// Path of a workspace binary; fails with the command that builds it.
+pub fn bin(name: &str) -> PathBuf {
+    let p = bin_dir().join(name);
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace --bins` before the tests",
+        p.display()
+    );
+    p
+}
+
+/// Which databases and cache a test runs against.
+pub struct Backend {
+    pub label: &'static str,
+    pub vars: Vec<(String, String)>,
+    pub schema_prefix: Option<String>,
+    pub dir: TempDir,
+}
+
+fn unique(prefix: &str) -> String {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}{}_{}_{}_",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos % 100_000
+    )
+}
+
+impl Backend {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Backend {
+            label: "sqlite",
+            vars: vec![(
+                "PROMPTSALES_DATA_DIR".into(),
+                dir.path().display().to_string(),
+            )],
+            schema_prefix: None,
+            dir,
+        }
+    }
+
+    /// PostgreSQL + Redis from `TEST_DATABASE_URL` / `TEST_REDIS_URL`, with
+    /// a private schema and cache prefix so tests run in parallel.
+    pub fn postgres() -> Option<Self> {
+        let url = std::env::var("TEST_DATABASE_URL").ok();
+        let redis = std::env::var("TEST_REDIS_URL").ok();
+        let (url, redis) = match (url, redis) {
+            (Some(u), Some(r)) => (u, r),
+            _ if std::env::var_os("CI").is_some() => {
+                panic!("CI is set but TEST_DATABASE_URL / TEST_REDIS_URL are missing")
+            }
+            _ => {
+                eprintln!("TEST_DATABASE_URL/TEST_REDIS_URL unset: PostgreSQL + Redis leg skipped");
+                return None;
+            }
+        };
+        let prefix = unique("t");
+        let dir = tempfile::tempdir().unwrap();
+        Some(Backend {
+            label: "postgres",
+            vars: vec![
+                (
+                    "PROMPTSALES_DATA_DIR".into(),
+                    dir.path().display().to_string(),
+                ),
+                ("DATABASE_URL".into(), url),
+                ("PROMPTSALES_SCHEMA_PREFIX".into(), prefix.clone()),
+                ("REDIS_URL".into(), redis),
+                ("PROMPTSALES_CACHE_PREFIX".into(), prefix.clone()),
+            ],
+            schema_prefix: Some(prefix),
+            dir,
+        })
+    }
+
+    /// SQLite always; PostgreSQL + Redis when configured (required in CI).
+    pub fn all() -> Vec<Self> {
+        let mut v = vec![Self::sqlite()];
+        v.extend(Self::postgres());
+        v
+    }
+}
+
+impl Drop for Backend {
+    /// Drops the test's PostgreSQL schemas (best effort: `.ci/run` also
+    /// sweeps any left by an interrupted run).
+    fn drop(&mut self) {
+        let (Some(prefix), Some(url)) = (
+            self.schema_prefix.as_ref(),
+            self.vars
+                .iter()
+                .find(|(k, _)| k == "DATABASE_URL")
+                .map(|(_, v)| v),
+        ) else {
+            return;
+        };
+        // The prefix is generated above from digits and '_'.
+        let sql = format!(
+            "DO $$ DECLARE s text; BEGIN \
+               FOR s IN SELECT nspname FROM pg_namespace WHERE starts_with(nspname, '{prefix}') \
+               LOOP EXECUTE format('DROP SCHEMA %I CASCADE', s); END LOOP; END $$"
+        );
+        let _ = std::process::Command::new("psql")
+            .args(["-q", "-d", url, "-c", &sql])
+            .env("PGOPTIONS", "-c client_min_messages=warning")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+/// A command for a workspace binary with the backend's environment and
+/// no inherited PromptSales variables.
+pub fn command(name: &str, backend: &Backend) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(bin(name));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PROMPTSALES_") || k == "DATABASE_URL" || k == "REDIS_URL" {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(backend.vars.iter().cloned());
+    cmd.env("PROMPTSALES_LOG", "warn");
+    cmd
+}
+
+pub type Client = RunningService<RoleClient, ()>;
+
+/// Which protocol era a client speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Era {
+    /// `initialize` handshake (2025 and earlier).
+    Initialize,
+    /// 2026-07-28 `server/discover`, stateless requests.
+    Stateless,
+}
+
+impl Era {
+    pub const ALL: [Era; 2] = [Era::Initialize, Era::Stateless];
+    fn mode(self) -> ClientLifecycleMode {
+        match self {
+            Era::Initialize => ClientLifecycleMode::Initialize,
+            Era::Stateless => ClientLifecycleMode::Discover {
+                preferred_versions: vec![ProtocolVersion::V_2026_07_28],
+            },
+        }
+    }
+}
+
+/// Spawns a server over stdio and connects a real rmcp client to it.
+pub async fn stdio_client(name: &str, backend: &Backend, args: &[&str], era: Era) -> Client {
+    let cmd = command(name, backend).configure(|c| {
+        c.args(args);
+    });
+    let (transport, _stderr) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    serve_client_with_lifecycle((), transport, era.mode())
+        .await
+        .unwrap_or_else(|e| panic!("{name} over stdio ({era:?}): {e}"))
+}
+
+/// A server running over streamable HTTP on a free loopback port.
+pub struct HttpServer {
+    pub child: tokio::process::Child,
+    pub base: String,
+}
+
+impl HttpServer {
+    pub async fn start(name: &str, backend: &Backend, args: &[&str]) -> Self {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let bind = format!("127.0.0.1:{port}");
+        let mut cmd = command(name, backend);
+        cmd.args(["--transport", "http", "--bind", &bind])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        let child = cmd.spawn().unwrap();
+        let base = format!("http://{bind}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{name} did not answer /healthz in 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        HttpServer { child, base }
+    }
+
+    pub fn mcp_url(&self) -> String {
+        format!("{}/mcp", self.base)
+    }
+
+    pub async fn client(&self, era: Era) -> Client {
+        let transport = StreamableHttpClientTransport::from_uri(self.mcp_url());
+        serve_client_with_lifecycle((), transport, era.mode())
+            .await
+            .unwrap_or_else(|e| panic!("HTTP client ({era:?}): {e}"))
+    }
+
+    /// Sends SIGTERM and returns the exit status (within 15 s).
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().expect("running");
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .expect("server did not stop within 15 s of SIGTERM")
+            .unwrap()
+    }
+}

@@ -82,7 +82,7 @@ mod tests {
             name: "Launch".into(),
             objective: Objective::Leads,
             status: CampaignStatus::Draft,
-            budget_cents: 100_00,
+            budget_cents: 10_000,
             currency: Currency::parse("USD").unwrap(),
             start_date: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
             end_date: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),

@@ -1,0 +1,10 @@
+//! Pure types and rules of the content context: no I/O.
+
+mod asset;
+mod rights;
+
+pub use asset::{
+    Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Language, MAX_BODY_CHARS,
+    MAX_TITLE_CHARS, NewAsset,
+};
+pub use rights::UsageRights;

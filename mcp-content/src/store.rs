@@ -1,0 +1,667 @@
+//! Repository of the content context (`content_assets`, `content_asset_versions`).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, SubsecRound, Utc};
+use promptsales_shared::AppError;
+use promptsales_shared::db::{BulkUpsert, Db, dedupe_last, is_unique_violation, json_list};
+use promptsales_shared::domain::{Channel, ClientId, Page, TenantId};
+use promptsales_shared::time::{format_ts, parse_ts};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::domain::{
+    Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Language, NewAsset, UsageRights,
+};
+
+const ASSETS: BulkUpsert = BulkUpsert {
+    table: "content_assets",
+    columns: &[
+        "tenant_id",
+        "id",
+        "client_id",
+        "campaign_id",
+        "channel",
+        "format",
+        "language",
+        "title",
+        "body",
+        "version",
+        "status",
+        "licence",
+        "rights_owner",
+        "rights_expires_at",
+        "allowed_channels",
+        "created_at",
+        "updated_at",
+    ],
+    key: "tenant_id, id",
+    update: &[
+        "client_id",
+        "campaign_id",
+        "channel",
+        "format",
+        "language",
+        "title",
+        "body",
+        "version",
+        "status",
+        "licence",
+        "rights_owner",
+        "rights_expires_at",
+        "allowed_channels",
+    ],
+};
+
+const VERSIONS: BulkUpsert = BulkUpsert {
+    table: "content_asset_versions",
+    columns: &[
+        "tenant_id",
+        "asset_id",
+        "version",
+        "title",
+        "body",
+        "status",
+        "created_at",
+        "updated_at",
+    ],
+    key: "tenant_id, asset_id, version",
+    update: &["title", "body", "status"],
+};
+
+/// `SELECT <every asset column> FROM content_assets <rest>`, as one static
+/// string.
+macro_rules! select_assets {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, client_id, campaign_id, channel, format, language, title, body, \
+             version, status, licence, rights_owner, rights_expires_at, allowed_channels, \
+             created_at, updated_at FROM content_assets ",
+            $rest
+        )
+    };
+}
+
+/// How many fresh ids `create_asset` tries before giving up.
+const ID_ATTEMPTS: usize = 4;
+
+/// Filters of `list_assets`.
+#[derive(Debug, Clone, Default)]
+pub struct AssetFilter {
+    pub client_id: Option<ClientId>,
+    pub campaign_id: Option<String>,
+    pub channel: Option<Channel>,
+    pub status: Option<AssetStatus>,
+    pub language: Option<Language>,
+}
+
+/// A generated asset id: `ast_` and 12 lower-case hex digits, from a
+/// per-process random hash key over the clock and a counter. Collisions are
+/// unlikely and, when they happen, caught by the primary key and retried.
+pub fn new_asset_id() -> AssetId {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_i64(Utc::now().timestamp_nanos_opt().unwrap_or_default());
+    h.write_u32(std::process::id());
+    AssetId::from_trusted(format!(
+        "{}{:012x}",
+        AssetId::PREFIX,
+        h.finish() & 0xffff_ffff_ffff
+    ))
+}
+
+/// Now, at the precision timestamps are stored with, so a value returned
+/// from a write equals the one read back.
+fn now_stored() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn rights_from_row(r: &AnyRow) -> Result<Option<UsageRights>, AppError> {
+    let Some(licence) = r.try_get::<Option<String>, _>("licence")? else {
+        return Ok(None);
+    };
+    let channels: Vec<String> = serde_json::from_str(
+        &r.try_get::<Option<String>, _>("allowed_channels")?
+            .unwrap_or_else(|| "[]".to_owned()),
+    )
+    .map_err(|e| AppError::Internal(format!("asset allowed_channels: {e}")))?;
+    Ok(Some(UsageRights {
+        licence,
+        owner: r
+            .try_get::<Option<String>, _>("rights_owner")?
+            .unwrap_or_default(),
+        expires_at: r
+            .try_get::<Option<String>, _>("rights_expires_at")?
+            .map(|t| parse_ts("rights_expires_at", &t))
+            .transpose()?,
+        allowed_channels: channels
+            .iter()
+            .map(|c| Channel::parse(c))
+            .collect::<Result<_, _>>()?,
+    }))
+}
+
+fn asset_from_row(r: &AnyRow) -> Result<Asset, AppError> {
+    Ok(Asset {
+        id: AssetId::from_trusted(r.try_get("id")?),
+        client_id: ClientId::from_trusted(r.try_get("client_id")?),
+        campaign_id: r.try_get("campaign_id")?,
+        channel: Channel::parse(&r.try_get::<String, _>("channel")?)?,
+        format: AssetFormat::parse(&r.try_get::<String, _>("format")?)?,
+        language: Language::parse(&r.try_get::<String, _>("language")?)?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        version: r.try_get("version")?,
+        status: AssetStatus::parse(&r.try_get::<String, _>("status")?)?,
+        rights: rights_from_row(r)?,
+        created_at: parse_ts("created_at", &r.try_get::<String, _>("created_at")?)?,
+        updated_at: parse_ts("updated_at", &r.try_get::<String, _>("updated_at")?)?,
+    })
+}
+
+fn version_from_row(r: &AnyRow) -> Result<AssetVersion, AppError> {
+    Ok(AssetVersion {
+        asset_id: AssetId::from_trusted(r.try_get("asset_id")?),
+        version: r.try_get("version")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        status: AssetStatus::parse(&r.try_get::<String, _>("status")?)?,
+        created_at: parse_ts("created_at", &r.try_get::<String, _>("created_at")?)?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+/// The rights columns of an asset: licence, owner, expiry, channel list.
+type RightsColumns = (
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn rights_columns(rights: Option<&UsageRights>) -> RightsColumns {
+    match rights {
+        None => (None, None, None, None),
+        Some(r) => (
+            Some(r.licence.clone()),
+            Some(r.owner.clone()),
+            r.expires_at.map(format_ts),
+            Some(json_list(&r.allowed_channels)),
+        ),
+    }
+}
+
+/// Access to the content tables of one database.
+#[derive(Clone, Debug)]
+pub struct ContentStore {
+    db: Db,
+}
+
+impl ContentStore {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Creates a draft asset at version 1, and its version row, in one
+    /// transaction; returns it as stored.
+    pub async fn create_asset(&self, tenant: &TenantId, new: &NewAsset) -> Result<Asset, AppError> {
+        let author = new.author()?;
+        for _ in 0..ID_ATTEMPTS {
+            let asset = new.clone().into_asset(new_asset_id(), now_stored())?;
+            match self.insert_new(tenant, &asset, author.as_deref()).await {
+                Ok(()) => return Ok(asset),
+                Err(e) if is_unique_violation(&e) => {
+                    tracing::debug!(id = %asset.id, "generated asset id taken; retrying");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::Internal(format!(
+            "no free asset id after {ID_ATTEMPTS} attempts"
+        )))
+    }
+
+    async fn insert_new(
+        &self,
+        tenant: &TenantId,
+        a: &Asset,
+        author: Option<&str>,
+    ) -> Result<(), sqlx::Error> {
+        let (licence, owner, expires, channels) = rights_columns(a.rights.as_ref());
+        let created = format_ts(a.created_at);
+        let mut tx = self.db.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, \
+             language, title, body, version, status, licence, rights_owner, rights_expires_at, \
+             allowed_channels, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+        )
+        .bind(tenant.as_str())
+        .bind(a.id.as_str())
+        .bind(a.client_id.as_str())
+        .bind(a.campaign_id.as_deref())
+        .bind(a.channel.as_str())
+        .bind(a.format.as_str())
+        .bind(a.language.as_str())
+        .bind(a.title.as_deref())
+        .bind(a.body.as_str())
+        .bind(a.version)
+        .bind(a.status.as_str())
+        .bind(licence)
+        .bind(owner)
+        .bind(expires)
+        .bind(channels)
+        .bind(author)
+        .bind(created.as_str())
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO content_asset_versions (tenant_id, asset_id, version, title, body, \
+             status, created_by, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+        )
+        .bind(tenant.as_str())
+        .bind(a.id.as_str())
+        .bind(a.version)
+        .bind(a.title.as_deref())
+        .bind(a.body.as_str())
+        .bind(a.status.as_str())
+        .bind(author)
+        .bind(created.as_str())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// Inserts or updates assets by id (imports keep their ids), with a
+    /// version row for each one's current version; returns how many rows
+    /// changed. Unchanged rows are left alone, so re-imports change nothing.
+    pub async fn upsert_assets(
+        &self,
+        tenant: &TenantId,
+        assets: &[Asset],
+    ) -> Result<u64, AppError> {
+        for a in assets {
+            a.validate()?;
+        }
+        let now = format_ts(now_stored());
+        let rows = dedupe_last(assets, |a| a.id.clone());
+        let mut changed = 0;
+        let mut tx = self.db.pool().begin().await?;
+        for chunk in rows.chunks(ASSETS.max_rows()) {
+            let mut q = sqlx::query(ASSETS.sql(chunk.len(), self.db.backend()));
+            for a in chunk {
+                let (licence, owner, expires, channels) = rights_columns(a.rights.as_ref());
+                q = q
+                    .bind(tenant.as_str().to_owned())
+                    .bind(a.id.as_str().to_owned())
+                    .bind(a.client_id.as_str().to_owned())
+                    .bind(a.campaign_id.clone())
+                    .bind(a.channel.as_str())
+                    .bind(a.format.as_str())
+                    .bind(a.language.as_str())
+                    .bind(a.title.clone())
+                    .bind(a.body.clone())
+                    .bind(a.version)
+                    .bind(a.status.as_str())
+                    .bind(licence)
+                    .bind(owner)
+                    .bind(expires)
+                    .bind(channels)
+                    .bind(format_ts(a.created_at))
+                    .bind(now.clone());
+            }
+            changed += q.execute(&mut *tx).await?.rows_affected();
+        }
+        for chunk in rows.chunks(VERSIONS.max_rows()) {
+            let mut q = sqlx::query(VERSIONS.sql(chunk.len(), self.db.backend()));
+            for a in chunk {
+                q = q
+                    .bind(tenant.as_str().to_owned())
+                    .bind(a.id.as_str().to_owned())
+                    .bind(a.version)
+                    .bind(a.title.clone())
+                    .bind(a.body.clone())
+                    .bind(a.status.as_str())
+                    .bind(format_ts(a.updated_at))
+                    .bind(now.clone());
+            }
+            changed += q.execute(&mut *tx).await?.rows_affected();
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    pub async fn get_asset(&self, tenant: &TenantId, id: &AssetId) -> Result<Asset, AppError> {
+        let row = sqlx::query(select_assets!("WHERE tenant_id = $1 AND id = $2"))
+            .bind(tenant.as_str())
+            .bind(id.as_str())
+            .fetch_optional(self.db.pool())
+            .await?
+            .ok_or_else(|| AppError::not_found("asset", id.as_str()))?;
+        asset_from_row(&row)
+    }
+
+    /// Assets by id, keyset-paginated.
+    pub async fn list_assets(
+        &self,
+        tenant: &TenantId,
+        filter: &AssetFilter,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Page<Asset>, AppError> {
+        let rows = sqlx::query(select_assets!(
+            "WHERE tenant_id = $1 \
+               AND ($2 IS NULL OR client_id = $2) \
+               AND ($3 IS NULL OR campaign_id = $3) \
+               AND ($4 IS NULL OR channel = $4) \
+               AND ($5 IS NULL OR status = $5) \
+               AND ($6 IS NULL OR language = $6) \
+               AND ($7 IS NULL OR id > $7) \
+             ORDER BY id LIMIT $8"
+        ))
+        .bind(tenant.as_str())
+        .bind(filter.client_id.as_ref().map(|c| c.as_str().to_owned()))
+        .bind(filter.campaign_id.clone())
+        .bind(filter.channel.map(|c| c.as_str()))
+        .bind(filter.status.map(|s| s.as_str()))
+        .bind(filter.language.map(|l| l.as_str()))
+        .bind(cursor.map(str::to_owned))
+        .bind(limit + 1)
+        .fetch_all(self.db.pool())
+        .await?;
+        let mut items = rows
+            .iter()
+            .map(asset_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        let next_cursor = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|a| a.id.as_str().to_owned())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    /// Every stored version of an asset, oldest first; not found when the
+    /// asset does not exist.
+    pub async fn asset_versions(
+        &self,
+        tenant: &TenantId,
+        id: &AssetId,
+    ) -> Result<Vec<AssetVersion>, AppError> {
+        let rows = sqlx::query(
+            "SELECT asset_id, version, title, body, status, created_by, created_at \
+             FROM content_asset_versions WHERE tenant_id = $1 AND asset_id = $2 \
+             ORDER BY version",
+        )
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .fetch_all(self.db.pool())
+        .await?;
+        if rows.is_empty() {
+            // An asset always has its version 1: none means no such asset.
+            return Err(AppError::not_found("asset", id.as_str()));
+        }
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Row counts per table.
+    pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
+        let mut out = Vec::new();
+        for (name, sql) in [
+            (
+                "content_assets",
+                "SELECT COUNT(*) FROM content_assets WHERE tenant_id = $1",
+            ),
+            (
+                "content_asset_versions",
+                "SELECT COUNT(*) FROM content_asset_versions WHERE tenant_id = $1",
+            ),
+        ] {
+            let n: i64 = sqlx::query_scalar(sql)
+                .bind(tenant.as_str())
+                .fetch_one(self.db.pool())
+                .await?;
+            out.push((name, n));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use promptsales_shared::config::DbConfig;
+
+    use super::*;
+    use crate::domain::AssetFormat;
+
+    fn new_asset(client: &str, campaign: Option<&str>, channel: Channel) -> NewAsset {
+        NewAsset {
+            client_id: ClientId::parse(client).unwrap(),
+            campaign_id: campaign.map(str::to_owned),
+            channel,
+            format: AssetFormat::SocialPost,
+            language: Language::Es,
+            title: Some("Lanzamiento".into()),
+            body: "¡Probá el nuevo sabor!".into(),
+            rights: None,
+            created_by: Some("ana".into()),
+        }
+    }
+
+    async fn exercise(db: Db) {
+        let store = ContentStore::new(db);
+        let t = TenantId::parse("agency_a").unwrap();
+        let other = TenantId::parse("agency_b").unwrap();
+
+        // Create → get: what is returned is what is stored.
+        let mut n = new_asset("cli_1", Some("cmp_1"), Channel::Instagram);
+        n.rights = Some(UsageRights {
+            licence: "stock-42".into(),
+            owner: "Acme Photo".into(),
+            expires_at: Some(parse_ts("e", "2030-01-01T00:00:00Z").unwrap()),
+            allowed_channels: vec![Channel::Instagram, Channel::Meta],
+        });
+        let created = store.create_asset(&t, &n).await.unwrap();
+        assert!(created.id.as_str().starts_with("ast_"));
+        assert_eq!(created.id.as_str().len(), 16);
+        assert_eq!(created.version, 1);
+        assert_eq!(created.status, AssetStatus::Draft);
+        let got = store.get_asset(&t, &created.id).await.unwrap();
+        assert_eq!(got, created);
+        assert_eq!(
+            got.rights.as_ref().unwrap().allowed_channels,
+            [Channel::Meta, Channel::Instagram]
+        );
+        // Tenants are isolated.
+        let e = store.get_asset(&other, &created.id).await.unwrap_err();
+        assert_eq!(e.kind(), "not_found");
+
+        // Versions: the first one is written with the asset.
+        let versions = store.asset_versions(&t, &created.id).await.unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].version, 1);
+        assert_eq!(versions[0].body, created.body);
+        assert_eq!(versions[0].created_by.as_deref(), Some("ana"));
+        assert_eq!(versions[0].created_at, created.created_at);
+        let missing = AssetId::parse("ast_missing").unwrap();
+        assert_eq!(
+            store.asset_versions(&t, &missing).await.unwrap_err().kind(),
+            "not_found"
+        );
+
+        // Bad input is rejected before anything is written.
+        let mut bad = new_asset("cli_1", None, Channel::Email);
+        bad.body = "   ".into();
+        let e = store.create_asset(&t, &bad).await.unwrap_err().to_string();
+        assert!(e.contains("`body`"), "{e}");
+
+        // More assets, then pagination in id order.
+        for i in 0..4 {
+            let ch = if i % 2 == 0 {
+                Channel::Email
+            } else {
+                Channel::Meta
+            };
+            store
+                .create_asset(&t, &new_asset("cli_2", None, ch))
+                .await
+                .unwrap();
+        }
+        store
+            .create_asset(&other, &new_asset("cli_2", None, Channel::Email))
+            .await
+            .unwrap();
+        let all = AssetFilter::default();
+        let p1 = store.list_assets(&t, &all, None, 2).await.unwrap();
+        assert_eq!(p1.items.len(), 2);
+        let c1 = p1.next_cursor.clone().unwrap();
+        let p2 = store.list_assets(&t, &all, Some(&c1), 2).await.unwrap();
+        assert_eq!(p2.items.len(), 2);
+        let c2 = p2.next_cursor.clone().unwrap();
+        let p3 = store.list_assets(&t, &all, Some(&c2), 2).await.unwrap();
+        assert_eq!(p3.items.len(), 1);
+        assert!(p3.next_cursor.is_none());
+        let ids: Vec<&str> = p1
+            .items
+            .iter()
+            .chain(&p2.items)
+            .chain(&p3.items)
+            .map(|a| a.id.as_str())
+            .collect();
+        let mut sorted = ids.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(ids, sorted, "pages are in id order without repeats");
+        assert_eq!(ids.len(), 5);
+
+        // Filters.
+        let by = |f: AssetFilter| {
+            let store = store.clone();
+            let t = t.clone();
+            async move { store.list_assets(&t, &f, None, 50).await.unwrap().items }
+        };
+        let emails = by(AssetFilter {
+            channel: Some(Channel::Email),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(emails.len(), 2);
+        let campaign = by(AssetFilter {
+            campaign_id: Some("cmp_1".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(campaign, std::slice::from_ref(&created));
+        let client2 = by(AssetFilter {
+            client_id: Some(ClientId::parse("cli_2").unwrap()),
+            status: Some(AssetStatus::Draft),
+            language: Some(Language::Es),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(client2.len(), 4);
+        let english = by(AssetFilter {
+            language: Some(Language::En),
+            ..Default::default()
+        })
+        .await;
+        assert!(english.is_empty());
+
+        // Upserts keep imported ids and are idempotent.
+        let mut imported = created.clone();
+        imported.id = AssetId::parse("imp_001").unwrap();
+        imported.version = 3;
+        imported.status = AssetStatus::Approved;
+        imported.rights = None;
+        let one = std::slice::from_ref(&imported);
+        assert_eq!(store.upsert_assets(&t, one).await.unwrap(), 2);
+        assert_eq!(store.upsert_assets(&t, one).await.unwrap(), 0);
+        let got = store.get_asset(&t, &imported.id).await.unwrap();
+        assert_eq!(got.version, 3);
+        assert_eq!(got.status, AssetStatus::Approved);
+        assert_eq!(got.rights, None);
+        let v = store.asset_versions(&t, &imported.id).await.unwrap();
+        assert_eq!(v.iter().map(|v| v.version).collect::<Vec<_>>(), [3]);
+
+        assert_eq!(
+            store.counts(&t).await.unwrap(),
+            [("content_assets", 6), ("content_asset_versions", 6)]
+        );
+        assert_eq!(
+            store.counts(&other).await.unwrap(),
+            [("content_assets", 1), ("content_asset_versions", 1)]
+        );
+    }
+
+    #[test]
+    fn generated_ids_have_the_prefix_and_twelve_hex_digits() {
+        let a = new_asset_id();
+        let b = new_asset_id();
+        assert_ne!(a, b);
+        let hex = a.as_str().strip_prefix("ast_").unwrap();
+        assert_eq!(hex.len(), 12);
+        assert!(
+            hex.chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+        );
+        assert!(AssetId::parse(a.as_str()).is_ok());
+    }
+
+    fn config(url: String, schema_prefix: String) -> DbConfig {
+        DbConfig {
+            url,
+            schema_prefix,
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_store_creates_lists_and_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(
+            format!("sqlite://{}/t.db", dir.path().display()),
+            String::new(),
+        );
+        let db = Db::open(&cfg, &crate::MIGRATIONS).await.unwrap();
+        exercise(db.clone()).await;
+        db.close().await;
+    }
+
+    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses a
+    /// schema of its own and drops it afterwards.
+    #[tokio::test]
+    async fn postgres_store_creates_lists_and_versions() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        if url.trim().is_empty() {
+            return;
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let prefix = format!("t{}{}_", std::process::id(), nanos);
+        let db = Db::open(&config(url, prefix.clone()), &crate::MIGRATIONS)
+            .await
+            .unwrap();
+        exercise(db.clone()).await;
+        let drop = format!("DROP SCHEMA \"{prefix}content\" CASCADE");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.close().await;
+    }
+}

@@ -1,0 +1,241 @@
+//! BRIEF §4 import on both backends: round trip, idempotence, and bad rows
+//! reported one by one while the good ones land.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use chrono::NaiveDate;
+use mcp_ads::domain::CampaignId;
+use orchestrator::import::import_dir;
+use orchestrator::seed::{SeedSpec, generate};
+use orchestrator::stores::Stores;
+use promptsales_shared::app::Runtime;
+use promptsales_shared::config::CommonArgs;
+use promptsales_tests::{Backend, command};
+
+fn args(b: &Backend) -> CommonArgs {
+    let get = |k: &str| b.vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    CommonArgs {
+        data_dir: get("PROMPTSALES_DATA_DIR"),
+        database_url: get("DATABASE_URL"),
+        schema_prefix: get("PROMPTSALES_SCHEMA_PREFIX"),
+        redis_url: get("REDIS_URL"),
+        cache_prefix: get("PROMPTSALES_CACHE_PREFIX"),
+        log: Some("warn".into()),
+        ..Default::default()
+    }
+}
+
+async fn stores(b: &Backend) -> Stores {
+    let rt = Runtime::start("test", &args(b)).await.unwrap();
+    Stores::open(&rt).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_round_trip_is_idempotent_on_both_backends() {
+    let ds = generate(&SeedSpec {
+        clients: 5,
+        campaigns: 25,
+        days: 60,
+        seed: 11,
+        as_of: NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(),
+    })
+    .unwrap();
+    let csv = tempfile::tempdir().unwrap();
+    ds.write_csv(csv.path()).unwrap();
+
+    for backend in Backend::all() {
+        let st = stores(&backend).await;
+        let first = import_dir(&st, csv.path()).await.unwrap();
+        assert!(first.rejected.is_empty(), "{:?}", first.rejected);
+        let counts = st.counts().await.unwrap();
+        let count = |t: &str| counts.iter().find(|(n, _)| *n == t).unwrap().1 as usize;
+        assert_eq!(count("clients"), ds.clients.len());
+        assert_eq!(count("products"), ds.products.len());
+        assert_eq!(count("campaigns"), ds.campaigns.len());
+        assert_eq!(count("ad_daily"), ds.ad_daily.len());
+        assert_eq!(count("leads"), ds.leads.len());
+        assert_eq!(count("sales"), ds.sales.len());
+        for f in &first.files {
+            assert_eq!(f.read, f.accepted, "{}", f.file);
+            assert_eq!(
+                f.changed, f.read,
+                "{} first import writes every row",
+                f.file
+            );
+        }
+
+        // Read back: what went in is what comes out.
+        let c = &ds.campaigns[3];
+        let stored = st.ads.get_campaign(&st.tenant, &c.id).await.unwrap();
+        assert_eq!(stored.name, c.name);
+        assert_eq!(stored.budget_cents, c.budget_cents);
+        assert_eq!(
+            stored.channels,
+            c.channels
+                .iter()
+                .copied()
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        );
+        let l = &ds.leads[7];
+        let lead = st.crm.get_lead(&st.tenant, &l.id).await.unwrap();
+        assert_eq!(
+            (lead.stage, lead.created_at, &lead.city),
+            (l.stage, l.created_at, &l.city)
+        );
+
+        // Again: nothing changes.
+        let second = import_dir(&st, csv.path()).await.unwrap();
+        assert!(second.rejected.is_empty());
+        for f in &second.files {
+            assert_eq!(
+                f.changed, 0,
+                "{} changed on re-import ({})",
+                f.file, backend.label
+            );
+        }
+        assert_eq!(st.counts().await.unwrap(), counts);
+    }
+}
+
+const BAD_AD_DAILY: &str =
+    "date,campaign_id,channel,country,impressions,reach,clicks,spend,conversions
+2026-03-01,cmp_ok,meta,CO,1000,800,20,15.50,2
+2026-03-02,cmp_ok,meta,CO,1000,800,20
+2026-02-30,cmp_ok,meta,CO,1000,800,20,15.50,2
+2026-03-03,cmp_ok,myspace,CO,1000,800,20,15.50,2
+2026-03-04,cmp_ok,meta,CO,1000,800,20,-3.00,2
+2026-03-05,cmp_nope,meta,CO,1000,800,20,15.50,2
+2026-03-06,cmp_ok,google_ads,MX,500,400,12,9.99,1
+";
+
+fn write_bad_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "client_id,name,industry,country\ncli_1,Café Andino,food_beverage,CO\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("campaigns.csv"),
+        "campaign_id,client_id,name,objective,status,budget,currency,start_date,end_date\n\
+         cmp_ok,cli_1,Launch,leads,active,5000.00,COP,2026-03-01,2026-03-31\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("ad_daily.csv"), BAD_AD_DAILY).unwrap();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_rows_are_each_reported_and_the_rest_imported() {
+    let dir = write_bad_dir();
+    for backend in Backend::all() {
+        let st = stores(&backend).await;
+        let report = import_dir(&st, dir.path()).await.unwrap();
+        let got: Vec<(&str, u64)> = report.rejected.iter().map(|r| (r.file, r.line)).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ad_daily.csv", 3),
+                ("ad_daily.csv", 4),
+                ("ad_daily.csv", 5),
+                ("ad_daily.csv", 6),
+                ("ad_daily.csv", 7)
+            ],
+            "{:#?}",
+            report.rejected
+        );
+        let reasons: Vec<&str> = report.rejected.iter().map(|r| r.reason.as_str()).collect();
+        assert!(
+            reasons[0].contains("expected 9 columns, found 7"),
+            "{}",
+            reasons[0]
+        );
+        assert!(reasons[1].contains("`date`"), "{}", reasons[1]);
+        assert!(
+            reasons[2].contains("`channel`") && reasons[2].contains("myspace"),
+            "{}",
+            reasons[2]
+        );
+        assert!(reasons[3].contains("`spend`"), "{}", reasons[3]);
+        assert!(
+            reasons[4].contains("`campaign_id`") && reasons[4].contains("cmp_nope"),
+            "{}",
+            reasons[4]
+        );
+        let ad = report
+            .files
+            .iter()
+            .find(|f| f.file == "ad_daily.csv")
+            .unwrap();
+        assert_eq!((ad.read, ad.accepted, ad.rejected), (7, 2, 5));
+        let counts = st.counts().await.unwrap();
+        assert!(counts.contains(&("ad_daily", 2)), "{counts:?}");
+        assert!(counts.contains(&("campaigns", 1)), "{counts:?}");
+        let c = st
+            .ads
+            .get_campaign(&st.tenant, &CampaignId::parse("cmp_ok").unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            c.channels.len(),
+            2,
+            "channels derived from the accepted ad rows"
+        );
+    }
+}
+
+#[tokio::test]
+async fn cli_import_exits_non_zero_and_prints_every_bad_row() {
+    let dir = write_bad_dir();
+    let backend = Backend::sqlite();
+    let out = command("promptsales", &backend)
+        .args(["import", "--dir"])
+        .arg(dir.path())
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in 3..=7 {
+        assert!(err.contains(&format!("ad_daily.csv:{line}:")), "{err}");
+    }
+    assert!(err.contains("5 row(s) rejected"), "{err}");
+}
+
+#[tokio::test]
+async fn cli_seed_prints_counts_that_match_the_database() {
+    let backend = Backend::sqlite();
+    let out = command("promptsales", &backend)
+        .args([
+            "seed",
+            "--clients",
+            "4",
+            "--campaigns",
+            "30",
+            "--days",
+            "90",
+            "--seed",
+            "3",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let counts = command("promptsales", &backend)
+        .arg("counts")
+        .output()
+        .await
+        .unwrap();
+    let counts = String::from_utf8_lossy(&counts.stdout).to_string();
+    assert!(!counts.trim().is_empty());
+    let tail = printed.split("rows in the database now:").nth(1).unwrap();
+    assert_eq!(tail.trim(), counts.trim());
+}
