@@ -1,9 +1,11 @@
 //! `mcp-analytics`: the analytics MCP server binary.
 
+use std::time::Duration;
+
 use clap::Parser;
 use promptsales_shared::app::Runtime;
 use promptsales_shared::config::CommonArgs;
-use promptsales_shared::server::{Readiness, ServeArgs, run};
+use promptsales_shared::server::{Readiness, ServeArgs, Transport, run};
 
 #[derive(Parser)]
 #[command(
@@ -16,14 +18,41 @@ struct Cli {
     common: CommonArgs,
     #[command(flatten)]
     serve: ServeArgs,
+    /// In HTTP mode, sync the warehouse every this many seconds (0: never).
+    #[arg(long, default_value_t = 300, env = "PROMPTSALES_SYNC_INTERVAL_SECS")]
+    sync_interval_secs: u64,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-analytics", &cli.common).await?;
-    let db = rt.open(&mcp_analytics::MIGRATIONS).await?;
-    let svc = mcp_analytics::AnalyticsService::new(rt.catalog.clone());
+    let svc = mcp_analytics::open(&rt).await?;
+    if cli.serve.transport == Transport::Http && cli.sync_interval_secs > 0 {
+        let svc = svc.clone();
+        let tenant = rt.config.tenant.clone();
+        let every = Duration::from_secs(cli.sync_interval_secs);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                match svc.sync(&tenant, None).await {
+                    Ok(r) => tracing::info!(
+                        changed = r.changed,
+                        version = r.data_version,
+                        "scheduled sync"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "scheduled sync failed; the warehouse is unchanged")
+                    }
+                }
+            }
+        });
+    }
+    let readiness = Readiness {
+        dbs: vec![rt.core.clone(), svc.warehouse().clone()],
+        cache: Some(rt.cache.clone()),
+    };
     let server = mcp_analytics::AnalyticsServer::new(
         svc,
         rt.config.tenant.clone(),
@@ -31,10 +60,6 @@ async fn main() -> anyhow::Result<()> {
         &cli.serve.toolsets,
         cli.serve.read_only,
     )?;
-    let readiness = Readiness {
-        dbs: vec![rt.core.clone(), db],
-        cache: Some(rt.cache.clone()),
-    };
     run(
         "mcp-analytics",
         &cli.serve,

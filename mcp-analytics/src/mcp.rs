@@ -1,33 +1,135 @@
-//! The MCP surface of the analytics context: thin tools over [`AnalyticsService`].
+//! The MCP surface of the analytics context: thin tools, resources and
+//! prompts over [`AnalyticsService`].
 
 use std::sync::Arc;
 
+use chrono::NaiveDate;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::TenantId;
 use promptsales_shared::server::{Auditor, ServeError, Toolset, call_tool_audited, filter_router};
+use promptsales_shared::time::parse_date;
+use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourcesResult,
+    PaginatedRequestParams, ProgressNotificationParam, PromptMessage, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, RequestMetaObject, Resource, ResourceContents, Role,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
-use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use rmcp::{
+    ErrorData, Peer, RoleServer, ServerHandler, prompt, prompt_handler, prompt_router, tool,
+    tool_handler, tool_router,
+};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::service::{AnalyticsService, ClientList, ProductList};
+use crate::domain::period::{RelativePeriod, TimeRange};
+use crate::domain::semantic::{Dimension, SemanticModel};
+use crate::domain::spec::{Filter, QuerySpec};
+use crate::service::{
+    AnalyticsService, AskResult, ClientList, FunnelResult, ProductList, QueryResult, ReportResult,
+};
+use crate::sync::{SyncReport, SyncStatus};
 
 /// Tool groups for `--toolsets`.
-pub const TOOLSETS: &[Toolset] = &[Toolset {
-    name: "catalog",
-    description: "The agency's clients and their products",
-    tools: &["list_clients", "list_products"],
-}];
+pub const TOOLSETS: &[Toolset] = &[
+    Toolset {
+        name: "questions",
+        description: "Ask about performance, sales, reach, channels and geography",
+        tools: &[
+            "ask",
+            "query_metrics",
+            "describe_metrics",
+            "funnel",
+            "report",
+        ],
+    },
+    Toolset {
+        name: "pipeline",
+        description: "Sync the warehouse from the sub-companies and inspect it",
+        tools: &["sync", "sync_status"],
+    },
+    Toolset {
+        name: "catalog",
+        description: "The agency's clients and their products",
+        tools: &["list_clients", "list_products"],
+    },
+];
+
+const SEMANTIC_URI: &str = "analytics://semantic-model";
+const FRESHNESS_URI: &str = "analytics://freshness";
+
+fn as_of(raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    raw.map(|d| parse_date("as_of", d)).transpose()
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AskParams {
+    /// The question, in English or Spanish, e.g. "¿qué canal nos dio el
+    /// mejor ROAS en México el trimestre pasado?"
+    pub question: String,
+    /// Answer as of this date (YYYY-MM-DD); default today.
+    pub as_of: Option<String>,
+    /// Restrict the answer to one client, e.g. `cli_001`.
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryMetricsParams {
+    /// The typed query; see `describe_metrics` for the names.
+    pub spec: QuerySpec,
+    /// Resolve relative time ranges against this date (YYYY-MM-DD); default today.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FunnelParams {
+    /// Split the funnel by these dimensions (campaign, client, channel,
+    /// country, city, objective or a time grain).
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    /// Leads created in this range; none means all time.
+    pub time_range: Option<TimeRange>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// YYYY-MM-DD; default today.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportParams {
+    /// The period; default last month.
+    pub time_range: Option<TimeRange>,
+    /// Only this client.
+    pub client_id: Option<String>,
+    /// YYYY-MM-DD; default today.
+    pub as_of: Option<String>,
+}
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListProductsParams {
     /// Only this client's products, e.g. `cli_001`.
     pub client_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct WeeklyReportArgs {
+    /// Client id, e.g. `cli_001`; all clients when absent.
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PostmortemArgs {
+    /// The campaign to review, e.g. `cmp_00042`.
+    pub campaign_id: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExploreArgs {
+    /// What to look into, e.g. "why did leads drop in Mexico".
+    pub focus: Option<String>,
 }
 
 /// The analytics MCP server.
@@ -36,7 +138,26 @@ pub struct AnalyticsServer {
     svc: AnalyticsService,
     tenant: TenantId,
     tools: Arc<ToolRouter<Self>>,
+    prompts: Arc<PromptRouter<Self>>,
     auditor: Auditor,
+}
+
+async fn notify(
+    peer: &Peer<RoleServer>,
+    meta: &RequestMetaObject,
+    step: u32,
+    total: u32,
+    message: &str,
+) {
+    if let Some(token) = meta.get_progress_token() {
+        let _ = peer
+            .notify_progress(
+                ProgressNotificationParam::new(token, f64::from(step))
+                    .with_total(f64::from(total))
+                    .with_message(message),
+            )
+            .await;
+    }
 }
 
 #[tool_router]
@@ -54,13 +175,156 @@ impl AnalyticsServer {
             svc,
             tenant,
             tools: Arc::new(tools),
+            prompts: Arc::new(Self::prompt_router()),
             auditor,
         })
     }
 
     #[tool(
+        description = "Answer a question about performance, sales, reach, channels or geography in English or Spanish. Returns the answer sentence, the typed query it ran, columns and rows, the SQL, data freshness and whether it was cached. Questions it cannot map are refused with what it understood and suggested rephrasings.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn ask(&self, Parameters(p): Parameters<AskParams>) -> Result<Json<AskResult>, AppError> {
+        self.svc
+            .ask(
+                &self.tenant,
+                &p.question,
+                as_of(p.as_of.as_deref())?,
+                p.client_id.as_deref(),
+            )
+            .await
+            .map(Json)
+    }
+
+    #[tool(
+        description = "Run a typed query: metrics, dimensions (incl. day/week/month/quarter/year), filters (eq, in, not_in on dimensions; gt, gte, lt, lte on metric values), time_range, compare_to (previous_period | same_period_last_year), order_by, limit (max 1000).",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn query_metrics(
+        &self,
+        Parameters(p): Parameters<QueryMetricsParams>,
+    ) -> Result<Json<QueryResult>, AppError> {
+        self.svc
+            .query_metrics(&self.tenant, p.spec, as_of(p.as_of.as_deref())?)
+            .await
+            .map(Json)
+    }
+
+    #[tool(
+        description = "The semantic model: every metric (definition, unit, synonyms in English and Spanish) and dimension, and the time and currency rules.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn describe_metrics(&self) -> Result<Json<SemanticModel>, AppError> {
+        Ok(Json(self.svc.semantic_model()))
+    }
+
+    #[tool(
+        description = "Lead funnel: leads → MQL → SQL → customer counts and stage-to-stage rates, by any dimension leads have.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn funnel(
+        &self,
+        Parameters(p): Parameters<FunnelParams>,
+    ) -> Result<Json<FunnelResult>, AppError> {
+        self.svc
+            .funnel(
+                &self.tenant,
+                p.dimensions,
+                p.time_range,
+                p.filters,
+                as_of(p.as_of.as_deref())?,
+            )
+            .await
+            .map(Json)
+    }
+
+    #[tool(
+        description = "Period performance report in Markdown: totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix. Sends progress notifications when given a progress token.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn report(
+        &self,
+        Parameters(p): Parameters<ReportParams>,
+        meta: RequestMetaObject,
+        peer: Peer<RoleServer>,
+    ) -> Result<Json<ReportResult>, AppError> {
+        let range = p.time_range.unwrap_or(TimeRange::Relative {
+            period: RelativePeriod::LastMonth,
+        });
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32, String)>();
+        let forward = {
+            let peer = peer.clone();
+            let meta = meta.clone();
+            tokio::spawn(async move {
+                while let Some((step, total, msg)) = rx.recv().await {
+                    notify(&peer, &meta, step, total, &msg).await;
+                }
+            })
+        };
+        let progress = move |step: u32, total: u32, msg: &str| {
+            let _ = tx.send((step, total, msg.to_owned()));
+        };
+        let r = self
+            .svc
+            .report(
+                &self.tenant,
+                range,
+                p.client_id.as_deref(),
+                as_of(p.as_of.as_deref())?,
+                Some(&progress),
+            )
+            .await;
+        drop(progress);
+        let _ = forward.await;
+        r.map(Json)
+    }
+
+    #[tool(
+        description = "Sync the warehouse from the ads, CRM and catalogue tables (delta by watermark; a re-run with no source change writes nothing). Sends progress notifications when given a progress token.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn sync(
+        &self,
+        meta: RequestMetaObject,
+        peer: Peer<RoleServer>,
+    ) -> Result<Json<SyncReport>, AppError> {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let forward = {
+            let peer = peer.clone();
+            let meta = meta.clone();
+            tokio::spawn(async move {
+                let mut step = 0;
+                while let Some(msg) = rx.recv().await {
+                    step += 1;
+                    notify(&peer, &meta, step, 6, &msg).await;
+                }
+            })
+        };
+        let progress = move |p: crate::sync::SyncProgress| {
+            let _ = tx.send(format!("{p:?}"));
+        };
+        let r = self.svc.sync(&self.tenant, Some(&progress)).await;
+        drop(progress);
+        let _ = forward.await;
+        r.map(Json)
+    }
+
+    #[tool(
+        description = "Watermark, last run and row counts of every source table, and the warehouse's data version and last sync time.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn sync_status(&self) -> Result<Json<SyncStatus>, AppError> {
+        self.svc.sync_status(&self.tenant).await.map(Json)
+    }
+
+    #[tool(
         description = "List the agency's clients: id, name, industry and country (ISO code), by id.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn list_clients(&self) -> Result<Json<ClientList>, AppError> {
         self.svc.list_clients(&self.tenant).await.map(Json)
@@ -68,7 +332,7 @@ impl AnalyticsServer {
 
     #[tool(
         description = "List products (id, client, name, category, unit price in hundredths of its ISO-4217 currency), optionally of one client, by id.",
-        annotations(read_only_hint = true, open_world_hint = false)
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn list_products(
         &self,
@@ -81,19 +345,91 @@ impl AnalyticsServer {
     }
 }
 
+#[prompt_router]
+impl AnalyticsServer {
+    #[prompt(
+        description = "Write the weekly performance report for a client (or all clients): wins, risks and next actions."
+    )]
+    async fn weekly_report(
+        &self,
+        Parameters(a): Parameters<WeeklyReportArgs>,
+    ) -> Vec<PromptMessage> {
+        let scope = a
+            .client_id
+            .map(|c| format!(" for client `{c}` (pass client_id)"))
+            .unwrap_or_default();
+        vec![PromptMessage::new_text(
+            Role::User,
+            format!(
+                "Call the `report` tool{scope} with time_range {{\"type\": \"last_n_days\", \"days\": 7}}. \
+                 From its Markdown, write a one-page weekly report: three wins, three risks (falling ROAS, \
+                 rising cost per lead, channels with spend but no sales) and three concrete next actions. \
+                 Quote figures exactly as reported, keep each currency separate, and state the data freshness."
+            ),
+        )]
+    }
+
+    #[prompt(
+        description = "Review one campaign after it ran: delivery, cost, leads and sales, what worked and what to change."
+    )]
+    async fn campaign_postmortem(
+        &self,
+        Parameters(a): Parameters<PostmortemArgs>,
+    ) -> Vec<PromptMessage> {
+        let c = a.campaign_id;
+        vec![PromptMessage::new_text(
+            Role::User,
+            format!(
+                "Review campaign `{c}`. Use `query_metrics` with a filter {{\"field\": \"campaign\", \"op\": \"eq\", \"value\": \"{c}\"}}: \
+                 first metrics spend, impressions, clicks, ctr, conversions, leads, cpl, revenue, roas with no dimension; \
+                 then the same by channel and by week; then `funnel` with the same filter. \
+                 Explain what worked, what did not, and what to change next time, citing the numbers."
+            ),
+        )]
+    }
+
+    #[prompt(
+        description = "Explore performance with the analytics tools, starting from a question or a hunch."
+    )]
+    async fn explore_performance(
+        &self,
+        Parameters(a): Parameters<ExploreArgs>,
+    ) -> Vec<PromptMessage> {
+        let focus = a
+            .focus
+            .unwrap_or_else(|| "where the last month's money was best and worst spent".into());
+        vec![PromptMessage::new_text(
+            Role::User,
+            format!(
+                "Explore: {focus}. Start with `describe_metrics` to see what can be asked, then use `ask` \
+                 (English or Spanish) or `query_metrics` for precise cuts — by channel, country, campaign, \
+                 month — and `compare_to` previous_period to see changes. Check `analytics://freshness` first \
+                 and say how current the data is."
+            ),
+        )]
+    }
+}
+
 #[tool_handler(router = self.tools)]
+#[prompt_handler(router = self.prompts)]
 impl ServerHandler for AnalyticsServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new(
-                "mcp-analytics",
-                env!("CARGO_PKG_VERSION"),
-            ))
-            .with_instructions(
-                "PromptSales analytics: the agency's portal data. Catalogue tools list \
-                 clients and products; prices are hundredths (unit_price_cents) of the \
-                 product's ISO-4217 currency.",
-            )
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_prompts()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(Implementation::new(
+            "mcp-analytics",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_instructions(
+            "PromptSales analytics: ask questions in English or Spanish with `ask`, or run typed \
+             queries with `query_metrics`. Every answer carries its query, SQL and data freshness. \
+             Money is reported per currency.",
+        )
     }
 
     async fn call_tool(
@@ -103,237 +439,48 @@ impl ServerHandler for AnalyticsServer {
     ) -> Result<CallToolResponse, ErrorData> {
         call_tool_audited(self, &self.tools, &self.auditor, request, context).await
     }
-}
 
-#[cfg(test)]
-mod tests {
-    use std::time::Duration;
-
-    use promptsales_shared::catalog::audit::AuditLog;
-    use promptsales_shared::catalog::model::{Client, Product};
-    use promptsales_shared::catalog::store::CatalogStore;
-    use promptsales_shared::config::DbConfig;
-    use promptsales_shared::db::Db;
-    use promptsales_shared::domain::{ClientId, Country, Currency, ProductId};
-    use rmcp::ServiceExt;
-    use serde_json::json;
-
-    use super::*;
-
-    fn object(v: serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
-        v.as_object().cloned().unwrap()
-    }
-
-    fn config(url: String, schema_prefix: String) -> DbConfig {
-        DbConfig {
-            url,
-            schema_prefix,
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(5),
-        }
-    }
-
-    /// Migrates both contexts, seeds the catalogue, and drives the tools
-    /// through a real MCP session (in-memory pipe).
-    async fn exercise(cfg: &DbConfig) -> (Db, Db) {
-        let core = Db::open(cfg, &promptsales_shared::catalog::MIGRATIONS)
-            .await
-            .unwrap();
-        let analytics = Db::open(cfg, &crate::MIGRATIONS).await.unwrap();
-        // The sync tables exist and take a watermark.
-        sqlx::query(
-            "INSERT INTO sync_watermarks (tenant_id, source_table, updated_at, last_id) \
-             VALUES ($1, $2, $3, $4)",
-        )
-        .bind("default")
-        .bind("crm.sales")
-        .bind("2026-03-01T00:00:00.000000Z")
-        .bind("sale_1")
-        .execute(analytics.pool())
-        .await
-        .unwrap();
-
-        let tenant = TenantId::parse("default").unwrap();
-        let catalog = CatalogStore::new(core.clone());
-        for (id, name, country) in [("cli_2", "Beta", "MX"), ("cli_1", "Alfa", "CO")] {
-            catalog
-                .upsert_client(
-                    &tenant,
-                    &Client {
-                        id: ClientId::parse(id).unwrap(),
-                        name: name.into(),
-                        industry: "retail".into(),
-                        country: Country::parse(country).unwrap(),
-                    },
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(vec![
+            Resource::new(SEMANTIC_URI, "semantic-model")
+                .with_title("Semantic model")
+                .with_description("Metrics and dimensions with definitions, SQL and synonyms")
+                .with_mime_type("application/json"),
+            Resource::new(FRESHNESS_URI, "freshness")
+                .with_title("Data freshness")
+                .with_description(
+                    "Warehouse data version, last sync and watermarks per source table",
                 )
-                .await
-                .unwrap();
-        }
-        for (id, client) in [("prd_1", "cli_1"), ("prd_2", "cli_2"), ("prd_3", "cli_1")] {
-            catalog
-                .upsert_product(
-                    &tenant,
-                    &Product {
-                        id: ProductId::parse(id).unwrap(),
-                        client_id: ClientId::parse(client).unwrap(),
-                        name: format!("Product {id}"),
-                        category: "snacks".into(),
-                        unit_price_cents: 1_250,
-                        currency: Currency::parse("USD").unwrap(),
-                    },
-                )
-                .await
-                .unwrap();
-        }
+                .with_mime_type("application/json"),
+        ]))
+    }
 
-        let auditor = Auditor::spawn(AuditLog::new(core.clone()), "mcp-analytics", "default");
-        let server = AnalyticsServer::new(
-            AnalyticsService::new(catalog),
-            tenant,
-            auditor.clone(),
-            &["catalog".into()],
-            true,
-        )
-        .unwrap();
-        let (server_io, client_io) = tokio::io::duplex(64 * 1024);
-        tokio::spawn(async move {
-            if let Ok(running) = server.serve(server_io).await {
-                let _ = running.waiting().await;
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let body = match request.uri.as_str() {
+            SEMANTIC_URI => serde_json::to_string_pretty(&self.svc.semantic_model()),
+            FRESHNESS_URI => {
+                let status = self.svc.sync_status(&self.tenant).await.map_err(ErrorData::from)?;
+                serde_json::to_string_pretty(&status)
             }
-        });
-        let client = ().serve(client_io).await.unwrap();
-
-        let tools = client.list_all_tools().await.unwrap();
-        let mut names: Vec<&str> = tools.iter().map(|t| t.name.as_ref()).collect();
-        names.sort_unstable();
-        assert_eq!(names, ["list_clients", "list_products"]);
-        for t in &tools {
-            let schema = t.output_schema.as_ref().unwrap();
-            assert_eq!(schema.get("type"), Some(&json!("object")), "{}", t.name);
-        }
-
-        let call = |name: &'static str, args: serde_json::Value| {
-            let client = &client;
-            async move {
-                client
-                    .call_tool(CallToolRequestParams::new(name).with_arguments(object(args)))
-                    .await
-                    .unwrap()
+            other => {
+                return Err(ErrorData::resource_not_found(
+                    format!("unknown resource {other}: this server has {SEMANTIC_URI} and {FRESHNESS_URI}"),
+                    None,
+                ));
             }
-        };
-        let r = client
-            .call_tool(CallToolRequestParams::new("list_clients"))
-            .await
-            .unwrap();
-        assert_ne!(r.is_error, Some(true), "{:?}", r.content);
-        let s = r.structured_content.unwrap();
-        let ids: Vec<&str> = s["clients"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, ["cli_1", "cli_2"]);
-        assert_eq!(s["clients"][0]["country"], json!("CO"));
-
-        let r = call("list_products", json!({})).await;
-        assert_eq!(
-            r.structured_content.unwrap()["products"]
-                .as_array()
-                .unwrap()
-                .len(),
-            3
-        );
-        let r = call("list_products", json!({ "client_id": "cli_1" })).await;
-        let s = r.structured_content.unwrap();
-        let ids: Vec<&str> = s["products"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["id"].as_str().unwrap())
-            .collect();
-        assert_eq!(ids, ["prd_1", "prd_3"]);
-        assert_eq!(s["products"][0]["unit_price_cents"], json!(1_250));
-
-        let r = call("list_products", json!({ "client_id": "cli_404" })).await;
-        assert_eq!(r.is_error, Some(true));
-        assert!(format!("{:?}", r.content).contains("cli_404"));
-        let r = call("list_products", json!({ "client_id": "bad id!" })).await;
-        assert_eq!(r.is_error, Some(true));
-        assert!(format!("{:?}", r.content).contains("client_id"));
-
-        client.cancel().await.unwrap();
-        auditor.flush().await;
-        let audited: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE server = 'mcp-analytics'")
-                .fetch_one(core.pool())
-                .await
-                .unwrap();
-        assert_eq!(audited, 5);
-        (core, analytics)
-    }
-
-    #[tokio::test]
-    async fn catalog_tools_answer_over_mcp_on_sqlite() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let (core, analytics) = exercise(&cfg).await;
-        core.close().await;
-        analytics.close().await;
-    }
-
-    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses
-    /// schemas of its own and drops them afterwards.
-    #[tokio::test]
-    async fn catalog_tools_answer_over_mcp_on_postgres() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
-        if url.trim().is_empty() {
-            return;
         }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let prefix = format!("t{}{}_", std::process::id(), nanos);
-        let (core, analytics) = exercise(&config(url, prefix.clone())).await;
-        for (db, context) in [(&core, "core"), (&analytics, "analytics")] {
-            let drop = format!("DROP SCHEMA \"{prefix}{context}\" CASCADE");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-                .execute(db.pool())
-                .await
-                .unwrap();
-            db.close().await;
-        }
-    }
-
-    #[tokio::test]
-    async fn write_free_server_keeps_every_tool_read_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let core = Db::open(&cfg, &promptsales_shared::catalog::MIGRATIONS)
-            .await
-            .unwrap();
-        let auditor = Auditor::spawn(AuditLog::new(core.clone()), "mcp-analytics", "default");
-        let svc = AnalyticsService::new(CatalogStore::new(core));
-        let tenant = TenantId::parse("default").unwrap();
-        let all =
-            AnalyticsServer::new(svc.clone(), tenant.clone(), auditor.clone(), &[], false).unwrap();
-        let ro =
-            AnalyticsServer::new(svc.clone(), tenant.clone(), auditor.clone(), &[], true).unwrap();
-        assert_eq!(all.tools.list_all().len(), 2);
-        assert_eq!(ro.tools.list_all().len(), 2);
-        let err = AnalyticsServer::new(svc, tenant, auditor, &["library".into()], false)
-            .err()
-            .unwrap()
-            .to_string();
-        assert!(err.contains("catalog"), "{err}");
+        .map_err(|e| ErrorData::internal_error(e.to_string(), None))?;
+        Ok(ReadResourceResult::new(vec![
+            ResourceContents::text(body, request.uri.clone()).with_mime_type("application/json"),
+        ])
+        .into())
     }
 }

@@ -1,10 +1,28 @@
-//! Use cases of the analytics context.
+//! Use cases of the analytics context: questions (typed and natural
+//! language), the funnel, the period report, the catalogue and the sync.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{NaiveDate, Utc};
 use promptsales_shared::AppError;
+use promptsales_shared::cache::Cache;
 use promptsales_shared::catalog::model::{Client, Product};
 use promptsales_shared::catalog::store::CatalogStore;
+use promptsales_shared::db::Db;
 use promptsales_shared::domain::{ClientId, TenantId};
-use serde::Serialize;
+use promptsales_shared::llm::LlmConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::Row;
+use tokio::sync::RwLock;
+
+use crate::domain::nl::{self, Language, NameIndex};
+use crate::domain::period::{Resolved, TimeRange};
+use crate::domain::semantic::{Dimension, Metric, SemanticModel};
+use crate::domain::spec::{Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
+use crate::query::{Names, Table, execute};
+use crate::sync::{SyncReport, SyncStatus, Syncer};
 
 /// Every client of the tenant.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -18,20 +36,142 @@ pub struct ProductList {
     pub products: Vec<Product>,
 }
 
-/// The analytics use cases. The catalogue (clients, products) is read
-/// through the `core` context's documented read path.
-#[derive(Clone, Debug)]
+/// An inclusive date range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl From<Resolved> for Period {
+    fn from(r: Resolved) -> Self {
+        Period {
+            from: r.from,
+            to: r.to,
+        }
+    }
+}
+
+/// How fresh the warehouse is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Freshness {
+    /// When the last sync finished (RFC 3339), if ever.
+    pub last_synced_at: Option<String>,
+    /// Bumped by every sync that changed data.
+    pub data_version: i64,
+}
+
+/// The answer to a typed query.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct QueryResult {
+    /// The query that ran.
+    pub query: QuerySpec,
+    /// Canonical dimension and metric names, in row order.
+    pub columns: Vec<String>,
+    /// One array per row, in `columns` order.
+    pub rows: Vec<Vec<Value>>,
+    /// The parameterised SQL that ran, with its bound values.
+    pub sql: String,
+    /// The dates the time range resolved to (none: all time).
+    pub time_range: Option<Period>,
+    /// The dates compared with, when `compare_to` was set.
+    pub compared_with: Option<Period>,
+    pub freshness: Freshness,
+    /// Whether this came from the cache.
+    pub cached: bool,
+}
+
+/// The answer to a natural-language question.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct AskResult {
+    /// A sentence in the question's language.
+    pub answer: String,
+    pub language: Language,
+    /// What the question was understood to ask.
+    pub understood: Vec<String>,
+    /// `deterministic` or `llm`.
+    pub engine: String,
+    #[serde(flatten)]
+    pub result: QueryResult,
+}
+
+/// Funnel counts and stage-to-stage rates.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FunnelResult {
+    /// Dimension names then leads, mql, sql, customers, lost and the rates
+    /// mql_rate (mql/leads), sql_rate (sql/mql), customer_rate (customers/sql),
+    /// overall_rate (customers/leads).
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub time_range: Option<Period>,
+    pub sql: String,
+    pub freshness: Freshness,
+}
+
+/// A period performance report.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ReportResult {
+    pub markdown: String,
+    pub period: Period,
+    pub compared_with: Period,
+    pub freshness: Freshness,
+}
+
+#[derive(Default)]
+struct NameCache {
+    by_tenant: HashMap<String, (i64, Arc<(NameIndex, Names)>)>,
+}
+
+/// The analytics use cases.
+#[derive(Clone)]
 pub struct AnalyticsService {
     catalog: CatalogStore,
+    warehouse: Db,
+    syncer: Arc<Syncer>,
+    cache: Cache,
+    llm: Option<LlmConfig>,
+    names: Arc<RwLock<NameCache>>,
+}
+
+impl std::fmt::Debug for AnalyticsService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AnalyticsService").finish_non_exhaustive()
+    }
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
 }
 
 impl AnalyticsService {
-    pub fn new(catalog: CatalogStore) -> Self {
-        Self { catalog }
+    pub fn new(
+        catalog: CatalogStore,
+        warehouse: Db,
+        syncer: Syncer,
+        cache: Cache,
+        llm: Option<LlmConfig>,
+    ) -> Self {
+        Self {
+            catalog,
+            warehouse,
+            syncer: Arc::new(syncer),
+            cache,
+            llm,
+            names: Arc::new(RwLock::new(NameCache::default())),
+        }
     }
 
     pub fn catalog(&self) -> &CatalogStore {
         &self.catalog
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// The warehouse database (for readiness probes).
+    pub fn warehouse(&self) -> &Db {
+        &self.warehouse
     }
 
     pub async fn list_clients(&self, tenant: &TenantId) -> Result<ClientList, AppError> {
@@ -56,5 +196,322 @@ impl AnalyticsService {
         Ok(ProductList {
             products: self.catalog.list_products(tenant, client.as_ref()).await?,
         })
+    }
+
+    pub fn semantic_model(&self) -> SemanticModel {
+        crate::domain::semantic::model()
+    }
+
+    pub async fn freshness(&self, tenant: &TenantId) -> Result<Freshness, AppError> {
+        let (data_version, last_synced_at) = self.syncer.data_version(tenant).await?;
+        Ok(Freshness {
+            last_synced_at,
+            data_version,
+        })
+    }
+
+    /// Campaign, client and product names of the warehouse, loaded once per
+    /// data version.
+    async fn names(
+        &self,
+        tenant: &TenantId,
+        version: i64,
+    ) -> Result<Arc<(NameIndex, Names)>, AppError> {
+        if let Some((v, n)) = self.names.read().await.by_tenant.get(tenant.as_str())
+            && *v == version
+        {
+            return Ok(n.clone());
+        }
+        let mut index = NameIndex {
+            campaigns: Vec::new(),
+            clients: Vec::new(),
+            products: Vec::new(),
+        };
+        let mut names = Names::default();
+        for (sql, list, map) in [
+            (
+                "SELECT id, name FROM wh_campaigns WHERE tenant_id = $1 ORDER BY id",
+                &mut index.campaigns,
+                &mut names.campaigns,
+            ),
+            (
+                "SELECT id, name FROM wh_clients WHERE tenant_id = $1 ORDER BY id",
+                &mut index.clients,
+                &mut names.clients,
+            ),
+            (
+                "SELECT id, name FROM wh_products WHERE tenant_id = $1 ORDER BY id",
+                &mut index.products,
+                &mut names.products,
+            ),
+        ] {
+            let rows = sqlx::query(sql)
+                .bind(tenant.as_str())
+                .fetch_all(self.warehouse.pool())
+                .await?;
+            for r in rows {
+                let id: String = r.try_get("id")?;
+                let name: String = r.try_get("name")?;
+                map.insert(id.clone(), name.clone());
+                list.push((id, name));
+            }
+        }
+        let n = Arc::new((index, names));
+        self.names
+            .write()
+            .await
+            .by_tenant
+            .insert(tenant.as_str().to_owned(), (version, n.clone()));
+        Ok(n)
+    }
+
+    /// Validates and runs a query, from the cache when the warehouse has not
+    /// changed since the same query last ran.
+    pub async fn query_metrics(
+        &self,
+        tenant: &TenantId,
+        spec: QuerySpec,
+        as_of: Option<NaiveDate>,
+    ) -> Result<QueryResult, AppError> {
+        let as_of = as_of.unwrap_or_else(today);
+        let valid = spec.validate(as_of)?;
+        let freshness = self.freshness(tenant).await?;
+        let key = format!(
+            "analytics:q:{}:{}:{}:{}",
+            tenant,
+            freshness.data_version,
+            as_of,
+            serde_json::to_string(&spec).unwrap_or_default()
+        );
+        let version = freshness.data_version;
+        let (mut result, cached) = self
+            .cache
+            .get_or_compute(&key, None, || async {
+                let names = self.names(tenant, version).await?;
+                let table = execute(&self.warehouse, tenant, &valid, &names.1).await?;
+                Ok::<_, AppError>(to_result(spec.clone(), &valid, table, freshness.clone()))
+            })
+            .await?;
+        result.cached = cached;
+        Ok(result)
+    }
+
+    /// Natural language → QuerySpec → result, with a sentence in the
+    /// question's language.
+    pub async fn ask(
+        &self,
+        tenant: &TenantId,
+        question: &str,
+        as_of: Option<NaiveDate>,
+        client_id: Option<&str>,
+    ) -> Result<AskResult, AppError> {
+        let as_of = as_of.unwrap_or_else(today);
+        let version = self.syncer.data_version(tenant).await?.0;
+        let names = self.names(tenant, version).await?;
+        let mut engine = "deterministic";
+        let mut notes = Vec::new();
+        if let Some(llm) = &self.llm {
+            // Translations are cached by normalised question and date, so a
+            // repeated question spends no tokens.
+            let key = format!(
+                "analytics:nl:{}:{}:{}",
+                llm.model,
+                as_of,
+                question
+                    .trim()
+                    .to_lowercase()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            match self
+                .cache
+                .get_or_compute(
+                    &key,
+                    Some(std::time::Duration::from_secs(86_400)),
+                    || async {
+                        crate::llm::translate(llm, question, as_of)
+                            .await
+                            .map(|(spec, usage)| {
+                                tracing::info!(
+                                    prompt_tokens = usage.prompt_tokens,
+                                    completion_tokens = usage.completion_tokens,
+                                    "question translated by the LLM"
+                                );
+                                spec
+                            })
+                    },
+                )
+                .await
+            {
+                Ok((mut spec, _)) => {
+                    if let Some(c) = client_id {
+                        spec.filters.push(client_filter(c)?);
+                    }
+                    let result = self
+                        .query_metrics(tenant, spec.clone(), Some(as_of))
+                        .await?;
+                    let language = nl::detect_language(question);
+                    let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
+                    return Ok(AskResult {
+                        answer: nl::answer_sentence(
+                            language,
+                            &spec,
+                            &result.columns,
+                            &result.rows,
+                            label.as_deref(),
+                        ),
+                        language,
+                        understood: vec!["translated by the LLM engine".into()],
+                        engine: "llm".into(),
+                        result,
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "LLM translation failed; using the deterministic parser");
+                    engine = "deterministic (LLM output was unusable)";
+                    notes.push(format!(
+                        "LLM engine failed ({e}); answered by the deterministic parser"
+                    ));
+                }
+            }
+        }
+        let parsed = nl::parse(question, &names.0).map_err(|n| {
+            let mut msg = format!("I could not turn this into a query: {}.", n.reason);
+            if !n.understood.is_empty() {
+                msg.push_str(&format!(" Understood: {}.", n.understood.join("; ")));
+            }
+            if !n.suggestions.is_empty() {
+                msg.push_str(&format!(
+                    " Try: {}.",
+                    n.suggestions
+                        .iter()
+                        .map(|s| format!("\"{s}\""))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ));
+            }
+            AppError::NotUnderstood(msg)
+        })?;
+        let mut spec = parsed.spec;
+        let mut understood = parsed.understood;
+        understood.extend(notes);
+        if let Some(c) = client_id {
+            spec.filters.push(client_filter(c)?);
+            understood.push(format!("client: {c}"));
+        }
+        let result = self
+            .query_metrics(tenant, spec.clone(), Some(as_of))
+            .await?;
+        let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
+        let answer = nl::answer_sentence(
+            parsed.language,
+            &spec,
+            &result.columns,
+            &result.rows,
+            label.as_deref(),
+        );
+        Ok(AskResult {
+            answer,
+            language: parsed.language,
+            understood,
+            engine: engine.into(),
+            result,
+        })
+    }
+
+    /// Leads → MQL → SQL → customer by any dimension the leads fact has.
+    pub async fn funnel(
+        &self,
+        tenant: &TenantId,
+        dimensions: Vec<Dimension>,
+        time_range: Option<TimeRange>,
+        filters: Vec<Filter>,
+        as_of: Option<NaiveDate>,
+    ) -> Result<FunnelResult, AppError> {
+        let as_of = as_of.unwrap_or_else(today);
+        // Validate through the common spec rules, with leads as the metric.
+        let spec = QuerySpec {
+            metrics: vec![Metric::Leads],
+            dimensions: dimensions.clone(),
+            filters,
+            time_range,
+            ..Default::default()
+        };
+        let valid: ValidSpec = spec.validate(as_of)?;
+        let stmt = crate::query::compile_funnel(&valid, tenant);
+        let table = crate::query::execute_funnel(&self.warehouse, &valid, &stmt).await?;
+        Ok(FunnelResult {
+            columns: table.columns,
+            rows: table.rows,
+            time_range: valid.range.map(Period::from),
+            sql: stmt.display(),
+            freshness: self.freshness(tenant).await?,
+        })
+    }
+
+    pub async fn sync(
+        &self,
+        tenant: &TenantId,
+        progress: Option<&(dyn Fn(crate::sync::SyncProgress) + Send + Sync)>,
+    ) -> Result<SyncReport, AppError> {
+        self.syncer.run(tenant, progress).await
+    }
+
+    pub async fn sync_status(&self, tenant: &TenantId) -> Result<SyncStatus, AppError> {
+        self.syncer.status(tenant).await
+    }
+
+    /// Markdown performance report for a period: totals and change vs the
+    /// previous period, top and bottom 5 campaigns, channel and country mix.
+    pub async fn report(
+        &self,
+        tenant: &TenantId,
+        time_range: TimeRange,
+        client_id: Option<&str>,
+        as_of: Option<NaiveDate>,
+        progress: Option<crate::report::ReportProgress<'_>>,
+    ) -> Result<ReportResult, AppError> {
+        crate::report::build(
+            self,
+            tenant,
+            time_range,
+            client_id,
+            as_of.unwrap_or_else(today),
+            progress,
+        )
+        .await
+    }
+}
+
+fn client_filter(client_id: &str) -> Result<Filter, AppError> {
+    let c = ClientId::parse(client_id)?;
+    Ok(Filter {
+        field: "client".into(),
+        op: FilterOp::Eq,
+        value: FilterValue::Text(c.as_str().to_owned()),
+    })
+}
+
+fn to_result(
+    query: QuerySpec,
+    valid: &ValidSpec,
+    table: Table,
+    freshness: Freshness,
+) -> QueryResult {
+    QueryResult {
+        query,
+        columns: table.columns,
+        rows: table.rows,
+        sql: table
+            .statements
+            .iter()
+            .map(|s| s.display())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        time_range: valid.range.map(Period::from),
+        compared_with: valid.compare.map(|(_, r)| Period::from(r)),
+        freshness,
+        cached: false,
     }
 }

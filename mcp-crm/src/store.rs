@@ -5,12 +5,13 @@ use std::collections::HashMap;
 
 use promptsales_shared::AppError;
 use promptsales_shared::db::{BulkUpsert, Db, dedupe_last};
-use promptsales_shared::domain::{Channel, ClientId, Country, Page, TenantId};
+use promptsales_shared::delta::{Changed, Watermark, fetch_changed};
+use promptsales_shared::domain::{Channel, ClientId, Country, Currency, Page, ProductId, TenantId};
 use promptsales_shared::time::{format_ts, now_ts, parse_ts};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::domain::{Interaction, Lead, LeadId, LeadStage, Sale, Seller, SellerId};
+use crate::domain::{Interaction, Lead, LeadId, LeadStage, Sale, SaleId, Seller, SellerId};
 
 /// `created_at` of a lead is the lead's own creation time, so it is bound
 /// from the lead and updated like any other field.
@@ -135,6 +136,26 @@ fn lead_from_row(r: &AnyRow) -> Result<Lead, AppError> {
             .try_get::<Option<String>, _>("seller_id")?
             .map(SellerId::from_trusted),
         created_at: parse_ts("created_at", &r.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn sale_from_row(r: &AnyRow) -> Result<Sale, AppError> {
+    Ok(Sale {
+        id: SaleId::from_trusted(r.try_get("id")?),
+        client_id: ClientId::from_trusted(r.try_get("client_id")?),
+        lead_id: r
+            .try_get::<Option<String>, _>("lead_id")?
+            .map(LeadId::from_trusted),
+        campaign_id: r.try_get("campaign_id")?,
+        product_id: r
+            .try_get::<Option<String>, _>("product_id")?
+            .map(ProductId::from_trusted),
+        channel: Channel::parse(&r.try_get::<String, _>("channel")?)?,
+        country: Country::parse(&r.try_get::<String, _>("country")?)?,
+        city: r.try_get("city")?,
+        amount_cents: r.try_get("amount_cents")?,
+        currency: Currency::parse(&r.try_get::<String, _>("currency")?)?,
+        closed_at: parse_ts("closed_at", &r.try_get::<String, _>("closed_at")?)?,
     })
 }
 
@@ -370,6 +391,61 @@ impl CrmStore {
             .collect()
     }
 
+    /// Documented read path for the analytics sync: leads changed after
+    /// `after` in `(updated_at, id)` order, at most `limit`. Personal data
+    /// is not read.
+    pub async fn leads_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&Watermark>,
+        limit: i64,
+    ) -> Result<Vec<Changed<Lead>>, AppError> {
+        let rows = fetch_changed(
+            self.db.pool(),
+            "SELECT id, client_id, campaign_id, channel, country, city, stage, score, \
+             seller_id, created_at, updated_at \
+             FROM leads WHERE tenant_id = $1 ORDER BY updated_at, id LIMIT $2",
+            "SELECT id, client_id, campaign_id, channel, country, city, stage, score, \
+             seller_id, created_at, updated_at \
+             FROM leads WHERE tenant_id = $1 AND (updated_at, id) > ($2, $3) \
+             ORDER BY updated_at, id LIMIT $4",
+            tenant.as_str(),
+            after,
+            limit,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Changed::from_row(r, lead_from_row))
+            .collect()
+    }
+
+    /// Documented read path for the analytics sync: sales changed after
+    /// `after` in `(updated_at, id)` order, at most `limit`.
+    pub async fn sales_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&Watermark>,
+        limit: i64,
+    ) -> Result<Vec<Changed<Sale>>, AppError> {
+        let rows = fetch_changed(
+            self.db.pool(),
+            "SELECT id, client_id, lead_id, campaign_id, product_id, channel, country, city, \
+             amount_cents, currency, closed_at, updated_at \
+             FROM sales WHERE tenant_id = $1 ORDER BY updated_at, id LIMIT $2",
+            "SELECT id, client_id, lead_id, campaign_id, product_id, channel, country, city, \
+             amount_cents, currency, closed_at, updated_at \
+             FROM sales WHERE tenant_id = $1 AND (updated_at, id) > ($2, $3) \
+             ORDER BY updated_at, id LIMIT $4",
+            tenant.as_str(),
+            after,
+            limit,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Changed::from_row(r, sale_from_row))
+            .collect()
+    }
+
     /// Every seller of the tenant, by id.
     pub async fn list_sellers(&self, tenant: &TenantId) -> Result<Vec<Seller>, AppError> {
         let rows = sqlx::query(
@@ -411,10 +487,9 @@ mod tests {
     use std::time::Duration;
 
     use promptsales_shared::config::DbConfig;
-    use promptsales_shared::domain::{Currency, ProductId};
 
     use super::*;
-    use crate::domain::{Direction, InteractionId, SaleId};
+    use crate::domain::{Direction, InteractionId};
 
     fn lead(id: &str, stage: LeadStage, score: i32) -> Lead {
         Lead {
@@ -647,6 +722,87 @@ mod tests {
         );
     }
 
+    async fn delta_readers(store: &CrmStore) {
+        let t = TenantId::parse("t3").unwrap();
+        let other = TenantId::parse("t4").unwrap();
+        store.upsert_leads(&t, &leads()).await.unwrap();
+        let mut with_campaign = sale("sale_b", Some("lead_a"));
+        with_campaign.campaign_id = Some("cmp_1".into());
+        with_campaign.city = Some("Medellín".into());
+        let sales = [sale("sale_a", None), with_campaign];
+        store.upsert_sales(&t, &sales).await.unwrap();
+
+        // Leads: keyset pages, the whole lead read back.
+        let p1 = store.leads_changed_since(&t, None, 2).await.unwrap();
+        let ids: Vec<&str> = p1.iter().map(|l| l.id.as_str()).collect();
+        assert_eq!(ids, ["lead_a", "lead_b"]);
+        assert_eq!(p1[0].row, leads()[0]);
+        let p2 = store
+            .leads_changed_since(&t, Some(&p1[1].watermark()), 2)
+            .await
+            .unwrap();
+        assert_eq!(p2.len(), 1);
+        assert_eq!(p2[0].row, leads()[2]);
+        let lead_end = p2[0].watermark();
+
+        // Sales, optional references included.
+        let s = store.sales_changed_since(&t, None, 10).await.unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].row, sales[0]);
+        assert_eq!(s[1].row, sales[1]);
+        let sale_end = s[1].watermark();
+        assert!(
+            store
+                .sales_changed_since(&t, Some(&sale_end), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // Unchanged re-sends are invisible; a changed amount is one row.
+        store.upsert_sales(&t, &sales).await.unwrap();
+        store.upsert_leads(&t, &leads()).await.unwrap();
+        assert!(
+            store
+                .leads_changed_since(&t, Some(&lead_end), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        let mut dearer = sales[0].clone();
+        dearer.amount_cents += 1;
+        store
+            .upsert_sales(&t, std::slice::from_ref(&dearer))
+            .await
+            .unwrap();
+        let late = store
+            .sales_changed_since(&t, Some(&sale_end), 10)
+            .await
+            .unwrap();
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].row, dearer);
+        assert!(
+            store
+                .sales_changed_since(&other, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn sqlite_delta_readers_walk_the_keyset() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(
+            format!("sqlite://{}/t.db", dir.path().display()),
+            String::new(),
+        );
+        let db = Db::open(&cfg, &crate::MIGRATIONS).await.unwrap();
+        delta_readers(&CrmStore::new(db.clone())).await;
+        db.close().await;
+    }
+
     fn config(url: String, schema_prefix: String) -> DbConfig {
         DbConfig {
             url,
@@ -687,6 +843,7 @@ mod tests {
             .await
             .unwrap();
         exercise(db.clone()).await;
+        delta_readers(&CrmStore::new(db.clone())).await;
         let drop = format!("DROP SCHEMA \"{prefix}crm\" CASCADE");
         sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
             .execute(db.pool())

@@ -1,6 +1,7 @@
 //! The `promptsales` agent and CLI: seeds and imports data through each
 //! context's repositories, and (as it grows) chains the four MCP servers.
 
+pub mod bench;
 pub mod dataset;
 pub mod import;
 pub mod seed;

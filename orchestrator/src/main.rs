@@ -54,6 +54,46 @@ enum Command {
     },
     /// Print the row count of every table.
     Counts,
+    /// Sync the analytics warehouse from the ads, CRM and catalogue tables.
+    Sync,
+    /// Measure latencies and throughput (prints a table).
+    Bench {
+        #[command(subcommand)]
+        target: BenchTarget,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchTarget {
+    /// `ask` and `query_metrics` cached and uncached, in-process and over
+    /// MCP HTTP with 1, 10 and 100 sessions; full and 1 % delta sync.
+    Analytics {
+        /// Calls per in-process scenario and per HTTP session.
+        #[arg(long, default_value_t = 200)]
+        calls: usize,
+        /// Concurrent HTTP sessions to try.
+        #[arg(long, value_delimiter = ',', default_value = "1,10,100")]
+        sessions: Vec<usize>,
+        /// Questions are answered as of this date (default today).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        /// Port for the benchmarked HTTP server.
+        #[arg(long, default_value_t = 18_950)]
+        port: u16,
+    },
+}
+
+fn print_sync(r: &mcp_analytics::sync::SyncReport) {
+    println!(
+        "synced in {} ms: data version {}{}",
+        r.duration_ms,
+        r.data_version,
+        if r.changed { "" } else { " (nothing changed)" }
+    );
+    println!("  {:<10} {:>9} {:>9}", "table", "read", "written");
+    for t in &r.tables {
+        println!("  {:<10} {:>9} {:>9}", t.table, t.rows_read, t.rows_written);
+    }
 }
 
 fn print_counts(counts: &[(&str, i64)]) {
@@ -138,6 +178,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for r in &report.rejected {
                 eprintln!("{}:{}: {}", r.file, r.line, r.reason);
             }
+            // BRIEF §4: the import ends with the analytics sync.
+            let analytics = mcp_analytics::open(&rt).await?;
+            print_sync(&analytics.sync(&rt.config.tenant, None).await?);
             if report.has_rejections() {
                 eprintln!("{} row(s) rejected", report.rejected.len());
                 return Ok(ExitCode::FAILURE);
@@ -147,6 +190,63 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rt = Runtime::start("promptsales", &cli.common).await?;
             let stores = Stores::open(&rt).await?;
             print_counts(&stores.counts().await?);
+        }
+        Command::Sync => {
+            let rt = Runtime::start("promptsales", &cli.common).await?;
+            let analytics = mcp_analytics::open(&rt).await?;
+            print_sync(&analytics.sync(&rt.config.tenant, None).await?);
+        }
+        Command::Bench {
+            target:
+                BenchTarget::Analytics {
+                    calls,
+                    sessions,
+                    as_of,
+                    port,
+                },
+        } => {
+            let rt = Runtime::start("promptsales", &cli.common).await?;
+            let stores = Stores::open(&rt).await?;
+            let analytics = mcp_analytics::open(&rt).await?;
+            let tenant = rt.config.tenant.clone();
+            let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+            println!(
+                "database: {} | cache: {}",
+                rt.config.db.url,
+                rt.cache.backend_name()
+            );
+            print_counts(&stores.counts().await?);
+            let full = analytics.sync(&tenant, None).await?;
+            println!("\nsync of what was new (full on a fresh warehouse):");
+            print_sync(&full);
+            let touched = orchestrator::bench::touch_one_percent(&stores).await?;
+            let delta = analytics.sync(&tenant, None).await?;
+            println!("\n1 % delta sync ({touched} source rows changed):");
+            print_sync(&delta);
+            let mut rows =
+                orchestrator::bench::in_process(&analytics, &tenant, as_of, calls).await?;
+            let server = orchestrator::bench::Server::start(port).await?;
+            for &n in &sessions {
+                let per = (calls / n).max(5);
+                for tool in ["ask", "query_metrics"] {
+                    for cached in [false, true] {
+                        rows.push(
+                            orchestrator::bench::over_http(
+                                &server.url,
+                                n,
+                                per,
+                                tool,
+                                cached,
+                                as_of,
+                            )
+                            .await?,
+                        );
+                    }
+                }
+            }
+            server.stop().await;
+            println!();
+            orchestrator::bench::print_table(&rows);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -276,7 +276,9 @@ pub fn json_list<T: ToString>(items: &[T]) -> String {
 #[derive(Debug, Clone, Copy)]
 pub struct BulkUpsert {
     pub table: &'static str,
-    /// Insert columns, in bind order; must end with `created_at, updated_at`.
+    /// Insert columns, in bind order. When they include `updated_at`, it is
+    /// overwritten whenever another column changes (and only then); tables
+    /// without it (the analytics warehouse) are simply compared and updated.
     pub columns: &'static [&'static str],
     /// The conflict target, e.g. `tenant_id, id`.
     pub key: &'static str,
@@ -319,10 +321,11 @@ impl BulkUpsert {
             }
             s.push(')');
         }
+        let stamp = self.columns.contains(&"updated_at");
         let set: Vec<String> = self
             .update
             .iter()
-            .chain(std::iter::once(&"updated_at"))
+            .chain(stamp.then_some(&"updated_at"))
             .map(|c| format!("{c} = excluded.{c}"))
             .collect();
         let changed: Vec<String> = self
@@ -362,5 +365,22 @@ mod bulk_tests {
         let AssertSqlSafe(sql) = b.sql(1, Backend::Sqlite);
         assert!(sql.contains("VALUES (?, ?, ?, ?, ?) ON CONFLICT"), "{sql}");
         assert_eq!(b.max_rows(), 6000);
+    }
+
+    #[test]
+    fn bulk_upsert_without_timestamps_sets_only_the_compared_columns() {
+        let b = BulkUpsert {
+            table: "wh",
+            columns: &["tenant_id", "id", "v", "w"],
+            key: "tenant_id, id",
+            update: &["v", "w"],
+        };
+        let AssertSqlSafe(sql) = b.sql(1, Backend::Postgres);
+        assert_eq!(
+            sql,
+            "INSERT INTO wh (tenant_id, id, v, w) VALUES ($1, $2, $3, $4) ON CONFLICT \
+             (tenant_id, id) DO UPDATE SET v = excluded.v, w = excluded.w WHERE \
+             wh.v IS DISTINCT FROM excluded.v OR wh.w IS DISTINCT FROM excluded.w"
+        );
     }
 }

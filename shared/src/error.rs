@@ -26,6 +26,10 @@ pub enum AppError {
     /// A dependency (database, platform API) is unreachable; retry later.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
+    /// A natural-language request that could not be mapped; the message says
+    /// what was understood and how to rephrase.
+    #[error("{0}")]
+    NotUnderstood(String),
     /// A bug or an unexpected state; details are in the server log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -64,6 +68,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PermissionDenied(_) => "permission_denied",
             AppError::Unavailable(_) => "unavailable",
+            AppError::NotUnderstood(_) => "not_understood",
             AppError::Internal(_) => "internal",
         }
     }

@@ -6,6 +6,7 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod delta;
 pub mod domain;
 pub mod error;
 pub mod llm;

@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use super::model::{Client, Product};
 use crate::AppError;
 use crate::db::Db;
+use crate::delta::{Changed, Watermark, fetch_changed};
 use crate::domain::{ClientId, Country, Currency, ProductId, TenantId};
 use crate::time::now_ts;
 
@@ -160,6 +161,56 @@ impl CatalogStore {
         rows.iter().map(product_from_row).collect()
     }
 
+    /// Documented read path for the analytics sync: clients changed after
+    /// `after` in `(updated_at, id)` order, at most `limit`.
+    pub async fn clients_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&Watermark>,
+        limit: i64,
+    ) -> Result<Vec<Changed<Client>>, AppError> {
+        let rows = fetch_changed(
+            self.db.pool(),
+            "SELECT id, name, industry, country, updated_at FROM clients \
+             WHERE tenant_id = $1 ORDER BY updated_at, id LIMIT $2",
+            "SELECT id, name, industry, country, updated_at FROM clients \
+             WHERE tenant_id = $1 AND (updated_at, id) > ($2, $3) \
+             ORDER BY updated_at, id LIMIT $4",
+            tenant.as_str(),
+            after,
+            limit,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Changed::from_row(r, client_from_row))
+            .collect()
+    }
+
+    /// Documented read path for the analytics sync: products (with their
+    /// currency) changed after `after` in `(updated_at, id)` order.
+    pub async fn products_changed_since(
+        &self,
+        tenant: &TenantId,
+        after: Option<&Watermark>,
+        limit: i64,
+    ) -> Result<Vec<Changed<Product>>, AppError> {
+        let rows = fetch_changed(
+            self.db.pool(),
+            "SELECT id, client_id, name, category, unit_price_cents, currency, updated_at \
+             FROM products WHERE tenant_id = $1 ORDER BY updated_at, id LIMIT $2",
+            "SELECT id, client_id, name, category, unit_price_cents, currency, updated_at \
+             FROM products WHERE tenant_id = $1 AND (updated_at, id) > ($2, $3) \
+             ORDER BY updated_at, id LIMIT $4",
+            tenant.as_str(),
+            after,
+            limit,
+        )
+        .await?;
+        rows.iter()
+            .map(|r| Changed::from_row(r, product_from_row))
+            .collect()
+    }
+
     /// Row counts per table, for reports and tests.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
         let mut out = Vec::new();
@@ -180,5 +231,165 @@ impl CatalogStore {
             out.push((name, n));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::config::DbConfig;
+
+    fn client(id: &str, name: &str) -> Client {
+        Client {
+            id: ClientId::parse(id).unwrap(),
+            name: name.into(),
+            industry: "retail".into(),
+            country: Country::parse("CO").unwrap(),
+        }
+    }
+
+    fn product(id: &str, price: i64) -> Product {
+        Product {
+            id: ProductId::parse(id).unwrap(),
+            client_id: ClientId::parse("cli_1").unwrap(),
+            name: "Plan".into(),
+            category: "software".into(),
+            unit_price_cents: price,
+            currency: Currency::parse("COP").unwrap(),
+        }
+    }
+
+    async fn delta_readers(db: Db) {
+        let store = CatalogStore::new(db);
+        let t = TenantId::parse("t1").unwrap();
+        let other = TenantId::parse("t2").unwrap();
+        for id in ["cli_2", "cli_1", "cli_3"] {
+            store.upsert_client(&t, &client(id, "A")).await.unwrap();
+        }
+        store
+            .upsert_client(&other, &client("cli_9", "Z"))
+            .await
+            .unwrap();
+
+        // Keyset pages in (updated_at, id) order, strictly after the mark.
+        let first = store.clients_changed_since(&t, None, 2).await.unwrap();
+        assert_eq!(first.len(), 2);
+        let mark = first[1].watermark();
+        let rest = store
+            .clients_changed_since(&t, Some(&mark), 10)
+            .await
+            .unwrap();
+        assert_eq!(rest.len(), 1);
+        let mut seen: Vec<&str> = first.iter().chain(&rest).map(|c| c.id.as_str()).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, ["cli_1", "cli_2", "cli_3"]);
+        assert_eq!(rest[0].row.id.as_str(), rest[0].id);
+        let end = rest[0].watermark();
+        assert!(
+            store
+                .clients_changed_since(&t, Some(&end), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+
+        // An unchanged upsert is not a change; a real one moves past the mark.
+        let unchanged_id = first[0].id.clone();
+        store
+            .upsert_client(&t, &client(&unchanged_id, "A"))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .clients_changed_since(&t, Some(&end), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        store
+            .upsert_client(&t, &client(&unchanged_id, "B"))
+            .await
+            .unwrap();
+        let late = store
+            .clients_changed_since(&t, Some(&end), 10)
+            .await
+            .unwrap();
+        assert_eq!(late.len(), 1);
+        assert_eq!(late[0].row.name, "B");
+
+        // Products carry their currency.
+        store
+            .upsert_product(&t, &product("prd_1", 100))
+            .await
+            .unwrap();
+        let p = store.products_changed_since(&t, None, 10).await.unwrap();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].row, product("prd_1", 100));
+        assert!(
+            store
+                .products_changed_since(&t, Some(&p[0].watermark()), 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(store.products_changed_since(&t, None, 0).await.is_err());
+        assert!(
+            store
+                .products_changed_since(&other, None, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    fn config(url: String, schema_prefix: String) -> DbConfig {
+        DbConfig {
+            url,
+            schema_prefix,
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn sqlite_delta_readers_walk_the_keyset() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(
+            format!("sqlite://{}/t.db", dir.path().display()),
+            String::new(),
+        );
+        let db = Db::open(&cfg, &crate::catalog::MIGRATIONS).await.unwrap();
+        delta_readers(db.clone()).await;
+        db.close().await;
+    }
+
+    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses a
+    /// schema of its own and drops it afterwards.
+    #[tokio::test]
+    async fn postgres_delta_readers_walk_the_keyset() {
+        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
+            return;
+        };
+        if url.trim().is_empty() {
+            return;
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let prefix = format!("t{}_{}_", std::process::id(), nanos);
+        let db = Db::open(&config(url, prefix.clone()), &crate::catalog::MIGRATIONS)
+            .await
+            .unwrap();
+        delta_readers(db.clone()).await;
+        let drop = format!("DROP SCHEMA \"{prefix}core\" CASCADE");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
+            .execute(db.pool())
+            .await
+            .unwrap();
+        db.close().await;
     }
 }

@@ -1,0 +1,639 @@
+//! The compiler and executor: a [`ValidSpec`] becomes one parameterised
+//! `GROUP BY` per fact table (the same SQL on SQLite and PostgreSQL), whose
+//! base aggregates are merged by dimension key; ratios are then computed
+//! from the summed parts, comparisons joined, filters, order and limit
+//! applied. No text from a user or a model is ever part of the SQL: column
+//! names come from the semantic tables, values are bound.
+
+use std::collections::{BTreeMap, HashMap};
+
+use promptsales_shared::AppError;
+use promptsales_shared::db::Db;
+use promptsales_shared::domain::TenantId;
+use serde_json::Value;
+use sqlx::{AssertSqlSafe, Row};
+
+use crate::domain::period::Resolved;
+use crate::domain::semantic::{Base, Dimension, Fact, Formula, Metric, Unit};
+use crate::domain::spec::{Direction, FilterOp, SortKey, ValidSpec};
+
+/// One compiled statement with its bound values (for display and reuse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub fact: Fact,
+    pub sql: String,
+    pub params: Vec<String>,
+}
+
+impl Statement {
+    /// The statement followed by its parameters, as shown to users.
+    pub fn display(&self) -> String {
+        format!(
+            "{};\n-- params: {}",
+            self.sql,
+            serde_json::to_string(&self.params).unwrap_or_default()
+        )
+    }
+}
+
+/// Whether results must be split by currency: any money metric, or a ratio
+/// of money amounts, is meaningless across currencies.
+pub fn needs_currency(metrics: &[Metric]) -> bool {
+    metrics
+        .iter()
+        .any(|m| m.def().unit == Unit::Money || matches!(m, Metric::Roas | Metric::Roi))
+}
+
+/// The bound values and `WHERE` terms shared by every statement: tenant,
+/// dates and dimension filters.
+fn where_clause(
+    spec: &ValidSpec,
+    fact: Fact,
+    range: Option<&Resolved>,
+    tenant: &TenantId,
+) -> (Vec<String>, Vec<String>) {
+    let mut params = vec![tenant.as_str().to_owned()];
+    let mut wheres = vec!["tenant_id = $1".to_owned()];
+    if let Some(r) = range {
+        params.push(r.from.to_string());
+        wheres.push(format!("date >= ${}", params.len()));
+        params.push(r.to.to_string());
+        wheres.push(format!("date <= ${}", params.len()));
+    }
+    for f in &spec.dim_filters {
+        let col = f.dimension.def().column(fact).unwrap_or("NULL");
+        let mut ph = Vec::new();
+        for v in &f.values {
+            params.push(v.clone());
+            ph.push(format!("${}", params.len()));
+        }
+        if f.negate {
+            // NOT IN drops NULLs; a row with no campaign is not "in" the
+            // excluded campaigns, so keep it.
+            wheres.push(format!(
+                "({col} IS NULL OR {col} NOT IN ({}))",
+                ph.join(", ")
+            ));
+        } else {
+            wheres.push(format!("{col} IN ({})", ph.join(", ")));
+        }
+    }
+    (wheres, params)
+}
+
+/// `SELECT` and `GROUP BY` terms of the requested dimensions.
+fn dimension_terms(spec: &ValidSpec, fact: Fact) -> (Vec<String>, Vec<String>) {
+    let mut select = Vec::new();
+    let mut group = Vec::new();
+    for (i, d) in spec.dimensions.iter().enumerate() {
+        // Validation guarantees every fact read has every requested column.
+        let col = d.def().column(fact).unwrap_or("NULL");
+        select.push(format!("{col} AS d{i}"));
+        group.push(col.to_owned());
+    }
+    (select, group)
+}
+
+fn assemble(select: &[String], fact: Fact, wheres: &[String], group: &[String]) -> String {
+    let mut sql = format!(
+        "SELECT {} FROM {} WHERE {}",
+        select.join(", "),
+        fact.table(),
+        wheres.join(" AND ")
+    );
+    if !group.is_empty() {
+        sql.push_str(" GROUP BY ");
+        sql.push_str(&group.join(", "));
+    }
+    sql
+}
+
+/// Compiles the statement reading `fact` over `range` for `spec`.
+pub fn compile(
+    spec: &ValidSpec,
+    fact: Fact,
+    range: Option<&Resolved>,
+    tenant: &TenantId,
+) -> Statement {
+    let (mut select, mut group) = dimension_terms(spec, fact);
+    if needs_currency(&spec.metrics) {
+        select.push("currency AS cur".to_owned());
+        group.push("currency".to_owned());
+    }
+    for b in bases_of(spec, fact) {
+        select.push(format!("{} AS {}", b.sql(), b.alias()));
+    }
+    let (wheres, params) = where_clause(spec, fact, range, tenant);
+    Statement {
+        fact,
+        sql: assemble(&select, fact, &wheres, &group),
+        params,
+    }
+}
+
+/// Lead counts by dimension and stage.
+pub fn compile_funnel(spec: &ValidSpec, tenant: &TenantId) -> Statement {
+    let (mut select, mut group) = dimension_terms(spec, Fact::Leads);
+    select.push("stage AS stage".to_owned());
+    select.push("CAST(COUNT(*) AS BIGINT) AS n".to_owned());
+    group.push("stage".to_owned());
+    let (wheres, params) = where_clause(spec, Fact::Leads, spec.range.as_ref(), tenant);
+    Statement {
+        fact: Fact::Leads,
+        sql: assemble(&select, Fact::Leads, &wheres, &group),
+        params,
+    }
+}
+
+/// Runs [`compile_funnel`]'s statement: a stage reached implies the earlier
+/// ones (a customer was an SQL and an MQL), lost leads count as leads only.
+pub async fn execute_funnel(db: &Db, spec: &ValidSpec, st: &Statement) -> Result<Table, AppError> {
+    let mut q = sqlx::query(AssertSqlSafe(st.sql.clone()));
+    for p in &st.params {
+        q = q.bind(p.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    // leads, mql, sql, customers, lost
+    let mut groups: BTreeMap<Vec<Option<String>>, [i64; 5]> = BTreeMap::new();
+    for r in rows {
+        let mut dims = Vec::new();
+        for i in 0..spec.dimensions.len() {
+            dims.push(r.try_get::<Option<String>, _>(i)?);
+        }
+        let stage: String = r.try_get("stage")?;
+        let n: i64 = r.try_get("n")?;
+        let g = groups.entry(dims).or_default();
+        g[0] += n;
+        match stage.as_str() {
+            "mql" => g[1] += n,
+            "sql" => {
+                g[1] += n;
+                g[2] += n;
+            }
+            "customer" => {
+                g[1] += n;
+                g[2] += n;
+                g[3] += n;
+            }
+            "lost" => g[4] += n,
+            _ => {}
+        }
+    }
+    if groups.is_empty() && spec.dimensions.is_empty() {
+        groups.insert(Vec::new(), [0; 5]);
+    }
+    let rate = |a: i64, b: i64| {
+        if b == 0 {
+            Value::Null
+        } else {
+            num(Some(a as f64 / b as f64))
+        }
+    };
+    let mut columns: Vec<String> = spec
+        .dimensions
+        .iter()
+        .map(|d| d.as_str().to_owned())
+        .collect();
+    for c in [
+        "leads",
+        "mql",
+        "sql",
+        "customers",
+        "lost",
+        "mql_rate",
+        "sql_rate",
+        "customer_rate",
+        "overall_rate",
+    ] {
+        columns.push(c.to_owned());
+    }
+    let rows = groups
+        .into_iter()
+        .map(|(dims, g)| {
+            let mut row: Vec<Value> = dims
+                .into_iter()
+                .map(|d| d.map(Value::String).unwrap_or(Value::Null))
+                .collect();
+            row.extend(g.iter().map(|n| Value::from(*n)));
+            row.push(rate(g[1], g[0]));
+            row.push(rate(g[2], g[1]));
+            row.push(rate(g[3], g[2]));
+            row.push(rate(g[3], g[0]));
+            row
+        })
+        .collect();
+    Ok(Table {
+        columns,
+        rows,
+        statements: vec![st.clone()],
+    })
+}
+
+fn bases_of(spec: &ValidSpec, fact: Fact) -> Vec<Base> {
+    let mut b: Vec<Base> = spec
+        .metrics
+        .iter()
+        .flat_map(|m| m.def().bases())
+        .filter(|b| b.fact() == fact)
+        .collect();
+    b.sort();
+    b.dedup();
+    b
+}
+
+/// Group key: dimension values then currency.
+type Key = (Vec<Option<String>>, Option<String>);
+
+/// Summed base aggregates of one group.
+type Sums = HashMap<Base, i64>;
+
+async fn run_statement(
+    db: &Db,
+    st: &Statement,
+    spec: &ValidSpec,
+    out: &mut BTreeMap<Key, Sums>,
+) -> Result<(), AppError> {
+    // Built above from the semantic tables and counts only.
+    let mut q = sqlx::query(AssertSqlSafe(st.sql.clone()));
+    for p in &st.params {
+        q = q.bind(p.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let bases = bases_of(spec, st.fact);
+    let cur = needs_currency(&spec.metrics);
+    for r in rows {
+        let mut dims = Vec::with_capacity(spec.dimensions.len());
+        for i in 0..spec.dimensions.len() {
+            dims.push(r.try_get::<Option<String>, _>(i)?);
+        }
+        let currency = if cur {
+            r.try_get::<Option<String>, _>(spec.dimensions.len())?
+        } else {
+            None
+        };
+        let sums = out.entry((dims, currency)).or_default();
+        for b in &bases {
+            let v: Option<i64> = r.try_get(b.alias())?;
+            *sums.entry(*b).or_default() += v.unwrap_or(0);
+        }
+    }
+    Ok(())
+}
+
+fn money(cents: f64) -> f64 {
+    (cents).round() / 100.0
+}
+
+/// The metric's value for one group; `None` when undefined (zero
+/// denominator).
+pub fn metric_value(m: Metric, s: &Sums) -> Option<f64> {
+    let g = |b: Base| s.get(&b).copied().unwrap_or(0) as f64;
+    let def = m.def();
+    match def.formula {
+        Formula::Base { base } => Some(if base == Base::SpendCents || base == Base::RevenueCents {
+            g(base) / 100.0
+        } else {
+            g(base)
+        }),
+        Formula::Ratio {
+            numerator,
+            denominator,
+        } => {
+            let den = g(denominator);
+            if den == 0.0 {
+                return None;
+            }
+            let num = g(numerator);
+            Some(match def.unit {
+                // cents per unit → money rounded to cents
+                Unit::Money => money(num / den),
+                _ => num / den,
+            })
+        }
+        Formula::Roi => {
+            let spend = g(Base::SpendCents);
+            if spend == 0.0 {
+                None
+            } else {
+                Some((g(Base::RevenueCents) - spend) / spend)
+            }
+        }
+    }
+}
+
+fn num(v: Option<f64>) -> Value {
+    v.and_then(serde_json::Number::from_f64)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// The tabular result of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+    pub statements: Vec<Statement>,
+}
+
+/// Readable names of campaigns, clients and products, by id.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub campaigns: HashMap<String, String>,
+    pub clients: HashMap<String, String>,
+    pub products: HashMap<String, String>,
+}
+
+impl Names {
+    fn of(&self, d: Dimension) -> Option<&HashMap<String, String>> {
+        match d {
+            Dimension::Campaign => Some(&self.campaigns),
+            Dimension::Client => Some(&self.clients),
+            Dimension::Product => Some(&self.products),
+            _ => None,
+        }
+    }
+}
+
+async fn aggregate(
+    db: &Db,
+    tenant: &TenantId,
+    spec: &ValidSpec,
+    range: Option<&Resolved>,
+    statements: &mut Vec<Statement>,
+) -> Result<BTreeMap<Key, Sums>, AppError> {
+    let mut out = BTreeMap::new();
+    for fact in &spec.facts {
+        let st = compile(spec, *fact, range, tenant);
+        run_statement(db, &st, spec, &mut out).await?;
+        statements.push(st);
+    }
+    Ok(out)
+}
+
+fn passes(op: FilterOp, v: f64, x: f64) -> bool {
+    match op {
+        FilterOp::Gt => v > x,
+        FilterOp::Gte => v >= x,
+        FilterOp::Lt => v < x,
+        FilterOp::Lte => v <= x,
+        FilterOp::Eq => (v - x).abs() < 1e-9,
+        FilterOp::In | FilterOp::NotIn => true,
+    }
+}
+
+/// Runs a validated spec against the warehouse.
+pub async fn execute(
+    db: &Db,
+    tenant: &TenantId,
+    spec: &ValidSpec,
+    names: &Names,
+) -> Result<Table, AppError> {
+    let mut statements = Vec::new();
+    let current = aggregate(db, tenant, spec, spec.range.as_ref(), &mut statements).await?;
+    let previous = match &spec.compare {
+        Some((_, prev)) => Some(aggregate(db, tenant, spec, Some(prev), &mut statements).await?),
+        None => None,
+    };
+
+    struct Out {
+        key: Key,
+        values: Vec<Option<f64>>,
+        prev: Vec<Option<f64>>,
+    }
+    let mut out: Vec<Out> = current
+        .iter()
+        .map(|(k, s)| {
+            let values = spec.metrics.iter().map(|m| metric_value(*m, s)).collect();
+            let prev = match &previous {
+                Some(p) => spec
+                    .metrics
+                    .iter()
+                    .map(|m| p.get(k).and_then(|s| metric_value(*m, s)))
+                    .collect(),
+                None => Vec::new(),
+            };
+            Out {
+                key: k.clone(),
+                values,
+                prev,
+            }
+        })
+        .collect();
+
+    // A question with no dimension returns one row even when nothing matched.
+    if out.is_empty() && spec.dimensions.is_empty() && !needs_currency(&spec.metrics) {
+        let empty = Sums::new();
+        out.push(Out {
+            key: (Vec::new(), None),
+            values: spec
+                .metrics
+                .iter()
+                .map(|m| metric_value(*m, &empty))
+                .collect(),
+            prev: match &previous {
+                Some(_) => spec
+                    .metrics
+                    .iter()
+                    .map(|m| metric_value(*m, &empty))
+                    .collect(),
+                None => Vec::new(),
+            },
+        });
+    }
+
+    out.retain(|o| {
+        spec.metric_filters.iter().all(|f| {
+            let i = spec
+                .metrics
+                .iter()
+                .position(|m| *m == f.metric)
+                .unwrap_or(0);
+            o.values[i].is_some_and(|v| passes(f.op, v, f.value))
+        })
+    });
+
+    // Ranked questions rank real members: no null dimension or value.
+    let ranked = spec.limit.is_some() && !spec.order_by.is_empty();
+    if ranked {
+        out.retain(|o| {
+            o.key.0.iter().all(Option::is_some)
+                && spec.order_by.iter().all(|(k, _)| match k {
+                    SortKey::Metric(m) => {
+                        let i = spec.metrics.iter().position(|x| x == m).unwrap_or(0);
+                        o.values[i].is_some()
+                    }
+                    SortKey::Dimension(_) => true,
+                })
+        });
+    }
+
+    // Order: explicit keys, else the time grain ascending, else the first
+    // metric descending; ties by dimension values for a stable answer.
+    let order: Vec<(SortKey, Direction)> = if !spec.order_by.is_empty() {
+        spec.order_by.clone()
+    } else if let Some(t) = spec.dimensions.iter().find(|d| d.is_time()) {
+        vec![(SortKey::Dimension(*t), Direction::Asc)]
+    } else {
+        vec![(SortKey::Metric(spec.metrics[0]), Direction::Desc)]
+    };
+    out.sort_by(|a, b| {
+        for (k, dir) in &order {
+            let ord = match k {
+                SortKey::Metric(m) => {
+                    let i = spec.metrics.iter().position(|x| x == m).unwrap_or(0);
+                    // Nulls last whatever the direction.
+                    match (a.values[i], b.values[i]) {
+                        (Some(x), Some(y)) => {
+                            let o = x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal);
+                            if *dir == Direction::Desc {
+                                o.reverse()
+                            } else {
+                                o
+                            }
+                        }
+                        (Some(_), None) => std::cmp::Ordering::Less,
+                        (None, Some(_)) => std::cmp::Ordering::Greater,
+                        (None, None) => std::cmp::Ordering::Equal,
+                    }
+                }
+                SortKey::Dimension(d) => {
+                    let i = spec.dimensions.iter().position(|x| x == d).unwrap_or(0);
+                    let o = a.key.0[i].cmp(&b.key.0[i]);
+                    if *dir == Direction::Desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+            };
+            if ord != std::cmp::Ordering::Equal {
+                return ord;
+            }
+        }
+        a.key.cmp(&b.key)
+    });
+    if let Some(l) = spec.limit {
+        out.truncate(l as usize);
+    }
+
+    let cur = needs_currency(&spec.metrics);
+    let mut columns = Vec::new();
+    for d in &spec.dimensions {
+        columns.push(d.as_str().to_owned());
+        if names.of(*d).is_some() {
+            columns.push(format!("{}_name", d.as_str()));
+        }
+    }
+    if cur {
+        columns.push("currency".to_owned());
+    }
+    for m in &spec.metrics {
+        columns.push(m.as_str().to_owned());
+        if spec.compare.is_some() {
+            columns.push(format!("{}_previous", m.as_str()));
+            columns.push(format!("{}_change_pct", m.as_str()));
+        }
+    }
+    let rows = out
+        .into_iter()
+        .map(|o| {
+            let mut row = Vec::with_capacity(columns.len());
+            for (i, d) in spec.dimensions.iter().enumerate() {
+                let v = o.key.0[i].clone();
+                if let Some(map) = names.of(*d) {
+                    let name = v.as_ref().and_then(|id| map.get(id)).cloned();
+                    row.push(v.map(Value::String).unwrap_or(Value::Null));
+                    row.push(name.map(Value::String).unwrap_or(Value::Null));
+                } else {
+                    row.push(v.map(Value::String).unwrap_or(Value::Null));
+                }
+            }
+            if cur {
+                row.push(o.key.1.clone().map(Value::String).unwrap_or(Value::Null));
+            }
+            for (i, _) in spec.metrics.iter().enumerate() {
+                row.push(num(o.values[i]));
+                if spec.compare.is_some() {
+                    let p = o.prev.get(i).copied().flatten();
+                    row.push(num(p));
+                    let change = match (o.values[i], p) {
+                        (Some(c), Some(p)) if p != 0.0 => Some((c - p) / p * 100.0),
+                        _ => None,
+                    };
+                    row.push(num(change));
+                }
+            }
+            row
+        })
+        .collect();
+    Ok(Table {
+        columns,
+        rows,
+        statements,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::domain::spec::QuerySpec;
+
+    fn valid(json: serde_json::Value) -> ValidSpec {
+        serde_json::from_value::<QuerySpec>(json)
+            .unwrap()
+            .validate(NaiveDate::from_ymd_opt(2026, 11, 15).unwrap())
+            .unwrap()
+    }
+
+    #[test]
+    fn compiles_one_parameterised_group_by_per_fact() {
+        let s = valid(serde_json::json!({
+            "metrics": ["roas", "clicks"],
+            "dimensions": ["channel"],
+            "filters": [{"field": "country", "op": "eq", "value": "MX"}],
+            "time_range": {"type": "relative", "period": "last_quarter"}
+        }));
+        let t = TenantId::parse("t1").unwrap();
+        let ads = compile(&s, Fact::Ads, s.range.as_ref(), &t);
+        assert_eq!(
+            ads.sql,
+            "SELECT channel AS d0, currency AS cur, CAST(SUM(clicks) AS BIGINT) AS clicks, \
+             CAST(SUM(spend_cents) AS BIGINT) AS spend_cents \
+             FROM wh_ad_daily WHERE tenant_id = $1 AND date >= $2 AND date <= $3 AND country IN ($4) \
+             GROUP BY channel, currency"
+        );
+        assert_eq!(ads.params, vec!["t1", "2026-07-01", "2026-09-30", "MX"]);
+        let sales = compile(&s, Fact::Sales, s.range.as_ref(), &t);
+        assert!(sales.sql.contains("FROM wh_sales"), "{}", sales.sql);
+        assert!(sales.sql.contains("SUM(amount_cents)"), "{}", sales.sql);
+    }
+
+    #[test]
+    fn user_values_never_reach_the_sql_text() {
+        let s = valid(serde_json::json!({
+            "metrics": ["leads"],
+            "filters": [{"field": "city", "op": "eq", "value": "x'); DROP TABLE wh_leads; --"}]
+        }));
+        let st = compile(&s, Fact::Leads, None, &TenantId::parse("t").unwrap());
+        assert!(!st.sql.contains("DROP"), "{}", st.sql);
+        assert!(st.params.iter().any(|p| p.contains("DROP")));
+    }
+
+    #[test]
+    fn ratios_come_from_summed_parts_and_zero_denominators_are_null() {
+        let mut s = Sums::new();
+        s.insert(Base::Clicks, 30);
+        s.insert(Base::Impressions, 1000);
+        s.insert(Base::SpendCents, 12_345);
+        assert_eq!(metric_value(Metric::Ctr, &s), Some(0.03));
+        assert_eq!(metric_value(Metric::Cpc, &s), Some(4.12));
+        assert_eq!(metric_value(Metric::Spend, &s), Some(123.45));
+        assert_eq!(metric_value(Metric::Cpa, &s), None);
+        assert_eq!(metric_value(Metric::Roi, &s), Some(-1.0));
+        s.insert(Base::RevenueCents, 24_690);
+        assert_eq!(metric_value(Metric::Roas, &s), Some(2.0));
+        assert_eq!(metric_value(Metric::Roi, &s), Some(1.0));
+    }
+}
