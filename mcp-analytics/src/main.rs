@@ -21,13 +21,19 @@ struct Cli {
     /// In HTTP mode, sync the warehouse every this many seconds (0: never).
     #[arg(long, default_value_t = 300, env = "PROMPTSALES_SYNC_INTERVAL_SECS")]
     sync_interval_secs: u64,
+    /// Answer every query from the warehouse (for measuring uncached latency).
+    #[arg(long, hide = true)]
+    no_result_cache: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-analytics", &cli.common).await?;
-    let svc = mcp_analytics::open(&rt).await?;
+    let mut svc = mcp_analytics::open(&rt).await?;
+    if cli.no_result_cache {
+        svc = svc.without_result_cache();
+    }
     if cli.serve.transport == Transport::Http && cli.sync_interval_secs > 0 {
         let svc = svc.clone();
         let tenant = rt.config.tenant.clone();

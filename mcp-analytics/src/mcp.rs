@@ -293,20 +293,26 @@ impl AnalyticsServer {
         meta: RequestMetaObject,
         peer: Peer<RoleServer>,
     ) -> Result<Json<SyncReport>, AppError> {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(u32, u32, String)>();
         let forward = {
             let peer = peer.clone();
             let meta = meta.clone();
             tokio::spawn(async move {
-                let mut step = 0;
-                while let Some(msg) = rx.recv().await {
-                    step += 1;
-                    notify(&peer, &meta, step, 6, &msg).await;
+                while let Some((step, total, msg)) = rx.recv().await {
+                    notify(&peer, &meta, step, total, &msg).await;
                 }
             })
         };
+        // One notification per committed batch; progress counts tables.
         let progress = move |p: crate::sync::SyncProgress| {
-            let _ = tx.send(format!("{p:?}"));
+            let _ = tx.send((
+                p.table_index as u32,
+                p.table_count as u32,
+                format!(
+                    "{}: {} rows read, {} written",
+                    p.table, p.rows_read, p.rows_written
+                ),
+            ));
         };
         let r = self.svc.sync(&self.tenant, Some(&progress)).await;
         drop(progress);

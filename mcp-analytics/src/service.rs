@@ -131,6 +131,8 @@ pub struct AnalyticsService {
     cache: Cache,
     llm: Option<LlmConfig>,
     names: Arc<RwLock<NameCache>>,
+    /// Off only for measuring uncached latency.
+    result_cache: bool,
 }
 
 impl std::fmt::Debug for AnalyticsService {
@@ -158,6 +160,16 @@ impl AnalyticsService {
             cache,
             llm,
             names: Arc::new(RwLock::new(NameCache::default())),
+            result_cache: true,
+        }
+    }
+
+    /// The same service without the result cache (benchmarks of uncached
+    /// latency); translations and names stay cached.
+    pub fn without_result_cache(&self) -> Self {
+        Self {
+            result_cache: false,
+            ..self.clone()
         }
     }
 
@@ -284,6 +296,11 @@ impl AnalyticsService {
             serde_json::to_string(&spec).unwrap_or_default()
         );
         let version = freshness.data_version;
+        if !self.result_cache {
+            let names = self.names(tenant, version).await?;
+            let table = execute(&self.warehouse, tenant, &valid, &names.1).await?;
+            return Ok(to_result(spec, &valid, table, freshness));
+        }
         let (mut result, cached) = self
             .cache
             .get_or_compute(&key, None, || async {
@@ -376,7 +393,7 @@ impl AnalyticsService {
                 }
             }
         }
-        let parsed = nl::parse(question, &names.0).map_err(|n| {
+        let parsed = nl::parse_at(question, &names.0, Some(as_of)).map_err(|n| {
             let mut msg = format!("I could not turn this into a query: {}.", n.reason);
             if !n.understood.is_empty() {
                 msg.push_str(&format!(" Understood: {}.", n.understood.join("; ")));

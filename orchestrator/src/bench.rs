@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{Duration as Days, NaiveDate};
+use chrono::NaiveDate;
 use mcp_analytics::domain::spec::QuerySpec;
 use mcp_analytics::service::AnalyticsService;
 use promptsales_shared::AppError;
@@ -82,8 +82,7 @@ fn spec() -> QuerySpec {
     .unwrap_or_default()
 }
 
-/// In-process latencies: uncached calls use a different `as_of` each time
-/// (a different cache key), cached ones repeat one.
+/// In-process latencies, cached and with the result cache off.
 pub async fn in_process(
     svc: &AnalyticsService,
     tenant: &TenantId,
@@ -91,15 +90,18 @@ pub async fn in_process(
     n: usize,
 ) -> Result<Vec<Figures>, AppError> {
     let mut out = Vec::new();
+    // Warm the cache for the cached runs (and the name index for all).
+    for q in QUESTIONS {
+        svc.ask(tenant, q, Some(as_of), None).await?;
+    }
+    svc.query_metrics(tenant, spec(), Some(as_of)).await?;
+    let uncached_svc = svc.without_result_cache();
     for cached in [false, true] {
+        let svc = if cached { svc } else { &uncached_svc };
         let mut lat = Vec::with_capacity(n);
         let start = Instant::now();
         for i in 0..n {
-            let day = if cached {
-                as_of
-            } else {
-                as_of - Days::days(i as i64 + 1)
-            };
+            let day = as_of;
             let q = QUESTIONS[i % QUESTIONS.len()];
             let t = Instant::now();
             svc.ask(tenant, q, Some(day), None).await?;
@@ -115,12 +117,8 @@ pub async fn in_process(
         ));
         let mut lat = Vec::with_capacity(n);
         let start = Instant::now();
-        for i in 0..n {
-            let day = if cached {
-                as_of
-            } else {
-                as_of - Days::days(i as i64 + 1)
-            };
+        for _ in 0..n {
+            let day = as_of;
             let t = Instant::now();
             svc.query_metrics(tenant, spec(), Some(day)).await?;
             lat.push(t.elapsed());
@@ -144,18 +142,22 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(port: u16) -> anyhow::Result<Self> {
+    pub async fn start(port: u16, result_cache: bool) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let bin: PathBuf = exe.with_file_name("mcp-analytics");
-        let child = tokio::process::Command::new(&bin)
-            .args([
-                "--transport",
-                "http",
-                "--bind",
-                &format!("127.0.0.1:{port}"),
-                "--sync-interval-secs",
-                "0",
-            ])
+        let mut cmd = tokio::process::Command::new(&bin);
+        cmd.args([
+            "--transport",
+            "http",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+            "--sync-interval-secs",
+            "0",
+        ]);
+        if !result_cache {
+            cmd.arg("--no-result-cache");
+        }
+        let child = cmd
             .env("PROMPTSALES_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -185,7 +187,8 @@ impl Server {
 }
 
 /// Latencies through MCP over HTTP with `sessions` concurrent clients,
-/// each making `per_session` calls.
+/// each making `per_session` calls; `cached` says which server `url` is
+/// (one with or one without the result cache).
 pub async fn over_http(
     url: &str,
     sessions: usize,
@@ -208,12 +211,8 @@ pub async fn over_http(
         clients.push(Arc::new(c));
     }
     // Warm the cache for the cached scenario.
-    let args_for = |i: usize, s: usize| -> Value {
-        let day = if cached {
-            as_of
-        } else {
-            as_of - Days::days((s * per_session + i) as i64 + 1)
-        };
+    let args_for = |i: usize, _s: usize| -> Value {
+        let day = as_of;
         match tool {
             "ask" => json!({"question": QUESTIONS[i % QUESTIONS.len()], "as_of": day.to_string()}),
             _ => json!({"spec": spec(), "as_of": day.to_string()}),
@@ -245,8 +244,20 @@ pub async fn over_http(
                             .with_arguments(a.as_object().cloned().unwrap_or_default()),
                     )
                     .await;
-                if r.map(|r| r.is_error == Some(true)).unwrap_or(true) {
-                    return Err(anyhow::anyhow!("{tool} failed during the benchmark"));
+                match r {
+                    Ok(r) if r.is_error != Some(true) => {}
+                    Ok(r) => {
+                        let text = r
+                            .content
+                            .first()
+                            .and_then(|c| c.as_text())
+                            .map(|t| t.text.clone());
+                        return Err(anyhow::anyhow!(
+                            "{tool} answered an error: {}",
+                            text.unwrap_or_default()
+                        ));
+                    }
+                    Err(e) => return Err(anyhow::anyhow!("{tool} failed: {e}")),
                 }
                 lat.push(t.elapsed());
             }

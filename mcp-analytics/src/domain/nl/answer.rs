@@ -352,8 +352,13 @@ pub fn answer_sentence(
 ) -> String {
     let t = Table { columns };
     let es = language == Language::Es;
+    // A bare date label ("2026-07-01 – 2026-09-30") gets a preposition.
     let time = time_label
-        .map(str::to_owned)
+        .map(|l| match language {
+            _ if !l.starts_with(|c: char| c.is_ascii_digit()) => l.to_owned(),
+            Language::En => format!("for {l}"),
+            Language::Es => format!("en {l}"),
+        })
         .or_else(|| spec.time_range.as_ref().map(|r| describe_time(language, r)));
     let time_sp = time.as_ref().map(|s| format!(" {s}")).unwrap_or_default();
     let filters = filters_phrase(language, spec);

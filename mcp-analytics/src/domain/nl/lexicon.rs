@@ -578,7 +578,7 @@ pub static FILLER: LazyLock<HashSet<String>> = LazyLock::new(|| {
         obtained drive drove driven produced yielded delivered return returned happen happened breakdown split \
         grouped broken down ads ad marketing company business agency current currently our overall respectively \
         metric metrics kpi kpis numbers stats statistics summary then via close closed gave given \
-        earned earn brings helped over";
+        earned earn brings helped over one ones";
     const ES: &str = "el la los las lo le les un una unos unas de del al a ante en con por para que cual cuales \
         cuanto cuanta cuantos cuantas como donde cuando quien quienes y e o u pero es son era eran fue fueron sera \
         ser estar esta estan estuvo estuvieron ha han he hemos habia habian hubo hay tiene tienen tenia tuvo \
@@ -598,16 +598,24 @@ pub static FILLER: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect()
 });
 
+/// Every one-word entry of the tables and the filler words.
+static VOCABULARY: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    let mut v: HashSet<String> = FILLER.clone();
+    let tables = METRIC_TABLE
+        .iter()
+        .filter_map(|(p, _)| p.single_word())
+        .chain(DIM_TABLE.iter().filter_map(|(p, _)| p.single_word()))
+        .chain(CHANNEL_TABLE.iter().filter_map(|(p, _)| p.single_word()))
+        .chain(COUNTRY_TABLE.iter().filter_map(|(p, _)| p.single_word()))
+        .chain(MONTHS.iter().map(|(m, _)| *m));
+    v.extend(tables.map(str::to_owned));
+    v
+});
+
 /// Whether a folded word is a known word of any table (used to keep a
 /// one-word campaign or client name from swallowing vocabulary).
 pub fn is_vocabulary(word: &str) -> bool {
-    let single = |p: &Pattern| p.single_word() == Some(word);
-    FILLER.contains(word)
-        || METRIC_TABLE.iter().any(|(p, _)| single(p))
-        || DIM_TABLE.iter().any(|(p, _)| single(p))
-        || CHANNEL_TABLE.iter().any(|(p, _)| single(p))
-        || COUNTRY_TABLE.iter().any(|(p, _)| single(p))
-        || MONTHS.iter().any(|(m, _)| *m == word)
+    VOCABULARY.contains(word)
 }
 
 /// Dimension words that hint at the kind of a following name.

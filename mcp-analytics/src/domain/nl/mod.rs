@@ -36,7 +36,7 @@ pub enum Language {
 
 /// Campaign, client and product names the parser may recognise, as
 /// `(id, name)` pairs.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NameIndex {
     pub campaigns: Vec<(String, String)>,
     pub clients: Vec<(String, String)>,

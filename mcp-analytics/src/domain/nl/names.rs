@@ -4,6 +4,7 @@
 //! all of them.
 
 use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use super::NameIndex;
 use super::lexicon::{FILLER, is_vocabulary, name_hint, name_stopword};
@@ -60,39 +61,145 @@ fn kinds(names: &NameIndex) -> [(Dimension, &Vec<(String, String)>); 3] {
     ]
 }
 
-/// Groups the index by kind and folded words.
-pub fn groups(names: &NameIndex) -> Vec<Group> {
-    let mut out: Vec<Group> = Vec::new();
-    let mut at: HashMap<(Dimension, Vec<String>), usize> = HashMap::new();
-    for (kind, list) in kinds(names) {
-        for (id, name) in list {
-            let words: Vec<String> = tokenize(name)
-                .into_iter()
-                .map(|t| t.text)
-                .filter(|w| !name_stopword(w))
-                .collect();
-            if words.is_empty() {
-                continue;
-            }
-            match at.get(&(kind, words.clone())) {
-                Some(&i) => {
-                    if !out[i].ids.contains(id) {
-                        out[i].ids.push(id.clone());
+/// The index grouped by kind and folded words, with an inverted index from
+/// each non-numeric word to the groups that contain it, so a question only
+/// looks at the names that share a word with it.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    pub groups: Vec<Group>,
+    by_word: HashMap<String, Vec<usize>>,
+    /// One-word names, which may match with a typo and no exact word.
+    singles: Vec<usize>,
+    /// Lower-case id → (kind, name).
+    ids: HashMap<String, (Dimension, String)>,
+}
+
+impl Prepared {
+    pub fn new(names: &NameIndex) -> Prepared {
+        let mut p = Prepared::default();
+        let mut at: HashMap<(Dimension, &str), usize> = HashMap::new();
+        let mut by_words: HashMap<(Dimension, Vec<String>), usize> = HashMap::new();
+        for (kind, list) in kinds(names) {
+            for (id, name) in list {
+                p.ids.insert(id.to_ascii_lowercase(), (kind, name.clone()));
+                // Identical names are folded once.
+                if let Some(&g) = at.get(&(kind, name.as_str())) {
+                    p.groups[g].ids.push(id.clone());
+                    continue;
+                }
+                let words: Vec<String> = tokenize(name)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .filter(|w| !name_stopword(w))
+                    .collect();
+                if words.is_empty() {
+                    continue;
+                }
+                let g = match by_words.get(&(kind, words.clone())) {
+                    Some(&g) => {
+                        p.groups[g].ids.push(id.clone());
+                        g
                     }
-                }
-                None => {
-                    at.insert((kind, words.clone()), out.len());
-                    out.push(Group {
-                        kind,
-                        name: name.clone(),
-                        words,
-                        ids: vec![id.clone()],
-                    });
-                }
+                    None => {
+                        let g = p.groups.len();
+                        by_words.insert((kind, words.clone()), g);
+                        p.groups.push(Group {
+                            kind,
+                            name: name.clone(),
+                            words,
+                            ids: vec![id.clone()],
+                        });
+                        g
+                    }
+                };
+                at.insert((kind, name.as_str()), g);
             }
         }
+        for (g, group) in p.groups.iter_mut().enumerate() {
+            group.ids.sort();
+            group.ids.dedup();
+            if group.words.len() == 1 {
+                p.singles.push(g);
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for w in &group.words {
+                if w.chars().all(|c| c.is_ascii_digit()) || seen.contains(&w.as_str()) {
+                    continue;
+                }
+                seen.push(w);
+                p.by_word.entry(w.clone()).or_default().push(g);
+            }
+        }
+        p
     }
-    out
+
+    /// For every group sharing a word with the free words of the question,
+    /// how many distinct question words it contains.
+    fn shared(&self, ctx: &Ctx) -> HashMap<usize, usize> {
+        let mut seen: Vec<&str> = Vec::new();
+        let mut counts: HashMap<usize, usize> = HashMap::new();
+        for i in 0..ctx.len() {
+            let t = ctx.text(i);
+            if !ctx.free(i) || seen.contains(&t) {
+                continue;
+            }
+            seen.push(t);
+            for &g in self.by_word.get(t).into_iter().flatten() {
+                *counts.entry(g).or_default() += 1;
+            }
+        }
+        counts
+    }
+
+    /// Groups that could match as whole names: a name of n words allows two
+    /// typos, so at least n − 2 (and one) of its words are in the question;
+    /// one-word names may carry a typo and share none.
+    fn candidates(&self, ctx: &Ctx) -> Vec<usize> {
+        let mut out: Vec<usize> = self.singles.clone();
+        for (g, n) in self.shared(ctx) {
+            if n >= self.groups[g].words.len().saturating_sub(2).max(1) {
+                out.push(g);
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+fn fingerprint(names: &NameIndex) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    names.hash(&mut h);
+    h.finish()
+}
+
+type Cache = Mutex<Vec<(u64, Arc<Prepared>)>>;
+
+/// Prepared indexes of the last few catalogues seen (one per tenant, say).
+static CACHE: LazyLock<Cache> = LazyLock::new(|| Mutex::new(Vec::new()));
+const CACHED: usize = 8;
+
+/// The prepared index of `names`, built once per distinct catalogue.
+pub fn prepared(names: &NameIndex) -> Arc<Prepared> {
+    if names.campaigns.is_empty() && names.clients.is_empty() && names.products.is_empty() {
+        return Arc::new(Prepared::default());
+    }
+    let key = fingerprint(names);
+    if let Ok(cache) = CACHE.lock()
+        && let Some((_, p)) = cache.iter().find(|(k, _)| *k == key)
+    {
+        return Arc::clone(p);
+    }
+    let p = Arc::new(Prepared::new(names));
+    if let Ok(mut cache) = CACHE.lock() {
+        cache.retain(|(k, _)| *k != key);
+        if cache.len() >= CACHED {
+            cache.remove(0);
+        }
+        cache.push((key, Arc::clone(&p)));
+    }
+    p
 }
 
 /// Matches `words` from `p`: (end, edits, exactly matched words). Stop
@@ -169,22 +276,19 @@ fn looks_like_id(t: &str) -> Option<Dimension> {
 }
 
 /// Ids typed literally: `cmp_00042`, `cli_003`, `prd_0012`, or any id of the index.
-pub fn ids(ctx: &Ctx, names: &NameIndex) -> Vec<Found> {
+pub fn ids(ctx: &Ctx, prep: &Prepared) -> Vec<Found> {
     let mut out = Vec::new();
     for i in 0..ctx.len() {
         if !ctx.free(i) {
             continue;
         }
         let t = ctx.text(i);
-        let known = kinds(names).into_iter().find_map(|(kind, list)| {
-            list.iter()
-                .find(|(id, _)| id.len() >= 4 && id.eq_ignore_ascii_case(t))
-                .map(|(id, name)| (kind, id.clone(), name.clone()))
-        });
-        let found = match known {
-            Some(k) => Some(k),
-            None => looks_like_id(t).map(|kind| (kind, t.to_owned(), t.to_owned())),
-        };
+        let known = (t.len() >= 4)
+            .then(|| prep.ids.get(t))
+            .flatten()
+            .map(|(kind, name)| (*kind, t.to_owned(), name.clone()));
+        let found =
+            known.or_else(|| looks_like_id(t).map(|kind| (kind, t.to_owned(), t.to_owned())));
         if let Some((kind, id, label)) = found {
             out.push(Found::Match {
                 start: i,
@@ -201,7 +305,8 @@ pub fn ids(ctx: &Ctx, names: &NameIndex) -> Vec<Found> {
 }
 
 /// Whole names, typos allowed.
-pub fn full(ctx: &Ctx, groups: &[Group]) -> Vec<Found> {
+pub fn full(ctx: &Ctx, prep: &Prepared) -> Vec<Found> {
+    let groups = &prep.groups;
     struct Cand {
         start: usize,
         end: usize,
@@ -209,7 +314,8 @@ pub fn full(ctx: &Ctx, groups: &[Group]) -> Vec<Found> {
         group: usize,
     }
     let mut cands = Vec::new();
-    for (g, group) in groups.iter().enumerate() {
+    for g in prep.candidates(ctx) {
+        let group = &groups[g];
         if let [only] = group.words.as_slice()
             && (only.len() < 3 || is_vocabulary(only))
         {
@@ -295,7 +401,11 @@ pub fn full(ctx: &Ctx, groups: &[Group]) -> Vec<Found> {
 
 /// Part of a name among words nothing else understood ("Black Friday"
 /// campaigns): every name containing those words, of one kind.
-pub fn partial(ctx: &Ctx, groups: &[Group]) -> Vec<Found> {
+pub fn partial(ctx: &Ctx, prep: &Prepared) -> Vec<Found> {
+    let shared = prep.shared(ctx);
+    let mut groups: Vec<(usize, &Group)> =
+        shared.iter().map(|(g, n)| (*n, &prep.groups[*g])).collect();
+    groups.sort_by_key(|(_, g)| (g.kind, g.name.as_str()));
     let mut out = Vec::new();
     let usable = |i: usize| ctx.free(i) && !FILLER.contains(ctx.text(i));
     let mut i = 0;
@@ -315,14 +425,21 @@ pub fn partial(ctx: &Ctx, groups: &[Group]) -> Vec<Found> {
             {
                 continue;
             }
-            let hits: Vec<&Group> = groups
+            let mut distinct = sub.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            let mut hits: Vec<&Group> = groups
                 .iter()
+                .filter(|(n, _)| *n >= distinct.len())
+                .map(|(_, g)| *g)
                 .filter(|g| {
                     g.words
                         .windows(len)
                         .any(|w| w.iter().zip(&sub).all(|(a, b)| a == b))
                 })
                 .collect();
+            // The map above has no order: sort for stable labels and options.
+            hits.sort_by_key(|g| (g.kind, g.name.as_str()));
             if hits.is_empty() {
                 continue;
             }

@@ -15,7 +15,7 @@ use super::lexicon::{
     METRIC_FILTER_TABLE, METRIC_TABLE, NEGATIONS, OBJECTIVE_TABLE, RANK_TABLE, RankTag,
     country_display, uppercase_country,
 };
-use super::names::{self, Found, Group};
+use super::names::{self, Found, Prepared};
 use super::normalize::tokenize;
 use super::patterns::{Cap, Ctx, Hit, Pattern, Use, pick};
 use super::time::{self, TimeOut, Unit, describe_time};
@@ -109,7 +109,7 @@ struct State<'a> {
     lang: Language,
     ctx: Ctx,
     names: &'a NameIndex,
-    groups: Vec<Group>,
+    prepared: std::sync::Arc<Prepared>,
     as_of: Option<NaiveDate>,
     metric_hits: Vec<(usize, Metric)>,
     dims: Vec<DimPick>,
@@ -167,7 +167,7 @@ pub fn parse(
         lang,
         ctx: Ctx::new(tokenize(question)),
         names,
-        groups: Vec::new(),
+        prepared: std::sync::Arc::default(),
         as_of,
         metric_hits: Vec::new(),
         dims: Vec::new(),
@@ -191,10 +191,10 @@ pub fn parse(
     if s.ctx.len() > MAX_WORDS {
         return Err(s.refuse(vec![Problem::TooLong]));
     }
+    s.names_full();
     if let Some(w) = s.destructive() {
         return Err(s.refuse(vec![Problem::Destructive(w)]));
     }
-    s.names_full();
     s.compare();
     s.metric_filter_phrases();
     s.ranking_phrases();
@@ -223,12 +223,11 @@ fn dedup<T: PartialEq + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
 }
 
 impl State<'_> {
+    /// A verb that would change data, outside any name ("Drop Earrings").
     fn destructive(&self) -> Option<String> {
-        self.ctx
-            .toks
-            .iter()
-            .find(|t| DESTRUCTIVE.contains(&t.text.as_str()))
-            .map(|t| t.orig.clone())
+        (0..self.ctx.len())
+            .find(|&i| self.ctx.free(i) && DESTRUCTIVE.contains(&self.ctx.text(i)))
+            .map(|i| self.ctx.toks[i].orig.clone())
     }
 
     fn take_found(&mut self, found: Vec<Found>) {
@@ -277,15 +276,15 @@ impl State<'_> {
     }
 
     fn names_full(&mut self) {
-        self.groups = names::groups(self.names);
-        let ids = names::ids(&self.ctx, self.names);
+        self.prepared = names::prepared(self.names);
+        let ids = names::ids(&self.ctx, &self.prepared);
         self.take_found(ids);
-        let full = names::full(&self.ctx, &self.groups);
+        let full = names::full(&self.ctx, &self.prepared);
         self.take_found(full);
     }
 
     fn names_partial(&mut self) {
-        let partial = names::partial(&self.ctx, &self.groups);
+        let partial = names::partial(&self.ctx, &self.prepared);
         self.take_found(partial);
     }
 
