@@ -1913,42 +1913,16 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sqlite_delta_sync_is_incremental_idempotent_and_atomic() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/ps.db", dir.path().display()),
-            String::new(),
-        );
-        let env = Env::open(cfg).await;
-        exercise(&env).await;
-        env.wh.close().await;
-    }
-
-    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses
-    /// schemas of its own and drops them afterwards.
-    #[tokio::test]
-    async fn postgres_delta_sync_is_incremental_idempotent_and_atomic() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
-        if url.trim().is_empty() {
-            return;
-        }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+    async fn delta_sync_is_incremental_idempotent_and_atomic_on_every_backend() {
+        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
             .unwrap()
-            .subsec_nanos();
-        let prefix = format!("t{}_{}_", std::process::id(), nanos);
-        let env = Env::open(config(url, prefix.clone())).await;
-        exercise(&env).await;
-        for context in ["core", "ads", "crm", "analytics"] {
-            let drop = format!("DROP SCHEMA IF EXISTS \"{prefix}{context}\" CASCADE");
-            sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-                .execute(env.wh.pool())
-                .await
-                .unwrap();
+        {
+            let env = Env::open(t.config.clone()).await;
+            exercise(&env).await;
+            env.wh.close().await;
+            t.cleanup().await;
         }
-        env.wh.close().await;
     }
 
     /// Timing of a full and a 1 % delta sync over a seeded data set (not run

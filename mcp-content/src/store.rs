@@ -437,9 +437,6 @@ impl ContentStore {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
-    use promptsales_shared::config::DbConfig;
 
     use super::*;
     use crate::domain::AssetFormat;
@@ -617,51 +614,14 @@ mod tests {
         assert!(AssetId::parse(a.as_str()).is_ok());
     }
 
-    fn config(url: String, schema_prefix: String) -> DbConfig {
-        DbConfig {
-            url,
-            schema_prefix,
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(5),
-        }
-    }
-
     #[tokio::test]
-    async fn sqlite_store_creates_lists_and_versions() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let db = Db::open(&cfg, &crate::MIGRATIONS).await.unwrap();
-        exercise(db.clone()).await;
-        db.close().await;
-    }
-
-    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses a
-    /// schema of its own and drops it afterwards.
-    #[tokio::test]
-    async fn postgres_store_creates_lists_and_versions() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
-        if url.trim().is_empty() {
-            return;
-        }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+    async fn store_creates_lists_and_versions_on_every_backend() {
+        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
             .unwrap()
-            .subsec_nanos();
-        let prefix = format!("t{}{}_", std::process::id(), nanos);
-        let db = Db::open(&config(url, prefix.clone()), &crate::MIGRATIONS)
-            .await
-            .unwrap();
-        exercise(db.clone()).await;
-        let drop = format!("DROP SCHEMA \"{prefix}content\" CASCADE");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        db.close().await;
+        {
+            exercise(t.db.clone()).await;
+            t.cleanup().await;
+        }
     }
 }

@@ -486,8 +486,6 @@ impl CrmStore {
 mod tests {
     use std::time::Duration;
 
-    use promptsales_shared::config::DbConfig;
-
     use super::*;
     use crate::domain::{Direction, InteractionId};
 
@@ -792,63 +790,14 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn sqlite_delta_readers_walk_the_keyset() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let db = Db::open(&cfg, &crate::MIGRATIONS).await.unwrap();
-        delta_readers(&CrmStore::new(db.clone())).await;
-        db.close().await;
-    }
-
-    fn config(url: String, schema_prefix: String) -> DbConfig {
-        DbConfig {
-            url,
-            schema_prefix,
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(5),
-        }
-    }
-
-    #[tokio::test]
-    async fn sqlite_store_round_trips_and_is_idempotent() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let db = Db::open(&cfg, &crate::MIGRATIONS).await.unwrap();
-        exercise(db.clone()).await;
-        db.close().await;
-    }
-
-    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses a
-    /// schema of its own and drops it afterwards.
-    #[tokio::test]
-    async fn postgres_store_round_trips_and_is_idempotent() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
-        if url.trim().is_empty() {
-            return;
-        }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+    async fn store_round_trips_and_is_idempotent_on_every_backend() {
+        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
             .unwrap()
-            .subsec_nanos();
-        let prefix = format!("t{}_{}_", std::process::id(), nanos);
-        let db = Db::open(&config(url, prefix.clone()), &crate::MIGRATIONS)
-            .await
-            .unwrap();
-        exercise(db.clone()).await;
-        delta_readers(&CrmStore::new(db.clone())).await;
-        let drop = format!("DROP SCHEMA \"{prefix}crm\" CASCADE");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        db.close().await;
+        {
+            exercise(t.db.clone()).await;
+            delta_readers(&CrmStore::new(t.db.clone())).await;
+            t.cleanup().await;
+        }
     }
 }

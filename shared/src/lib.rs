@@ -12,6 +12,7 @@ pub mod error;
 pub mod llm;
 pub mod server;
 pub mod telemetry;
+pub mod testing;
 pub mod time;
 
 pub use error::AppError;

@@ -239,7 +239,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::config::DbConfig;
 
     fn client(id: &str, name: &str) -> Client {
         Client {
@@ -345,51 +344,14 @@ mod tests {
         );
     }
 
-    fn config(url: String, schema_prefix: String) -> DbConfig {
-        DbConfig {
-            url,
-            schema_prefix,
-            max_connections: 4,
-            acquire_timeout: Duration::from_secs(5),
-        }
-    }
-
     #[tokio::test]
-    async fn sqlite_delta_readers_walk_the_keyset() {
-        let dir = tempfile::tempdir().unwrap();
-        let cfg = config(
-            format!("sqlite://{}/t.db", dir.path().display()),
-            String::new(),
-        );
-        let db = Db::open(&cfg, &crate::catalog::MIGRATIONS).await.unwrap();
-        delta_readers(db.clone()).await;
-        db.close().await;
-    }
-
-    /// Runs only when `TEST_DATABASE_URL` names a PostgreSQL database; uses a
-    /// schema of its own and drops it afterwards.
-    #[tokio::test]
-    async fn postgres_delta_readers_walk_the_keyset() {
-        let Ok(url) = std::env::var("TEST_DATABASE_URL") else {
-            return;
-        };
-        if url.trim().is_empty() {
-            return;
-        }
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
+    async fn delta_readers_walk_the_keyset_on_every_backend() {
+        for t in crate::testing::backends(&crate::catalog::MIGRATIONS)
+            .await
             .unwrap()
-            .subsec_nanos();
-        let prefix = format!("t{}_{}_", std::process::id(), nanos);
-        let db = Db::open(&config(url, prefix.clone()), &crate::catalog::MIGRATIONS)
-            .await
-            .unwrap();
-        delta_readers(db.clone()).await;
-        let drop = format!("DROP SCHEMA \"{prefix}core\" CASCADE");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(drop))
-            .execute(db.pool())
-            .await
-            .unwrap();
-        db.close().await;
+        {
+            delta_readers(t.db.clone()).await;
+            t.cleanup().await;
+        }
     }
 }
