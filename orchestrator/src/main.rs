@@ -13,6 +13,19 @@ use orchestrator::stores::Stores;
 use promptsales_shared::app::Runtime;
 use promptsales_shared::config::CommonArgs;
 
+/// Like `println!`, but a closed stdout (`promptsales seed | head`) ends the
+/// output quietly instead of panicking.
+macro_rules! out {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "promptsales",
@@ -84,21 +97,21 @@ enum BenchTarget {
 }
 
 fn print_sync(r: &mcp_analytics::sync::SyncReport) {
-    println!(
+    out!(
         "synced in {} ms: data version {}{}",
         r.duration_ms,
         r.data_version,
         if r.changed { "" } else { " (nothing changed)" }
     );
-    println!("  {:<10} {:>9} {:>9}", "table", "read", "written");
+    out!("  {:<10} {:>9} {:>9}", "table", "read", "written");
     for t in &r.tables {
-        println!("  {:<10} {:>9} {:>9}", t.table, t.rows_read, t.rows_written);
+        out!("  {:<10} {:>9} {:>9}", t.table, t.rows_read, t.rows_written);
     }
 }
 
 fn print_counts(counts: &[(&str, i64)]) {
     for (table, n) in counts {
-        println!("  {table:<12} {n:>10}");
+        out!("  {table:<12} {n:>10}");
     }
 }
 
@@ -128,7 +141,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(dir) = out {
                 ds.write_csv(&dir)
                     .with_context(|| format!("writing CSV files to {}", dir.display()))?;
-                println!(
+                out!(
                     "wrote {} clients, {} products, {} campaigns, {} ad rows, {} leads, {} sales to {} in {:.2?}",
                     ds.clients.len(),
                     ds.products.len(),
@@ -145,18 +158,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stores = Stores::open(&rt).await?;
             let written = ds.write(&stores).await?;
             let elapsed = started.elapsed();
-            println!(
+            out!(
                 "seeded (seed {seed}, as of {}) in {:.2?} (generate {:.2?}, write {:.2?})",
                 spec.as_of,
                 elapsed,
                 generated,
                 elapsed - generated
             );
-            println!("rows changed by this run:");
+            out!("rows changed by this run:");
             for (table, n) in &written.0 {
-                println!("  {table:<12} {n:>10}");
+                out!("  {table:<12} {n:>10}");
             }
-            println!("rows in the database now:");
+            out!("rows in the database now:");
             print_counts(&stores.counts().await?);
         }
         Command::Import { dir } => {
@@ -164,15 +177,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stores = Stores::open(&rt).await?;
             let started = Instant::now();
             let report = import_dir(&stores, &dir).await?;
-            println!("imported {} in {:.2?}", dir.display(), started.elapsed());
-            println!(
+            out!("imported {} in {:.2?}", dir.display(), started.elapsed());
+            out!(
                 "  {:<14} {:>9} {:>9} {:>9} {:>9}",
-                "file", "read", "accepted", "changed", "rejected"
+                "file",
+                "read",
+                "accepted",
+                "changed",
+                "rejected"
             );
             for f in &report.files {
-                println!(
+                out!(
                     "  {:<14} {:>9} {:>9} {:>9} {:>9}",
-                    f.file, f.read, f.accepted, f.changed, f.rejected
+                    f.file,
+                    f.read,
+                    f.accepted,
+                    f.changed,
+                    f.rejected
                 );
             }
             for r in &report.rejected {
@@ -210,18 +231,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let analytics = mcp_analytics::open(&rt).await?;
             let tenant = rt.config.tenant.clone();
             let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
-            println!(
+            out!(
                 "database: {} | cache: {}",
                 rt.config.db.url,
                 rt.cache.backend_name()
             );
             print_counts(&stores.counts().await?);
             let full = analytics.sync(&tenant, None).await?;
-            println!("\nsync of what was new (full on a fresh warehouse):");
+            out!("\nsync of what was new (full on a fresh warehouse):");
             print_sync(&full);
             let touched = orchestrator::bench::touch_one_percent(&stores).await?;
             let delta = analytics.sync(&tenant, None).await?;
-            println!("\n1 % delta sync ({touched} source rows changed):");
+            out!("\n1 % delta sync ({touched} source rows changed):");
             print_sync(&delta);
             let mut rows =
                 orchestrator::bench::in_process(&analytics, &tenant, as_of, calls).await?;
@@ -248,7 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             cached_srv.stop().await;
             uncached_srv.stop().await;
-            println!();
+            out!();
             orchestrator::bench::print_table(&rows);
         }
     }
