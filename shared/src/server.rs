@@ -228,19 +228,22 @@ impl Auditor {
                         Err(_) => break,
                     }
                 }
-                for e in batch.drain(..) {
-                    let entry = AuditEntry {
+                let entries: Vec<AuditEntry<'_>> = batch
+                    .iter()
+                    .map(|e| AuditEntry {
                         actor: &e.actor,
                         tenant: &e.tenant,
                         server,
                         tool: &e.tool,
                         outcome: e.outcome,
                         latency_us: e.latency_us,
-                    };
-                    if let Err(err) = log.record(&entry).await {
-                        tracing::warn!(error = %err, tool = %e.tool, "audit row not written");
-                    }
+                    })
+                    .collect();
+                if let Err(err) = log.record_many(&entries).await {
+                    tracing::warn!(error = %err, rows = entries.len(), "audit rows not written");
                 }
+                drop(entries);
+                batch.clear();
                 for done in flushes {
                     let _ = done.send(());
                 }
