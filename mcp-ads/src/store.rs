@@ -350,24 +350,22 @@ impl AdsStore {
 
     /// Row counts per table.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
-        let mut out = Vec::new();
-        for (name, sql) in [
-            (
-                "campaigns",
-                "SELECT COUNT(*) FROM campaigns WHERE tenant_id = $1",
-            ),
-            (
-                "ad_daily",
-                "SELECT COUNT(*) FROM ad_daily WHERE tenant_id = $1",
-            ),
-        ] {
-            let n: i64 = sqlx::query_scalar(sql)
-                .bind(tenant.as_str())
-                .fetch_one(self.db.pool())
-                .await?;
-            out.push((name, n));
-        }
-        Ok(out)
+        Ok(self
+            .db
+            .tenant_counts(
+                tenant.as_str(),
+                &[
+                    (
+                        "campaigns",
+                        "SELECT COUNT(*) FROM campaigns WHERE tenant_id = $1",
+                    ),
+                    (
+                        "ad_daily",
+                        "SELECT COUNT(*) FROM ad_daily WHERE tenant_id = $1",
+                    ),
+                ],
+            )
+            .await?)
     }
 }
 

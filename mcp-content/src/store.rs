@@ -414,24 +414,22 @@ impl ContentStore {
 
     /// Row counts per table.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
-        let mut out = Vec::new();
-        for (name, sql) in [
-            (
-                "content_assets",
-                "SELECT COUNT(*) FROM content_assets WHERE tenant_id = $1",
-            ),
-            (
-                "content_asset_versions",
-                "SELECT COUNT(*) FROM content_asset_versions WHERE tenant_id = $1",
-            ),
-        ] {
-            let n: i64 = sqlx::query_scalar(sql)
-                .bind(tenant.as_str())
-                .fetch_one(self.db.pool())
-                .await?;
-            out.push((name, n));
-        }
-        Ok(out)
+        Ok(self
+            .db
+            .tenant_counts(
+                tenant.as_str(),
+                &[
+                    (
+                        "content_assets",
+                        "SELECT COUNT(*) FROM content_assets WHERE tenant_id = $1",
+                    ),
+                    (
+                        "content_asset_versions",
+                        "SELECT COUNT(*) FROM content_asset_versions WHERE tenant_id = $1",
+                    ),
+                ],
+            )
+            .await?)
     }
 }
 

@@ -459,26 +459,24 @@ impl CrmStore {
 
     /// Row counts per table.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
-        let mut out = Vec::new();
-        for (name, sql) in [
-            ("leads", "SELECT COUNT(*) FROM leads WHERE tenant_id = $1"),
-            (
-                "interactions",
-                "SELECT COUNT(*) FROM interactions WHERE tenant_id = $1",
-            ),
-            ("sales", "SELECT COUNT(*) FROM sales WHERE tenant_id = $1"),
-            (
-                "sellers",
-                "SELECT COUNT(*) FROM sellers WHERE tenant_id = $1",
-            ),
-        ] {
-            let n: i64 = sqlx::query_scalar(sql)
-                .bind(tenant.as_str())
-                .fetch_one(self.db.pool())
-                .await?;
-            out.push((name, n));
-        }
-        Ok(out)
+        Ok(self
+            .db
+            .tenant_counts(
+                tenant.as_str(),
+                &[
+                    ("leads", "SELECT COUNT(*) FROM leads WHERE tenant_id = $1"),
+                    (
+                        "interactions",
+                        "SELECT COUNT(*) FROM interactions WHERE tenant_id = $1",
+                    ),
+                    ("sales", "SELECT COUNT(*) FROM sales WHERE tenant_id = $1"),
+                    (
+                        "sellers",
+                        "SELECT COUNT(*) FROM sellers WHERE tenant_id = $1",
+                    ),
+                ],
+            )
+            .await?)
     }
 }
 

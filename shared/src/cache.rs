@@ -290,10 +290,6 @@ impl Cache {
         self.backend.name()
     }
 
-    pub fn default_ttl(&self) -> Duration {
-        self.default_ttl
-    }
-
     pub fn stats(&self) -> CacheStats {
         CacheStats {
             hits: self.counters.hits.load(Ordering::Relaxed),

@@ -262,6 +262,26 @@ pub fn dedupe_last<T, K: std::hash::Hash + Eq>(rows: &[T], key: impl Fn(&T) -> K
     keep.into_iter().map(|i| &rows[i]).collect()
 }
 
+impl Db {
+    /// Row counts of one tenant: each statement is a `SELECT COUNT(*) …
+    /// WHERE tenant_id = $1` of this context's tables.
+    pub async fn tenant_counts(
+        &self,
+        tenant: &str,
+        statements: &[(&'static str, &'static str)],
+    ) -> Result<Vec<(&'static str, i64)>, sqlx::Error> {
+        let mut out = Vec::with_capacity(statements.len());
+        for (name, sql) in statements {
+            let n: i64 = sqlx::query_scalar(*sql)
+                .bind(tenant.to_owned())
+                .fetch_one(&self.pool)
+                .await?;
+            out.push((*name, n));
+        }
+        Ok(out)
+    }
+}
+
 /// A list stored as a JSON array of its members' text forms (channels,
 /// countries): one TEXT column, the same on both engines.
 pub fn json_list<T: ToString>(items: &[T]) -> String {

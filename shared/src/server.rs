@@ -256,10 +256,6 @@ impl Auditor {
         }
     }
 
-    pub fn server(&self) -> &'static str {
-        self.server
-    }
-
     /// Waits until every entry sent so far is written.
     pub async fn flush(&self) {
         let (done, wait) = oneshot::channel();

@@ -213,24 +213,22 @@ impl CatalogStore {
 
     /// Row counts per table, for reports and tests.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
-        let mut out = Vec::new();
-        for (name, sql) in [
-            (
-                "clients",
-                "SELECT COUNT(*) FROM clients WHERE tenant_id = $1",
-            ),
-            (
-                "products",
-                "SELECT COUNT(*) FROM products WHERE tenant_id = $1",
-            ),
-        ] {
-            let n: i64 = sqlx::query_scalar(sql)
-                .bind(tenant.as_str())
-                .fetch_one(self.db.pool())
-                .await?;
-            out.push((name, n));
-        }
-        Ok(out)
+        Ok(self
+            .db
+            .tenant_counts(
+                tenant.as_str(),
+                &[
+                    (
+                        "clients",
+                        "SELECT COUNT(*) FROM clients WHERE tenant_id = $1",
+                    ),
+                    (
+                        "products",
+                        "SELECT COUNT(*) FROM products WHERE tenant_id = $1",
+                    ),
+                ],
+            )
+            .await?)
     }
 }
 
