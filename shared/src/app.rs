@@ -35,7 +35,8 @@ impl Runtime {
         crate::telemetry::init(config.log_format, &config.log_filter);
         let cache = Cache::from_config(&config.cache);
         let core = Db::open(&config.db, &crate::catalog::MIGRATIONS).await?;
-        let auditor = Auditor::spawn(AuditLog::new(core.clone()), server, config.tenant.as_str());
+        let auditor = Auditor::spawn(AuditLog::new(core.clone()), server, config.tenant.as_str())
+            .with_actor(&config.actor);
         tracing::debug!(server, db = %core.location(), cache = cache.backend_name(), "runtime ready");
         Ok(Self {
             catalog: CatalogStore::new(core.clone()),

@@ -60,6 +60,12 @@ pub struct CommonArgs {
     /// Tenant for stdio and CLI use (HTTP takes it from the token).
     #[arg(long, env = "PROMPTSALES_TENANT", global = true)]
     pub tenant: Option<String>,
+    /// Who acts over stdio and in the CLI (HTTP takes it from the token).
+    #[arg(long, env = "PROMPTSALES_ACTOR", global = true)]
+    pub actor: Option<String>,
+    /// Scopes of the local actor, comma-separated (e.g. `ads:approve`).
+    #[arg(long, env = "PROMPTSALES_SCOPES", global = true)]
+    pub scopes: Option<String>,
     /// `text` or `json` logs on stderr.
     #[arg(long, env = "PROMPTSALES_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -113,9 +119,23 @@ pub struct Config {
     pub db: DbConfig,
     pub cache: CacheConfig,
     pub tenant: TenantId,
+    /// The local actor (stdio, CLI) and its scopes.
+    pub actor: String,
+    pub scopes: std::collections::BTreeSet<String>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub llm: Option<LlmConfig>,
+}
+
+impl Config {
+    /// The principal of stdio sessions and CLI commands.
+    pub fn local_principal(&self) -> crate::auth::Principal {
+        crate::auth::Principal {
+            subject: self.actor.clone(),
+            tenant: self.tenant.clone(),
+            scopes: self.scopes.clone(),
+        }
+    }
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -230,6 +250,24 @@ impl CommonArgs {
                 tenant_raw,
             )
         })?;
+        let actor = non_empty(&self.actor).unwrap_or("local");
+        if actor.len() > 128 || actor.chars().any(char::is_control) {
+            return Err(ConfigError::new(
+                "PROMPTSALES_ACTOR",
+                "actor",
+                "a name of at most 128 printable characters",
+                actor,
+            ));
+        }
+        let scopes =
+            crate::auth::parse_scopes(non_empty(&self.scopes).unwrap_or("")).map_err(|bad| {
+                ConfigError::new(
+                    "PROMPTSALES_SCOPES",
+                    "scopes",
+                    "comma-separated scopes such as ads:approve,content:approve",
+                    &bad,
+                )
+            })?;
         let log_format = match non_empty(&self.log_format).unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -261,6 +299,8 @@ impl CommonArgs {
                 default_ttl: Duration::from_secs(ttl),
             },
             tenant,
+            actor: actor.to_owned(),
+            scopes,
             log_format,
             log_filter: non_empty(&self.log).unwrap_or("info").to_owned(),
             llm,

@@ -2,6 +2,8 @@
 //! telemetry, errors, the common vocabulary and the one server launcher.
 
 pub mod app;
+pub mod auth;
+pub mod bench;
 pub mod cache;
 pub mod catalog;
 pub mod config;

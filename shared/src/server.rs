@@ -23,9 +23,11 @@ use serde_json::json;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::{AuthSettings, Principal, TokenVerifier};
 use crate::cache::Cache;
 use crate::catalog::audit::{AuditEntry, AuditLog};
 use crate::db::Db;
+use crate::domain::TenantId;
 
 /// Transport selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -64,6 +66,53 @@ pub struct ServeArgs {
     /// Maximum request body in bytes.
     #[arg(long, default_value_t = 1_048_576, env = "PROMPTSALES_MAX_BODY_BYTES")]
     pub max_body_bytes: usize,
+    /// HS256 secret of bearer tokens (≥ 32 bytes); turns OAuth on for HTTP.
+    #[arg(long, env = "PROMPTSALES_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// PEM public key (RSA or EC) of RS256/ES256 bearer tokens; turns OAuth on.
+    #[arg(long, env = "PROMPTSALES_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<std::path::PathBuf>,
+    /// Required `iss` of bearer tokens.
+    #[arg(long, env = "PROMPTSALES_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud` of bearer tokens.
+    #[arg(long, env = "PROMPTSALES_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Public URL of this server, advertised as the OAuth protected resource.
+    #[arg(long, env = "PROMPTSALES_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Authorization servers advertised to clients (comma-separated URLs).
+    #[arg(long, value_delimiter = ',', env = "PROMPTSALES_AUTHORIZATION_SERVERS")]
+    pub authorization_servers: Vec<String>,
+    /// Serve HTTP without authentication on a non-loopback address.
+    #[arg(long, env = "PROMPTSALES_ALLOW_UNAUTHENTICATED")]
+    pub allow_unauthenticated: bool,
+}
+
+impl ServeArgs {
+    /// Token settings from the flags (reads the public key file).
+    pub fn auth_settings(&self) -> Result<AuthSettings, ServeError> {
+        let public_key_pem = match &self.jwt_public_key_file {
+            None => None,
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                ServeError::Auth(format!(
+                    "PROMPTSALES_JWT_PUBLIC_KEY_FILE: cannot read {}: {e}",
+                    path.display()
+                ))
+            })?),
+        };
+        Ok(AuthSettings {
+            hs256_secret: self.jwt_secret.clone().filter(|s| !s.is_empty()),
+            public_key_pem,
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            resource_url: self
+                .public_url
+                .clone()
+                .or_else(|| Some(format!("http://{}", self.bind))),
+            authorization_servers: self.authorization_servers.clone(),
+        })
+    }
 }
 
 impl Default for ServeArgs {
@@ -76,6 +125,13 @@ impl Default for ServeArgs {
             allowed_hosts: Vec::new(),
             allowed_origins: Vec::new(),
             max_body_bytes: 1_048_576,
+            jwt_secret: None,
+            jwt_public_key_file: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            public_url: None,
+            authorization_servers: Vec::new(),
+            allow_unauthenticated: false,
         }
     }
 }
@@ -104,6 +160,8 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
     #[error("MCP session failed: {0}")]
     Session(String),
+    #[error("{0}")]
+    Auth(String),
 }
 
 /// Keeps only the tools the flags allow: those in the selected toolsets
@@ -198,6 +256,7 @@ enum AuditMsg {
 pub struct Auditor {
     server: &'static str,
     tenant: Arc<str>,
+    actor: Arc<str>,
     tx: mpsc::Sender<AuditMsg>,
 }
 
@@ -210,7 +269,9 @@ impl std::fmt::Debug for Auditor {
 }
 
 impl Auditor {
-    /// Starts the writer task.
+    /// Starts the writer task; `tenant` (and the actor, `local` unless
+    /// [`Auditor::with_actor`]) are recorded for calls that carry no
+    /// verified principal (stdio).
     pub fn spawn(log: AuditLog, server: &'static str, tenant: &str) -> Self {
         let (tx, mut rx) = mpsc::channel::<AuditMsg>(8192);
         tokio::spawn(async move {
@@ -252,8 +313,15 @@ impl Auditor {
         Self {
             server,
             tenant: Arc::from(tenant),
+            actor: Arc::from("local"),
             tx,
         }
+    }
+
+    /// The actor recorded for calls without a verified principal.
+    pub fn with_actor(mut self, actor: &str) -> Self {
+        self.actor = Arc::from(actor);
+        self
     }
 
     /// Waits until every entry sent so far is written.
@@ -264,10 +332,16 @@ impl Auditor {
         }
     }
 
-    async fn record(&self, tool: &str, outcome: &'static str, started: Instant) {
+    async fn record(
+        &self,
+        who: Option<&Principal>,
+        tool: &str,
+        outcome: &'static str,
+        started: Instant,
+    ) {
         let entry = OwnedAudit {
-            actor: "local".into(),
-            tenant: self.tenant.to_string(),
+            actor: who.map_or_else(|| self.actor.to_string(), |p| p.subject.clone()),
+            tenant: who.map_or_else(|| self.tenant.to_string(), |p| p.tenant.to_string()),
             tool: tool.to_owned(),
             outcome,
             latency_us: started.elapsed().as_micros() as i64,
@@ -292,6 +366,11 @@ where
 {
     let started = Instant::now();
     let tool = request.name.to_string();
+    let who = context
+        .extensions
+        .get::<axum::http::request::Parts>()
+        .and_then(|p| p.extensions.get::<Principal>())
+        .cloned();
     let result = router
         .call(ToolCallContext::new(server, request, context))
         .await;
@@ -300,7 +379,7 @@ where
         Ok(_) => "ok",
         Err(_) => "protocol_error",
     };
-    auditor.record(&tool, outcome, started).await;
+    auditor.record(who.as_ref(), &tool, outcome, started).await;
     result
 }
 
@@ -329,11 +408,15 @@ pub async fn shutdown_signal() {
 /// Origins accepted when `--allowed-origins` is not given.
 const LOOPBACK_ORIGINS: &[&str] = &["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
 
-/// Builds the axum app serving MCP at `/mcp` plus `/healthz` and `/readyz`.
+/// Builds the axum app serving MCP at `/mcp` (behind bearer-token
+/// verification when `verifier` is set) plus `/healthz`, `/readyz`, the
+/// OAuth protected-resource metadata and the server's `extra` routes.
 pub fn http_app<S, F>(
     args: &ServeArgs,
     readiness: Readiness,
     cancel: CancellationToken,
+    auth: Option<(Arc<TokenVerifier>, AuthSettings)>,
+    extra: Router,
     factory: F,
 ) -> Router
 where
@@ -365,8 +448,29 @@ where
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+    let mut mcp_routes = Router::new().nest_service("/mcp", mcp);
+    let mut app = Router::new();
+    if let Some((verifier, settings)) = auth {
+        mcp_routes = mcp_routes.layer(axum::middleware::from_fn_with_state(
+            verifier,
+            crate::auth::require_bearer,
+        ));
+        let metadata = crate::auth::resource_metadata(&settings);
+        let serve_metadata = move || {
+            let m = metadata.clone();
+            async move { axum::Json(m) }
+        };
+        app = app
+            .route(
+                "/.well-known/oauth-protected-resource",
+                get(serve_metadata.clone()),
+            )
+            .route(
+                "/.well-known/oauth-protected-resource/mcp",
+                get(serve_metadata),
+            );
+    }
+    app.route("/healthz", get(|| async { "ok" }))
         .route(
             "/readyz",
             get(|State(r): State<Readiness>| async move {
@@ -380,7 +484,8 @@ where
             }),
         )
         .with_state(readiness)
-        .nest_service("/mcp", mcp)
+        .merge(mcp_routes)
+        .merge(extra)
 }
 
 /// Runs a server until its client leaves (stdio) or a signal arrives.
@@ -390,6 +495,23 @@ pub async fn run<S, F>(
     readiness: Readiness,
     auditor: Option<Auditor>,
     factory: F,
+) -> Result<(), ServeError>
+where
+    S: ServerHandler + Send + 'static,
+    F: Fn() -> S + Send + Sync + 'static,
+{
+    run_with_routes(name, args, readiness, auditor, factory, Router::new()).await
+}
+
+/// [`run`] with extra HTTP routes beside `/mcp` (webhooks); they are not
+/// behind bearer-token auth and must authenticate their callers themselves.
+pub async fn run_with_routes<S, F>(
+    name: &'static str,
+    args: &ServeArgs,
+    readiness: Readiness,
+    auditor: Option<Auditor>,
+    factory: F,
+    extra: Router,
 ) -> Result<(), ServeError>
 where
     S: ServerHandler + Send + 'static,
@@ -416,8 +538,28 @@ where
             }
         }
         Transport::Http => {
+            // The runtime's tenant: tokens for another tenant are refused.
+            let tenant = auditor
+                .as_ref()
+                .map(|a| TenantId::from_trusted(a.tenant.to_string()))
+                .unwrap_or_else(|| TenantId::from_trusted("default".into()));
+            let settings = args.auth_settings()?;
+            let verifier =
+                TokenVerifier::from_settings(&settings, tenant).map_err(ServeError::Auth)?;
+            if verifier.is_none() && !args.bind.ip().is_loopback() && !args.allow_unauthenticated {
+                return Err(ServeError::Auth(format!(
+                    "refusing to serve MCP on {} without authentication: set \
+                     PROMPTSALES_JWT_SECRET or PROMPTSALES_JWT_PUBLIC_KEY_FILE, or pass \
+                     --allow-unauthenticated behind a gateway that authenticates",
+                    args.bind
+                )));
+            }
+            if verifier.is_some() {
+                tracing::info!(server = name, "bearer-token authentication on /mcp");
+            }
+            let auth = verifier.map(|v| (Arc::new(v), settings));
             let cancel = CancellationToken::new();
-            let app = http_app(args, readiness, cancel.child_token(), factory);
+            let app = http_app(args, readiness, cancel.child_token(), auth, extra, factory);
             let listener = tokio::net::TcpListener::bind(args.bind)
                 .await
                 .map_err(|source| ServeError::Bind {

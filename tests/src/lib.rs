@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use rmcp::model::ProtocolVersion;
 use rmcp::service::RunningService;
+use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
 use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientLifecycleMode, RoleClient, serve_client_with_lifecycle};
 use tempfile::TempDir;
@@ -183,8 +184,21 @@ impl Era {
 
 /// Spawns a server over stdio and connects a real rmcp client to it.
 pub async fn stdio_client(name: &str, backend: &Backend, args: &[&str], era: Era) -> Client {
+    stdio_client_env(name, backend, args, &[], era).await
+}
+
+/// [`stdio_client`] with extra environment variables (actor, scopes,
+/// connector URLs…).
+pub async fn stdio_client_env(
+    name: &str,
+    backend: &Backend,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    era: Era,
+) -> Client {
     let cmd = command(name, backend).configure(|c| {
         c.args(args);
+        c.envs(envs.iter().copied());
     });
     let (transport, _stderr) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::null())
@@ -203,6 +217,16 @@ pub struct HttpServer {
 
 impl HttpServer {
     pub async fn start(name: &str, backend: &Backend, args: &[&str]) -> Self {
+        Self::start_env(name, backend, args, &[]).await
+    }
+
+    /// [`HttpServer::start`] with extra environment variables.
+    pub async fn start_env(
+        name: &str,
+        backend: &Backend,
+        args: &[&str],
+        envs: &[(&str, &str)],
+    ) -> Self {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -211,6 +235,7 @@ impl HttpServer {
         let mut cmd = command(name, backend);
         cmd.args(["--transport", "http", "--bind", &bind])
             .args(args)
+            .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -243,6 +268,16 @@ impl HttpServer {
         serve_client_with_lifecycle((), transport, era.mode())
             .await
             .unwrap_or_else(|e| panic!("HTTP client ({era:?}): {e}"))
+    }
+
+    /// A client sending `Authorization: Bearer <token>` on every request.
+    pub async fn client_with_token(&self, era: Era, token: &str) -> Client {
+        let config = StreamableHttpClientTransportConfig::with_uri(self.mcp_url())
+            .auth_header(token.to_owned());
+        let transport = StreamableHttpClientTransport::from_config(config);
+        serve_client_with_lifecycle((), transport, era.mode())
+            .await
+            .unwrap_or_else(|e| panic!("HTTP client with token ({era:?}): {e}"))
     }
 
     /// Sends SIGTERM and returns the exit status (within 15 s).
