@@ -2,6 +2,7 @@
 
 pub mod domain;
 pub mod mcp;
+pub mod read;
 pub mod service;
 pub mod store;
 
