@@ -109,6 +109,26 @@ impl Backend {
         })
     }
 
+    /// The same configuration as the binaries get, for in-process access
+    /// to the databases (fixtures, SQL-level checks).
+    pub fn common_args(&self) -> promptsales_shared::config::CommonArgs {
+        let get = |k: &str| {
+            self.vars
+                .iter()
+                .find(|(n, _)| n == k)
+                .map(|(_, v)| v.clone())
+        };
+        promptsales_shared::config::CommonArgs {
+            data_dir: get("PROMPTSALES_DATA_DIR"),
+            database_url: get("DATABASE_URL"),
+            schema_prefix: get("PROMPTSALES_SCHEMA_PREFIX"),
+            redis_url: get("REDIS_URL"),
+            cache_prefix: get("PROMPTSALES_CACHE_PREFIX"),
+            log: Some("warn".into()),
+            ..Default::default()
+        }
+    }
+
     /// SQLite always; PostgreSQL + Redis when configured (required in CI).
     pub fn all() -> Vec<Self> {
         let mut v = vec![Self::sqlite()];

@@ -768,16 +768,7 @@ const REFUSED: &[&str] = &[
 ];
 
 fn args(b: &Backend) -> CommonArgs {
-    let get = |k: &str| b.vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    CommonArgs {
-        data_dir: get("PROMPTSALES_DATA_DIR"),
-        database_url: get("DATABASE_URL"),
-        schema_prefix: get("PROMPTSALES_SCHEMA_PREFIX"),
-        redis_url: get("REDIS_URL"),
-        cache_prefix: get("PROMPTSALES_CACHE_PREFIX"),
-        log: Some("warn".into()),
-        ..Default::default()
-    }
+    b.common_args()
 }
 
 async fn call(client: &Client, tool: &str, args: Value) -> (bool, Value, String) {
