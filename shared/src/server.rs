@@ -617,13 +617,23 @@ mod tests {
         async fn other(&self) -> String {
             "?".into()
         }
+        /// Tools see their caller through the request context.
+        #[tool(description = "who", annotations(read_only_hint = true))]
+        async fn whoami(&self, context: RequestContext<RoleServer>) -> String {
+            let local = Principal::new(
+                "local",
+                TenantId::from_trusted("t".into()),
+                Vec::<String>::new(),
+            );
+            Principal::of(&context, &local).subject
+        }
     }
 
     const SETS: &[Toolset] = &[
         Toolset {
             name: "a",
             description: "",
-            tools: &["look", "touch"],
+            tools: &["look", "touch", "whoami"],
         },
         Toolset {
             name: "b",
@@ -645,11 +655,15 @@ mod tests {
     #[test]
     fn toolsets_and_read_only_filter_the_router() {
         let all = filter_router(Dummy::tool_router(), SETS, &[], false).unwrap();
-        assert_eq!(names(&all), ["look", "other", "touch"]);
+        assert_eq!(names(&all), ["look", "other", "touch", "whoami"]);
         let a = filter_router(Dummy::tool_router(), SETS, &["a".into()], false).unwrap();
-        assert_eq!(names(&a), ["look", "touch"]);
+        assert_eq!(names(&a), ["look", "touch", "whoami"]);
         let ro = filter_router(Dummy::tool_router(), SETS, &[], true).unwrap();
-        assert_eq!(names(&ro), ["look"], "unannotated tools are not read-only");
+        assert_eq!(
+            names(&ro),
+            ["look", "whoami"],
+            "unannotated tools are not read-only"
+        );
         let b_ro = filter_router(Dummy::tool_router(), SETS, &["b".into()], true).unwrap();
         assert!(names(&b_ro).is_empty());
     }
