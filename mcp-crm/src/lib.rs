@@ -1,9 +1,15 @@
 //! PromptCRM: leads, their interactions, sellers and closed sales.
 
+pub mod connector;
+pub mod crypto;
 pub mod domain;
 pub mod mcp;
+pub mod read;
+mod sentiment;
 pub mod service;
+mod sql;
 pub mod store;
+pub mod webhook;
 
 use promptsales_shared::db::Migrations;
 use sqlx::migrate::Migrator;

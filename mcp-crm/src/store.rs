@@ -12,6 +12,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::domain::{Interaction, Lead, LeadId, LeadStage, Sale, SaleId, Seller, SellerId};
+use crate::sql::Sql;
+
+mod workflow;
+pub use workflow::*;
 
 /// `created_at` of a lead is the lead's own creation time, so it is bound
 /// from the lead and updated like any other field.
@@ -120,9 +124,15 @@ pub struct LeadFilter {
     pub seller_id: Option<SellerId>,
     /// Only leads scoring at least this much.
     pub min_score: Option<i32>,
+    /// Only leads scoring at most this much.
+    pub max_score: Option<i32>,
+    /// Only leads created at or after this instant (RFC 3339 text).
+    pub created_from: Option<String>,
+    /// Only leads created before this instant (RFC 3339 text).
+    pub created_to: Option<String>,
 }
 
-fn lead_from_row(r: &AnyRow) -> Result<Lead, AppError> {
+pub(crate) fn lead_from_row(r: &AnyRow) -> Result<Lead, AppError> {
     Ok(Lead {
         id: LeadId::from_trusted(r.try_get("id")?),
         client_id: ClientId::from_trusted(r.try_get("client_id")?),
@@ -139,7 +149,7 @@ fn lead_from_row(r: &AnyRow) -> Result<Lead, AppError> {
     })
 }
 
-fn sale_from_row(r: &AnyRow) -> Result<Sale, AppError> {
+pub(crate) fn sale_from_row(r: &AnyRow) -> Result<Sale, AppError> {
     Ok(Sale {
         id: SaleId::from_trusted(r.try_get("id")?),
         client_id: ClientId::from_trusted(r.try_get("client_id")?),
@@ -325,7 +335,8 @@ impl CrmStore {
         lead_from_row(&row)
     }
 
-    /// Leads by id, keyset-paginated.
+    /// Leads by id, keyset-paginated. The statement holds only the filters
+    /// that are set, so each search walks the index that fits it.
     pub async fn search_leads(
         &self,
         tenant: &TenantId,
@@ -333,32 +344,46 @@ impl CrmStore {
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<Page<Lead>, AppError> {
-        let rows = sqlx::query(
+        let mut q = Sql::new(
             "SELECT id, client_id, campaign_id, channel, country, city, stage, score, \
-             seller_id, created_at \
-             FROM leads WHERE tenant_id = $1 \
-               AND ($2 IS NULL OR stage = $2) \
-               AND ($3 IS NULL OR country = $3) \
-               AND ($4 IS NULL OR channel = $4) \
-               AND ($5 IS NULL OR campaign_id = $5) \
-               AND ($6 IS NULL OR client_id = $6) \
-               AND ($7 IS NULL OR seller_id = $7) \
-               AND ($8 IS NULL OR score >= $8) \
-               AND ($9 IS NULL OR id > $9) \
-             ORDER BY id LIMIT $10",
-        )
-        .bind(tenant.as_str())
-        .bind(filter.stage.map(|s| s.as_str()))
-        .bind(filter.country.map(|c| c.as_str().to_owned()))
-        .bind(filter.channel.map(|c| c.as_str()))
-        .bind(filter.campaign_id.clone())
-        .bind(filter.client_id.as_ref().map(|c| c.as_str().to_owned()))
-        .bind(filter.seller_id.as_ref().map(|s| s.as_str().to_owned()))
-        .bind(filter.min_score)
-        .bind(cursor.map(str::to_owned))
-        .bind(limit + 1)
-        .fetch_all(self.db.pool())
-        .await?;
+             seller_id, created_at FROM leads WHERE tenant_id = ",
+        );
+        q.text_arg(tenant.as_str());
+        if let Some(v) = filter.stage {
+            q.push(" AND stage = ").text_arg(v.as_str());
+        }
+        if let Some(v) = filter.country {
+            q.push(" AND country = ").text_arg(v.as_str());
+        }
+        if let Some(v) = filter.channel {
+            q.push(" AND channel = ").text_arg(v.as_str());
+        }
+        if let Some(v) = &filter.campaign_id {
+            q.push(" AND campaign_id = ").text_arg(v.clone());
+        }
+        if let Some(v) = &filter.client_id {
+            q.push(" AND client_id = ").text_arg(v.as_str());
+        }
+        if let Some(v) = &filter.seller_id {
+            q.push(" AND seller_id = ").text_arg(v.as_str());
+        }
+        if let Some(v) = filter.min_score {
+            q.push(" AND score >= ").int_arg(i64::from(v));
+        }
+        if let Some(v) = filter.max_score {
+            q.push(" AND score <= ").int_arg(i64::from(v));
+        }
+        if let Some(v) = &filter.created_from {
+            q.push(" AND created_at >= ").text_arg(v.clone());
+        }
+        if let Some(v) = &filter.created_to {
+            q.push(" AND created_at < ").text_arg(v.clone());
+        }
+        if let Some(c) = cursor {
+            q.push(" AND id > ").text_arg(c);
+        }
+        q.push(" ORDER BY id LIMIT ").int_arg(limit + 1);
+        let rows = q.query().fetch_all(self.db.pool()).await?;
         let mut items = rows
             .iter()
             .map(lead_from_row)

@@ -1,10 +1,16 @@
 //! Pure types and rules of the CRM context: no I/O.
 
+mod contact;
+pub mod intent;
 mod interaction;
 mod lead;
 mod sale;
+pub mod scoring;
 mod seller;
 
+pub use contact::{
+    ConsentKind, ContactChannel, country_of_phone, normalise_email, normalise_phone,
+};
 pub use interaction::{Direction, Interaction, InteractionId};
 pub use lead::{Lead, LeadId, LeadStage};
 pub use sale::{Sale, SaleId};

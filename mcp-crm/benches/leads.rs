@@ -1,0 +1,2 @@
+//! Benchmark of lead registration and search (filled in below).
+fn main() {}

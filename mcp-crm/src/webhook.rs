@@ -1,0 +1,433 @@
+//! The WhatsApp Cloud API webhook (HTTP mode, beside `/mcp`): the GET
+//! verification handshake, and POSTed messages verified by
+//! `X-Hub-Signature-256`, deduplicated by message id and turned into
+//! leads and inbound interactions.
+
+use std::time::Duration;
+
+use aws_lc_rs::{digest, hmac};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{TimeZone, Utc};
+use promptsales_shared::cache::Cache;
+use promptsales_shared::domain::{Channel, ClientId, Country, TenantId};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::{Direction, InteractionId, country_of_phone};
+use crate::service::{CrmService, NewLead};
+
+/// Path of the webhook.
+pub const PATH: &str = "/webhooks/whatsapp";
+/// How long a delivered message id is remembered.
+const DEDUPE_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Webhook settings (`PROMPTSALES_WHATSAPP_*`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// The token Meta echoes in the verification handshake.
+    pub verify_token: String,
+    /// The app secret signing every POST.
+    pub app_secret: String,
+    /// Client new WhatsApp leads belong to.
+    pub client_id: ClientId,
+    /// Country of a number whose calling code we do not know.
+    pub default_country: Country,
+}
+
+impl WebhookConfig {
+    /// From the environment; `None` (webhook off) unless both the verify
+    /// token and the app secret are set. A bad client or country is an
+    /// error naming the variable.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let (Some(verify_token), Some(app_secret)) = (
+            var("PROMPTSALES_WHATSAPP_VERIFY_TOKEN"),
+            var("PROMPTSALES_WHATSAPP_APP_SECRET"),
+        ) else {
+            return Ok(None);
+        };
+        let client = var("PROMPTSALES_WHATSAPP_CLIENT_ID").unwrap_or_else(|| "cli_whatsapp".into());
+        let client_id =
+            ClientId::parse(&client).map_err(|e| format!("PROMPTSALES_WHATSAPP_CLIENT_ID: {e}"))?;
+        let country = var("PROMPTSALES_WHATSAPP_DEFAULT_COUNTRY").unwrap_or_else(|| "US".into());
+        let default_country = Country::parse(&country)
+            .map_err(|e| format!("PROMPTSALES_WHATSAPP_DEFAULT_COUNTRY: {e}"))?;
+        Ok(Some(Self {
+            verify_token,
+            app_secret,
+            client_id,
+            default_country,
+        }))
+    }
+}
+
+#[derive(Clone)]
+struct Hook {
+    svc: CrmService,
+    cache: Cache,
+    tenant: TenantId,
+    cfg: WebhookConfig,
+}
+
+/// The webhook routes; without configuration they answer 404 so nothing
+/// is accepted by accident.
+pub fn router(
+    svc: CrmService,
+    cache: Cache,
+    tenant: TenantId,
+    cfg: Option<WebhookConfig>,
+) -> Router {
+    match cfg {
+        None => Router::new(),
+        Some(cfg) => Router::new()
+            .route(PATH, get(verify).post(receive))
+            .with_state(Hook {
+                svc,
+                cache,
+                tenant,
+                cfg,
+            }),
+    }
+}
+
+#[derive(Deserialize)]
+struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    verify_token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+fn same(a: &[u8], b: &[u8]) -> bool {
+    // Compare digests so the comparison takes the same time whatever the
+    // length or the first differing byte.
+    let da = digest::digest(&digest::SHA256, a);
+    let db = digest::digest(&digest::SHA256, b);
+    aws_lc_rs::constant_time::verify_slices_are_equal(da.as_ref(), db.as_ref()).is_ok()
+}
+
+async fn verify(State(h): State<Hook>, Query(q): Query<Handshake>) -> Response {
+    match (q.mode.as_deref(), q.verify_token, q.challenge) {
+        (Some("subscribe"), Some(token), Some(challenge))
+            if same(token.as_bytes(), h.cfg.verify_token.as_bytes()) =>
+        {
+            (StatusCode::OK, challenge).into_response()
+        }
+        _ => (StatusCode::FORBIDDEN, "verification failed").into_response(),
+    }
+}
+
+/// Checks `sha256=<hex>` against HMAC-SHA256(app secret, raw body).
+pub fn signature_ok(secret: &str, body: &[u8], header: Option<&str>) -> bool {
+    let Some(hex_sig) = header.and_then(|h| h.trim().strip_prefix("sha256=")) else {
+        return false;
+    };
+    let Ok(sig) = hex::decode(hex_sig) else {
+        return false;
+    };
+    let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+    hmac::verify(&key, body, &sig).is_ok()
+}
+
+/// One text message of a delivery.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundMessage {
+    pub id: String,
+    pub from: String,
+    pub name: Option<String>,
+    pub text: String,
+    pub timestamp: Option<i64>,
+}
+
+/// The messages in a Cloud API webhook payload (statuses and other events
+/// are ignored); non-text messages are described by their type.
+pub fn messages(payload: &Value) -> Vec<InboundMessage> {
+    let mut out = Vec::new();
+    for entry in payload["entry"].as_array().into_iter().flatten() {
+        for change in entry["changes"].as_array().into_iter().flatten() {
+            let value = &change["value"];
+            let contacts = value["contacts"].as_array().cloned().unwrap_or_default();
+            for m in value["messages"].as_array().into_iter().flatten() {
+                let (Some(id), Some(from)) = (m["id"].as_str(), m["from"].as_str()) else {
+                    continue;
+                };
+                let name = contacts
+                    .iter()
+                    .find(|c| c["wa_id"].as_str() == Some(from))
+                    .and_then(|c| c["profile"]["name"].as_str())
+                    .map(str::to_owned);
+                let kind = m["type"].as_str().unwrap_or("unknown");
+                let text = match kind {
+                    "text" => m["text"]["body"].as_str().unwrap_or("").to_owned(),
+                    "button" => m["button"]["text"].as_str().unwrap_or("").to_owned(),
+                    other => format!("[{other} message]"),
+                };
+                out.push(InboundMessage {
+                    id: id.to_owned(),
+                    from: from.to_owned(),
+                    name,
+                    text,
+                    timestamp: m["timestamp"].as_str().and_then(|t| t.parse().ok()),
+                });
+            }
+        }
+    }
+    out
+}
+
+async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Response {
+    let sig = headers
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if !signature_ok(&h.cfg.app_secret, &body, sig) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "invalid or missing X-Hub-Signature-256",
+        )
+            .into_response();
+    }
+    let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
+        return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
+    };
+    for m in messages(&payload) {
+        let key = format!(
+            "crm:wa:msg:{}:{}",
+            h.tenant,
+            hex::encode(digest::digest(&digest::SHA256, m.id.as_bytes()).as_ref())
+        );
+        if h.cache.get_json::<bool>(&key).await.is_some() {
+            tracing::debug!(message = %m.id, "duplicate WhatsApp delivery dropped");
+            continue;
+        }
+        match handle(&h, &m).await {
+            Ok(()) => h.cache.set_json(&key, &true, Some(DEDUPE_TTL)).await,
+            Err(e) => {
+                // A 5xx makes Meta retry the delivery later.
+                tracing::warn!(error = %e, message = %m.id, "WhatsApp message not stored");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "could not store the message; retry",
+                )
+                    .into_response();
+            }
+        }
+    }
+    (StatusCode::OK, "ok").into_response()
+}
+
+async fn handle(h: &Hook, m: &InboundMessage) -> Result<(), promptsales_shared::AppError> {
+    let phone = format!("+{}", m.from.trim_start_matches('+'));
+    let country = country_of_phone(&phone).unwrap_or(h.cfg.default_country);
+    let reg = h
+        .svc
+        .register_lead(
+            &h.tenant,
+            "whatsapp-webhook",
+            NewLead {
+                client_id: h.cfg.client_id.as_str().to_owned(),
+                channel: Channel::Whatsapp.as_str().into(),
+                country: country.as_str().to_owned(),
+                name: m.name.clone(),
+                phone: Some(phone),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let rec = h
+        .svc
+        .store()
+        .lead_record(&h.tenant, &reg.lead.lead.id)
+        .await?;
+    // The interaction id derives from the message id, so even a redelivery
+    // the cache missed is stored once.
+    let digest = digest::digest(&digest::SHA256, m.id.as_bytes());
+    let id = InteractionId::from_trusted(format!("int_wa_{}", &hex::encode(digest.as_ref())[..32]));
+    let at = m
+        .timestamp
+        .and_then(|t| Utc.timestamp_opt(t, 0).single())
+        .unwrap_or_else(Utc::now);
+    let text: String = m.text.chars().take(10_000).collect();
+    let text = if text.trim().is_empty() {
+        "[empty message]".to_owned()
+    } else {
+        text
+    };
+    h.svc
+        .add_interaction(
+            &h.tenant,
+            "whatsapp-webhook",
+            &rec,
+            Channel::Whatsapp,
+            Direction::In,
+            text,
+            at,
+            Some(id),
+        )
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::Crypto;
+    use crate::store::CrmStore;
+    use serde_json::json;
+
+    const SECRET: &str = "app-secret";
+
+    fn sign(body: &[u8]) -> String {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, SECRET.as_bytes());
+        format!("sha256={}", hex::encode(hmac::sign(&key, body).as_ref()))
+    }
+
+    fn payload(id: &str, text: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550001111", "phone_number_id": "1055"},
+                "contacts": [{"profile": {"name": "Ana Gómez"}, "wa_id": "573001234567"}],
+                "messages": [{"from": "573001234567", "id": id, "timestamp": "1767225600",
+                              "type": "text", "text": {"body": text}}]
+            }}]}]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn signatures_are_checked() {
+        let body = b"{\"a\":1}";
+        assert!(signature_ok(SECRET, body, Some(&sign(body))));
+        assert!(!signature_ok(SECRET, b"{\"a\":2}", Some(&sign(body))));
+        assert!(!signature_ok(SECRET, body, None));
+        assert!(!signature_ok(SECRET, body, Some("sha256=zz")));
+        assert!(!signature_ok("other", body, Some(&sign(body))));
+    }
+
+    #[test]
+    fn payload_messages_are_extracted() {
+        let v: Value = serde_json::from_slice(&payload("wamid.1", "Hola")).unwrap();
+        let m = messages(&v);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].from, "573001234567");
+        assert_eq!(m[0].name.as_deref(), Some("Ana Gómez"));
+        assert_eq!(m[0].text, "Hola");
+        assert!(
+            messages(&json!({"entry": [{"changes": [{"value": {"statuses": []}}]}]})).is_empty()
+        );
+    }
+
+    #[tokio::test]
+    async fn webhook_verifies_dedupes_and_records_on_every_backend() {
+        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
+            .unwrap()
+        {
+            let svc = CrmService::new(
+                CrmStore::new(t.db.clone()),
+                Crypto::new(&[3u8; 32]).unwrap(),
+            );
+            let tenant = TenantId::parse("wh").unwrap();
+            let cfg = WebhookConfig {
+                verify_token: "verify-me".into(),
+                app_secret: SECRET.into(),
+                client_id: ClientId::parse("cli_wa").unwrap(),
+                default_country: Country::parse("US").unwrap(),
+            };
+            let app = router(
+                svc.clone(),
+                Cache::in_memory("t", Duration::from_secs(60)),
+                tenant.clone(),
+                Some(cfg),
+            );
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}{PATH}", l.local_addr().unwrap());
+            let server = tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+            let http = reqwest::Client::new();
+
+            // Handshake.
+            let ok = http
+                .get(format!(
+                    "{base}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=42"
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(ok.status(), 200);
+            assert_eq!(ok.text().await.unwrap(), "42");
+            let bad = http
+                .get(format!(
+                    "{base}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42"
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(bad.status(), 403);
+
+            // Bad or missing signatures store nothing.
+            let body = payload("wamid.A", "Hola, ¿cuánto cuesta el plan?");
+            for sig in [None, Some("sha256=00".to_owned())] {
+                let mut r = http.post(&base).body(body.clone());
+                if let Some(s) = sig {
+                    r = r.header("X-Hub-Signature-256", s);
+                }
+                assert_eq!(r.send().await.unwrap().status(), 401);
+            }
+            assert_eq!(svc.store().lead_count(&tenant).await.unwrap(), 0);
+
+            // A signed delivery, delivered twice, is one lead and one interaction.
+            for _ in 0..2 {
+                let r = http
+                    .post(&base)
+                    .header("X-Hub-Signature-256", sign(&body))
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status(), 200);
+            }
+            // A second message from the same number finds the same lead.
+            let body2 = payload("wamid.B", "Quiero una demo");
+            http.post(&base)
+                .header("X-Hub-Signature-256", sign(&body2))
+                .body(body2)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                svc.store().lead_count(&tenant).await.unwrap(),
+                1,
+                "{}",
+                t.label()
+            );
+            let page = svc
+                .search_leads(&tenant, &Default::default())
+                .await
+                .unwrap();
+            let lead = svc
+                .get_lead(&tenant, page.items[0].id.as_str())
+                .await
+                .unwrap();
+            assert_eq!(lead.interactions.len(), 2, "{}", t.label());
+            assert_eq!(lead.profile.phone.as_deref(), Some("+573001234567"));
+            assert_eq!(lead.profile.name.as_deref(), Some("Ana Gómez"));
+            assert_eq!(lead.profile.lead.country.as_str(), "CO");
+            assert!(
+                lead.score
+                    .reasons
+                    .iter()
+                    .any(|r| r.reason == "asked about pricing")
+            );
+            server.abort();
+            t.cleanup().await;
+        }
+    }
+}
