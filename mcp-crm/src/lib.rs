@@ -7,6 +7,8 @@ pub mod mcp;
 pub mod read;
 mod sentiment;
 pub mod service;
+#[cfg(test)]
+mod service_tests;
 mod sql;
 pub mod store;
 pub mod webhook;

@@ -781,24 +781,33 @@ impl CrmService {
             .set_score(tenant, id, score, &json(&reasons)?)
             .await?;
         let mut stage = rec.lead.stage;
-        let promoted = scoring::qualified_stage(stage, score);
-        if let Some(to) = promoted {
-            let why = format!(
-                "score {score} reached the {to} threshold ({})",
-                if to == LeadStage::Sql {
-                    scoring::SQL_THRESHOLD
-                } else {
-                    scoring::MQL_THRESHOLD
-                }
-            );
+        let target = scoring::qualified_stage(stage, score);
+        let mut promoted = None;
+        // One step at a time (iql → mql → sql), so the history shows each
+        // threshold crossed.
+        while let Some(to) = target.filter(|t| rank_stage(*t) > rank_stage(stage)) {
+            let to = if stage == LeadStage::Iql {
+                LeadStage::Mql
+            } else {
+                to
+            };
+            let threshold = if to == LeadStage::Sql {
+                scoring::SQL_THRESHOLD
+            } else {
+                scoring::MQL_THRESHOLD
+            };
+            let why = format!("score {score} reached the {to} threshold ({threshold})");
             match self
                 .store
                 .change_stage(tenant, id, stage, to, &why, actor, None)
                 .await
             {
-                Ok(()) => stage = to,
+                Ok(()) => {
+                    stage = to;
+                    promoted = Some(to);
+                }
                 // Moved concurrently: the other move stands.
-                Err(AppError::Conflict(_)) => {}
+                Err(AppError::Conflict(_)) => break,
                 Err(e) => return Err(e),
             }
         }
@@ -807,7 +816,7 @@ impl CrmService {
             score,
             reasons,
             stage,
-            promoted_to: promoted.filter(|p| *p == stage),
+            promoted_to: promoted,
         })
     }
 
@@ -822,6 +831,7 @@ impl CrmService {
         (scoring::lexicon_sentiment(text), "lexicon")
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub async fn log_interaction(
         &self,
         tenant: &TenantId,

@@ -68,7 +68,7 @@ pub fn is_held_out(key: &str) -> bool {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
-    h % 4 == 0
+    h.is_multiple_of(4)
 }
 
 /// Area under the ROC curve: the probability that a random positive ranks

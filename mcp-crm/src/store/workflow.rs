@@ -1303,21 +1303,27 @@ async fn insert_interaction(
     i: &Interaction,
     now: &str,
 ) -> Result<u64, AppError> {
-    Ok(sqlx::query(
-        "INSERT INTO interactions (tenant_id, id, lead_id, at, channel, direction, text, sentiment, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO NOTHING",
-    )
-    .bind(tenant.as_str().to_owned())
-    .bind(i.id.as_str().to_owned())
-    .bind(i.lead_id.as_str().to_owned())
-    .bind(format_ts(i.at))
-    .bind(i.channel.as_str())
-    .bind(i.direction.as_str())
-    .bind(i.text.clone())
-    .bind(i.sentiment)
-    .bind(now.to_owned())
-    .bind(now.to_owned())
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    // A NULL float bound through the Any driver can leave PostgreSQL with a
+    // mistyped cached statement; a missing sentiment is a literal instead.
+    let sql = if i.sentiment.is_some() {
+        "INSERT INTO interactions (tenant_id, id, lead_id, at, channel, direction, text, created_at, updated_at, sentiment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (tenant_id, id) DO NOTHING"
+    } else {
+        "INSERT INTO interactions (tenant_id, id, lead_id, at, channel, direction, text, created_at, updated_at, sentiment) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL) ON CONFLICT (tenant_id, id) DO NOTHING"
+    };
+    let mut q = sqlx::query(sql)
+        .bind(tenant.as_str().to_owned())
+        .bind(i.id.as_str().to_owned())
+        .bind(i.lead_id.as_str().to_owned())
+        .bind(format_ts(i.at))
+        .bind(i.channel.as_str())
+        .bind(i.direction.as_str())
+        .bind(i.text.clone())
+        .bind(now.to_owned())
+        .bind(now.to_owned());
+    if let Some(s) = i.sentiment {
+        q = q.bind(s);
+    }
+    Ok(q.execute(&mut **tx).await?.rows_affected())
 }
