@@ -1,6 +1,8 @@
 //! PromptContent: the asset library, with versions, approval and usage rights.
 
+pub mod config;
 pub mod domain;
+pub mod llm;
 pub mod mcp;
 pub mod read;
 pub mod service;

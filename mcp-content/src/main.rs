@@ -12,21 +12,28 @@ struct Cli {
     common: CommonArgs,
     #[command(flatten)]
     serve: ServeArgs,
+    #[command(flatten)]
+    images: mcp_content::config::ImageArgs,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-content", &cli.common).await?;
+    let images = cli.images.resolve(rt.config.llm.as_ref())?;
     let db = rt.open(&mcp_content::MIGRATIONS).await?;
-    let svc = mcp_content::ContentService::new(mcp_content::store::ContentStore::new(db.clone()));
+    let svc = mcp_content::ContentService::new(mcp_content::store::ContentStore::new(db.clone()))
+        .with_cache(rt.cache.clone())
+        .with_llm(rt.config.llm.clone())
+        .with_images(images, rt.config.data_dir.clone());
     let server = mcp_content::ContentServer::new(
         svc,
-        rt.config.tenant.clone(),
+        rt.config.local_principal(),
         rt.auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,
-    )?;
+    )?
+    .with_catalog(rt.catalog.clone());
     let readiness = Readiness {
         dbs: vec![rt.core.clone(), db],
         cache: Some(rt.cache.clone()),

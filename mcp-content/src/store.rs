@@ -11,8 +11,10 @@ use promptsales_shared::time::{format_ts, parse_ts};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::domain::brand::{BrandGuidelines, ClientBrand};
 use crate::domain::{
-    Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Language, NewAsset, UsageRights,
+    Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Decision, FieldValue, Language,
+    NewAsset, Placement, UsageRights,
 };
 
 const ASSETS: BulkUpsert = BulkUpsert {
@@ -77,6 +79,7 @@ macro_rules! select_assets {
         concat!(
             "SELECT id, client_id, campaign_id, channel, format, language, title, body, \
              version, status, licence, rights_owner, rights_expires_at, allowed_channels, \
+             placement, fields, decided_by, decided_at, decision_note, \
              created_at, updated_at FROM content_assets ",
             $rest
         )
@@ -143,7 +146,38 @@ fn rights_from_row(r: &AnyRow) -> Result<Option<UsageRights>, AppError> {
     }))
 }
 
+fn fields_from(raw: Option<String>) -> Result<Option<Vec<FieldValue>>, AppError> {
+    raw.map(|f| {
+        serde_json::from_str(&f).map_err(|e| AppError::Internal(format!("asset fields: {e}")))
+    })
+    .transpose()
+}
+
+fn fields_json(fields: Option<&Vec<FieldValue>>) -> Option<String> {
+    fields.and_then(|f| serde_json::to_string(f).ok())
+}
+
+fn decision_from_row(r: &AnyRow, status: AssetStatus) -> Result<Option<Decision>, AppError> {
+    let Some(by) = r.try_get::<Option<String>, _>("decided_by")? else {
+        return Ok(None);
+    };
+    let at = r
+        .try_get::<Option<String>, _>("decided_at")?
+        .map(|t| parse_ts("decided_at", &t))
+        .transpose()?;
+    Ok(at.map(|at| Decision {
+        status,
+        by,
+        at,
+        note: r
+            .try_get::<Option<String>, _>("decision_note")
+            .ok()
+            .flatten(),
+    }))
+}
+
 fn asset_from_row(r: &AnyRow) -> Result<Asset, AppError> {
+    let status = AssetStatus::parse(&r.try_get::<String, _>("status")?)?;
     Ok(Asset {
         id: AssetId::from_trusted(r.try_get("id")?),
         client_id: ClientId::from_trusted(r.try_get("client_id")?),
@@ -154,23 +188,46 @@ fn asset_from_row(r: &AnyRow) -> Result<Asset, AppError> {
         title: r.try_get("title")?,
         body: r.try_get("body")?,
         version: r.try_get("version")?,
-        status: AssetStatus::parse(&r.try_get::<String, _>("status")?)?,
+        status,
         rights: rights_from_row(r)?,
+        placement: r
+            .try_get::<Option<String>, _>("placement")?
+            .map(|p| Placement::parse(&p))
+            .transpose()?,
+        fields: fields_from(r.try_get("fields")?)?,
+        decision: match status {
+            AssetStatus::Approved | AssetStatus::Rejected => decision_from_row(r, status)?,
+            _ => None,
+        },
         created_at: parse_ts("created_at", &r.try_get::<String, _>("created_at")?)?,
         updated_at: parse_ts("updated_at", &r.try_get::<String, _>("updated_at")?)?,
     })
 }
 
 fn version_from_row(r: &AnyRow) -> Result<AssetVersion, AppError> {
+    let status = AssetStatus::parse(&r.try_get::<String, _>("status")?)?;
     Ok(AssetVersion {
         asset_id: AssetId::from_trusted(r.try_get("asset_id")?),
         version: r.try_get("version")?,
         title: r.try_get("title")?,
         body: r.try_get("body")?,
-        status: AssetStatus::parse(&r.try_get::<String, _>("status")?)?,
+        status,
         created_at: parse_ts("created_at", &r.try_get::<String, _>("created_at")?)?,
         created_by: r.try_get("created_by")?,
+        fields: fields_from(r.try_get("fields")?)?,
+        note: r.try_get("note")?,
+        decision: decision_from_row(r, status)?,
     })
+}
+
+/// A change to an asset's current version (revise) or status (decide).
+#[derive(Debug, Clone)]
+pub struct Revision {
+    pub title: Option<String>,
+    pub body: String,
+    pub fields: Option<Vec<FieldValue>>,
+    pub author: Option<String>,
+    pub note: Option<String>,
 }
 
 /// The rights columns of an asset: licence, owner, expiry, channel list.
@@ -227,20 +284,307 @@ impl ContentStore {
         )))
     }
 
+    /// Creates several draft assets in one transaction: all or none.
+    pub async fn create_assets(
+        &self,
+        tenant: &TenantId,
+        news: &[NewAsset],
+    ) -> Result<Vec<Asset>, AppError> {
+        let mut assets = Vec::with_capacity(news.len());
+        for n in news {
+            assets.push((
+                n.clone().into_asset(new_asset_id(), now_stored())?,
+                n.author()?,
+            ));
+        }
+        for _ in 0..ID_ATTEMPTS {
+            let mut tx = self.db.pool().begin().await?;
+            let mut clash = false;
+            for (a, author) in &assets {
+                match insert_asset(&mut tx, tenant, a, author.as_deref()).await {
+                    Ok(()) => {}
+                    Err(e) if is_unique_violation(&e) => {
+                        clash = true;
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            if !clash {
+                tx.commit().await?;
+                return Ok(assets.into_iter().map(|(a, _)| a).collect());
+            }
+            drop(tx);
+            for (a, _) in &mut assets {
+                a.id = new_asset_id();
+            }
+        }
+        Err(AppError::Internal(format!(
+            "no free asset ids after {ID_ATTEMPTS} attempts"
+        )))
+    }
+
     async fn insert_new(
         &self,
         tenant: &TenantId,
         a: &Asset,
         author: Option<&str>,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.db.pool().begin().await?;
+        insert_asset(&mut tx, tenant, a, author).await?;
+        tx.commit().await
+    }
+
+    /// Writes `rev` as the next version of asset `id`, which must still be
+    /// at `expected_version` in a status `allowed` accepts; the new version
+    /// is a draft. Returns the asset as stored.
+    pub async fn revise(
+        &self,
+        tenant: &TenantId,
+        id: &AssetId,
+        expected_version: i32,
+        rev: &Revision,
+    ) -> Result<Asset, AppError> {
+        let now = format_ts(now_stored());
+        let fields = fields_json(rev.fields.as_ref());
+        let mut tx = self.db.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE content_assets SET version = version + 1, title = $1, body = $2, fields = $3, \
+             status = 'draft', decided_by = NULL, decided_at = NULL, decision_note = NULL, \
+             updated_at = $4 \
+             WHERE tenant_id = $5 AND id = $6 AND version = $7 AND status <> 'archived'",
+        )
+        .bind(rev.title.as_deref())
+        .bind(rev.body.as_str())
+        .bind(fields.as_deref())
+        .bind(now.as_str())
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::Conflict(format!(
+                "asset {} changed since version {expected_version} was read (or is archived); read it again and retry",
+                id.as_str()
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO content_asset_versions (tenant_id, asset_id, version, title, body, \
+             status, created_by, created_at, updated_at, fields, note) \
+             VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $7, $8, $9)",
+        )
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .bind(expected_version + 1)
+        .bind(rev.title.as_deref())
+        .bind(rev.body.as_str())
+        .bind(rev.author.as_deref())
+        .bind(now.as_str())
+        .bind(fields.as_deref())
+        .bind(rev.note.as_deref())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.get_asset(tenant, id).await
+    }
+
+    /// Moves asset `id` (still at `version` in status `from`) to `to`,
+    /// recording the decision on the asset and on that version.
+    pub async fn set_status(
+        &self,
+        tenant: &TenantId,
+        id: &AssetId,
+        version: i32,
+        from: AssetStatus,
+        to: AssetStatus,
+        decision: Option<&Decision>,
+    ) -> Result<Asset, AppError> {
+        let now = format_ts(now_stored());
+        let by = decision.map(|d| d.by.clone());
+        let at = decision.map(|d| format_ts(d.at));
+        let note = decision.and_then(|d| d.note.clone());
+        let mut tx = self.db.pool().begin().await?;
+        let changed = sqlx::query(
+            "UPDATE content_assets SET status = $1, decided_by = $2, decided_at = $3, \
+             decision_note = $4, updated_at = $5 \
+             WHERE tenant_id = $6 AND id = $7 AND version = $8 AND status = $9",
+        )
+        .bind(to.as_str())
+        .bind(by.as_deref())
+        .bind(at.as_deref())
+        .bind(note.as_deref())
+        .bind(now.as_str())
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .bind(version)
+        .bind(from.as_str())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::Conflict(format!(
+                "asset {} changed while being {}; read it again and retry",
+                id.as_str(),
+                to.as_str()
+            )));
+        }
+        sqlx::query(
+            "UPDATE content_asset_versions SET status = $1, \
+             decided_by = COALESCE($2, decided_by), decided_at = COALESCE($3, decided_at), \
+             decision_note = COALESCE($4, decision_note), updated_at = $5 \
+             WHERE tenant_id = $6 AND asset_id = $7 AND version = $8",
+        )
+        .bind(to.as_str())
+        .bind(by.as_deref())
+        .bind(at.as_deref())
+        .bind(note.as_deref())
+        .bind(now.as_str())
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .bind(version)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        self.get_asset(tenant, id).await
+    }
+
+    /// Replaces (or with `None` clears) an asset's usage rights.
+    pub async fn set_rights(
+        &self,
+        tenant: &TenantId,
+        id: &AssetId,
+        rights: Option<&UsageRights>,
+    ) -> Result<Asset, AppError> {
+        let (licence, owner, expires, channels) = rights_columns(rights);
+        let changed = sqlx::query(
+            "UPDATE content_assets SET licence = $1, rights_owner = $2, rights_expires_at = $3, \
+             allowed_channels = $4, updated_at = $5 WHERE tenant_id = $6 AND id = $7",
+        )
+        .bind(licence)
+        .bind(owner)
+        .bind(expires)
+        .bind(channels)
+        .bind(format_ts(now_stored()))
+        .bind(tenant.as_str())
+        .bind(id.as_str())
+        .execute(self.db.pool())
+        .await?
+        .rows_affected();
+        if changed == 0 {
+            return Err(AppError::not_found("asset", id.as_str()));
+        }
+        self.get_asset(tenant, id).await
+    }
+
+    /// A client's brand guidelines, if set.
+    pub async fn brand(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+    ) -> Result<Option<ClientBrand>, AppError> {
+        let row = sqlx::query(
+            "SELECT voice, banned_words, required_disclaimers, preferred_terms, updated_by, \
+             updated_at FROM content_brand_guidelines WHERE tenant_id = $1 AND client_id = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(client.as_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        fn parse<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T, AppError> {
+            serde_json::from_str(&r.try_get::<String, _>(col)?)
+                .map_err(|e| AppError::Internal(format!("brand guidelines {col}: {e}")))
+        }
+        Ok(Some(ClientBrand {
+            client_id: client.clone(),
+            guidelines: BrandGuidelines {
+                voice: r.try_get("voice")?,
+                banned_words: parse(&r, "banned_words")?,
+                required_disclaimers: parse(&r, "required_disclaimers")?,
+                preferred_terms: parse(&r, "preferred_terms")?,
+            },
+            updated_by: r.try_get("updated_by")?,
+            updated_at: parse_ts("updated_at", &r.try_get::<String, _>("updated_at")?)?,
+        }))
+    }
+
+    /// Sets a client's brand guidelines (replacing earlier ones).
+    pub async fn set_brand(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        g: &BrandGuidelines,
+        by: Option<&str>,
+    ) -> Result<ClientBrand, AppError> {
+        let at = now_stored();
+        sqlx::query(
+            "INSERT INTO content_brand_guidelines (tenant_id, client_id, voice, banned_words, \
+             required_disclaimers, preferred_terms, updated_by, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (tenant_id, client_id) DO UPDATE SET voice = excluded.voice, \
+             banned_words = excluded.banned_words, required_disclaimers = excluded.required_disclaimers, \
+             preferred_terms = excluded.preferred_terms, updated_by = excluded.updated_by, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(tenant.as_str())
+        .bind(client.as_str())
+        .bind(g.voice.as_str())
+        .bind(json(&g.banned_words))
+        .bind(json(&g.required_disclaimers))
+        .bind(json(&g.preferred_terms))
+        .bind(by)
+        .bind(format_ts(at))
+        .execute(self.db.pool())
+        .await?;
+        Ok(ClientBrand {
+            client_id: client.clone(),
+            guidelines: g.clone(),
+            updated_by: by.map(str::to_owned),
+            updated_at: at,
+        })
+    }
+
+    /// Client ids with brand guidelines, for argument completion.
+    pub async fn brand_clients(&self, tenant: &TenantId) -> Result<Vec<String>, AppError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT client_id FROM content_brand_guidelines WHERE tenant_id = $1 \
+             UNION SELECT DISTINCT client_id FROM content_assets WHERE tenant_id = $1 \
+             ORDER BY client_id LIMIT 500",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>("client_id")?))
+            .collect()
+    }
+}
+
+/// A list column as JSON.
+fn json<T: serde::Serialize>(v: &[T]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Inserts asset `a` at its version and that version's row.
+async fn insert_asset(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    tenant: &TenantId,
+    a: &Asset,
+    author: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    {
         let (licence, owner, expires, channels) = rights_columns(a.rights.as_ref());
         let created = format_ts(a.created_at);
-        let mut tx = self.db.pool().begin().await?;
+        let fields = fields_json(a.fields.as_ref());
         sqlx::query(
             "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, \
              language, title, body, version, status, licence, rights_owner, rights_expires_at, \
-             allowed_channels, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+             allowed_channels, created_by, created_at, updated_at, placement, fields) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18, $19)",
         )
         .bind(tenant.as_str())
         .bind(a.id.as_str())
@@ -259,12 +603,14 @@ impl ContentStore {
         .bind(channels)
         .bind(author)
         .bind(created.as_str())
-        .execute(&mut *tx)
+        .bind(a.placement.map(|p| p.as_str()))
+        .bind(fields.as_deref())
+        .execute(&mut **tx)
         .await?;
         sqlx::query(
             "INSERT INTO content_asset_versions (tenant_id, asset_id, version, title, body, \
-             status, created_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+             status, created_by, created_at, updated_at, fields) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9)",
         )
         .bind(tenant.as_str())
         .bind(a.id.as_str())
@@ -274,11 +620,14 @@ impl ContentStore {
         .bind(a.status.as_str())
         .bind(author)
         .bind(created.as_str())
-        .execute(&mut *tx)
+        .bind(fields.as_deref())
+        .execute(&mut **tx)
         .await?;
-        tx.commit().await
+        Ok(())
     }
+}
 
+impl ContentStore {
     /// Inserts or updates assets by id (imports keep their ids), with a
     /// version row for each one's current version; returns how many rows
     /// changed. Unchanged rows are left alone, so re-imports change nothing.
@@ -397,8 +746,8 @@ impl ContentStore {
         id: &AssetId,
     ) -> Result<Vec<AssetVersion>, AppError> {
         let rows = sqlx::query(
-            "SELECT asset_id, version, title, body, status, created_by, created_at \
-             FROM content_asset_versions WHERE tenant_id = $1 AND asset_id = $2 \
+            "SELECT asset_id, version, title, body, status, created_by, created_at, fields, note, \
+             decided_by, decided_at, decision_note FROM content_asset_versions WHERE tenant_id = $1 AND asset_id = $2 \
              ORDER BY version",
         )
         .bind(tenant.as_str())
@@ -450,6 +799,8 @@ mod tests {
             body: "¡Probá el nuevo sabor!".into(),
             rights: None,
             created_by: Some("ana".into()),
+            placement: None,
+            fields: None,
         }
     }
 

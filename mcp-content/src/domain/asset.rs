@@ -6,7 +6,7 @@ use promptsales_shared::domain::{Channel, ClientId, Vocabulary, validate_id};
 use promptsales_shared::{AppError, string_id, vocabulary};
 use serde::{Deserialize, Serialize};
 
-use super::UsageRights;
+use super::{Placement, UsageRights};
 
 /// Longest asset body we accept, in characters.
 pub const MAX_BODY_CHARS: usize = 50_000;
@@ -52,6 +52,55 @@ vocabulary! {
     }
 }
 
+/// What a caller does to an asset's lifecycle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Approve,
+    Reject,
+    Archive,
+    Revise,
+}
+
+/// The status an asset moves to when `action` is taken in `from`, or why it
+/// may not: approval and rejection are decisions on a draft (an approved
+/// version may be rejected, a rejected one approved after all); a revision
+/// is a new draft; archived assets are final.
+pub fn transition(from: AssetStatus, action: Action) -> Result<AssetStatus, AppError> {
+    use AssetStatus::*;
+    let to = match action {
+        Action::Approve => Approved,
+        Action::Reject => Rejected,
+        Action::Archive => Archived,
+        Action::Revise => Draft,
+    };
+    match (from, action) {
+        (Archived, _) => Err(AppError::Conflict(
+            "the asset is archived: archived assets cannot change".into(),
+        )),
+        (Approved, Action::Approve) | (Rejected, Action::Reject) => Err(AppError::Conflict(
+            format!("the asset's current version is already {}", from.as_str()),
+        )),
+        _ => Ok(to),
+    }
+}
+
+/// One named field of structured copy (e.g. a Google Ads headline).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct FieldValue {
+    pub name: String,
+    pub text: String,
+}
+
+/// An approval decision: who approved or rejected a version, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Decision {
+    /// approved or rejected.
+    pub status: AssetStatus,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    pub note: Option<String>,
+}
+
 /// An asset as stored: its current version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Asset {
@@ -70,6 +119,16 @@ pub struct Asset {
     pub status: AssetStatus,
     /// Usage rights; absent for the agency's own, unrestricted work.
     pub rights: Option<UsageRights>,
+    /// For generated copy: the placement it was written for (e.g. `x`).
+    #[serde(default)]
+    pub placement: Option<Placement>,
+    /// For generated copy: its fields (headlines, subject…), checked
+    /// against the channel table on every revision.
+    #[serde(default)]
+    pub fields: Option<Vec<FieldValue>>,
+    /// The last approval decision on the current version.
+    #[serde(default)]
+    pub decision: Option<Decision>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -85,6 +144,14 @@ pub struct AssetVersion {
     pub created_at: DateTime<Utc>,
     /// Who wrote this version, when known.
     pub created_by: Option<String>,
+    #[serde(default)]
+    pub fields: Option<Vec<FieldValue>>,
+    /// Why this version was written (revisions).
+    #[serde(default)]
+    pub note: Option<String>,
+    /// The approval decision on this version, if any.
+    #[serde(default)]
+    pub decision: Option<Decision>,
 }
 
 /// What a caller supplies to create an asset; everything else (id, version
@@ -101,6 +168,8 @@ pub struct NewAsset {
     pub rights: Option<UsageRights>,
     /// Author of the first version.
     pub created_by: Option<String>,
+    pub placement: Option<Placement>,
+    pub fields: Option<Vec<FieldValue>>,
 }
 
 /// A present optional text must be non-empty after trimming; blank means absent.
@@ -132,6 +201,9 @@ impl NewAsset {
             version: 1,
             status: AssetStatus::Draft,
             rights: self.rights.map(UsageRights::normalized).transpose()?,
+            placement: self.placement,
+            fields: self.fields,
+            decision: None,
             created_at: now,
             updated_at: now,
         };
@@ -212,6 +284,8 @@ mod tests {
             body: "  ¡Nuevo sabor!  ".into(),
             rights: None,
             created_by: Some("ana".into()),
+            placement: None,
+            fields: None,
         }
     }
 
@@ -248,6 +322,29 @@ mod tests {
         n.title = Some("x".repeat(MAX_TITLE_CHARS + 1));
         let e = n.into_asset(id, now).unwrap_err().to_string();
         assert!(e.contains("`title`"), "{e}");
+    }
+
+    #[test]
+    fn lifecycle_transitions() {
+        use AssetStatus::*;
+        assert_eq!(transition(Draft, Action::Approve).unwrap(), Approved);
+        assert_eq!(transition(Draft, Action::Reject).unwrap(), Rejected);
+        assert_eq!(transition(Approved, Action::Reject).unwrap(), Rejected);
+        assert_eq!(transition(Rejected, Action::Approve).unwrap(), Approved);
+        assert_eq!(transition(Approved, Action::Revise).unwrap(), Draft);
+        assert_eq!(transition(Rejected, Action::Archive).unwrap(), Archived);
+        assert_eq!(
+            transition(Approved, Action::Approve).unwrap_err().kind(),
+            "conflict"
+        );
+        for a in [
+            Action::Approve,
+            Action::Reject,
+            Action::Archive,
+            Action::Revise,
+        ] {
+            assert_eq!(transition(Archived, a).unwrap_err().kind(), "conflict");
+        }
     }
 
     #[test]

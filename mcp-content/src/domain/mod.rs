@@ -9,10 +9,11 @@ mod fit;
 pub mod offline;
 mod rights;
 pub mod seo;
+pub mod visual;
 
 pub use asset::{
-    Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Language, MAX_BODY_CHARS,
-    MAX_TITLE_CHARS, NewAsset,
+    Action, Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Decision, FieldValue, Language,
+    MAX_BODY_CHARS, MAX_TITLE_CHARS, NewAsset, transition,
 };
 pub use channels::{CHANNELS, Placement};
 pub use fit::fit_reasons;

@@ -1,0 +1,362 @@
+//! The LLM engines: copy from an OpenAI-compatible chat model (one function
+//! call whose output is validated against the channel table, with one repair
+//! round-trip), and images from an OpenAI-compatible images endpoint.
+
+use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
+use base64::Engine as _;
+use promptsales_shared::AppError;
+use promptsales_shared::domain::Vocabulary;
+use promptsales_shared::llm::LlmConfig;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::domain::brand::BrandGuidelines;
+use crate::domain::brief::Brief;
+use crate::domain::copy::{Fields, violations};
+use crate::domain::{Language, Placement};
+
+/// Tokens spent.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
+pub struct Usage {
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+}
+
+/// One variant as the model returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelVariant {
+    pub channel: String,
+    pub variant: u32,
+    pub fields: Vec<ModelField>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelField {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct ModelOutput {
+    variants: Vec<ModelVariant>,
+}
+
+/// What the model wrote, after at most one repair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LlmCopy {
+    /// (channel, variant index, fields), as returned (not yet trimmed).
+    pub variants: Vec<(Placement, u32, Fields)>,
+    /// Whether a repair round-trip was needed.
+    pub repaired: bool,
+    /// Problems left after the repair (the caller trims or refuses).
+    pub remaining: Vec<String>,
+    pub usage: Usage,
+}
+
+fn schema() -> Value {
+    let names: Vec<&str> = Placement::ALL.iter().map(|p| p.as_str()).collect();
+    json!({
+        "type": "object",
+        "properties": {
+            "variants": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "channel": {"type": "string", "enum": names},
+                        "variant": {"type": "integer", "minimum": 0},
+                        "fields": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "name": {"type": "string"},
+                                    "text": {"type": "string"}
+                                },
+                                "required": ["name", "text"]
+                            }
+                        }
+                    },
+                    "required": ["channel", "variant", "fields"]
+                }
+            }
+        },
+        "required": ["variants"]
+    })
+}
+
+fn system_prompt(brief: &Brief, brand: Option<&BrandGuidelines>) -> String {
+    let mut formats = String::new();
+    for p in &brief.channels {
+        let spec = p.spec();
+        formats.push_str(&format!("- {}: ", p.as_str()));
+        let fs: Vec<String> = spec
+            .fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({}-{} values, max {} {}{}{})",
+                    f.name,
+                    f.min_count,
+                    f.max_count,
+                    f.max,
+                    f.unit.as_str(),
+                    if f.emoji { "" } else { ", no emoji" },
+                    if f.exclamation { "" } else { ", no '!'" }
+                )
+            })
+            .collect();
+        formats.push_str(&fs.join("; "));
+        formats.push_str(&format!(". {}\n", spec.notes));
+    }
+    let language = match brief.language {
+        Language::En => "natural, idiomatic English".to_owned(),
+        Language::Es => "natural, idiomatic Spanish (neutral Latin American), with correct accents and opening ¡ and ¿".to_owned(),
+    };
+    let brand = brand
+        .map(|g| {
+            format!(
+                "Brand voice: {}. Never use: {}. Long-form pieces (email body, web body, LinkedIn post, WhatsApp body) must include: {}. Preferred terms: {}.",
+                if g.voice.is_empty() { "not specified" } else { &g.voice },
+                g.banned_words.join(", "),
+                g.required_disclaimers.join(" "),
+                g.preferred_terms
+                    .iter()
+                    .map(|t| format!("\"{}\" instead of \"{}\"", t.prefer, t.avoid))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "You are a senior performance copywriter. Write {n} variant(s) per channel in {language}, \
+         tone {tone}, by calling write_copy exactly once. State only the facts in the brief: no \
+         invented prices, dates, statistics or urgency. Variants must differ in angle. Every field \
+         must respect its limit exactly; counts are per unit (graphemes = visible characters; \
+         google_width counts wide characters and emoji as 2; sms counts GSM-7 septets, or UTF-16 \
+         units with a limit of 70 if any character is outside GSM-7). Formats:\n{formats}{brand}",
+        n = brief.variants,
+        tone = brief.tone.as_str(),
+    )
+}
+
+fn user_prompt(brief: &Brief) -> String {
+    json!({
+        "product": brief.product,
+        "benefit": brief.benefit,
+        "offer": brief.offer,
+        "audience": brief.audience,
+        "objective": brief.objective.as_str(),
+        "call_to_action": brief.call_to_action,
+        "keywords": brief.keywords,
+        "url": brief.url,
+        "channels": brief.channels.iter().map(|c| c.as_str()).collect::<Vec<_>>(),
+        "variants_per_channel": brief.variants,
+    })
+    .to_string()
+}
+
+async fn call(
+    cfg: &LlmConfig,
+    messages: Vec<Value>,
+    usage: &mut Usage,
+) -> Result<String, AppError> {
+    let request: CreateChatCompletionRequest = serde_json::from_value(json!({
+        "model": cfg.model,
+        "temperature": 0.7,
+        "messages": messages,
+        "tools": [{
+            "type": "function",
+            "function": {
+                "name": "write_copy",
+                "description": "Return the copy variants, one object per channel and variant.",
+                "parameters": schema()
+            }
+        }],
+        "tool_choice": {"type": "function", "function": {"name": "write_copy"}}
+    }))
+    .map_err(|e| AppError::Internal(format!("chat request: {e}")))?;
+    let response = cfg
+        .client()
+        .chat()
+        .create(request)
+        .await
+        .map_err(|e| AppError::Unavailable(format!("LLM endpoint {}: {e}", cfg.base_url)))?;
+    if let Some(u) = &response.usage {
+        usage.prompt_tokens += u.prompt_tokens;
+        usage.completion_tokens += u.completion_tokens;
+    }
+    response
+        .choices
+        .iter()
+        .filter_map(|c| c.message.tool_calls.as_ref())
+        .flatten()
+        .find_map(|t| match t {
+            ChatCompletionMessageToolCalls::Function(f) if f.function.name == "write_copy" => {
+                Some(f.function.arguments.clone())
+            }
+            _ => None,
+        })
+        .or_else(|| {
+            // Some servers answer with JSON content instead of a tool call.
+            response
+                .choices
+                .first()
+                .and_then(|c| c.message.content.clone())
+        })
+        .ok_or_else(|| AppError::NotUnderstood("the model returned no copy".into()))
+}
+
+/// Parses the model's arguments into variants of the brief's channels.
+pub fn parse_output(raw: &str) -> Result<Vec<(Placement, u32, Fields)>, AppError> {
+    let out: ModelOutput = serde_json::from_str(raw).map_err(|e| {
+        AppError::NotUnderstood(format!(
+            "the model's output is not the write_copy JSON ({e})"
+        ))
+    })?;
+    out.variants
+        .into_iter()
+        .map(|v| {
+            let p = Placement::parse(&v.channel)?;
+            Ok((
+                p,
+                v.variant,
+                v.fields.into_iter().map(|f| (f.name, f.text)).collect(),
+            ))
+        })
+        .collect()
+}
+
+/// Every problem of `variants` against the brief: missing variants and
+/// limit violations, one line each.
+pub fn problems(brief: &Brief, variants: &[(Placement, u32, Fields)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &brief.channels {
+        for i in 0..brief.variants {
+            match variants.iter().find(|(c, n, _)| c == p && *n == i) {
+                None => out.push(format!("{p} variant {i} is missing")),
+                Some((_, _, fields)) => out.extend(
+                    violations(*p, fields)
+                        .into_iter()
+                        .map(|v| format!("variant {i}: {v}")),
+                ),
+            }
+        }
+    }
+    out
+}
+
+/// Asks the model for the brief's copy; sends violations back once.
+/// Malformed output is an error (the caller falls back to the offline engine).
+pub async fn write_copy(
+    cfg: &LlmConfig,
+    brief: &Brief,
+    brand: Option<&BrandGuidelines>,
+) -> Result<LlmCopy, AppError> {
+    let mut usage = Usage::default();
+    let mut messages = vec![
+        json!({"role": "system", "content": system_prompt(brief, brand)}),
+        json!({"role": "user", "content": user_prompt(brief)}),
+    ];
+    let raw = call(cfg, messages.clone(), &mut usage).await?;
+    let first = parse_output(&raw)?;
+    let issues = problems(brief, &first);
+    if issues.is_empty() {
+        return Ok(LlmCopy {
+            variants: first,
+            repaired: false,
+            remaining: Vec::new(),
+            usage,
+        });
+    }
+    messages.push(json!({"role": "assistant", "content": raw}));
+    messages.push(json!({
+        "role": "user",
+        "content": format!(
+            "Fix these problems and call write_copy again with every variant (keep what was fine):\n- {}",
+            issues.join("\n- ")
+        )
+    }));
+    let repaired = match call(cfg, messages, &mut usage)
+        .await
+        .and_then(|r| parse_output(&r))
+    {
+        Ok(v) => v,
+        // A broken repair keeps the first answer; it is trimmed by the caller.
+        Err(_) => first,
+    };
+    let remaining = problems(brief, &repaired);
+    Ok(LlmCopy {
+        variants: repaired,
+        repaired: true,
+        remaining,
+        usage,
+    })
+}
+
+/// An OpenAI-compatible images endpoint.
+#[derive(Debug, Clone)]
+pub struct ImageConfig {
+    pub base_url: String,
+    pub api_key: String,
+    pub model: String,
+}
+
+/// Generates one image for `prompt`; returns its bytes (checked to be a
+/// PNG, JPEG or WebP) and the kind.
+pub async fn generate_image(
+    cfg: &ImageConfig,
+    prompt: &str,
+    size: &str,
+) -> Result<(Vec<u8>, &'static str), AppError> {
+    let http = reqwest::Client::new();
+    let url = format!("{}/images/generations", cfg.base_url.trim_end_matches('/'));
+    let resp = http
+        .post(&url)
+        .bearer_auth(&cfg.api_key)
+        .json(&json!({"model": cfg.model, "prompt": prompt, "size": size, "n": 1}))
+        .send()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: {e}")))?;
+    let status = resp.status();
+    if !status.is_success() {
+        let text = resp.text().await.unwrap_or_default();
+        return Err(AppError::Unavailable(format!(
+            "image endpoint {url} answered {status}: {}",
+            text.chars().take(200).collect::<String>()
+        )));
+    }
+    let body: Value = resp
+        .json()
+        .await
+        .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: {e}")))?;
+    let item = &body["data"][0];
+    let bytes = if let Some(b64) = item["b64_json"].as_str() {
+        base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: bad base64 ({e})")))?
+    } else if let Some(link) = item["url"].as_str() {
+        http.get(link)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| AppError::Unavailable(format!("image download {link}: {e}")))?
+            .bytes()
+            .await
+            .map_err(|e| AppError::Unavailable(format!("image download {link}: {e}")))?
+            .to_vec()
+    } else {
+        return Err(AppError::Unavailable(format!(
+            "image endpoint {url} returned neither b64_json nor url"
+        )));
+    };
+    let kind = crate::domain::visual::image_kind(&bytes).ok_or_else(|| {
+        AppError::Unavailable(format!(
+            "image endpoint {url} returned {} bytes that are not a PNG, JPEG or WebP image",
+            bytes.len()
+        ))
+    })?;
+    Ok((bytes, kind))
+}
