@@ -112,7 +112,19 @@ fn slug(phrase: &str, max: usize) -> Option<String> {
         }
         out = next;
     }
-    (!out.is_empty()).then_some(out)
+    // A cut phrase must not end on a function word ("cafe-de").
+    const STOP: &[&str] = &[
+        "a", "an", "and", "de", "del", "el", "en", "for", "la", "las", "los", "of", "or", "para",
+        "the", "to", "with", "y", "con",
+    ];
+    while let Some((head, last)) = out.rsplit_once('-') {
+        if STOP.contains(&last) {
+            out = head.to_owned();
+        } else {
+            break;
+        }
+    }
+    (!out.is_empty() && !STOP.contains(&out.as_str())).then_some(out)
 }
 
 /// The brief's facts, phrased per language and tone.
@@ -213,6 +225,69 @@ impl Facts<'_> {
                 format!("{p} está listo cuando tú lo estés."),
             ],
         }
+    }
+
+    /// Short lines naming the product, for after a hook that already said the benefit.
+    fn closers(&self) -> Vec<String> {
+        let p = self.p();
+        if self.en {
+            vec![
+                format!("{p} makes it easy."),
+                format!("That's exactly what {p} is for."),
+                format!("{p} gets you there."),
+            ]
+        } else {
+            vec![
+                format!("{p} lo hace posible."),
+                format!("Para eso existe {p}."),
+                format!("{p} te lo pone fácil."),
+            ]
+        }
+    }
+
+    /// A statement that does not repeat the benefit when `before` said it.
+    fn follow_up(&self, before: &str, rng: &mut Rng, i: u32) -> String {
+        let said = self
+            .b
+            .benefit
+            .as_ref()
+            .is_some_and(|b| before.contains(b.as_str()));
+        let pool = if said {
+            self.closers()
+        } else {
+            self.statements()
+        };
+        rotate(&pool, rng, i).unwrap_or_default()
+    }
+
+    /// An audience line, unless `before` already names the audience.
+    fn audience_after(&self, before: &str, rng: &mut Rng, i: u32) -> String {
+        match &self.b.audience {
+            Some(a) if before.contains(a.as_str()) => String::new(),
+            _ => rotate(&self.audience_lines(), rng, i).unwrap_or_default(),
+        }
+    }
+
+    /// The facts `said` does not mention yet, as list items.
+    fn unsaid(&self, said: &str) -> Vec<String> {
+        let b = self.b;
+        let mut v = Vec::new();
+        if let Some(x) = &b.benefit
+            && !said.contains(x.as_str())
+        {
+            v.push(cap(x));
+        }
+        if let Some(o) = &b.offer
+            && !said.contains(o.as_str())
+        {
+            v.push(cap(o));
+        }
+        if let Some(a) = &b.audience
+            && !said.contains(a.as_str())
+        {
+            v.push(format!("{} {a}", self.l("Made for", "Pensado para")));
+        }
+        v
     }
 
     fn audience_lines(&self) -> Vec<String> {
@@ -544,9 +619,13 @@ fn meta(f: &Facts, rng: &mut Rng, i: u32, channel: Placement) -> Fields {
     let aud = rotate(&auds, rng, i).unwrap_or_default();
     let cta = f.cta_line(false);
     let mut order = match i % 3 {
-        0 => vec![hook, stmt, offer, aud, cta],
-        1 if !offer.is_empty() => vec![offer, stmt, aud, cta, hook],
-        _ => vec![stmt, aud, offer, cta, hook],
+        0 => {
+            let after = f.follow_up(&hook, rng, i);
+            let aud = f.audience_after(&hook, rng, i);
+            vec![hook, after, offer, aud, cta]
+        }
+        1 if !offer.is_empty() => vec![offer, stmt, aud, cta],
+        _ => vec![stmt, aud, offer, cta],
     };
     if let Some(e) = f.emoji(rng)
         && let Some(first) = order.first_mut()
@@ -645,10 +724,10 @@ fn linkedin(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let hooks: Vec<String> = f.hooks().into_iter().filter(|h| hook_fit(h)).collect();
     let hook = rotate(&hooks, rng, i).unwrap_or_else(|| f.p().to_owned());
     let mut paras = vec![hook.clone()];
-    let stmt = rotate(&f.statements(), rng, i).unwrap_or_default();
-    let aud = rotate(&f.audience_lines(), rng, i).unwrap_or_default();
+    let stmt = f.follow_up(&hook, rng, i);
+    let aud = f.audience_after(&hook, rng, i);
     paras.push(format!("{stmt} {aud}").trim().to_owned());
-    let bl = bullets(f);
+    let bl = f.unsaid(&paras.join(" "));
     if bl.len() >= 2 {
         let head = f.l("What you get:", "Lo que obtienes:");
         let list: Vec<String> = bl.iter().map(|x| format!("• {x}")).collect();
@@ -671,9 +750,10 @@ fn x_post(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     if let Some(e) = f.emoji(rng) {
         first = format!("{first} {e}");
     }
+    let second = f.follow_up(&first, rng, i);
     let parts = vec![
         first,
-        rotate(&f.statements(), rng, i).unwrap_or_default(),
+        second,
         rotate(&f.offer_lines(), rng, i).unwrap_or_default(),
         f.cta_line(true),
     ];
@@ -730,12 +810,14 @@ fn email(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
         (false, false) => "¡Hola!",
     };
     let hook = rotate(&f.hooks(), rng, i).unwrap_or_default();
+    let after = f.follow_up(&hook, rng, i);
+    let aud_after = f.audience_after(&hook, rng, i);
     let mut body = vec![
         greeting.to_owned(),
         hook,
-        format!("{stmt} {aud}").trim().to_owned(),
+        format!("{after} {aud_after}").trim().to_owned(),
     ];
-    let bl = bullets(f);
+    let bl = f.unsaid(&body.join(" "));
     if bl.len() >= 2 {
         body.push(
             bl.iter()
@@ -748,7 +830,9 @@ fn email(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
         Some(u) => format!("**[{}]({u})**", f.cta()),
         None => format!("**{}**", f.cta_line(false)),
     });
-    if let Some(o) = &b.offer {
+    if let Some(o) = &b.offer
+        && bl.len() < 2
+    {
         body.push(
             f.l(&format!("P.S. {}.", cap(o)), &format!("P. D.: {}.", cap(o)))
                 .to_owned(),
@@ -854,16 +938,13 @@ fn whatsapp(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
         (false, true) => "Hola, {{1}}:".to_owned(),
         (false, false) => format!("¡Hola, {{{{1}}}}! {}", f.emoji(rng).unwrap_or("👋")),
     };
+    let hook = rotate(&f.hooks(), rng, i).unwrap_or_default();
+    let after = f.follow_up(&hook, rng, i);
+    let aud = f.audience_after(&hook, rng, i);
     let parts = vec![
         greeting,
-        rotate(&f.hooks(), rng, i).unwrap_or_default(),
-        format!(
-            "{} {}",
-            rotate(&f.statements(), rng, i).unwrap_or_default(),
-            rotate(&f.audience_lines(), rng, i).unwrap_or_default()
-        )
-        .trim()
-        .to_owned(),
+        hook,
+        format!("{after} {aud}").trim().to_owned(),
         rotate(&f.offer_lines(), rng, i).unwrap_or_default(),
         f.cta_line(true),
     ];
