@@ -1,0 +1,492 @@
+//! mcp-crm driven through its real binary by an rmcp client, on SQLite and
+//! on PostgreSQL + Redis, over stdio and streamable HTTP: registration and
+//! dedupe, scoring and stages, the ledger gating sends, sellers, sales,
+//! GDPR, resources and prompts, tenant isolation, the WhatsApp connector
+//! against a local fake, the webhook routes and key handling at start.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+
+use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
+use rmcp::model::{CallToolRequestParams, GetPromptRequestParams, ReadResourceRequestParams};
+use serde_json::{Value, json};
+
+const KEY: (&str, &str) = (
+    "PROMPTSALES_ENCRYPTION_KEY",
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+);
+
+/// Calls a tool: `Ok(structured content)` or `Err(error text)`.
+async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"));
+    let text = r
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    if r.is_error == Some(true) {
+        Err(text)
+    } else {
+        Ok(r.structured_content
+            .unwrap_or_else(|| panic!("{tool}: no structured content")))
+    }
+}
+
+async fn ok(client: &Client, tool: &str, args: Value) -> Value {
+    call(client, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
+}
+
+async fn err(client: &Client, tool: &str, args: Value) -> String {
+    match call(client, tool, args.clone()).await {
+        Err(e) => e,
+        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
+    }
+}
+
+async fn resource(client: &Client, uri: &str) -> Value {
+    let r = client
+        .read_resource(ReadResourceRequestParams::new(uri))
+        .await
+        .unwrap_or_else(|e| panic!("{uri}: {e}"));
+    let v = serde_json::to_value(&r).unwrap();
+    serde_json::from_str(v["contents"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+fn lead(email: &str, phone: &str) -> Value {
+    json!({
+        "client_id": "cli_001", "channel": "meta", "country": "CO", "campaign_id": "cmp_001",
+        "name": "Ana Gómez", "email": email, "phone": phone,
+        "company": "Acme", "product_interest": "Plan Pro"
+    })
+}
+
+/// The sales day, end to end, on one client.
+async fn sales_day(c: &Client, label: &str) {
+    ok(
+        c,
+        "upsert_seller",
+        json!({"seller_id": "sel_ana", "name": "Ana", "capacity": 10, "countries": ["CO"]}),
+    )
+    .await;
+    ok(
+        c,
+        "upsert_seller",
+        json!({"seller_id": "sel_beto", "name": "Beto", "capacity": 10, "countries": ["MX"]}),
+    )
+    .await;
+
+    // Registration and dedupe.
+    let first = ok(
+        c,
+        "register_lead",
+        lead(" Ana.Gomez@Example.com ", "300 123 4567"),
+    )
+    .await;
+    assert_eq!(first["created"], true, "{label}");
+    let id = first["lead"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(first["lead"]["email"], "ana.gomez@example.com");
+    assert_eq!(first["lead"]["phone"], "+573001234567");
+    let mut again = lead("ana.gomez@example.com", "+57 300 123 4567");
+    again["channel"] = json!("web");
+    let dup = ok(c, "register_lead", again).await;
+    assert_eq!(dup["created"], false);
+    assert_eq!(dup["duplicate_of"], id.as_str(), "{label}");
+    assert_eq!(dup["matched_on"], "email");
+
+    // Bad input: each a clear error naming the field, nothing written.
+    for (tool, args, field) in [
+        ("register_lead", lead("not-an-email", ""), "`email`"),
+        ("register_lead", lead("", "call me maybe"), "`phone`"),
+        (
+            "advance_stage",
+            json!({"lead_id": id, "stage": "won"}),
+            "`stage`",
+        ),
+        (
+            "get_lead",
+            json!({"lead_id": "lead_nope"}),
+            "lead `lead_nope` not found",
+        ),
+        (
+            "record_sale",
+            json!({"lead_id": id, "amount": "-10", "currency": "COP"}),
+            "`amount`",
+        ),
+        (
+            "log_interaction",
+            json!({"lead_id": id, "channel": "email", "direction": "in", "text": "x".repeat(10_001)}),
+            "`text`",
+        ),
+        (
+            "mark_lost",
+            json!({"lead_id": id, "reason": " "}),
+            "`reason`",
+        ),
+        ("search_leads", json!({"stage": "hot"}), "`stage`"),
+    ] {
+        let e = err(c, tool, args).await;
+        assert!(e.contains(field), "{label} {tool}: {e}");
+    }
+    let all = ok(c, "search_leads", json!({})).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 1, "{label}: {all}");
+
+    // Conversation: scoring, promotion, reply draft.
+    ok(c, "upsert_kb_entry", json!({
+        "entry_id": "kb_precio_es", "language": "es", "topic": "Precios",
+        "keywords": ["precio", "cuesta"], "answer": "El Plan Pro cuesta 99 USD al mes, con 14 días de prueba."
+    })).await;
+    let logged = ok(
+        c,
+        "log_interaction",
+        json!({
+            "lead_id": id, "channel": "whatsapp", "direction": "in",
+            "text": "Hola, ¿cuánto cuesta el Plan Pro? Quiero una demo para contratar, gracias"
+        }),
+    )
+    .await;
+    assert!(logged["interaction"]["sentiment"].as_f64().unwrap() > 0.0);
+    assert_eq!(logged["score"]["stage"], "sql", "{label}: {logged}");
+    let reply = ok(c, "suggest_reply", json!({"lead_id": id})).await;
+    assert_eq!(reply["language"], "es");
+    assert_eq!(reply["sent"], false);
+    assert!(
+        reply["draft"].as_str().unwrap().contains("99 USD"),
+        "{reply}"
+    );
+    assert!(reply["draft"].as_str().unwrap().starts_with("Hola Ana"));
+    let score = ok(c, "score_lead", json!({"lead_id": id})).await;
+    assert!(score["score"].as_i64().unwrap() >= 70, "{score}");
+
+    // Consent ledger gates sends.
+    let e = err(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "email", "text": "Hola"}),
+    )
+    .await;
+    assert!(e.contains("refused") && e.contains("consent"), "{e}");
+    let wa = ok(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "whatsapp", "text": reply["draft"]}),
+    )
+    .await;
+    assert_eq!(wa["sandbox"], true);
+    assert_eq!(wa["allowed_by"], "whatsapp_service_window");
+    ok(
+        c,
+        "record_consent",
+        json!({"lead_id": id, "channel": "email", "granted": true, "source": "landing form"}),
+    )
+    .await;
+    let sent = ok(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "email", "text": "Hola Ana"}),
+    )
+    .await;
+    assert_eq!(sent["allowed_by"], "consent");
+    let st = ok(
+        c,
+        "suppress",
+        json!({"lead_id": id, "source": "asked by phone"}),
+    )
+    .await;
+    assert_eq!(st["history"].as_array().unwrap().len(), 3, "{st}");
+    let e = err(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "email", "text": "Hola"}),
+    )
+    .await;
+    assert!(
+        e.contains("suppressed") && e.contains("asked by phone"),
+        "{e}"
+    );
+
+    // Sellers, follow-ups, sale.
+    let a = ok(
+        c,
+        "assign_lead",
+        json!({"lead_id": id, "strategy": "by_country"}),
+    )
+    .await;
+    assert_eq!(a["seller_id"], "sel_ana");
+    let f = ok(
+        c,
+        "follow_ups_due",
+        json!({"hot_score": 60, "quiet_days": 0}),
+    )
+    .await;
+    assert!(
+        f["due"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["lead_id"] == id.as_str()),
+        "{f}"
+    );
+    let sale = ok(
+        c,
+        "record_sale",
+        json!({"lead_id": id, "amount": "1250.50", "currency": "COP", "product_id": "prd_001"}),
+    )
+    .await;
+    assert_eq!(sale["sale"]["amount_cents"], 125_050);
+    assert_eq!(sale["lead_stage"], "customer");
+    let m = ok(c, "seller_metrics", json!({})).await;
+    assert_eq!(m["leaderboard"][0]["seller_id"], "sel_ana");
+    assert_eq!(m["leaderboard"][0]["customers"], 1);
+
+    // 360° view.
+    let v = ok(c, "get_lead", json!({"lead_id": id})).await;
+    let stages: Vec<&str> = v["stage_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(stages, ["iql", "mql", "sql", "customer"], "{label}");
+    assert_eq!(v["sources"].as_array().unwrap().len(), 2);
+    assert_eq!(v["sales"].as_array().unwrap().len(), 1);
+    assert_eq!(v["interactions"].as_array().unwrap().len(), 3);
+
+    // Intent needs history; the refusal says so.
+    let e = err(c, "predict_purchase_intent", json!({"lead_id": id})).await;
+    assert!(e.contains("not enough history"), "{e}");
+
+    // Resources and prompts.
+    let pipe = resource(c, "crm://pipeline").await;
+    assert_eq!(pipe["stages"][3]["stage"], "customer");
+    assert_eq!(pipe["stages"][3]["leads"], 1);
+    let kb = resource(c, "crm://knowledge-base").await;
+    assert_eq!(kb[0]["id"], "kb_precio_es");
+    let sellers = resource(c, "crm://sellers").await;
+    assert_eq!(sellers["leaderboard"].as_array().unwrap().len(), 2);
+    let one = resource(c, &format!("crm://leads/{id}")).await;
+    assert_eq!(one["profile"]["id"], id.as_str());
+    let templates = c.list_all_resource_templates().await.unwrap();
+    assert_eq!(templates[0].uri_template, "crm://leads/{id}");
+    for (name, args) in [
+        ("follow_up", json!({"lead_id": id})),
+        ("qualify_lead", json!({"lead_id": id})),
+        (
+            "handle_objection",
+            json!({"lead_id": id, "objection": "es muy caro"}),
+        ),
+    ] {
+        let p = c
+            .get_prompt(
+                GetPromptRequestParams::new(name).with_arguments(args.as_object().unwrap().clone()),
+            )
+            .await
+            .unwrap();
+        let text = serde_json::to_value(&p).unwrap()["messages"][0]["content"]["text"].clone();
+        assert!(text.as_str().unwrap().contains(&id), "{name}: {text}");
+    }
+
+    // GDPR: export everything, erase, then nothing personal is left.
+    let x = ok(c, "gdpr_export_lead", json!({"lead_id": id})).await;
+    assert_eq!(x["profile"]["email"], "ana.gomez@example.com");
+    assert_eq!(x["messages"].as_array().unwrap().len(), 2);
+    let gone = ok(c, "gdpr_erase_lead", json!({"lead_id": id})).await;
+    assert_eq!(gone["erased"], true);
+    let after = ok(c, "gdpr_export_lead", json!({"lead_id": id})).await;
+    assert!(after["profile"]["email"].is_null() && after["profile"]["name"].is_null());
+    assert_eq!(after["profile"]["erased"], true);
+    assert_eq!(after["sales"][0]["amount_cents"], 125_050, "sales kept");
+    assert!(
+        after["interactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["text"] == "[erased]")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_over_stdio_on_both_backends() {
+    for backend in Backend::all() {
+        let c = stdio_client_env("mcp-crm", &backend, &[], &[KEY], Era::Initialize).await;
+        sales_day(&c, backend.label).await;
+        c.cancel().await.unwrap();
+
+        // Tenant B cannot read, update or erase tenant A's lead by id.
+        let a = stdio_client_env(
+            "mcp-crm",
+            &backend,
+            &[],
+            &[KEY, ("PROMPTSALES_TENANT", "tenant_a")],
+            Era::Stateless,
+        )
+        .await;
+        let b = stdio_client_env(
+            "mcp-crm",
+            &backend,
+            &[],
+            &[KEY, ("PROMPTSALES_TENANT", "tenant_b")],
+            Era::Stateless,
+        )
+        .await;
+        let id = ok(&a, "register_lead", lead("iso@example.com", "")).await["lead"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for (tool, args) in [
+            ("get_lead", json!({"lead_id": id})),
+            ("update_lead", json!({"lead_id": id, "company": "Evil"})),
+            ("gdpr_erase_lead", json!({"lead_id": id})),
+            (
+                "log_interaction",
+                json!({"lead_id": id, "channel": "web", "direction": "in", "text": "x"}),
+            ),
+        ] {
+            let e = err(&b, tool, args).await;
+            assert!(e.contains("not found"), "{} {tool}: {e}", backend.label);
+        }
+        assert_eq!(
+            ok(&a, "get_lead", json!({"lead_id": id})).await["profile"]["company"],
+            "Acme"
+        );
+        a.cancel().await.unwrap();
+        b.cancel().await.unwrap();
+    }
+}
+
+type Sent = Arc<Mutex<Vec<Value>>>;
+
+/// A local stand-in for the WhatsApp Cloud API.
+async fn fake_whatsapp() -> (String, Sent) {
+    use axum::extract::State;
+    use axum::routing::post;
+    let sent: Sent = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/v21.0/1055/messages",
+            post(
+                |State(s): State<Sent>, headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| async move {
+                    assert_eq!(headers["authorization"], "Bearer wa-token");
+                    s.lock().unwrap().push(body);
+                    axum::Json(json!({"messaging_product": "whatsapp", "messages": [{"id": "wamid.FAKE1"}]}))
+                },
+            ),
+        )
+        .with_state(sent.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (format!("http://{addr}"), sent)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
+    let (base, sent) = fake_whatsapp().await;
+    for backend in Backend::all() {
+        let server = HttpServer::start_env(
+            "mcp-crm",
+            &backend,
+            &[],
+            &[
+                KEY,
+                ("PROMPTSALES_WHATSAPP_TOKEN", "wa-token"),
+                ("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID", "1055"),
+                ("PROMPTSALES_WHATSAPP_API_BASE", &base),
+                ("PROMPTSALES_WHATSAPP_VERIFY_TOKEN", "verify-me"),
+                ("PROMPTSALES_WHATSAPP_APP_SECRET", "app-secret"),
+            ],
+        )
+        .await;
+        for era in Era::ALL {
+            let c = server.client(era).await;
+            let r = ok(
+                &c,
+                "register_lead",
+                lead(
+                    &format!("{era:?}@example.com"),
+                    &format!("300555{}", era as u8 + 10),
+                ),
+            )
+            .await;
+            let id = r["lead"]["id"].as_str().unwrap().to_owned();
+            ok(
+                &c,
+                "record_consent",
+                json!({"lead_id": id, "channel": "whatsapp", "granted": true, "source": "form"}),
+            )
+            .await;
+            let s = ok(
+                &c,
+                "send_message",
+                json!({"lead_id": id, "channel": "whatsapp", "text": "Hola desde PromptSales"}),
+            )
+            .await;
+            assert_eq!(s["sandbox"], false, "{}: {s}", backend.label);
+            assert_eq!(s["provider_message_id"], "wamid.FAKE1");
+            c.cancel().await.unwrap();
+        }
+        let last = sent.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(last["messaging_product"], "whatsapp");
+        assert_eq!(last["text"]["body"], "Hola desde PromptSales");
+        assert!(last["to"].as_str().unwrap().starts_with("57300555"));
+
+        // The webhook routes sit beside /mcp: handshake, and unsigned posts refused.
+        let http = reqwest::Client::new();
+        let hook = format!("{}/webhooks/whatsapp", server.base);
+        let r = http
+            .get(format!(
+                "{hook}?hub.mode=subscribe&hub.verify_token=verify-me&hub.challenge=777"
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.text().await.unwrap(), "777");
+        let r = http.post(&hook).body("{}").send().await.unwrap();
+        assert_eq!(r.status(), 401);
+        let r = http
+            .post(&hook)
+            .header("X-Hub-Signature-256", "sha256=deadbeef")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        assert!(server.terminate().await.success());
+    }
+}
+
+#[tokio::test]
+async fn start_refuses_a_malformed_key_and_postgres_without_one() {
+    let sqlite = Backend::sqlite();
+    let out = command("mcp-crm", &sqlite)
+        .env("PROMPTSALES_ENCRYPTION_KEY", "too-short")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr);
+    assert!(e.contains("PROMPTSALES_ENCRYPTION_KEY"), "{e}");
+    if let Some(pg) = Backend::postgres() {
+        let out = command("mcp-crm", &pg)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success());
+        let e = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            e.contains("PROMPTSALES_ENCRYPTION_KEY") && e.contains("PostgreSQL"),
+            "{e}"
+        );
+    }
+}
