@@ -1,5 +1,7 @@
 //! PromptAds: campaigns from goal to launch, and their daily performance.
 
+pub mod caps;
+pub mod connectors;
 pub mod domain;
 pub mod mcp;
 pub mod service;

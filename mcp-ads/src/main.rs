@@ -19,10 +19,15 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-ads", &cli.common).await?;
     let db = rt.open(&mcp_ads::MIGRATIONS).await?;
-    let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()));
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    let caps = mcp_ads::caps::SpendCaps::from_lookup(&env)?;
+    let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
+        .with_connectors(mcp_ads::connectors::Connectors::from_env())
+        .with_caps(caps)
+        .with_catalog(rt.catalog.clone());
     let server = mcp_ads::AdsServer::new(
         svc,
-        rt.config.tenant.clone(),
+        rt.config.local_principal(),
         rt.auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,

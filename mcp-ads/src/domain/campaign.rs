@@ -33,6 +33,73 @@ vocabulary! {
     }
 }
 
+impl CampaignStatus {
+    /// The states this one may move to, in the order a person usually takes.
+    pub fn allowed_next(self) -> &'static [CampaignStatus] {
+        use CampaignStatus::*;
+        match self {
+            Draft => &[PendingApproval],
+            PendingApproval => &[Approved, Rejected],
+            Approved => &[Active],
+            Active => &[Paused, Completed],
+            Paused => &[Active, Completed],
+            Completed => &[],
+            Rejected => &[Draft],
+        }
+    }
+
+    /// The tool that performs the move to `to`.
+    fn tool_for(to: CampaignStatus) -> &'static str {
+        use CampaignStatus::*;
+        match to {
+            Draft => "update_campaign",
+            PendingApproval => "submit_for_approval",
+            Approved => "approve_campaign",
+            Rejected => "reject_campaign",
+            Active => "launch_campaign / resume_campaign",
+            Paused => "pause_campaign",
+            Completed => "complete_campaign",
+        }
+    }
+
+    /// Checks the move `self → to`; the error names the current state and
+    /// the moves it allows, with the tool for each.
+    pub fn transition(
+        self,
+        campaign: &str,
+        to: CampaignStatus,
+    ) -> Result<CampaignStatus, AppError> {
+        if self.allowed_next().contains(&to) {
+            return Ok(to);
+        }
+        let next = self.allowed_next();
+        let allowed = if next.is_empty() {
+            "none: it is final".to_owned()
+        } else {
+            next.iter()
+                .map(|s| format!("{s} ({})", Self::tool_for(*s)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        Err(AppError::Conflict(format!(
+            "campaign `{campaign}` is {self}: it cannot become {to}; allowed next: {allowed}"
+        )))
+    }
+
+    /// Only drafts and rejected campaigns may be edited.
+    pub fn editable(self) -> bool {
+        matches!(self, CampaignStatus::Draft | CampaignStatus::Rejected)
+    }
+
+    /// Campaigns that have been on platforms (their delivery can be read).
+    pub fn launched(self) -> bool {
+        matches!(
+            self,
+            CampaignStatus::Active | CampaignStatus::Paused | CampaignStatus::Completed
+        )
+    }
+}
+
 /// A campaign as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Campaign {
@@ -105,6 +172,44 @@ mod tests {
         let mut c = campaign();
         c.budget_cents = -1;
         assert!(c.validate().unwrap_err().to_string().contains("budget"));
+    }
+
+    #[test]
+    fn the_lifecycle_allows_exactly_the_documented_moves() {
+        use CampaignStatus::*;
+        let legal = [
+            (Draft, PendingApproval),
+            (PendingApproval, Approved),
+            (PendingApproval, Rejected),
+            (Approved, Active),
+            (Active, Paused),
+            (Paused, Active),
+            (Active, Completed),
+            (Paused, Completed),
+            (Rejected, Draft),
+        ];
+        for from in <CampaignStatus as promptsales_shared::domain::Vocabulary>::ALL {
+            for to in <CampaignStatus as promptsales_shared::domain::Vocabulary>::ALL {
+                let ok = from.transition("cmp_1", *to).is_ok();
+                assert_eq!(ok, legal.contains(&(*from, *to)), "{from} -> {to}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_illegal_move_names_the_state_and_the_way_out() {
+        let e = CampaignStatus::Draft
+            .transition("cmp_9", CampaignStatus::Active)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cmp_9") && e.contains("is draft"), "{e}");
+        assert!(e.contains("pending_approval (submit_for_approval)"), "{e}");
+        let e = CampaignStatus::Completed
+            .transition("cmp_9", CampaignStatus::Active)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("final"), "{e}");
+        assert!(CampaignStatus::Rejected.editable() && !CampaignStatus::Approved.editable());
     }
 
     #[test]

@@ -1,4 +1,12 @@
-//! Repository of the ads context (tables `campaigns`, `ad_daily`).
+//! Repository of the ads context: campaigns and daily delivery here,
+//! lifecycle, launches, publications, segments and change sets in
+//! [`lifecycle`], delivery aggregates in [`delivery`].
+
+mod delivery;
+mod lifecycle;
+
+pub use delivery::{DeliveryRow, HistoryRow};
+pub use lifecycle::{CampaignRecord, ChangeSetRow, LaunchClaim, Move, new_id};
 
 use std::collections::HashMap;
 
@@ -77,6 +85,9 @@ const AD_DAILY: BulkUpsert = BulkUpsert {
 pub struct CampaignFilter {
     pub client_id: Option<ClientId>,
     pub status: Option<CampaignStatus>,
+    pub objective: Option<Objective>,
+    pub channel: Option<Channel>,
+    pub country: Option<Country>,
 }
 
 /// Campaign facts other contexts need when validating references.
@@ -245,12 +256,19 @@ impl AdsStore {
              FROM campaigns WHERE tenant_id = $1 \
                AND ($2 IS NULL OR client_id = $2) \
                AND ($3 IS NULL OR status = $3) \
-               AND ($4 IS NULL OR id > $4) \
-             ORDER BY id LIMIT $5",
+               AND ($4 IS NULL OR objective = $4) \
+               AND ($5 IS NULL OR channels LIKE $5) \
+               AND ($6 IS NULL OR countries LIKE $6) \
+               AND ($7 IS NULL OR id > $7) \
+             ORDER BY id LIMIT $8",
         )
         .bind(tenant.as_str())
         .bind(filter.client_id.as_ref().map(|c| c.as_str().to_owned()))
         .bind(filter.status.map(|s| s.as_str()))
+        .bind(filter.objective.map(|s| s.as_str()))
+        // Lists are stored as JSON arrays of quoted names: match one member.
+        .bind(filter.channel.map(|c| format!("%\"{c}\"%")))
+        .bind(filter.country.map(|c| format!("%\"{c}\"%")))
         .bind(cursor.map(str::to_owned))
         .bind(limit + 1)
         .fetch_all(self.db.pool())

@@ -1,0 +1,297 @@
+//! Google Ads API over REST: a campaign budget and a search campaign
+//! created PAUSED, ENABLED at launch; delivery from `googleAds:searchStream`.
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use super::http::by_status;
+use super::{
+    Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
+    MetricsTarget, PublishRequest, count_of,
+};
+use crate::domain::Objective;
+use crate::domain::benchmarks::Platform;
+
+const P: &str = "google_ads";
+const HINT: &str = "PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN (OAuth, scope adwords) and PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN";
+
+/// Google Ads settings (`PROMPTSALES_GOOGLE_ADS_*`).
+#[derive(Debug, Clone)]
+pub struct GoogleAdsConfig {
+    pub base_url: String,
+    pub api_version: String,
+    pub developer_token: String,
+    /// OAuth 2.0 access token (Bearer).
+    pub access_token: String,
+    /// Customer id, digits only.
+    pub customer_id: String,
+    /// Manager account id when acting through one.
+    pub login_customer_id: Option<String>,
+}
+
+impl GoogleAdsConfig {
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, Vec<String>> {
+        let dev = env("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN");
+        let tok = env("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN");
+        let cid = env("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID");
+        let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        match (dev, tok, cid) {
+            (Some(developer_token), Some(access_token), Some(c)) => Ok(Self {
+                base_url: env("PROMPTSALES_GOOGLE_ADS_BASE_URL")
+                    .unwrap_or_else(|| "https://googleads.googleapis.com".into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                api_version: env("PROMPTSALES_GOOGLE_ADS_API_VERSION")
+                    .unwrap_or_else(|| "v21".into()),
+                developer_token,
+                access_token,
+                customer_id: digits(c),
+                login_customer_id: env("PROMPTSALES_GOOGLE_ADS_LOGIN_CUSTOMER_ID").map(digits),
+            }),
+            (d, t, c) => Err([
+                d.is_none()
+                    .then_some("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN"),
+                t.is_none().then_some("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN"),
+                c.is_none().then_some("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID"),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect()),
+        }
+    }
+}
+
+/// The Google Ads REST client.
+#[derive(Debug, Clone)]
+pub struct GoogleAds {
+    cfg: GoogleAdsConfig,
+    http: Http,
+}
+
+impl GoogleAds {
+    pub fn new(cfg: GoogleAdsConfig, http: Http) -> Self {
+        Self { cfg, http }
+    }
+
+    fn call(&self, step: &str, service: &str, body: Value) -> Call {
+        let mut c = Call::new(
+            step,
+            "POST",
+            format!(
+                "{}/{}/customers/{}/{service}",
+                self.cfg.base_url, self.cfg.api_version, self.cfg.customer_id
+            ),
+        )
+        .auth(Auth::Bearer(self.cfg.access_token.clone()))
+        .header("developer-token", self.cfg.developer_token.clone())
+        .secret("developer-token")
+        .json(body);
+        if let Some(login) = &self.cfg.login_customer_id {
+            c = c.header("login-customer-id", login.clone());
+        }
+        c
+    }
+
+    fn budget_call(&self, req: &PublishRequest) -> Call {
+        self.call(
+            "create campaign budget",
+            "campaignBudgets:mutate",
+            json!({"operations": [{"create": {
+                "name": format!("{} [{}] budget {}", req.name, req.channel, req.campaign_id),
+                // Micros of the account currency: cents × 10,000.
+                "amountMicros": (req.daily_budget_cents * 10_000).to_string(),
+                "deliveryMethod": "STANDARD",
+                "explicitlyShared": false
+            }}]}),
+        )
+    }
+
+    fn campaign_call(&self, req: &PublishRequest, budget: &str) -> Call {
+        let bidding = match req.objective {
+            Objective::Awareness | Objective::Traffic => json!({"targetSpend": {}}),
+            Objective::Leads | Objective::Sales => json!({"maximizeConversions": {}}),
+        };
+        let mut create = json!({
+            "name": format!("{} [{}] {}", req.name, req.channel, req.campaign_id),
+            "status": "PAUSED",
+            "advertisingChannelType": "SEARCH",
+            "campaignBudget": budget,
+            "networkSettings": {
+                "targetGoogleSearch": true,
+                "targetSearchNetwork": true,
+                "targetContentNetwork": false
+            },
+            "containsEuPoliticalAdvertising": "DOES_NOT_CONTAIN_EU_POLITICAL_ADVERTISING",
+            "startDate": req.start.format("%Y%m%d").to_string(),
+            "endDate": req.end.format("%Y%m%d").to_string()
+        });
+        if let (Some(obj), Some(b)) = (create.as_object_mut(), bidding.as_object()) {
+            obj.extend(b.clone());
+        }
+        self.call(
+            "create campaign (paused)",
+            "campaigns:mutate",
+            json!({"operations": [{"create": create}]}),
+        )
+    }
+
+    fn status_call(&self, campaign: &str, status: &str) -> Call {
+        self.call(
+            &format!("set campaign {status}"),
+            "campaigns:mutate",
+            json!({"operations": [{
+                "update": {"resourceName": campaign, "status": status},
+                "updateMask": "status"
+            }]}),
+        )
+    }
+
+    fn set_status<'a>(&'a self, ids: &'a ExternalIds, status: &'static str) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            let campaign = ids.get("campaign").ok_or_else(|| {
+                ConnectorError::protocol(P, "publication has no campaign resource")
+            })?;
+            self.http
+                .send(P, HINT, &self.status_call(campaign, status), by_status)
+                .await
+                .map(|_| ())
+        })
+    }
+}
+
+fn resource_name(body: &Value) -> Result<String, ConnectorError> {
+    body.pointer("/results/0/resourceName")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| ConnectorError::protocol(P, format!("no results[0].resourceName in {body}")))
+}
+
+impl Connector for GoogleAds {
+    fn platform(&self) -> Platform {
+        Platform::GoogleAds
+    }
+
+    fn plan(&self, req: &PublishRequest) -> Vec<Call> {
+        vec![
+            self.budget_call(req),
+            self.campaign_call(req, "<campaignBudgets resource name from step 1>"),
+            self.status_call("<campaigns resource name from step 2>", "ENABLED"),
+        ]
+    }
+
+    fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
+        Box::pin(async move {
+            let b = self
+                .http
+                .send(P, HINT, &self.budget_call(req), by_status)
+                .await?;
+            let budget = resource_name(&b)?;
+            let c = self
+                .http
+                .send(P, HINT, &self.campaign_call(req, &budget), by_status)
+                .await?;
+            let campaign = resource_name(&c)?;
+            Ok(ExternalIds::from([
+                ("budget".to_owned(), budget),
+                ("campaign".to_owned(), campaign),
+            ]))
+        })
+    }
+
+    fn enable<'a>(&'a self, _req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "ENABLED")
+    }
+
+    fn pause<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "PAUSED")
+    }
+
+    fn resume<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "ENABLED")
+    }
+
+    fn set_budget<'a>(&'a self, ids: &'a ExternalIds, _budget: i64, daily: i64) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            let budget = ids
+                .get("budget")
+                .ok_or_else(|| ConnectorError::protocol(P, "publication has no budget resource"))?;
+            let call = self.call(
+                "update campaign budget",
+                "campaignBudgets:mutate",
+                json!({"operations": [{
+                    "update": {"resourceName": budget, "amountMicros": (daily * 10_000).to_string()},
+                    "updateMask": "amount_micros"
+                }]}),
+            );
+            self.http.send(P, HINT, &call, by_status).await.map(|_| ())
+        })
+    }
+
+    fn fetch_daily<'a>(
+        &'a self,
+        target: &'a MetricsTarget,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BoxFut<'a, Vec<DailyMetrics>> {
+        Box::pin(async move {
+            let resource = target.ids.get("campaign").ok_or_else(|| {
+                ConnectorError::protocol(P, "publication has no campaign resource")
+            })?;
+            // The numeric id is the last path segment; it is ours, not user text.
+            let id: String = resource
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .filter(char::is_ascii_digit)
+                .collect();
+            let query = format!(
+                "SELECT segments.date, metrics.impressions, metrics.clicks, metrics.cost_micros, \
+                 metrics.conversions, metrics.conversions_value FROM campaign \
+                 WHERE campaign.id = {id} AND segments.date BETWEEN '{from}' AND '{to}'"
+            );
+            let call = self.call(
+                "read metrics",
+                "googleAds:searchStream",
+                json!({ "query": query }),
+            );
+            let body = self.http.send(P, HINT, &call, by_status).await?;
+            // searchStream answers an array of batches, each with `results`.
+            let batches = body.as_array().ok_or_else(|| {
+                ConnectorError::protocol(P, format!("searchStream is not an array: {body}"))
+            })?;
+            let mut out = Vec::new();
+            for batch in batches {
+                for r in batch
+                    .get("results")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let date = r
+                        .pointer("/segments/date")
+                        .and_then(Value::as_str)
+                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                        .ok_or_else(|| ConnectorError::protocol(P, "row without segments.date"))?;
+                    let m = r.get("metrics").cloned().unwrap_or(Value::Null);
+                    let get = |k: &str| m.get(k).cloned().unwrap_or(Value::Null);
+                    let impressions = count_of(&get("impressions"));
+                    out.push(DailyMetrics {
+                        date,
+                        country: None,
+                        impressions,
+                        // Search reports no reach per day: impressions bound it.
+                        reach: 0,
+                        clicks: count_of(&get("clicks")),
+                        spend_cents: count_of(&get("costMicros")) / 10_000,
+                        conversions: count_of(&get("conversions")),
+                        value_cents: (get("conversionsValue").as_f64().unwrap_or(0.0) * 100.0)
+                            .round() as i64,
+                    });
+                }
+            }
+            Ok(out)
+        })
+    }
+}

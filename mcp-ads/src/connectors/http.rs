@@ -1,0 +1,440 @@
+//! One HTTP call to a platform, executed with retries: exponential backoff
+//! on 5xx and on 429 (honouring `Retry-After`), never on other answers.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::ConnectorError;
+
+/// How a call authenticates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Auth {
+    None,
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `Authorization: Basic base64(user:password)`.
+    Basic(String, String),
+}
+
+/// What a call sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    None,
+    Json(Value),
+    /// `application/x-www-form-urlencoded`.
+    Form(Vec<(String, String)>),
+}
+
+/// One platform request, built once and used both to send and to show in
+/// a dry run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    /// What this step does.
+    pub step: String,
+    pub method: &'static str,
+    pub url: String,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+    pub auth: Auth,
+    pub body: Body,
+    /// Header, query or form names whose values are secrets.
+    pub secret_fields: Vec<&'static str>,
+}
+
+/// A call as shown in a dry run: secrets replaced by `***`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct PlannedCall {
+    pub step: String,
+    pub method: String,
+    pub url: String,
+    pub headers: serde_json::Map<String, Value>,
+    pub body: Value,
+}
+
+impl Call {
+    pub fn new(step: impl Into<String>, method: &'static str, url: String) -> Self {
+        Self {
+            step: step.into(),
+            method,
+            url,
+            query: Vec::new(),
+            headers: Vec::new(),
+            auth: Auth::None,
+            body: Body::None,
+            secret_fields: Vec::new(),
+        }
+    }
+
+    pub fn json(mut self, body: Value) -> Self {
+        self.body = Body::Json(body);
+        self
+    }
+
+    pub fn form(mut self, fields: Vec<(String, String)>) -> Self {
+        self.body = Body::Form(fields);
+        self
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn query(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.query.push((name.to_owned(), value.into()));
+        self
+    }
+
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    pub fn secret(mut self, field: &'static str) -> Self {
+        self.secret_fields.push(field);
+        self
+    }
+
+    /// The call with secrets redacted.
+    pub fn planned(&self) -> PlannedCall {
+        let hide = |k: &str, v: &str| -> Value {
+            if self.secret_fields.contains(&k) {
+                Value::String("***".into())
+            } else {
+                Value::String(v.to_owned())
+            }
+        };
+        let mut headers = serde_json::Map::new();
+        match &self.auth {
+            Auth::None => {}
+            Auth::Bearer(_) => {
+                headers.insert("Authorization".into(), json!("Bearer ***"));
+            }
+            Auth::Basic(user, _) => {
+                headers.insert("Authorization".into(), json!(format!("Basic {user}:***")));
+            }
+        }
+        for (k, v) in &self.headers {
+            headers.insert(k.clone(), hide(k, v));
+        }
+        let mut url = self.url.clone();
+        if !self.query.is_empty() {
+            let q: Vec<String> = self
+                .query
+                .iter()
+                .map(|(k, v)| {
+                    let v = if self.secret_fields.contains(&k.as_str()) {
+                        "***"
+                    } else {
+                        v
+                    };
+                    format!("{k}={v}")
+                })
+                .collect();
+            url = format!("{url}?{}", q.join("&"));
+        }
+        let body = match &self.body {
+            Body::None => Value::Null,
+            Body::Json(v) => v.clone(),
+            Body::Form(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| (k.clone(), hide(k, v)))
+                    .collect(),
+            ),
+        };
+        PlannedCall {
+            step: self.step.clone(),
+            method: self.method.to_owned(),
+            url,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Retry settings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub max_attempts: u32,
+    /// Wait before the second try; doubles each time.
+    pub base_delay: Duration,
+    /// Longest single wait (also caps `Retry-After`).
+    pub max_delay: Duration,
+}
+
+/// How a platform answer is treated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    Ok,
+    /// Try again after the wait (None: the backoff schedule).
+    RateLimited(Option<Duration>),
+    ServerError,
+    Unauthorized,
+    /// Fail now.
+    Fail {
+        retryable: bool,
+    },
+}
+
+/// The default reading of an HTTP status.
+pub fn verdict_of_status(status: u16, retry_after: Option<Duration>) -> Verdict {
+    match status {
+        200..=299 => Verdict::Ok,
+        401 | 403 => Verdict::Unauthorized,
+        429 => Verdict::RateLimited(retry_after),
+        500..=599 => Verdict::ServerError,
+        408 => Verdict::Fail { retryable: true },
+        _ => Verdict::Fail { retryable: false },
+    }
+}
+
+/// The message a platform put in an error body (Meta/Google `error.message`,
+/// Mailchimp `detail`, Twilio/TikTok `message`).
+pub fn error_message(body: &Value) -> String {
+    let pick = |v: &Value| v.as_str().map(str::to_owned);
+    body.pointer("/error/message")
+        .and_then(pick)
+        .or_else(|| body.get("detail").and_then(pick))
+        .or_else(|| body.get("message").and_then(pick))
+        .or_else(|| body.get("title").and_then(pick))
+        .unwrap_or_else(|| {
+            let s = body.to_string();
+            s.chars().take(200).collect()
+        })
+}
+
+/// `application/x-www-form-urlencoded` encoding (spaces as `+`).
+pub fn form_encode(fields: &[(String, String)]) -> String {
+    fn enc(s: &str) -> String {
+        let mut out = String::with_capacity(s.len());
+        for b in s.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    out.push(b as char)
+                }
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+        out
+    }
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The shared HTTP client of every connector.
+#[derive(Debug, Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    policy: RetryPolicy,
+}
+
+impl Http {
+    pub fn new(policy: RetryPolicy) -> Self {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("promptsales-mcp-ads/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_default();
+        Self { client, policy }
+    }
+
+    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
+        let method =
+            reqwest::Method::from_bytes(call.method.as_bytes()).unwrap_or(reqwest::Method::GET);
+        let mut rb = self.client.request(method, &call.url);
+        if !call.query.is_empty() {
+            rb = rb.query(&call.query);
+        }
+        for (k, v) in &call.headers {
+            rb = rb.header(k.as_str(), v.as_str());
+        }
+        rb = match &call.auth {
+            Auth::None => rb,
+            Auth::Bearer(t) => rb.bearer_auth(t),
+            Auth::Basic(u, p) => rb.basic_auth(u, Some(p)),
+        };
+        match &call.body {
+            Body::None => rb,
+            Body::Json(v) => rb.json(v),
+            Body::Form(f) => rb
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(form_encode(f)),
+        }
+    }
+
+    /// Sends `call`, retrying per the policy; `judge` may override the
+    /// status reading from the body (platforms that signal errors in 200s
+    /// or rate limits in 400s).
+    pub async fn send(
+        &self,
+        platform: &'static str,
+        hint: &'static str,
+        call: &Call,
+        judge: fn(u16, &Value, Option<Duration>) -> Verdict,
+    ) -> Result<Value, ConnectorError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let resp = self
+                .request(call)
+                .send()
+                .await
+                .map_err(|e| ConnectorError::Transport {
+                    platform,
+                    url: call.url.clone(),
+                    message: e.to_string(),
+                })?;
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let text = resp.text().await.unwrap_or_default();
+            let body: Value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
+            let verdict = judge(status, &body, retry_after);
+            let backoff = self
+                .policy
+                .base_delay
+                .saturating_mul(2u32.saturating_pow(attempt - 1))
+                .min(self.policy.max_delay);
+            match verdict {
+                Verdict::Ok => return Ok(body),
+                Verdict::Unauthorized => {
+                    return Err(ConnectorError::Unauthorized {
+                        platform,
+                        status,
+                        message: error_message(&body),
+                        hint,
+                    });
+                }
+                Verdict::Fail { retryable } => {
+                    return Err(ConnectorError::Http {
+                        platform,
+                        status,
+                        message: error_message(&body),
+                        retryable,
+                    });
+                }
+                Verdict::RateLimited(wait) => {
+                    if attempt >= self.policy.max_attempts {
+                        return Err(ConnectorError::RateLimited {
+                            platform,
+                            attempts: attempt,
+                            message: error_message(&body),
+                        });
+                    }
+                    let wait = wait.unwrap_or(backoff).min(self.policy.max_delay);
+                    tracing::info!(
+                        platform,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limited; waiting"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Verdict::ServerError => {
+                    if attempt >= self.policy.max_attempts {
+                        return Err(ConnectorError::Http {
+                            platform,
+                            status,
+                            message: error_message(&body),
+                            retryable: true,
+                        });
+                    }
+                    tracing::info!(platform, attempt, status, "server error; backing off");
+                    tokio::time::sleep(backoff).await;
+                }
+            }
+        }
+    }
+}
+
+/// The default judge: the HTTP status alone.
+pub fn by_status(status: u16, _body: &Value, retry_after: Option<Duration>) -> Verdict {
+    verdict_of_status(status, retry_after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_retry_decisions() {
+        assert_eq!(verdict_of_status(201, None), Verdict::Ok);
+        assert_eq!(verdict_of_status(401, None), Verdict::Unauthorized);
+        assert_eq!(
+            verdict_of_status(429, Some(Duration::from_secs(2))),
+            Verdict::RateLimited(Some(Duration::from_secs(2)))
+        );
+        assert_eq!(verdict_of_status(503, None), Verdict::ServerError);
+        assert_eq!(
+            verdict_of_status(400, None),
+            Verdict::Fail { retryable: false }
+        );
+    }
+
+    #[test]
+    fn forms_are_percent_encoded() {
+        let f = vec![
+            ("To".to_owned(), "+57 300".to_owned()),
+            ("Body".into(), "¡Hola & adiós!".into()),
+        ];
+        assert_eq!(
+            form_encode(&f),
+            "To=%2B57+300&Body=%C2%A1Hola+%26+adi%C3%B3s%21"
+        );
+    }
+
+    #[test]
+    fn dry_run_redacts_secrets() {
+        let c = Call::new("create", "POST", "https://x/y".into())
+            .auth(Auth::Basic("sid".into(), "secret".into()))
+            .header("developer-token", "dev-secret")
+            .secret("developer-token")
+            .form(vec![
+                ("access_token".into(), "tok".into()),
+                ("name".into(), "n".into()),
+            ])
+            .secret("access_token");
+        let p = serde_json::to_string(&c.planned()).unwrap();
+        assert!(
+            !p.contains("secret\"") && !p.contains("dev-secret") && !p.contains("tok\""),
+            "{p}"
+        );
+        assert!(p.contains("\"name\":\"n\""), "{p}");
+    }
+
+    #[test]
+    fn error_messages_come_from_each_platform_shape() {
+        assert_eq!(
+            error_message(&json!({"error": {"message": "bad token"}})),
+            "bad token"
+        );
+        assert_eq!(
+            error_message(&json!({"title": "x", "detail": "API key invalid"})),
+            "API key invalid"
+        );
+        assert_eq!(
+            error_message(&json!({"code": 20003, "message": "Authenticate"})),
+            "Authenticate"
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! Meta Marketing API (Graph API): a campaign and an ad set per channel
+//! (Facebook feed placements for `meta`, Instagram for `instagram`),
+//! created PAUSED and set ACTIVE at launch; delivery from Insights.
+
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use promptsales_shared::domain::{Channel, Country};
+use serde_json::{Value, json};
+
+use super::http::{Verdict, verdict_of_status};
+use super::{
+    BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
+    MetricsTarget, PublishRequest, cents_of, count_of,
+};
+use crate::domain::Objective;
+use crate::domain::benchmarks::Platform;
+
+const P: &str = "meta";
+const HINT: &str = "PROMPTSALES_META_ACCESS_TOKEN (a system-user token with ads_management)";
+
+/// Meta settings (`PROMPTSALES_META_*`).
+#[derive(Debug, Clone)]
+pub struct MetaConfig {
+    pub base_url: String,
+    pub api_version: String,
+    pub access_token: String,
+    /// Ad account id without the `act_` prefix.
+    pub ad_account_id: String,
+}
+
+impl MetaConfig {
+    pub fn from_lookup(env: Lookup<'_>) -> Result<Self, Vec<String>> {
+        let token = env("PROMPTSALES_META_ACCESS_TOKEN");
+        let account = env("PROMPTSALES_META_AD_ACCOUNT_ID");
+        match (token, account) {
+            (Some(access_token), Some(a)) => Ok(Self {
+                base_url: env("PROMPTSALES_META_BASE_URL")
+                    .unwrap_or_else(|| "https://graph.facebook.com".into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                api_version: env("PROMPTSALES_META_API_VERSION").unwrap_or_else(|| "v21.0".into()),
+                access_token,
+                ad_account_id: a.trim_start_matches("act_").to_owned(),
+            }),
+            (t, a) => Err([
+                t.is_none().then_some("PROMPTSALES_META_ACCESS_TOKEN"),
+                a.is_none().then_some("PROMPTSALES_META_AD_ACCOUNT_ID"),
+            ]
+            .into_iter()
+            .flatten()
+            .map(str::to_owned)
+            .collect()),
+        }
+    }
+}
+
+/// The Meta Marketing API client.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    cfg: MetaConfig,
+    http: Http,
+}
+
+/// Meta signals throttling with error codes in 400s (4, 17, 32, 613,
+/// 80000–80014) and bad tokens with code 190.
+fn judge(status: u16, body: &Value, retry_after: Option<Duration>) -> Verdict {
+    let code = body.pointer("/error/code").and_then(Value::as_i64);
+    match code {
+        Some(190) => Verdict::Unauthorized,
+        Some(4 | 17 | 32 | 613) | Some(80_000..=80_014) if status >= 400 => {
+            Verdict::RateLimited(retry_after)
+        }
+        _ => verdict_of_status(status, retry_after),
+    }
+}
+
+fn objective(o: Objective) -> &'static str {
+    match o {
+        Objective::Awareness => "OUTCOME_AWARENESS",
+        Objective::Traffic => "OUTCOME_TRAFFIC",
+        Objective::Leads => "OUTCOME_LEADS",
+        Objective::Sales => "OUTCOME_SALES",
+    }
+}
+
+fn optimization_goal(o: Objective) -> &'static str {
+    match o {
+        Objective::Awareness => "REACH",
+        Objective::Traffic => "LINK_CLICKS",
+        Objective::Leads => "LEAD_GENERATION",
+        Objective::Sales => "OFFSITE_CONVERSIONS",
+    }
+}
+
+impl Meta {
+    pub fn new(cfg: MetaConfig, http: Http) -> Self {
+        Self { cfg, http }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}/{}", self.cfg.base_url, self.cfg.api_version, path)
+    }
+
+    fn post(&self, step: &str, path: &str, mut fields: Vec<(String, String)>) -> Call {
+        fields.push(("access_token".into(), self.cfg.access_token.clone()));
+        Call::new(step, "POST", self.url(path))
+            .form(fields)
+            .secret("access_token")
+    }
+
+    fn campaign_call(&self, req: &PublishRequest) -> Call {
+        self.post(
+            "create campaign (paused)",
+            &format!("act_{}/campaigns", self.cfg.ad_account_id),
+            vec![
+                ("name".into(), format!("{} [{}]", req.name, req.channel)),
+                ("objective".into(), objective(req.objective).into()),
+                ("status".into(), "PAUSED".into()),
+                ("special_ad_categories".into(), "[]".into()),
+                ("buying_type".into(), "AUCTION".into()),
+            ],
+        )
+    }
+
+    fn adset_call(&self, req: &PublishRequest, campaign_id: &str) -> Call {
+        let platforms = if req.channel == Channel::Instagram {
+            json!(["instagram"])
+        } else {
+            json!(["facebook"])
+        };
+        let countries: Vec<&str> = req.countries.iter().map(Country::as_str).collect();
+        let targeting = json!({
+            "geo_locations": {"countries": countries},
+            "publisher_platforms": platforms,
+        });
+        self.post(
+            "create ad set (paused)",
+            &format!("act_{}/adsets", self.cfg.ad_account_id),
+            vec![
+                (
+                    "name".into(),
+                    format!("{} [{}] ad set", req.name, req.channel),
+                ),
+                ("campaign_id".into(), campaign_id.into()),
+                // Meta budgets are in the account currency's minor units.
+                ("daily_budget".into(), req.daily_budget_cents.to_string()),
+                ("billing_event".into(), "IMPRESSIONS".into()),
+                (
+                    "optimization_goal".into(),
+                    optimization_goal(req.objective).into(),
+                ),
+                ("bid_strategy".into(), "LOWEST_COST_WITHOUT_CAP".into()),
+                ("targeting".into(), targeting.to_string()),
+                ("start_time".into(), format!("{}T00:00:00+0000", req.start)),
+                ("end_time".into(), format!("{}T23:59:59+0000", req.end)),
+                ("status".into(), "PAUSED".into()),
+            ],
+        )
+    }
+
+    fn status_call(&self, step: &str, object_id: &str, status: &str) -> Call {
+        self.post(step, object_id, vec![("status".into(), status.into())])
+    }
+
+    fn set_status<'a>(&'a self, ids: &'a ExternalIds, status: &'static str) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            for key in ["adset", "campaign"] {
+                if let Some(id) = ids.get(key) {
+                    let call = self.status_call(&format!("set {key} {status}"), id, status);
+                    self.http.send(P, HINT, &call, judge).await?;
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+fn id_of(body: &Value) -> Result<String, ConnectorError> {
+    body.get("id")
+        .and_then(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        })
+        .ok_or_else(|| ConnectorError::protocol(P, format!("no `id` in {body}")))
+}
+
+impl Connector for Meta {
+    fn platform(&self) -> Platform {
+        Platform::Meta
+    }
+
+    fn plan(&self, req: &PublishRequest) -> Vec<Call> {
+        vec![
+            self.campaign_call(req),
+            self.adset_call(req, "<campaign id from step 1>"),
+            self.status_call("set adset ACTIVE", "<ad set id from step 2>", "ACTIVE"),
+            self.status_call("set campaign ACTIVE", "<campaign id from step 1>", "ACTIVE"),
+        ]
+    }
+
+    fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
+        Box::pin(async move {
+            let c = self
+                .http
+                .send(P, HINT, &self.campaign_call(req), judge)
+                .await?;
+            let campaign = id_of(&c)?;
+            let a = self
+                .http
+                .send(P, HINT, &self.adset_call(req, &campaign), judge)
+                .await?;
+            let adset = id_of(&a)?;
+            Ok(ExternalIds::from([
+                ("campaign".to_owned(), campaign),
+                ("adset".to_owned(), adset),
+            ]))
+        })
+    }
+
+    fn enable<'a>(&'a self, _req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "ACTIVE")
+    }
+
+    fn pause<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "PAUSED")
+    }
+
+    fn resume<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.set_status(ids, "ACTIVE")
+    }
+
+    fn set_budget<'a>(&'a self, ids: &'a ExternalIds, _budget: i64, daily: i64) -> BoxFut<'a, ()> {
+        Box::pin(async move {
+            let adset = ids
+                .get("adset")
+                .ok_or_else(|| ConnectorError::protocol(P, "publication has no ad set id"))?;
+            let call = self.post(
+                "set ad set daily budget",
+                adset,
+                vec![("daily_budget".into(), daily.to_string())],
+            );
+            self.http.send(P, HINT, &call, judge).await.map(|_| ())
+        })
+    }
+
+    fn fetch_daily<'a>(
+        &'a self,
+        target: &'a MetricsTarget,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BoxFut<'a, Vec<DailyMetrics>> {
+        Box::pin(async move {
+            let campaign = target
+                .ids
+                .get("campaign")
+                .ok_or_else(|| ConnectorError::protocol(P, "publication has no campaign id"))?;
+            let mut url = self.url(&format!("{campaign}/insights"));
+            let mut out = Vec::new();
+            let mut first = true;
+            // Insights pages through `paging.next` (a full URL).
+            loop {
+                let mut call =
+                    Call::new("read insights", "GET", url.clone()).secret("access_token");
+                if first {
+                    call = call
+                        .query(
+                            "fields",
+                            "impressions,reach,clicks,spend,actions,action_values",
+                        )
+                        .query("time_increment", "1")
+                        .query("breakdowns", "country")
+                        .query(
+                            "time_range",
+                            json!({"since": from.to_string(), "until": to.to_string()}).to_string(),
+                        )
+                        .query("limit", "500")
+                        .query("access_token", self.cfg.access_token.clone());
+                }
+                let body = self.http.send(P, HINT, &call, judge).await?;
+                let rows = body.get("data").and_then(Value::as_array).ok_or_else(|| {
+                    ConnectorError::protocol(P, format!("no `data` in insights: {body}"))
+                })?;
+                for r in rows {
+                    let date = r
+                        .get("date_start")
+                        .and_then(Value::as_str)
+                        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+                        .ok_or_else(|| {
+                            ConnectorError::protocol(P, "insight row without date_start")
+                        })?;
+                    let action_sum = |key: &str, value: fn(&Value) -> i64| -> i64 {
+                        r.get(key)
+                            .and_then(Value::as_array)
+                            .map(|a| {
+                                a.iter()
+                                    .filter(|x| {
+                                        matches!(
+                                            x.get("action_type").and_then(Value::as_str),
+                                            Some(
+                                                "lead"
+                                                    | "purchase"
+                                                    | "offsite_conversion.fb_pixel_purchase"
+                                                    | "offsite_conversion.fb_pixel_lead"
+                                            )
+                                        )
+                                    })
+                                    .map(|x| value(x.get("value").unwrap_or(&Value::Null)))
+                                    .sum()
+                            })
+                            .unwrap_or(0)
+                    };
+                    out.push(DailyMetrics {
+                        date,
+                        country: r
+                            .get("country")
+                            .and_then(Value::as_str)
+                            .and_then(|c| Country::parse(c).ok()),
+                        impressions: count_of(r.get("impressions").unwrap_or(&Value::Null)),
+                        reach: count_of(r.get("reach").unwrap_or(&Value::Null)),
+                        clicks: count_of(r.get("clicks").unwrap_or(&Value::Null)),
+                        spend_cents: cents_of(r.get("spend").unwrap_or(&Value::Null)),
+                        conversions: action_sum("actions", count_of),
+                        value_cents: action_sum("action_values", cents_of),
+                    });
+                }
+                match body.pointer("/paging/next").and_then(Value::as_str) {
+                    Some(next) if !rows.is_empty() => {
+                        url = next.to_owned();
+                        first = false;
+                    }
+                    _ => break,
+                }
+            }
+            Ok(out)
+        })
+    }
+}

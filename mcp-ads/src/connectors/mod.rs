@@ -1,0 +1,418 @@
+//! Platform connectors: the [`Connector`] trait, the HTTP calls it makes,
+//! and the registry that picks a real client or the sandbox per channel.
+
+mod google;
+mod http;
+mod mailchimp;
+mod meta;
+mod sandbox;
+mod tiktok;
+mod twilio;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use promptsales_shared::domain::{Channel, Country, Currency};
+use serde::Serialize;
+
+pub use google::{GoogleAds, GoogleAdsConfig};
+pub use http::{Auth, Body, Call, Http, PlannedCall, RetryPolicy, Verdict};
+pub use mailchimp::{Mailchimp, MailchimpConfig};
+pub use meta::{Meta, MetaConfig};
+pub use sandbox::Sandbox;
+pub use tiktok::{Tiktok, TiktokConfig};
+pub use twilio::{Twilio, TwilioConfig};
+
+use crate::domain::Objective;
+use crate::domain::benchmarks::Platform;
+
+/// A connector's future.
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = Result<T, ConnectorError>> + Send + 'a>>;
+
+/// The platform's ids of what was created, e.g. `{"campaign": "123"}`.
+pub type ExternalIds = BTreeMap<String, String>;
+
+/// Why a platform call failed.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum ConnectorError {
+    /// Credentials refused (401/403 or the platform's auth error codes).
+    #[error("{platform}: credentials refused (HTTP {status}): {message}; check {hint}")]
+    Unauthorized {
+        platform: &'static str,
+        status: u16,
+        message: String,
+        hint: &'static str,
+    },
+    /// Still rate limited after every retry.
+    #[error("{platform}: rate limited (HTTP 429) after {attempts} attempts: {message}")]
+    RateLimited {
+        platform: &'static str,
+        attempts: u32,
+        message: String,
+    },
+    /// Any other error answer.
+    #[error("{platform}: HTTP {status}: {message}")]
+    Http {
+        platform: &'static str,
+        status: u16,
+        message: String,
+        retryable: bool,
+    },
+    /// The platform could not be reached.
+    #[error("{platform}: cannot reach {url}: {message}")]
+    Transport {
+        platform: &'static str,
+        url: String,
+        message: String,
+    },
+    /// The answer was not what the platform documents.
+    #[error("{platform}: unexpected answer: {detail}")]
+    Protocol {
+        platform: &'static str,
+        detail: String,
+    },
+    /// The platform cannot do this (e.g. pause an email already sent).
+    #[error("{platform}: {message}")]
+    Unsupported {
+        platform: &'static str,
+        message: String,
+    },
+    /// Something the launch needs is missing (a message for SMS…).
+    #[error("{platform}: {message}")]
+    Missing {
+        platform: &'static str,
+        message: String,
+    },
+}
+
+impl ConnectorError {
+    pub fn protocol(platform: &'static str, detail: impl Into<String>) -> Self {
+        ConnectorError::Protocol {
+            platform,
+            detail: detail.into(),
+        }
+    }
+
+    /// Whether trying again later may succeed.
+    pub fn retryable(&self) -> bool {
+        match self {
+            ConnectorError::RateLimited { .. } | ConnectorError::Transport { .. } => true,
+            ConnectorError::Http { retryable, .. } => *retryable,
+            _ => false,
+        }
+    }
+}
+
+/// What a channel of a campaign is published with.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublishRequest {
+    pub campaign_id: String,
+    pub name: String,
+    pub objective: Objective,
+    pub channel: Channel,
+    pub countries: Vec<Country>,
+    pub currency: Currency,
+    /// This channel's budget for the whole flight, hundredths.
+    pub budget_cents: i64,
+    /// `budget_cents` spread evenly over the remaining flight.
+    pub daily_budget_cents: i64,
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+    /// Email subject (email channel).
+    pub subject: Option<String>,
+    /// Message text (email and SMS channels).
+    pub message: Option<String>,
+    /// E.164 phone numbers (SMS channel).
+    pub recipients: Vec<String>,
+}
+
+/// Whose delivery to read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricsTarget {
+    pub campaign_id: String,
+    pub channel: Channel,
+    pub ids: ExternalIds,
+    pub countries: Vec<Country>,
+    pub currency: Currency,
+    pub daily_budget_cents: i64,
+    pub launched_on: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// One day of delivery as a platform reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyMetrics {
+    pub date: NaiveDate,
+    /// None when the platform has no country breakdown.
+    pub country: Option<Country>,
+    pub impressions: i64,
+    pub reach: i64,
+    pub clicks: i64,
+    pub spend_cents: i64,
+    pub conversions: i64,
+    pub value_cents: i64,
+}
+
+/// A marketing platform: creates a channel's objects paused, enables,
+/// pauses and resumes them, changes their budget and reads daily delivery.
+pub trait Connector: Send + Sync {
+    fn platform(&self) -> Platform;
+    /// True for the sandbox stand-in.
+    fn sandbox(&self) -> bool {
+        false
+    }
+    /// Exactly the calls `publish_paused` then `enable` would make, with
+    /// secrets redacted (dry runs).
+    fn plan(&self, req: &PublishRequest) -> Vec<Call>;
+    fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds>;
+    fn enable<'a>(&'a self, req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()>;
+    fn pause<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()>;
+    fn resume<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()>;
+    fn set_budget<'a>(
+        &'a self,
+        ids: &'a ExternalIds,
+        budget_cents: i64,
+        daily_budget_cents: i64,
+    ) -> BoxFut<'a, ()>;
+    fn fetch_daily<'a>(
+        &'a self,
+        target: &'a MetricsTarget,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> BoxFut<'a, Vec<DailyMetrics>>;
+}
+
+/// One platform's configuration state (for `ads://channels`).
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct ConnectorStatus {
+    pub platform: String,
+    /// `live` (credentials configured) or `sandbox`.
+    pub mode: String,
+    /// Base URL calls go to (live).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+    /// Variables still missing for a live connection.
+    pub missing: Vec<String>,
+}
+
+/// The connector for each platform: real clients where credentials are
+/// configured, the sandbox elsewhere.
+#[derive(Clone)]
+pub struct Connectors {
+    live: HashMap<&'static str, Arc<dyn Connector>>,
+    sandbox: Arc<Sandbox>,
+    status: Vec<ConnectorStatus>,
+}
+
+impl std::fmt::Debug for Connectors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connectors")
+            .field("status", &self.status)
+            .finish()
+    }
+}
+
+/// Reads one configuration variable.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn retry_policy(env: Lookup<'_>) -> RetryPolicy {
+    let ms = |k: &str, d: u64| {
+        env(k)
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map_or(Duration::from_millis(d), Duration::from_millis)
+    };
+    RetryPolicy {
+        max_attempts: env("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS")
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(4)
+            .clamp(1, 10),
+        base_delay: ms("PROMPTSALES_CONNECTOR_BACKOFF_MS", 500),
+        max_delay: ms("PROMPTSALES_CONNECTOR_MAX_WAIT_MS", 30_000),
+    }
+}
+
+impl Connectors {
+    /// Sandbox everywhere.
+    pub fn sandbox_only() -> Self {
+        Self::from_lookup(&|_| None)
+    }
+
+    /// From the process environment.
+    pub fn from_env() -> Self {
+        Self::from_lookup(&|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// From any variable source (tests pass a map).
+    pub fn from_lookup(env: Lookup<'_>) -> Self {
+        let http = Http::new(retry_policy(env));
+        let mut live: HashMap<&'static str, Arc<dyn Connector>> = HashMap::new();
+        let mut status = Vec::new();
+        let mut add =
+            |platform: Platform, made: Result<(Arc<dyn Connector>, String), Vec<String>>| match made
+            {
+                Ok((c, base)) => {
+                    live.insert(platform.as_str(), c);
+                    status.push(ConnectorStatus {
+                        platform: platform.as_str().into(),
+                        mode: "live".into(),
+                        base_url: Some(base),
+                        missing: Vec::new(),
+                    });
+                }
+                Err(missing) => status.push(ConnectorStatus {
+                    platform: platform.as_str().into(),
+                    mode: "sandbox".into(),
+                    base_url: None,
+                    missing,
+                }),
+            };
+        add(
+            Platform::Meta,
+            MetaConfig::from_lookup(env).map(|c| {
+                let base = c.base_url.clone();
+                (
+                    Arc::new(Meta::new(c, http.clone())) as Arc<dyn Connector>,
+                    base,
+                )
+            }),
+        );
+        add(
+            Platform::GoogleAds,
+            GoogleAdsConfig::from_lookup(env).map(|c| {
+                let base = c.base_url.clone();
+                (
+                    Arc::new(GoogleAds::new(c, http.clone())) as Arc<dyn Connector>,
+                    base,
+                )
+            }),
+        );
+        add(
+            Platform::Tiktok,
+            TiktokConfig::from_lookup(env).map(|c| {
+                let base = c.base_url.clone();
+                (
+                    Arc::new(Tiktok::new(c, http.clone())) as Arc<dyn Connector>,
+                    base,
+                )
+            }),
+        );
+        add(
+            Platform::Mailchimp,
+            MailchimpConfig::from_lookup(env).map(|c| {
+                let base = c.base_url.clone();
+                (
+                    Arc::new(Mailchimp::new(c, http.clone())) as Arc<dyn Connector>,
+                    base,
+                )
+            }),
+        );
+        add(
+            Platform::Twilio,
+            TwilioConfig::from_lookup(env).map(|c| {
+                let base = c.base_url.clone();
+                (
+                    Arc::new(Twilio::new(c, http.clone())) as Arc<dyn Connector>,
+                    base,
+                )
+            }),
+        );
+        Self {
+            live,
+            sandbox: Arc::new(Sandbox),
+            status,
+        }
+    }
+
+    /// The connector that launches `channel`.
+    pub fn for_channel(&self, channel: Channel) -> Arc<dyn Connector> {
+        let platform = Platform::of(channel);
+        match self.live.get(platform.as_str()) {
+            Some(c) => c.clone(),
+            None => self.sandbox.clone(),
+        }
+    }
+
+    /// The connector that published on `platform` (sandbox when `sandbox`).
+    pub fn for_publication(&self, platform: &str, sandbox: bool) -> Arc<dyn Connector> {
+        if sandbox {
+            return self.sandbox.clone();
+        }
+        match self.live.get(platform) {
+            Some(c) => c.clone(),
+            None => self.sandbox.clone(),
+        }
+    }
+
+    pub fn status(&self) -> &[ConnectorStatus] {
+        &self.status
+    }
+}
+
+/// Cents → the platform's decimal major units ("12.34").
+pub(crate) fn major_units(cents: i64) -> String {
+    promptsales_shared::domain::format_cents(cents)
+}
+
+/// A decimal amount in major units ("12.34", 12.3) → cents.
+pub(crate) fn cents_of(v: &serde_json::Value) -> i64 {
+    let f = match v {
+        serde_json::Value::String(s) => s.trim().parse::<f64>().unwrap_or(0.0),
+        serde_json::Value::Number(n) => n.as_f64().unwrap_or(0.0),
+        _ => 0.0,
+    };
+    (f * 100.0).round() as i64
+}
+
+/// A count sent as a string or a number.
+pub(crate) fn count_of(v: &serde_json::Value) -> i64 {
+    match v {
+        serde_json::Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map(|f| f.round() as i64)
+            .unwrap_or(0),
+        serde_json::Value::Number(n) => n.as_f64().map(|f| f.round() as i64).unwrap_or(0),
+        _ => 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channels_without_credentials_use_the_sandbox() {
+        let c = Connectors::sandbox_only();
+        assert!(c.for_channel(Channel::Meta).sandbox());
+        assert!(c.status().iter().all(|s| s.mode == "sandbox"));
+        let meta = c.status().iter().find(|s| s.platform == "meta").unwrap();
+        assert!(
+            meta.missing
+                .contains(&"PROMPTSALES_META_ACCESS_TOKEN".to_owned())
+        );
+    }
+
+    #[test]
+    fn configured_platforms_go_live() {
+        let env = |k: &str| match k {
+            "PROMPTSALES_META_ACCESS_TOKEN" => Some("tok".to_owned()),
+            "PROMPTSALES_META_AD_ACCOUNT_ID" => Some("123".to_owned()),
+            _ => None,
+        };
+        let c = Connectors::from_lookup(&env);
+        assert!(!c.for_channel(Channel::Instagram).sandbox());
+        assert!(c.for_channel(Channel::Tiktok).sandbox());
+    }
+
+    #[test]
+    fn amounts_parse_from_strings_and_numbers() {
+        assert_eq!(cents_of(&serde_json::json!("12.345")), 1235);
+        assert_eq!(cents_of(&serde_json::json!(3.1)), 310);
+        assert_eq!(count_of(&serde_json::json!("42")), 42);
+        assert_eq!(major_units(1234), "12.34");
+    }
+}
