@@ -507,6 +507,19 @@ impl CrmService {
             created_at: Utc::now(),
         };
         lead.validate()?;
+        let company = short_text("company", input.company)?;
+        let product_interest = short_text("product_interest", input.product_interest)?;
+        // A new lead has no messages yet: its score is its fit, which stays
+        // below the MQL threshold, so no promotion can be due.
+        let (score, reasons) = scoring::score(&ScoreInput {
+            country,
+            company: company.clone(),
+            product_interest: product_interest.clone(),
+            messages: Vec::new(),
+            now: Utc::now(),
+        });
+        let mut lead = lead;
+        lead.score = score;
         let t = tenant.as_str();
         let email_hash = email
             .as_ref()
@@ -520,9 +533,10 @@ impl CrmService {
             phone_enc: self.encrypt_opt(&phone)?,
             email_hash: email_hash.clone(),
             phone_hash: phone_hash.clone(),
-            company: short_text("company", input.company)?,
-            product_interest: short_text("product_interest", input.product_interest)?,
+            company,
+            product_interest,
             language: language(input.language)?,
+            score_reasons: Some(json(&reasons)?),
             lead,
         };
         // Find-or-insert; an insert that loses a race finds the winner on
@@ -543,13 +557,22 @@ impl CrmService {
                 });
             }
             if self.store.insert_new_lead(tenant, &row, actor).await? {
-                self.rescore(tenant, &row.lead.id, actor).await?;
-                let rec = self.store.lead_record(tenant, &row.lead.id).await?;
                 return Ok(Registration {
                     created: true,
                     duplicate_of: None,
                     matched_on: None,
-                    lead: self.profile(&rec)?,
+                    lead: LeadProfile {
+                        lead: row.lead.clone(),
+                        name: name.clone(),
+                        email: email.clone(),
+                        phone: phone.clone(),
+                        company: row.company.clone(),
+                        product_interest: row.product_interest.clone(),
+                        language: row.language.clone(),
+                        lost_reason: None,
+                        intent_probability: None,
+                        erased: false,
+                    },
                 });
             }
         }

@@ -71,6 +71,8 @@ pub struct NewLeadRow {
     pub company: Option<String>,
     pub product_interest: Option<String>,
     pub language: Option<String>,
+    /// Reasons of the initial score (JSON).
+    pub score_reasons: Option<String>,
 }
 
 /// One source a lead arrived from.
@@ -276,8 +278,8 @@ impl CrmStore {
         let inserted = sqlx::query(
             "INSERT INTO leads (tenant_id, id, client_id, campaign_id, channel, country, city, stage, \
              score, seller_id, name_enc, email_enc, phone_enc, email_hash, phone_hash, company, \
-             product_interest, language, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) \
+             product_interest, language, created_at, updated_at, score_reasons) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
              ON CONFLICT DO NOTHING",
         )
         .bind(tenant.as_str().to_owned())
@@ -300,6 +302,7 @@ impl CrmStore {
         .bind(row.language.clone())
         .bind(format_ts(l.created_at))
         .bind(now.clone())
+        .bind(row.score_reasons.clone())
         .execute(&mut *tx)
         .await?
         .rows_affected();
