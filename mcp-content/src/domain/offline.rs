@@ -192,13 +192,7 @@ impl Facts<'_> {
         if let Some(a) = &self.b.audience
             && !self.calm()
         {
-            v.push(
-                self.exclaim(
-                    &self
-                        .l(&format!("Calling all {a}"), &format!("Atención, {a}"))
-                        .to_owned(),
-                ),
-            );
+            v.push(self.exclaim(self.l(&format!("Calling all {a}"), &format!("Atención, {a}"))));
         }
         v
     }
@@ -563,7 +557,7 @@ fn google_ads(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let hooks = f.hooks();
     let s = |v: &Vec<String>, rng: &mut Rng| rotate(v, rng, i).unwrap_or_default();
     let cta = f.cta_line(false);
-    let combos = vec![
+    let combos = [
         vec![s(&stmts, rng), cta.clone()],
         vec![s(&offers, rng), s(&stmts, rng), cta.clone()],
         vec![s(&hooks, rng), s(&auds, rng), cta.clone()],
@@ -688,7 +682,7 @@ fn tiktok(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     if let Some(e) = f.emoji(rng) {
         first = format!("{first} {e}");
     }
-    let second = if i % 2 == 0 {
+    let second = if i.is_multiple_of(2) {
         rotate(&f.offer_lines(), rng, i).unwrap_or_default()
     } else {
         rotate(&f.hooks(), rng, i).unwrap_or_default()
@@ -797,7 +791,7 @@ fn email(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let stmt = rotate(&f.statements(), rng, i).unwrap_or_default();
     let aud = rotate(&f.audience_lines(), rng, i).unwrap_or_default();
     let offer = rotate(&f.offer_lines(), rng, i).unwrap_or_default();
-    let pre_parts = if i % 2 == 0 {
+    let pre_parts = if i.is_multiple_of(2) {
         vec![stmt.clone(), offer.clone()]
     } else {
         vec![offer.clone(), aud.clone(), stmt.clone()]

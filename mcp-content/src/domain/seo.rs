@@ -47,12 +47,10 @@ pub fn syllables_en(word: &str) -> usize {
     }
     let n = chars.len();
     let ends = |s: &str| w.ends_with(s);
-    if ends("e") && !ends("le") && !ends("ee") && !ends("ye") && groups > 1 {
-        groups -= 1;
-    } else if (ends("ed") || ends("es"))
-        && groups > 1
-        && !matches!(chars[n - 3], 't' | 'd' | 's' | 'x' | 'z' | 'c' | 'g')
-    {
+    let silent_e = ends("e") && !ends("le") && !ends("ee") && !ends("ye");
+    let silent_ending = (ends("ed") || ends("es"))
+        && !matches!(chars[n - 3], 't' | 'd' | 's' | 'x' | 'z' | 'c' | 'g');
+    if (silent_e || silent_ending) && groups > 1 {
         groups -= 1;
     }
     groups.max(1)
@@ -315,7 +313,7 @@ pub fn score(
             10.0
         };
     }
-    if ml >= 50 && ml <= META_MAX {
+    if (50..=META_MAX).contains(&ml) {
         s += 20.0;
     } else if ml > 0 && ml <= META_MAX {
         s += 10.0;
@@ -429,12 +427,7 @@ pub fn optimize(title: &str, body: &str, keywords: &[String], language: Language
     if let Some(k) = &primary
         && covered(&summary, std::slice::from_ref(k)).is_empty()
     {
-        let lead = if en {
-            format!("{}: ", cap(k))
-        } else {
-            format!("{}: ", cap(k))
-        };
-        summary = format!("{lead}{summary}");
+        summary = format!("{}: {summary}", cap(k));
     }
     let summary = split_long_sentences(&summary, language);
     // Meta description: the summary, cut at a sentence or word.
