@@ -1,9 +1,16 @@
 //! The `promptsales` agent and CLI: seeds and imports data through each
-//! context's repositories, and (as it grows) chains the four MCP servers.
+//! context's repositories, connects to the four MCP servers as their
+//! client, runs durable pipelines with approval gates, schedules jobs and
+//! plans instructions.
 
+pub mod agent;
+pub mod app;
 pub mod bench;
+pub mod client;
 pub mod dataset;
 pub mod import;
+pub mod pipeline;
+pub mod scheduler;
 pub mod seed;
 pub mod stores;
 
@@ -13,7 +20,7 @@ use sqlx::migrate::Migrator;
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Migrations of the `orchestrator` context (agenda, runs).
+/// Migrations of the `orchestrator` context (agenda, runs, approvals, jobs).
 pub static MIGRATIONS: Migrations = Migrations {
     context: "orchestrator",
     sqlite: &SQLITE,

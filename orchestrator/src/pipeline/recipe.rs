@@ -1,0 +1,351 @@
+//! Recipes: declarative pipelines (TOML) of parameters and steps — tool calls with templated arguments, conditions, loops, retries, approval gates — validated before a run starts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use promptsales_shared::AppError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The built-in recipes, embedded in the binary.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "launch-campaign",
+        include_str!("../../recipes/launch-campaign.toml"),
+    ),
+    (
+        "weekly-report",
+        include_str!("../../recipes/weekly-report.toml"),
+    ),
+    (
+        "lead-nurture",
+        include_str!("../../recipes/lead-nurture.toml"),
+    ),
+];
+
+/// Tools the runner itself provides (not MCP servers).
+pub const INTERNAL_TOOLS: &[&str] = &["agenda.schedule"];
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recipe {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub params: BTreeMap<String, ParamSpec>,
+    pub steps: Vec<Step>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    #[serde(default)]
+    pub required: bool,
+    pub default: Option<Value>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A gate: the run stops here until a person with `scope` approves.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gate {
+    /// What the approver is asked (templated).
+    pub summary: String,
+    #[serde(default = "default_scope")]
+    pub scope: String,
+}
+
+fn default_scope() -> String {
+    "ads:approve".into()
+}
+
+/// What a failing call does to the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// The run fails (default).
+    #[default]
+    Fail,
+    /// The step (or loop item) is recorded as skipped and the run goes on.
+    Skip,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    pub id: String,
+    /// Namespaced tool (`ads.launch_campaign`) or an internal one.
+    pub tool: Option<String>,
+    #[serde(default = "empty_object")]
+    pub args: Value,
+    pub gate: Option<Gate>,
+    /// Template; the step is skipped when it renders falsy.
+    pub when: Option<String>,
+    /// Template; the step is skipped when it renders truthy.
+    pub unless: Option<String>,
+    /// Template rendering an array: the tool is called once per item
+    /// (`{{item}}`, `{{index}}`), each call recorded on its own.
+    pub for_each: Option<String>,
+    /// Extra attempts after a transient failure (server down, timeout).
+    #[serde(default)]
+    pub retries: u32,
+    pub timeout_secs: Option<u64>,
+    /// `approver`: call as the person who passed the last gate.
+    #[serde(rename = "as")]
+    pub as_: Option<String>,
+    /// Argument that receives the step's idempotency key (default:
+    /// `idempotency_key` when the tool declares it).
+    pub idempotency_arg: Option<String>,
+    #[serde(default)]
+    pub on_error: OnError,
+    /// Template printed after the step succeeds (`{{output…}}`).
+    pub print: Option<String>,
+}
+
+fn empty_object() -> Value {
+    Value::Object(serde_json::Map::new())
+}
+
+impl Recipe {
+    /// Parses and checks a recipe file.
+    pub fn parse(source: &str) -> Result<Recipe, AppError> {
+        let doc = super::toml::parse(source)
+            .map_err(|e| AppError::invalid("recipe", "a TOML recipe", e.to_string()))?;
+        let recipe: Recipe = serde_json::from_value(doc).map_err(|e| {
+            AppError::invalid("recipe", "name, params and [[steps]]", e.to_string())
+        })?;
+        recipe.validate()?;
+        Ok(recipe)
+    }
+
+    /// A built-in recipe by name.
+    pub fn builtin(name: &str) -> Option<(&'static str, Recipe)> {
+        let (_, src) = BUILTIN.iter().find(|(n, _)| *n == name)?;
+        Recipe::parse(src).ok().map(|r| (*src, r))
+    }
+
+    fn validate(&self) -> Result<(), AppError> {
+        if self.steps.is_empty() {
+            return Err(AppError::invalid("steps", "at least one step", "none"));
+        }
+        let mut seen = BTreeSet::new();
+        for s in &self.steps {
+            if s.id.is_empty()
+                || !s
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(AppError::invalid(
+                    "steps.id",
+                    "letters, digits, '_' or '-'",
+                    &s.id,
+                ));
+            }
+            match (&s.tool, &s.gate) {
+                (Some(t), None)
+                    if t.split_once('.')
+                        .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) => {}
+                (Some(t), None) => {
+                    return Err(AppError::invalid(
+                        &format!("steps.{}.tool", s.id),
+                        "a namespaced tool such as `ads.launch_campaign`",
+                        t,
+                    ));
+                }
+                (None, Some(_)) => {
+                    if s.for_each.is_some() {
+                        return Err(AppError::invalid(
+                            &format!("steps.{}.for_each", s.id),
+                            "no loop on a gate",
+                            "for_each",
+                        ));
+                    }
+                }
+                _ => {
+                    return Err(AppError::invalid(
+                        &format!("steps.{}", s.id),
+                        "exactly one of `tool` or `gate`",
+                        "both or neither",
+                    ));
+                }
+            }
+            if let Some(a) = &s.as_
+                && a != "approver"
+            {
+                return Err(AppError::invalid(
+                    &format!("steps.{}.as", s.id),
+                    "`approver`",
+                    a,
+                ));
+            }
+            // Templates may only read steps that ran before.
+            for text in s.templates() {
+                for referenced in referenced_steps(&text) {
+                    if !seen.contains(&referenced) {
+                        return Err(AppError::invalid(
+                            &format!("steps.{}", s.id),
+                            "references to earlier steps only",
+                            format!("steps.{referenced}"),
+                        ));
+                    }
+                }
+            }
+            if !seen.insert(s.id.clone()) {
+                return Err(AppError::invalid("steps.id", "unique step ids", &s.id));
+            }
+        }
+        Ok(())
+    }
+
+    /// Parameters with defaults applied; a missing required one is an
+    /// error naming it and saying what it is for.
+    pub fn bind_params(&self, given: &Value) -> Result<Value, AppError> {
+        let given = match given {
+            Value::Null => serde_json::Map::new(),
+            Value::Object(m) => m.clone(),
+            other => {
+                return Err(AppError::invalid(
+                    "params",
+                    "a JSON object",
+                    other.to_string(),
+                ));
+            }
+        };
+        for k in given.keys() {
+            if !self.params.contains_key(k) {
+                return Err(AppError::invalid(
+                    &format!("params.{k}"),
+                    format!(
+                        "one of {}",
+                        self.params.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                    k,
+                ));
+            }
+        }
+        let mut out = serde_json::Map::new();
+        for (name, spec) in &self.params {
+            match given.get(name).cloned().or_else(|| spec.default.clone()) {
+                Some(v) => {
+                    out.insert(name.clone(), v);
+                }
+                None if spec.required => {
+                    return Err(AppError::invalid(
+                        &format!("params.{name}"),
+                        if spec.description.is_empty() {
+                            "a value (required)".to_owned()
+                        } else {
+                            format!("{} (required)", spec.description)
+                        },
+                        "nothing",
+                    ));
+                }
+                None => {
+                    out.insert(name.clone(), Value::Null);
+                }
+            }
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// Every namespaced MCP tool the recipe calls.
+    pub fn tools(&self) -> BTreeSet<String> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.tool.clone())
+            .filter(|t| !INTERNAL_TOOLS.contains(&t.as_str()))
+            .collect()
+    }
+}
+
+impl Step {
+    fn templates(&self) -> Vec<String> {
+        let mut out = vec![self.args.to_string()];
+        out.extend(self.when.clone());
+        out.extend(self.unless.clone());
+        out.extend(self.for_each.clone());
+        if let Some(g) = &self.gate {
+            out.push(g.summary.clone());
+        }
+        out
+    }
+}
+
+fn referenced_steps(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("steps.") {
+        let before_ok = i == 0
+            || !rest[..i]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+        let after = &rest[i + 6..];
+        let id: String = after
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+            .collect();
+        if before_ok && !id.is_empty() {
+            out.push(id.clone());
+        }
+        rest = &after[id.len()..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn builtins_parse_and_validate() {
+        for (name, src) in BUILTIN {
+            let r = Recipe::parse(src).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(&r.name, name);
+        }
+        let (_, launch) = Recipe::builtin("launch-campaign").unwrap();
+        let tools = launch.tools();
+        for t in [
+            "content.generate_content",
+            "content.optimize_for_search",
+            "content.approve_asset",
+            "ads.generate_campaign",
+            "ads.attach_content",
+            "ads.plan_budget",
+            "ads.submit_for_approval",
+            "ads.approve_campaign",
+            "ads.launch_campaign",
+        ] {
+            assert!(tools.contains(t), "launch-campaign does not call {t}");
+        }
+        assert!(launch.steps.iter().any(|s| s.gate.is_some()));
+    }
+
+    #[test]
+    fn bad_recipes_are_refused_with_the_reason() {
+        let e = Recipe::parse("name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"nodot\"").unwrap_err();
+        assert!(e.to_string().contains("steps.a.tool"), "{e}");
+        let e = Recipe::parse(
+            "name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"ads.x\"\nargs = { id = \"{{steps.b.output}}\" }\n[[steps]]\nid = \"b\"\ntool = \"ads.y\"",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("steps.b"), "{e}");
+        let e = Recipe::parse("name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"ads.x\"\n[[steps]]\nid = \"a\"\ntool = \"ads.y\"").unwrap_err();
+        assert!(e.to_string().contains("unique"), "{e}");
+        let e = Recipe::parse("name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"ads.x\"\nbogus = 1")
+            .unwrap_err();
+        assert!(e.to_string().contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn params_get_defaults_and_required_ones_are_named() {
+        let (_, r) = Recipe::builtin("launch-campaign").unwrap();
+        let e = r.bind_params(&json!({})).unwrap_err();
+        assert!(e.to_string().contains("params."), "{e}");
+        let e = r.bind_params(&json!({"nope": 1})).unwrap_err();
+        assert!(e.to_string().contains("params.nope"), "{e}");
+    }
+}
