@@ -2,6 +2,7 @@
 
 use promptsales_shared::domain::Channel;
 
+use super::copy::violations;
 use super::{Asset, AssetFormat};
 
 /// Channels that share placements: Meta's ads run on Facebook and Instagram.
@@ -15,7 +16,9 @@ fn same_family(a: Channel, b: Channel) -> bool {
 
 /// Why `asset` does not fit `channel`, one sentence per problem; empty when
 /// it fits. Images and videos fit every channel that shows media (not SMS);
-/// copy fits the channel it was written for (Meta and Instagram share ads).
+/// copy fits the channel it was written for (Meta and Instagram share ads),
+/// and generated copy must still be within its channel's limits (imports
+/// and old versions may not be).
 pub fn fit_reasons(asset: &Asset, channel: Channel) -> Vec<String> {
     let mut reasons = Vec::new();
     match asset.format {
@@ -43,6 +46,17 @@ pub fn fit_reasons(asset: &Asset, channel: Channel) -> Vec<String> {
                 ));
             }
         }
+    }
+    if let (Some(p), Some(fields)) = (asset.placement, &asset.fields) {
+        let pairs: Vec<(String, String)> = fields
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .collect();
+        reasons.extend(
+            violations(p, &pairs)
+                .into_iter()
+                .map(|v| format!("asset {}: {v}", asset.id.as_str())),
+        );
     }
     reasons
 }
