@@ -155,7 +155,8 @@ impl AdsService {
         let mut notes = Vec::new();
         let mut rows = Vec::new();
         for p in pubs {
-            let Some(launched) = p.launched_on else {
+            // Nothing delivers before the flight starts.
+            let Some(launched) = p.launched_on.map(|d| d.max(c.start_date)) else {
                 continue;
             };
             let conn = self.connectors.for_publication(&p.platform, p.sandbox);

@@ -1,0 +1,620 @@
+//! Every real connector against a local fake of its platform: method,
+//! path, auth header and body of each request, request counts, and the
+//! documented errors replayed (401, 429 with Retry-After, 5xx, 400).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use mcp_ads::connectors::{
+    Connector, ConnectorError, Connectors, ExternalIds, MetricsTarget, PublishRequest,
+};
+use mcp_ads::domain::Objective;
+use promptsales_shared::domain::{Channel, Country, Currency};
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+struct Seen {
+    method: String,
+    path: String,
+    query: String,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Seen {
+    fn header(&self, k: &str) -> &str {
+        self.headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+    fn form(&self) -> HashMap<String, String> {
+        self.body
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (dec(k), dec(v)))
+            .collect()
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap()
+    }
+}
+
+fn dec(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap()
+}
+
+type Reply = (u16, Option<u64>, Value);
+
+#[derive(Clone, Default)]
+struct Fake {
+    seen: Arc<Mutex<Vec<Seen>>>,
+    /// Path fragment → scripted replies, used before the default.
+    script: Arc<Mutex<Vec<(String, VecDeque<Reply>)>>>,
+    default: Arc<Mutex<Option<fn(&str) -> Reply>>>,
+}
+
+impl Fake {
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+    fn script(&self, fragment: &str, replies: Vec<Reply>) {
+        self.script
+            .lock()
+            .unwrap()
+            .push((fragment.to_owned(), replies.into()));
+    }
+}
+
+async fn handle(
+    State(f): State<Fake>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let path = uri.path().to_owned();
+    f.seen.lock().unwrap().push(Seen {
+        method: method.to_string(),
+        path: path.clone(),
+        query: uri.query().unwrap_or("").to_owned(),
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    let scripted = {
+        let mut s = f.script.lock().unwrap();
+        s.iter_mut()
+            .find(|(frag, q)| path.contains(frag.as_str()) && !q.is_empty())
+            .and_then(|(_, q)| q.pop_front())
+    };
+    let (status, retry, body) =
+        scripted.unwrap_or_else(|| (f.default.lock().unwrap().expect("default"))(&path));
+    let mut r = (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response();
+    if let Some(s) = retry {
+        r.headers_mut()
+            .insert("retry-after", s.to_string().parse().unwrap());
+    }
+    r
+}
+
+async fn start(default: fn(&str) -> Reply) -> (Fake, String) {
+    let fake = Fake::default();
+    *fake.default.lock().unwrap() = Some(default);
+    let app = axum::Router::new()
+        .fallback(handle)
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (fake, base)
+}
+
+fn connectors(vars: &[(&str, &str)]) -> Connectors {
+    let mut map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| ((*k).into(), (*v).into()))
+        .collect();
+    map.insert("PROMPTSALES_CONNECTOR_BACKOFF_MS".into(), "5".into());
+    map.insert("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS".into(), "3".into());
+    Connectors::from_lookup(&|k| map.get(k).cloned())
+}
+
+fn req(channel: Channel) -> PublishRequest {
+    PublishRequest {
+        campaign_id: "cmp_1".into(),
+        name: "Spring".into(),
+        objective: Objective::Leads,
+        channel,
+        countries: vec![Country::parse("CO").unwrap(), Country::parse("MX").unwrap()],
+        currency: Currency::parse("USD").unwrap(),
+        budget_cents: 310_000,
+        daily_budget_cents: 10_000,
+        start: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        end: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+        subject: Some("Hola".into()),
+        message: Some("Compra hoy".into()),
+        recipients: vec!["+573001112233".into(), "+525511112222".into()],
+    }
+}
+
+fn target(channel: Channel, ids: ExternalIds) -> MetricsTarget {
+    MetricsTarget {
+        campaign_id: "cmp_1".into(),
+        channel,
+        ids,
+        countries: vec![Country::parse("CO").unwrap()],
+        currency: Currency::parse("USD").unwrap(),
+        daily_budget_cents: 10_000,
+        launched_on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+        end: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+    }
+}
+
+fn meta_default(path: &str) -> Reply {
+    if path.ends_with("/campaigns") {
+        (200, None, json!({"id": "120001"}))
+    } else if path.ends_with("/adsets") {
+        (200, None, json!({"id": "230002"}))
+    } else if path.ends_with("/insights") {
+        (
+            200,
+            None,
+            json!({"data": [
+            {"date_start": "2026-03-02", "date_stop": "2026-03-02", "country": "CO", "impressions": "1200", "reach": "900",
+             "clicks": "31", "spend": "45.67", "actions": [{"action_type": "lead", "value": "4"}, {"action_type": "link_click", "value": "31"}],
+             "action_values": [{"action_type": "lead", "value": "120.50"}]}
+        ], "paging": {}}),
+        )
+    } else {
+        (200, None, json!({"success": true}))
+    }
+}
+
+async fn meta() -> (Fake, Arc<dyn Connector>) {
+    let (fake, base) = start(meta_default).await;
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+    ]);
+    (fake, c.for_channel(Channel::Instagram))
+}
+
+#[tokio::test]
+async fn meta_creates_paused_then_enables_and_reads_insights() {
+    let (fake, c) = meta().await;
+    assert!(!c.sandbox());
+    let r = req(Channel::Instagram);
+    let ids = c.publish_paused(&r).await.unwrap();
+    assert_eq!(ids["campaign"], "120001");
+    assert_eq!(ids["adset"], "230002");
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    assert_eq!(s.len(), 4);
+    assert_eq!(
+        (s[0].method.as_str(), s[0].path.as_str()),
+        ("POST", "/v21.0/act_123/campaigns")
+    );
+    let f = s[0].form();
+    assert_eq!(f["access_token"], "meta-token");
+    assert_eq!(f["status"], "PAUSED");
+    assert_eq!(f["objective"], "OUTCOME_LEADS");
+    assert_eq!(f["special_ad_categories"], "[]");
+    assert_eq!(s[1].path, "/v21.0/act_123/adsets");
+    let a = s[1].form();
+    assert_eq!(a["campaign_id"], "120001");
+    assert_eq!(a["daily_budget"], "10000");
+    assert_eq!(a["status"], "PAUSED");
+    let targeting: Value = serde_json::from_str(&a["targeting"]).unwrap();
+    assert_eq!(targeting["geo_locations"]["countries"], json!(["CO", "MX"]));
+    assert_eq!(targeting["publisher_platforms"], json!(["instagram"]));
+    assert_eq!(
+        (s[2].path.as_str(), s[2].form()["status"].as_str()),
+        ("/v21.0/230002", "ACTIVE")
+    );
+    assert_eq!(
+        (s[3].path.as_str(), s[3].form()["status"].as_str()),
+        ("/v21.0/120001", "ACTIVE")
+    );
+
+    let rows = c
+        .fetch_daily(
+            &target(Channel::Instagram, ids),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+        )
+        .await
+        .unwrap();
+    let q = &fake.seen()[4];
+    assert_eq!(
+        (q.method.as_str(), q.path.as_str()),
+        ("GET", "/v21.0/120001/insights")
+    );
+    assert!(
+        q.query.contains("access_token=meta-token") && q.query.contains("breakdowns=country"),
+        "{}",
+        q.query
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].spend_cents, 4567);
+    assert_eq!(rows[0].conversions, 4);
+    assert_eq!(rows[0].value_cents, 12050);
+    assert_eq!(rows[0].country.unwrap().as_str(), "CO");
+}
+
+#[tokio::test]
+async fn a_refused_token_fails_at_once_and_is_not_retryable() {
+    let (fake, c) = meta().await;
+    fake.script("/campaigns", vec![(401, None, json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}))]);
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(
+        matches!(e, ConnectorError::Unauthorized { status: 401, .. }),
+        "{e:?}"
+    );
+    assert!(!e.retryable());
+    assert!(
+        e.to_string().contains("PROMPTSALES_META_ACCESS_TOKEN"),
+        "{e}"
+    );
+    assert_eq!(fake.seen().len(), 1);
+}
+
+#[tokio::test]
+async fn rate_limits_wait_for_retry_after_then_succeed() {
+    let (fake, c) = meta().await;
+    fake.script(
+        "/campaigns",
+        vec![(
+            429,
+            Some(1),
+            json!({"error": {"message": "User request limit reached", "code": 17}}),
+        )],
+    );
+    let t = Instant::now();
+    c.publish_paused(&req(Channel::Meta)).await.unwrap();
+    // Retry-After: 1 was honoured (the backoff alone is 5 ms).
+    assert!(
+        t.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        t.elapsed()
+    );
+    let paths: Vec<String> = fake.seen().iter().map(|s| s.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/v21.0/act_123/campaigns",
+            "/v21.0/act_123/campaigns",
+            "/v21.0/act_123/adsets"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn server_errors_back_off_and_give_up_retryable() {
+    let (fake, c) = meta().await;
+    fake.script(
+        "/campaigns",
+        vec![
+            (500, None, json!({"error": {"message": "boom"}})),
+            (503, None, json!({})),
+        ],
+    );
+    c.publish_paused(&req(Channel::Meta)).await.unwrap();
+    assert_eq!(
+        fake.seen().len(),
+        4,
+        "two failures, the success, then the ad set"
+    );
+
+    let (fake, c) = meta().await;
+    fake.script(
+        "/campaigns",
+        vec![(500, None, json!({"error": {"message": "boom"}})); 5],
+    );
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(e.retryable(), "{e:?}");
+    assert_eq!(fake.seen().len(), 3, "max attempts");
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let (fake, c) = meta().await;
+    fake.script(
+        "/adsets",
+        vec![(
+            400,
+            None,
+            json!({"error": {"message": "Invalid parameter", "code": 100}}),
+        )],
+    );
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(!e.retryable());
+    assert!(e.to_string().contains("Invalid parameter"), "{e}");
+    assert_eq!(fake.seen().len(), 2);
+}
+
+fn google_default(path: &str) -> Reply {
+    if path.ends_with("campaignBudgets:mutate") {
+        (
+            200,
+            None,
+            json!({"results": [{"resourceName": "customers/1234567890/campaignBudgets/555"}]}),
+        )
+    } else if path.ends_with("campaigns:mutate") {
+        (
+            200,
+            None,
+            json!({"results": [{"resourceName": "customers/1234567890/campaigns/777"}]}),
+        )
+    } else {
+        (
+            200,
+            None,
+            json!([{"results": [
+                {"segments": {"date": "2026-03-02"}, "metrics": {"impressions": "1000", "clicks": "60", "costMicros": "123450000", "conversions": 3.0, "conversionsValue": 250.5}}
+            ]}]),
+        )
+    }
+}
+
+#[tokio::test]
+async fn google_ads_sends_developer_token_bearer_and_login_customer() {
+    let (fake, base) = start(google_default).await;
+    let c = connectors(&[
+        ("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN", "dev-tok"),
+        ("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN", "ya29.token"),
+        ("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID", "123-456-7890"),
+        ("PROMPTSALES_GOOGLE_ADS_LOGIN_CUSTOMER_ID", "999-000-1111"),
+        ("PROMPTSALES_GOOGLE_ADS_BASE_URL", &base),
+    ])
+    .for_channel(Channel::GoogleAds);
+    let r = req(Channel::GoogleAds);
+    let ids = c.publish_paused(&r).await.unwrap();
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    assert_eq!(s.len(), 3);
+    for x in &s {
+        assert_eq!(x.method, "POST");
+        assert_eq!(x.header("developer-token"), "dev-tok");
+        assert_eq!(x.header("authorization"), "Bearer ya29.token");
+        assert_eq!(x.header("login-customer-id"), "9990001111");
+    }
+    assert_eq!(
+        s[0].path,
+        "/v21/customers/1234567890/campaignBudgets:mutate"
+    );
+    assert_eq!(
+        s[0].json()["operations"][0]["create"]["amountMicros"],
+        "100000000"
+    );
+    assert_eq!(s[1].path, "/v21/customers/1234567890/campaigns:mutate");
+    let create = &s[1].json()["operations"][0]["create"];
+    assert_eq!(create["status"], "PAUSED");
+    assert_eq!(
+        create["campaignBudget"],
+        "customers/1234567890/campaignBudgets/555"
+    );
+    assert_eq!(create["advertisingChannelType"], "SEARCH");
+    let upd = &s[2].json()["operations"][0];
+    assert_eq!(upd["update"]["status"], "ENABLED");
+    assert_eq!(
+        upd["update"]["resourceName"],
+        "customers/1234567890/campaigns/777"
+    );
+    assert_eq!(upd["updateMask"], "status");
+
+    let rows = c
+        .fetch_daily(
+            &target(Channel::GoogleAds, ids),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 3, 3).unwrap(),
+        )
+        .await
+        .unwrap();
+    let q = &fake.seen()[3];
+    assert_eq!(q.path, "/v21/customers/1234567890/googleAds:searchStream");
+    assert!(
+        q.json()["query"]
+            .as_str()
+            .unwrap()
+            .contains("campaign.id = 777")
+    );
+    assert_eq!(
+        (
+            rows[0].impressions,
+            rows[0].clicks,
+            rows[0].spend_cents,
+            rows[0].conversions,
+            rows[0].value_cents
+        ),
+        (1000, 60, 12345, 3, 25050)
+    );
+}
+
+fn tiktok_default(path: &str) -> Reply {
+    if path.ends_with("campaign/create/") {
+        (
+            200,
+            None,
+            json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800111"}}),
+        )
+    } else {
+        (200, None, json!({"code": 0, "message": "OK", "data": {}}))
+    }
+}
+
+#[tokio::test]
+async fn tiktok_uses_access_token_and_reads_business_codes() {
+    let (fake, base) = start(tiktok_default).await;
+    let c = connectors(&[
+        ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt-token"),
+        ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700"),
+        ("PROMPTSALES_TIKTOK_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Tiktok);
+    // 40100 is TikTok's rate limit inside a 200: retried.
+    fake.script(
+        "campaign/create/",
+        vec![(
+            200,
+            None,
+            json!({"code": 40100, "message": "Too many requests"}),
+        )],
+    );
+    let r = req(Channel::Tiktok);
+    let ids = c.publish_paused(&r).await.unwrap();
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    assert_eq!(s.len(), 3);
+    assert_eq!(s[1].path, "/open_api/v1.3/campaign/create/");
+    assert_eq!(s[1].header("access-token"), "tt-token");
+    let b = s[1].json();
+    assert_eq!(b["advertiser_id"], "700");
+    assert_eq!(b["operation_status"], "DISABLE");
+    assert_eq!(b["budget_mode"], "BUDGET_MODE_TOTAL");
+    assert_eq!(b["budget"], 3100.0);
+    assert_eq!(b["objective_type"], "LEAD_GENERATION");
+    assert_eq!(s[2].path, "/open_api/v1.3/campaign/status/update/");
+    assert_eq!(s[2].json()["operation_status"], "ENABLE");
+    assert_eq!(s[2].json()["campaign_ids"], json!(["1800111"]));
+
+    fake.script(
+        "campaign/create/",
+        vec![(
+            200,
+            None,
+            json!({"code": 40105, "message": "Access token is invalid"}),
+        )],
+    );
+    let e = c.publish_paused(&r).await.unwrap_err();
+    assert!(matches!(e, ConnectorError::Unauthorized { .. }), "{e:?}");
+}
+
+fn mailchimp_default(path: &str) -> Reply {
+    if path.ends_with("/3.0/campaigns") {
+        (200, None, json!({"id": "mc42", "status": "save"}))
+    } else {
+        (200, None, json!({}))
+    }
+}
+
+#[tokio::test]
+async fn mailchimp_uses_basic_auth_and_sends_after_content() {
+    let (fake, base) = start(mailchimp_default).await;
+    let c = connectors(&[
+        ("PROMPTSALES_MAILCHIMP_API_KEY", "abc123-us21"),
+        ("PROMPTSALES_MAILCHIMP_LIST_ID", "list9"),
+        ("PROMPTSALES_MAILCHIMP_REPLY_TO", "hola@example.com"),
+        ("PROMPTSALES_MAILCHIMP_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Email);
+    let mut r = req(Channel::Email);
+    r.start = chrono::Utc::now().date_naive();
+    let ids = c.publish_paused(&r).await.unwrap();
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    let auth = "Basic YW55c3RyaW5nOmFiYzEyMy11czIx"; // anystring:abc123-us21
+    assert!(s.iter().all(|x| x.header("authorization") == auth));
+    assert_eq!(
+        (s[0].method.as_str(), s[0].path.as_str()),
+        ("POST", "/3.0/campaigns")
+    );
+    assert_eq!(s[0].json()["recipients"]["list_id"], "list9");
+    assert_eq!(s[0].json()["settings"]["subject_line"], "Hola");
+    assert_eq!(
+        (s[1].method.as_str(), s[1].path.as_str()),
+        ("PUT", "/3.0/campaigns/mc42/content")
+    );
+    assert_eq!(s[1].json()["plain_text"], "Compra hoy");
+    assert_eq!(
+        (s[2].method.as_str(), s[2].path.as_str()),
+        ("POST", "/3.0/campaigns/mc42/actions/send")
+    );
+
+    let mut no_msg = req(Channel::Email);
+    no_msg.message = None;
+    let e = c.publish_paused(&no_msg).await.unwrap_err();
+    assert!(e.to_string().contains("message"), "{e}");
+    assert_eq!(fake.seen().len(), 3, "nothing sent without a message");
+}
+
+#[tokio::test]
+async fn twilio_posts_one_form_per_recipient_with_basic_auth() {
+    let (fake, base) = start(|_| (201, None, json!({"sid": "SM1", "status": "queued"}))).await;
+    let c = connectors(&[
+        ("PROMPTSALES_TWILIO_ACCOUNT_SID", "AC123"),
+        ("PROMPTSALES_TWILIO_AUTH_TOKEN", "tw-secret"),
+        ("PROMPTSALES_TWILIO_FROM", "+15005550006"),
+        ("PROMPTSALES_TWILIO_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Sms);
+    let r = req(Channel::Sms);
+    let ids = c.publish_paused(&r).await.unwrap();
+    assert!(
+        fake.seen().is_empty(),
+        "nothing exists on Twilio before launch"
+    );
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    assert_eq!(s.len(), 2);
+    for (x, to) in s.iter().zip(["+573001112233", "+525511112222"]) {
+        assert_eq!(
+            (x.method.as_str(), x.path.as_str()),
+            ("POST", "/2010-04-01/Accounts/AC123/Messages.json")
+        );
+        assert_eq!(x.header("authorization"), "Basic QUMxMjM6dHctc2VjcmV0"); // AC123:tw-secret
+        assert_eq!(
+            x.header("content-type"),
+            "application/x-www-form-urlencoded"
+        );
+        let f = x.form();
+        assert_eq!(
+            (f["To"].as_str(), f["From"].as_str(), f["Body"].as_str()),
+            (to, "+15005550006", "Compra hoy")
+        );
+    }
+    fake.script(
+        "Messages.json",
+        vec![(401, None, json!({"code": 20003, "message": "Authenticate"}))],
+    );
+    let e = c.enable(&r, &ids).await.unwrap_err();
+    assert!(
+        matches!(e, ConnectorError::Unauthorized { .. }) && e.to_string().contains("Authenticate"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_plans_show_the_calls_without_secrets() {
+    let (_fake, c) = meta().await;
+    let plan = c.plan(&req(Channel::Meta));
+    assert_eq!(plan.len(), 4);
+    let shown =
+        serde_json::to_string(&plan.iter().map(|p| p.planned()).collect::<Vec<_>>()).unwrap();
+    assert!(!shown.contains("meta-token"), "{shown}");
+    assert!(
+        shown.contains("\"status\":\"PAUSED\"") && shown.contains("/act_123/campaigns"),
+        "{shown}"
+    );
+}

@@ -1,0 +1,909 @@
+//! mcp-ads through real MCP clients: the lifecycle with approvals and
+//! scopes over stdio, and launches through real connectors against a fake
+//! Meta/TikTok over HTTP with bearer tokens (idempotency, partial failure,
+//! retry, spend caps, dry run) — on SQLite and on PostgreSQL + Redis.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::IntoResponse;
+use promptsales_shared::auth::mint_hs256;
+use promptsales_shared::catalog::model::Client as CatalogClient;
+use promptsales_shared::catalog::store::CatalogStore;
+use promptsales_shared::config::CommonArgs;
+use promptsales_shared::domain::{ClientId, Country, TenantId};
+use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client_env};
+use rmcp::model::{CallToolRequestParams, GetPromptRequestParams, ReadResourceRequestParams};
+use serde_json::{Value, json};
+
+const SECRET: &str = "0123456789abcdef0123456789abcdef-ads";
+
+async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"));
+    let text = r
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    if r.is_error == Some(true) {
+        Err(text)
+    } else {
+        Ok(r.structured_content
+            .unwrap_or_else(|| panic!("{tool}: no structured content")))
+    }
+}
+
+async fn ok(client: &Client, tool: &str, args: Value) -> Value {
+    call(client, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
+}
+
+async fn err(client: &Client, tool: &str, args: Value) -> String {
+    match call(client, tool, args.clone()).await {
+        Err(e) => e,
+        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
+    }
+}
+
+async fn resource(client: &Client, uri: &str) -> Value {
+    let r = client
+        .read_resource(ReadResourceRequestParams::new(uri))
+        .await
+        .unwrap_or_else(|e| panic!("{uri}: {e}"));
+    let v = serde_json::to_value(&r).unwrap();
+    serde_json::from_str(v["contents"][0]["text"].as_str().unwrap()).unwrap()
+}
+
+/// Puts client `cli_ads` in the backend's catalog (campaigns must name a
+/// known client).
+async fn seed_client(backend: &Backend) {
+    let var = |k: &str| {
+        backend
+            .vars
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+    };
+    let args = CommonArgs {
+        data_dir: var("PROMPTSALES_DATA_DIR"),
+        database_url: var("DATABASE_URL"),
+        schema_prefix: var("PROMPTSALES_SCHEMA_PREFIX"),
+        ..CommonArgs::default()
+    };
+    let cfg = args.resolve().unwrap();
+    let db = promptsales_shared::db::Db::open(&cfg.db, &promptsales_shared::catalog::MIGRATIONS)
+        .await
+        .unwrap();
+    CatalogStore::new(db.clone())
+        .upsert_client(
+            &TenantId::parse("default").unwrap(),
+            &CatalogClient {
+                id: ClientId::parse("cli_ads").unwrap(),
+                name: "Andes Outdoor".into(),
+                industry: "retail".into(),
+                country: Country::parse("CO").unwrap(),
+            },
+        )
+        .await
+        .unwrap();
+    db.close().await;
+}
+
+fn day(offset: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
+}
+
+fn campaign(name: &str, budget: i64, channels: &[&str]) -> Value {
+    json!({
+        "client_id": "cli_ads", "name": name, "objective": "leads", "budget_cents": budget,
+        "currency": "USD", "start_date": day(0), "end_date": day(29),
+        "channels": channels, "countries": ["CO", "MX"], "audience_hints": ["young professionals"]
+    })
+}
+
+/// The lifecycle: bad input, illegal moves, scopes, self-approval,
+/// rejection and revision, dry run, idempotent sandbox launch, performance,
+/// optimisation with apply and rollback, pause/resume/complete, generation,
+/// budget plans, resources and prompts.
+async fn lifecycle(backend: &Backend, era: Era) {
+    let ana = stdio_client_env(
+        "mcp-ads",
+        backend,
+        &[],
+        &[("PROMPTSALES_ACTOR", "ana")],
+        era,
+    )
+    .await;
+    let ana_approver = stdio_client_env(
+        "mcp-ads",
+        backend,
+        &[],
+        &[
+            ("PROMPTSALES_ACTOR", "ana"),
+            ("PROMPTSALES_SCOPES", "ads:approve"),
+        ],
+        era,
+    )
+    .await;
+    let bob = stdio_client_env(
+        "mcp-ads",
+        backend,
+        &[],
+        &[
+            ("PROMPTSALES_ACTOR", "bob"),
+            ("PROMPTSALES_SCOPES", "ads:approve,ads:launch"),
+        ],
+        era,
+    )
+    .await;
+    let label = backend.label;
+
+    // Bad input names the field; nothing is written.
+    let mut bad = campaign("Bad", 100_000, &["meta"]);
+    bad["end_date"] = json!(day(-5));
+    assert!(
+        err(&ana, "create_campaign", bad)
+            .await
+            .contains("`end_date`")
+    );
+    let e = err(&ana, "create_campaign", campaign("Bad", 0, &["meta"])).await;
+    assert!(
+        e.contains("`budget_cents`") && e.contains("positive"),
+        "{e}"
+    );
+    let e = err(&ana, "create_campaign", campaign("Bad", 100, &["myspace"])).await;
+    assert!(e.contains("`channel`") && e.contains("google_ads"), "{e}");
+    let mut bad = campaign("Bad", 100, &["meta"]);
+    bad["countries"] = json!(["Colombia"]);
+    assert!(
+        err(&ana, "create_campaign", bad)
+            .await
+            .contains("`countries`")
+    );
+    let mut bad = campaign("Bad", 100, &["meta"]);
+    bad["client_id"] = json!("cli_nobody");
+    assert!(
+        err(&ana, "create_campaign", bad)
+            .await
+            .contains("client `cli_nobody` not found")
+    );
+    assert!(
+        err(&ana, "get_campaign", json!({"campaign_id": "cmp_nope"}))
+            .await
+            .contains("not found")
+    );
+    let listed = ok(&ana, "list_campaigns", json!({})).await;
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        0,
+        "{label}: nothing half-written"
+    );
+
+    let c = ok(
+        &ana,
+        "create_campaign",
+        campaign("Spring leads", 9_000_000, &["google_ads", "meta", "tiktok"]),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    assert_eq!(c["status"], "draft");
+    assert_eq!(c["created_by"], "ana");
+    let alloc: i64 = c["plan"]["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["budget_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(alloc, 9_000_000, "{label}: plan sums to the cent");
+    assert_eq!(c["allowed_next"], json!(["pending_approval"]));
+
+    // Illegal moves name the state and the way out; scopes are enforced.
+    let e = err(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k0"}),
+    )
+    .await;
+    assert!(
+        e.contains("is draft") && e.contains("pending_approval (submit_for_approval)"),
+        "{e}"
+    );
+    let e = err(&ana, "approve_campaign", json!({"campaign_id": id})).await;
+    assert!(e.contains("ads:approve") && e.contains("ana"), "{e}");
+    let e = err(&bob, "approve_campaign", json!({"campaign_id": id})).await;
+    assert!(e.contains("is draft"), "{e}");
+    ok(
+        &ana,
+        "submit_for_approval",
+        json!({"campaign_id": id, "note": "ready"}),
+    )
+    .await;
+    let e = err(
+        &ana_approver,
+        "approve_campaign",
+        json!({"campaign_id": id}),
+    )
+    .await;
+    assert!(
+        e.contains("created campaign") && e.contains("cannot approve"),
+        "{e}"
+    );
+    assert!(
+        err(
+            &bob,
+            "reject_campaign",
+            json!({"campaign_id": id, "note": " "})
+        )
+        .await
+        .contains("`note`")
+    );
+    let r = ok(
+        &bob,
+        "reject_campaign",
+        json!({"campaign_id": id, "note": "add email"}),
+    )
+    .await;
+    assert_eq!(r["status"], "rejected");
+    assert_eq!(r["approval"]["decision"], "rejected");
+    let u = ok(
+        &ana,
+        "update_campaign",
+        json!({"campaign_id": id, "name": "Spring leads v2"}),
+    )
+    .await;
+    assert_eq!(u["status"], "draft");
+    ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
+    let a = ok(
+        &bob,
+        "approve_campaign",
+        json!({"campaign_id": id, "note": "go"}),
+    )
+    .await;
+    assert_eq!(a["status"], "approved");
+    assert_eq!(
+        (a["approval"]["by"].as_str(), a["approval"]["note"].as_str()),
+        (Some("bob"), Some("go"))
+    );
+    let e = err(
+        &ana,
+        "update_campaign",
+        json!({"campaign_id": id, "name": "x"}),
+    )
+    .await;
+    assert!(e.contains("only draft or rejected"), "{e}");
+
+    // Launch: scope, dry run, idempotent sandbox launch.
+    let e = err(
+        &ana,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k1"}),
+    )
+    .await;
+    assert!(e.contains("ads:launch"), "{e}");
+    assert!(
+        err(&bob, "launch_campaign", json!({"campaign_id": id}))
+            .await
+            .contains("`idempotency_key`")
+    );
+    let dry = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(
+        (
+            dry["dry_run"].as_bool(),
+            dry["sandbox"].as_bool(),
+            dry["status"].as_str()
+        ),
+        (Some(true), Some(true), Some("approved"))
+    );
+    assert_eq!(dry["committed_spend_cents"], 9_000_000);
+    assert!(
+        dry["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "would_launch")
+    );
+    let l = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k1"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            l["status"].as_str(),
+            l["sandbox"].as_bool(),
+            l["replayed"].as_bool()
+        ),
+        (Some("active"), Some(true), Some(false))
+    );
+    assert!(
+        l["confirmation"]
+            .as_str()
+            .unwrap()
+            .contains("does not support elicitation"),
+        "{l}"
+    );
+    assert!(
+        l["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "launched")
+    );
+    let again = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k1"}),
+    )
+    .await;
+    assert_eq!(again["replayed"], true);
+    assert_eq!(again["channels"], l["channels"]);
+    let e = err(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k2"}),
+    )
+    .await;
+    assert!(e.contains("already active"), "{e}");
+
+    // Performance from the sandbox simulation.
+    let p = ok(&ana, "get_campaign_performance", json!({"campaign_id": id})).await;
+    assert_eq!(p["sandbox"], true);
+    assert!(p["totals"]["impressions"].as_i64().unwrap() > 1000, "{p}");
+    assert!(p["totals"]["ctr"].as_f64().unwrap() > 0.0);
+    assert_eq!(p["by_channel"].as_array().unwrap().len(), 3);
+    assert_eq!(p["daily"].as_array().unwrap().len(), 1);
+    assert!(
+        ["on_track", "over", "under"].contains(&p["pacing"]["status"].as_str().unwrap()),
+        "{p}"
+    );
+    let s = ok(&ana, "sync_metrics", json!({"days": 3})).await;
+    assert_eq!(
+        (s["campaigns"].as_i64(), s["sandbox"].as_bool()),
+        (Some(1), Some(true))
+    );
+
+    // Optimisation: a change set, applied by an approver, rolled back. The
+    // simulated ROAS lies within ±25% of the benchmark (TikTok ≤ 2.09,
+    // Google ≥ 2.15), so a 2.12 target always moves TikTok to Google.
+    let cs = ok(
+        &ana,
+        "optimize_campaign",
+        json!({"campaign_id": id, "target_roas": 2.12}),
+    )
+    .await;
+    let changes = cs["changes"].as_array().unwrap();
+    assert!(!changes.is_empty(), "{cs}");
+    let before: i64 = changes
+        .iter()
+        .map(|c| c["budget_before_cents"].as_i64().unwrap())
+        .sum();
+    let after: i64 = changes
+        .iter()
+        .map(|c| c["budget_after_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(before, after, "{label}: budget only moves");
+    let cs_id = cs["id"].as_str().unwrap();
+    assert!(
+        err(&ana, "apply_change_set", json!({"change_set_id": cs_id}))
+            .await
+            .contains("ads:approve")
+    );
+    let applied = ok(&bob, "apply_change_set", json!({"change_set_id": cs_id})).await;
+    assert_eq!(
+        (applied["status"].as_str(), applied["applied_by"].as_str()),
+        (Some("applied"), Some("bob"))
+    );
+    let moved = &changes[0];
+    let view = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
+    let now_budget = |v: &Value, ch: &Value| {
+        v["plan"]["allocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["channel"] == *ch)
+            .unwrap()["budget_cents"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(
+        now_budget(&view, &moved["channel"]),
+        moved["budget_after_cents"].as_i64().unwrap()
+    );
+    assert!(
+        err(&bob, "apply_change_set", json!({"change_set_id": cs_id}))
+            .await
+            .contains("is applied")
+    );
+    ok(&bob, "rollback_change_set", json!({"change_set_id": cs_id})).await;
+    let view = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(
+        now_budget(&view, &moved["channel"]),
+        moved["budget_before_cents"].as_i64().unwrap()
+    );
+
+    // Pause, resume, complete; completed is final.
+    assert_eq!(
+        ok(&ana, "pause_campaign", json!({"campaign_id": id})).await["status"],
+        "paused"
+    );
+    assert!(
+        err(&ana, "pause_campaign", json!({"campaign_id": id}))
+            .await
+            .contains("is paused")
+    );
+    assert_eq!(
+        ok(&ana, "resume_campaign", json!({"campaign_id": id})).await["status"],
+        "active"
+    );
+    let done = ok(&ana, "complete_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(done["status"], "completed");
+    let e = err(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "k3"}),
+    )
+    .await;
+    assert!(e.contains("is completed") && e.contains("final"), "{e}");
+    let view = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
+    let actions: Vec<&str> = view["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "create", "submit", "reject", "revise", "submit", "approve", "launch", "pause",
+            "resume", "complete"
+        ]
+    );
+
+    // Generation and budget plans.
+    let g = ok(
+        &ana,
+        "generate_campaign",
+        json!({"goal": "vender más chaquetas en temporada de lluvias", "client_id": "cli_ads", "budget_cents": 2_500_000,
+               "currency": "USD", "start_date": day(1), "end_date": day(30), "countries": ["CO"],
+               "audience_hints": ["jóvenes aventureros", "newsletter subscribers"]}),
+    )
+    .await;
+    assert_eq!(
+        (g["status"].as_str(), g["objective"].as_str()),
+        (Some("draft"), Some("sales"))
+    );
+    let mix = g["plan"]["channel_mix"].as_array().unwrap();
+    assert!(!mix.is_empty() && mix.len() <= 4, "{g}");
+    let sum: i64 = g["plan"]["allocations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["budget_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 2_500_000);
+    assert!(g["plan"]["kpis"]["conversions"].as_i64().unwrap() > 0);
+    assert_eq!(g["plan"]["schedule"].as_array().unwrap().len(), 2);
+    let plan = ok(
+        &ana,
+        "plan_budget",
+        json!({"budget_cents": 1_000_003, "currency": "USD", "channels": ["google_ads", "meta", "email"], "exploration_share": 0.2}),
+    )
+    .await;
+    assert_eq!(plan["allocated_cents"], 1_000_003);
+    assert!(
+        plan["allocations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["reason"].as_str().unwrap().contains("expected ROAS"))
+    );
+    // History now exists for these channels (the sandbox delivery above).
+    assert!(
+        plan["economics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["source"] == "history" || e["source"] == "benchmark")
+    );
+    let e = err(
+        &ana,
+        "plan_budget",
+        json!({"budget_cents": 100, "currency": "USD", "channels": ["meta"], "floor_share": 2.0}),
+    )
+    .await;
+    assert!(e.contains("`floor_share`"), "{e}");
+
+    // Resources and prompts.
+    let channels = resource(&ana, "ads://channels").await;
+    let meta = channels["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == "meta")
+        .unwrap();
+    assert_eq!(meta["connector"], "sandbox");
+    assert!(
+        meta["missing_configuration"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("PROMPTSALES_META_ACCESS_TOKEN"))
+    );
+    assert!(meta["benchmark"]["ctr"].as_f64().unwrap() > 0.0);
+    assert_eq!(
+        resource(&ana, &format!("ads://campaigns/{id}")).await["status"],
+        "completed"
+    );
+    assert!(
+        resource(&ana, &format!("ads://campaigns/{id}/performance")).await["totals"]["impressions"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    let p = ana
+        .get_prompt(
+            GetPromptRequestParams::new("optimization_review")
+                .with_arguments(json!({"campaign_id": id}).as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap();
+    assert!(format!("{:?}", p.messages).contains("optimize_campaign"));
+
+    for c in [ana, ana_approver, bob] {
+        c.cancel().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lifecycle_over_stdio_on_every_backend() {
+    for (i, backend) in Backend::all().into_iter().enumerate() {
+        seed_client(&backend).await;
+        // Both protocol eras, one per backend.
+        lifecycle(&backend, Era::ALL[i % 2]).await;
+    }
+}
+
+/// A fake Meta + TikTok: counts requests per path; TikTok fails with 500
+/// until `tiktok_up` is set.
+#[derive(Clone, Default)]
+struct Platforms {
+    hits: Arc<Mutex<Vec<(String, String, String)>>>,
+    tiktok_up: Arc<AtomicBool>,
+}
+
+impl Platforms {
+    fn count(&self, fragment: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, p, _)| p.contains(fragment))
+            .count()
+    }
+}
+
+async fn platform(
+    State(p): State<Platforms>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> axum::response::Response {
+    let path = uri.path().to_owned();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    p.hits
+        .lock()
+        .unwrap()
+        .push((method.to_string(), path.clone(), body.clone()));
+    if path.starts_with("/open_api/") {
+        if !p.tiktok_up.load(Ordering::SeqCst) {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::Json(json!({"message": "upstream down"})),
+            )
+                .into_response();
+        }
+        return axum::Json(json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800"}}))
+            .into_response();
+    }
+    // Meta: every write must carry the token.
+    if method == Method::POST && !body.contains("access_token=meta-token") {
+        return (
+            StatusCode::UNAUTHORIZED,
+            axum::Json(json!({"error": {"message": "no token", "code": 190}})),
+        )
+            .into_response();
+    }
+    let reply = if path.ends_with("/campaigns") {
+        json!({"id": "120001"})
+    } else if path.ends_with("/adsets") {
+        json!({"id": "230002"})
+    } else if path.ends_with("/insights") {
+        json!({"data": [{"date_start": day(0), "country": "CO", "impressions": "5000", "reach": "4000", "clicks": "150",
+                          "spend": "123.45", "actions": [{"action_type": "lead", "value": "9"}],
+                          "action_values": [{"action_type": "lead", "value": "600"}]}]})
+    } else {
+        json!({"success": true})
+    };
+    axum::Json(reply).into_response()
+}
+
+async fn start_platforms() -> (Platforms, String) {
+    let p = Platforms::default();
+    let app = axum::Router::new().fallback(platform).with_state(p.clone());
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", l.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+    (p, base)
+}
+
+async fn connectors_over_http(backend: &Backend) {
+    let (platforms, base) = start_platforms().await;
+    let env: Vec<(&str, &str)> = vec![
+        ("PROMPTSALES_JWT_SECRET", SECRET),
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "77"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+        ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt"),
+        ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700"),
+        ("PROMPTSALES_TIKTOK_BASE_URL", &base),
+        ("PROMPTSALES_CONNECTOR_BACKOFF_MS", "5"),
+        ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "3"),
+        ("PROMPTSALES_ADS_CAMPAIGN_BUDGET_CAP", "USD=200000"),
+        ("PROMPTSALES_ADS_TENANT_DAILY_CAP", "USD=5000"),
+    ];
+    let server = HttpServer::start_env("mcp-ads", backend, &[], &env).await;
+    let token =
+        |who: &str, scopes: &[&str]| mint_hs256(SECRET, who, "default", scopes, 600).unwrap();
+    let ana = server
+        .client_with_token(Era::Stateless, &token("ana", &[]))
+        .await;
+    let bob = server
+        .client_with_token(
+            Era::Initialize,
+            &token("bob", &["ads:approve", "ads:launch"]),
+        )
+        .await;
+    let label = backend.label;
+
+    // Spend cap per campaign, refused with the numbers.
+    let e = err(
+        &ana,
+        "create_campaign",
+        campaign("Too big", 25_000_000, &["meta"]),
+    )
+    .await;
+    assert!(
+        e.contains("250000.00 USD")
+            && e.contains("200000.00 USD")
+            && e.contains("PROMPTSALES_ADS_CAMPAIGN_BUDGET_CAP"),
+        "{e}"
+    );
+
+    // 30,000.00 over 30 days: 1,000.00/day across three channels.
+    let c = ok(
+        &ana,
+        "create_campaign",
+        campaign("Live", 3_000_000, &["meta", "tiktok", "google_ads"]),
+    )
+    .await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
+    assert!(
+        err(&ana, "approve_campaign", json!({"campaign_id": id}))
+            .await
+            .contains("ads:approve")
+    );
+    ok(&bob, "approve_campaign", json!({"campaign_id": id})).await;
+
+    // Dry run: exactly what Meta and TikTok would receive; nothing sent.
+    let dry = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(platforms.count("/"), 0, "{label}: a dry run sends nothing");
+    let ch = |v: &Value, name: &str| {
+        v["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == name)
+            .unwrap()
+            .clone()
+    };
+    let meta_plan = ch(&dry, "meta");
+    assert_eq!(meta_plan["sandbox"], false);
+    let reqs = meta_plan["requests"].as_array().unwrap();
+    assert_eq!(reqs.len(), 4);
+    assert_eq!(reqs[0]["url"], format!("{base}/v21.0/act_77/campaigns"));
+    assert_eq!(reqs[0]["body"]["status"], "PAUSED");
+    assert_eq!(reqs[0]["body"]["access_token"], "***");
+    assert_eq!(
+        ch(&dry, "tiktok")["requests"][0]["headers"]["Access-Token"],
+        "***"
+    );
+    assert_eq!(ch(&dry, "google_ads")["sandbox"], true);
+    assert_eq!(dry["committed_spend_cents"], 3_000_000);
+
+    // Launch: TikTok is down → partial failure, the others live.
+    let l = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "launch-1"}),
+    )
+    .await;
+    assert_eq!(l["status"], "active", "{l}");
+    assert_eq!(ch(&l, "meta")["outcome"], "launched");
+    assert_eq!(ch(&l, "meta")["external_ids"]["campaign"], "120001");
+    assert_eq!(ch(&l, "google_ads")["outcome"], "launched");
+    assert_eq!(ch(&l, "google_ads")["sandbox"], true);
+    let tk = ch(&l, "tiktok");
+    assert_eq!(
+        (tk["outcome"].as_str(), tk["retryable"].as_bool()),
+        (Some("failed"), Some(true)),
+        "{tk}"
+    );
+    assert!(tk["error"].as_str().unwrap().contains("500"), "{tk}");
+    assert!(
+        l["summary"]
+            .as_str()
+            .unwrap()
+            .contains("partially launched"),
+        "{l}"
+    );
+    assert_eq!(
+        platforms.count("/v21.0/"),
+        4,
+        "{label}: meta campaign, ad set, two enables"
+    );
+    assert_eq!(
+        platforms.count("/open_api/"),
+        3,
+        "{label}: tiktok tried max_attempts times"
+    );
+    let v = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(
+        (v["status"].as_str(), v["delivery_state"].as_str()),
+        (Some("active"), Some("partial"))
+    );
+
+    // The same key launches nothing.
+    let again = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "launch-1"}),
+    )
+    .await;
+    assert_eq!(again["replayed"], true);
+    assert_eq!(
+        platforms.count("/"),
+        7,
+        "{label}: a repeated key sends nothing"
+    );
+
+    // TikTok back: a new key retries only the failed channel.
+    platforms.tiktok_up.store(true, Ordering::SeqCst);
+    let retry = ok(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": id, "idempotency_key": "launch-2"}),
+    )
+    .await;
+    assert_eq!(ch(&retry, "tiktok")["outcome"], "launched");
+    assert_eq!(ch(&retry, "meta")["outcome"], "already_launched");
+    assert_eq!(
+        platforms.count("/v21.0/"),
+        4,
+        "{label}: meta not touched again"
+    );
+    assert_eq!(
+        platforms.count("/open_api/"),
+        5,
+        "{label}: tiktok create + enable"
+    );
+    let tiktok_body = platforms
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(_, p, _)| p.ends_with("campaign/create/"))
+        .unwrap()
+        .2
+        .clone();
+    assert!(
+        tiktok_body.contains("\"operation_status\":\"DISABLE\""),
+        "{tiktok_body}"
+    );
+    let v = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(v["delivery_state"], "launched");
+
+    // Performance pulls Meta's insights into ad_daily.
+    let p = ok(&ana, "get_campaign_performance", json!({"campaign_id": id})).await;
+    let meta_perf = p["by_channel"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == "meta")
+        .unwrap()
+        .clone();
+    assert_eq!(meta_perf["totals"]["spend_cents"], 12_345, "{p}");
+    assert_eq!(meta_perf["totals"]["conversions"], 9);
+    assert!((meta_perf["totals"]["roas"].as_f64().unwrap() - 600.0 / 123.45).abs() < 1e-9);
+    assert!(platforms.count("/insights") >= 1);
+
+    // The tenant daily cap: 1,000/day live; 4,500/day more would exceed 5,000.
+    let big = ok(
+        &ana,
+        "create_campaign",
+        campaign("Second", 1_000_000, &["google_ads"]),
+    )
+    .await;
+    let big_id = big["id"].as_str().unwrap().to_owned();
+    // A budget change goes through the campaign cap too.
+    let e = err(
+        &ana,
+        "update_campaign",
+        json!({"campaign_id": big_id, "budget_cents": 20_000_001}),
+    )
+    .await;
+    assert!(e.contains("200000.01 USD"), "{e}");
+    ok(
+        &ana,
+        "update_campaign",
+        json!({"campaign_id": big_id, "budget_cents": 13_500_000}),
+    )
+    .await;
+    ok(&ana, "submit_for_approval", json!({"campaign_id": big_id})).await;
+    ok(&bob, "approve_campaign", json!({"campaign_id": big_id})).await;
+    let e = err(
+        &bob,
+        "launch_campaign",
+        json!({"campaign_id": big_id, "idempotency_key": "big-1"}),
+    )
+    .await;
+    assert!(
+        e.contains("tenant daily cap") && e.contains("4500.00") && e.contains("5000.00"),
+        "{e}"
+    );
+    let v = ok(&ana, "get_campaign", json!({"campaign_id": big_id})).await;
+    assert_eq!(
+        v["status"], "approved",
+        "{label}: a refused launch changes nothing"
+    );
+
+    // Pausing reaches the live platforms.
+    let before = platforms.count("/");
+    let paused = ok(&ana, "pause_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(paused["status"], "paused");
+    assert!(platforms.count("/") > before);
+
+    ana.cancel().await.unwrap();
+    bob.cancel().await.unwrap();
+    server.terminate().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectors_idempotency_partial_failure_and_caps_over_http_on_every_backend() {
+    for backend in Backend::all() {
+        seed_client(&backend).await;
+        connectors_over_http(&backend).await;
+    }
+}
