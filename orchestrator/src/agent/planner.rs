@@ -460,35 +460,24 @@ fn product(text: &str) -> Option<String> {
     if let Some(q) = quoted(text) {
         return Some(q);
     }
+    // `fold` maps every char to one char, so char positions agree.
     let f = fold(text);
+    let chars: Vec<char> = text.chars().collect();
     for key in ["producto ", "product "] {
         if let Some(i) = f.find(key) {
-            let start = i + key.len();
-            let orig: String = text.chars().skip(f[..start].chars().count()).collect();
-            let stop = [
-                ",",
-                ".",
-                ";",
-                " for ",
-                " para ",
-                " on ",
-                " en ",
-                " in ",
-                " with ",
-                " con ",
-                " from ",
-                " desde ",
-                " del ",
-                " budget",
-                " presupuesto",
+            let start = f[..i + key.len()].chars().count();
+            let rest: String = f.chars().skip(start).collect();
+            let stops = [
+                ",", ".", ";", " for ", " para ", " on ", " en ", " in ", " with ", " con ", " from ",
+                " desde ", " del ", " budget", " presupuesto", " de cli_", " cli_",
             ];
-            let mut end = orig.len();
-            for s in stop {
-                if let Some(p) = fold(&orig).find(s) {
-                    end = end.min(p);
-                }
-            }
-            let name = orig[..end.min(orig.len())].trim();
+            let end = stops
+                .iter()
+                .filter_map(|s| rest.find(s).map(|b| rest[..b].chars().count()))
+                .min()
+                .unwrap_or(rest.chars().count());
+            let name: String = chars[start..(start + end).min(chars.len())].iter().collect();
+            let name = name.trim();
             if !name.is_empty() {
                 return Some(name.to_owned());
             }
@@ -764,11 +753,11 @@ mod tests {
         }
     }
 
-    fn asked(p: &Plan) -> (&str, &[String]) {
+    fn asked(p: &Plan) -> (String, Vec<String>) {
         match p {
             Plan::Ask {
                 question, missing, ..
-            } => (question, missing),
+            } => (question.clone(), missing.clone()),
             other => panic!("expected a question back, got {other:?}"),
         }
     }
@@ -784,6 +773,10 @@ mod tests {
             "How many leads did we register last week?",
             "ventas por país este año",
             "What was the CTR of cmp_00042 last month?",
+            "Show me spend by country for cli_001 this month",
+            "dame el ROAS por canal del trimestre pasado",
+            "Compare revenue this month with the previous period",
+            "¿qué vendedor cerró más ventas en octubre?",
         ] {
             let p = plan(q);
             let (tool, args) = call(&p);
@@ -815,7 +808,7 @@ mod tests {
         assert_eq!(args["brief"]["language"], "en");
         assert_eq!(args["brief"]["channels"], json!(["email"]));
         let p = plan("draft an SMS and a TikTok caption for cli_003 about \"Summer Sale\"");
-        assert_eq!(call(&p).1["brief"]["channels"], json!(["tiktok", "sms"]));
+        assert_eq!(call(&p).1["brief"]["channels"], json!(["sms", "tiktok"]));
     }
 
     #[test]
