@@ -28,7 +28,11 @@ fn brief(i: usize) -> BriefInput {
         channels: ["google_ads", "instagram", "email", "sms", "x"]
             .map(str::to_owned)
             .to_vec(),
-        language: if i.is_multiple_of(2) { "es".into() } else { "en".into() },
+        language: if i.is_multiple_of(2) {
+            "es".into()
+        } else {
+            "en".into()
+        },
         keywords: vec!["café orgánico".into()],
         url: Some("https://andino.example/cafe".into()),
         variants: Some(3),

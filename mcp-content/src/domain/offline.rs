@@ -557,10 +557,12 @@ fn google_ads(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let hooks = f.hooks();
     let s = |v: &Vec<String>, rng: &mut Rng| rotate(v, rng, i).unwrap_or_default();
     let cta = f.cta_line(false);
+    let hook = s(&hooks, rng);
+    let aud_after_hook = f.audience_after(&hook, rng, i);
     let combos = [
         vec![s(&stmts, rng), cta.clone()],
         vec![s(&offers, rng), s(&stmts, rng), cta.clone()],
-        vec![s(&hooks, rng), s(&auds, rng), cta.clone()],
+        vec![hook, aud_after_hook, cta.clone()],
         vec![s(&auds, rng), s(&offers, rng), cta.clone()],
     ];
     let mut descs: Vec<String> = combos
