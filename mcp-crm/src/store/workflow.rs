@@ -1055,19 +1055,20 @@ impl CrmStore {
         only: Option<&LeadId>,
         limit: i64,
     ) -> Result<Vec<IntentRow>, AppError> {
-        let rows = sqlx::query(
+        let mut q = crate::sql::Sql::new(
             "SELECT l.id, l.stage, l.score, l.channel, l.company, l.product_interest, l.seller_id, \
              (SELECT COUNT(*) FROM interactions i WHERE i.tenant_id = l.tenant_id AND i.lead_id = l.id AND i.direction = 'in') AS inbound, \
              (SELECT COUNT(*) FROM interactions i WHERE i.tenant_id = l.tenant_id AND i.lead_id = l.id AND i.direction = 'out') AS outbound, \
              (SELECT AVG(i.sentiment) FROM interactions i WHERE i.tenant_id = l.tenant_id AND i.lead_id = l.id AND i.direction = 'in') AS sentiment \
-             FROM leads l WHERE l.tenant_id = $1 AND ($2 IS NULL OR l.id = $2) \
-             ORDER BY l.created_at DESC, l.id LIMIT $3",
-        )
-        .bind(tenant.as_str())
-        .bind(only.map(|l| l.as_str().to_owned()))
-        .bind(limit)
-        .fetch_all(self.db().pool())
-        .await?;
+             FROM leads l WHERE l.tenant_id = ",
+        );
+        q.text_arg(tenant.as_str());
+        if let Some(l) = only {
+            q.push(" AND l.id = ").text_arg(l.as_str());
+        }
+        q.push(" ORDER BY l.created_at DESC, l.id LIMIT ")
+            .int_arg(limit);
+        let rows = q.query().fetch_all(self.db().pool()).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let id: String = r.try_get("id")?;
@@ -1089,14 +1090,25 @@ impl CrmStore {
         }
         // Inbound texts (for keyword features) in one query per batch of
         // leads would need an IN list; a single ordered scan is cheaper.
-        let texts = sqlx::query(
-            "SELECT lead_id, text FROM interactions WHERE tenant_id = $1 AND direction = 'in' \
-             AND ($2 IS NULL OR lead_id = $2)",
-        )
-        .bind(tenant.as_str())
-        .bind(only.map(|l| l.as_str().to_owned()))
-        .fetch_all(self.db().pool())
-        .await?;
+        // One lead: an index seek; training: one scan of inbound texts.
+        let texts = match only {
+            Some(l) => {
+                sqlx::query(
+                    "SELECT lead_id, text FROM interactions WHERE tenant_id = $1 AND lead_id = $2 \
+                     AND direction = 'in'",
+                )
+                .bind(tenant.as_str())
+                .bind(l.as_str().to_owned())
+                .fetch_all(self.db().pool())
+                .await?
+            }
+            None => sqlx::query(
+                "SELECT lead_id, text FROM interactions WHERE tenant_id = $1 AND direction = 'in'",
+            )
+            .bind(tenant.as_str())
+            .fetch_all(self.db().pool())
+            .await?,
+        };
         let mut by_id: std::collections::HashMap<String, usize> = out
             .iter()
             .enumerate()
