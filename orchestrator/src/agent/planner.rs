@@ -468,15 +468,32 @@ fn product(text: &str) -> Option<String> {
             let start = f[..i + key.len()].chars().count();
             let rest: String = f.chars().skip(start).collect();
             let stops = [
-                ",", ".", ";", " for ", " para ", " on ", " en ", " in ", " with ", " con ", " from ",
-                " desde ", " del ", " budget", " presupuesto", " de cli_", " cli_",
+                ",",
+                ".",
+                ";",
+                " for ",
+                " para ",
+                " on ",
+                " en ",
+                " in ",
+                " with ",
+                " con ",
+                " from ",
+                " desde ",
+                " del ",
+                " budget",
+                " presupuesto",
+                " de cli_",
+                " cli_",
             ];
             let end = stops
                 .iter()
                 .filter_map(|s| rest.find(s).map(|b| rest[..b].chars().count()))
                 .min()
                 .unwrap_or(rest.chars().count());
-            let name: String = chars[start..(start + end).min(chars.len())].iter().collect();
+            let name: String = chars[start..(start + end).min(chars.len())]
+                .iter()
+                .collect();
             let name = name.trim();
             if !name.is_empty() {
                 return Some(name.to_owned());
@@ -538,9 +555,10 @@ fn content(text: &str, f: &str, lang: Lang) -> Plan {
     if let Some(n) = variants(f) {
         brief.insert("variants".into(), json!(n));
     }
+    // The brief's fields are the tool's arguments.
     let partial = Plan::Call {
         tool: "content.generate_content".into(),
-        args: json!({ "brief": brief }),
+        args: Value::Object(brief),
     };
     let mut missing = Vec::new();
     if client.is_none() {
@@ -792,23 +810,23 @@ mod tests {
         let (tool, args) = call(&p);
         assert_eq!(tool, "content.generate_content");
         assert_eq!(
-            args["brief"],
+            *args,
             json!({"client_id": "cli_001", "product": "Plan Pro", "channels": ["instagram", "google_ads"], "language": "en", "variants": 3})
         );
         let p =
             plan("Genera contenido para el producto Crédito Hogar de cli_007 en WhatsApp y email");
         let (tool, args) = call(&p);
         assert_eq!(tool, "content.generate_content");
-        assert_eq!(args["brief"]["product"], "Crédito Hogar");
-        assert_eq!(args["brief"]["channels"], json!(["whatsapp", "email"]));
-        assert_eq!(args["brief"]["language"], "es");
-        assert_eq!(args["brief"]["client_id"], "cli_007");
+        assert_eq!(args["product"], "Crédito Hogar");
+        assert_eq!(args["channels"], json!(["whatsapp", "email"]));
+        assert_eq!(args["language"], "es");
+        assert_eq!(args["client_id"], "cli_007");
         let p = plan("por favor redacta un correo para cli_002 sobre \"Seguro Auto\" in English");
         let (_, args) = call(&p);
-        assert_eq!(args["brief"]["language"], "en");
-        assert_eq!(args["brief"]["channels"], json!(["email"]));
+        assert_eq!(args["language"], "en");
+        assert_eq!(args["channels"], json!(["email"]));
         let p = plan("draft an SMS and a TikTok caption for cli_003 about \"Summer Sale\"");
-        assert_eq!(call(&p).1["brief"]["channels"], json!(["sms", "tiktok"]));
+        assert_eq!(call(&p).1["channels"], json!(["sms", "tiktok"]));
     }
 
     #[test]

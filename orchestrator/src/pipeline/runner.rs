@@ -916,8 +916,8 @@ mod tests {
                 }
                 Ok(match q {
                     "content.generate_content" => {
-                        let ch = args["brief"]["channels"][0].as_str().unwrap().to_owned();
-                        json!({"assets": [{"asset_id": format!("ast_{ch}_1")}, {"asset_id": format!("ast_{ch}_2")}]})
+                        let ch = args["channels"][0].as_str().unwrap().to_owned();
+                        json!({"variants": [{"asset_id": format!("ast_{ch}_1")}, {"asset_id": format!("ast_{ch}_2")}]})
                     }
                     "content.approve_asset" => {
                         if args["asset_id"].as_str().unwrap().ends_with("_2")
@@ -928,7 +928,7 @@ mod tests {
                                 message: "usage rights expired".into(),
                             });
                         }
-                        json!({"asset_id": args["asset_id"], "status": "approved"})
+                        json!({"id": args["asset_id"], "status": "approved"})
                     }
                     "ads.generate_campaign" => json!({"campaign_id": "cmp_new"}),
                     "ads.launch_campaign" => {
