@@ -66,13 +66,15 @@ fn dec(s: &str) -> String {
 }
 
 type Reply = (u16, Option<u64>, Value);
+type Script = Arc<Mutex<Vec<(String, VecDeque<Reply>)>>>;
+type Fallback = Arc<Mutex<Option<fn(&str) -> Reply>>>;
 
 #[derive(Clone, Default)]
 struct Fake {
     seen: Arc<Mutex<Vec<Seen>>>,
     /// Path fragment → scripted replies, used before the default.
-    script: Arc<Mutex<Vec<(String, VecDeque<Reply>)>>>,
-    default: Arc<Mutex<Option<fn(&str) -> Reply>>>,
+    script: Script,
+    default: Fallback,
 }
 
 impl Fake {

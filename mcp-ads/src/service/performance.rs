@@ -19,7 +19,7 @@ use crate::domain::optimize::{
 };
 use crate::domain::plan::{CampaignPlan, Publication};
 use crate::domain::{AdDaily, CampaignId, CampaignStatus};
-use crate::store::{CampaignRecord, ChangeSetRow, DeliveryRow, new_id};
+use crate::store::{CampaignRecord, ChangeSetRow, DeliveryRow, Settle, new_id};
 
 /// One channel's delivery against its budget.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -613,7 +613,18 @@ impl AdsService {
             done.push((p, old));
         }
         self.store
-            .settle_change_set(tenant, id, from, to, &who.subject, &cid, &plan, total)
+            .settle_change_set(
+                tenant,
+                &Settle {
+                    id,
+                    from,
+                    to,
+                    actor: &who.subject,
+                },
+                &cid,
+                &plan,
+                total,
+            )
             .await?;
         let summary = format!(
             "{} {} budget change(s) on campaign `{cid}` ({} on platforms)",

@@ -129,11 +129,8 @@ async fn insert_event(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant: &TenantId,
     campaign: &str,
-    actor: &str,
-    action: &str,
     from: Option<CampaignStatus>,
-    to: CampaignStatus,
-    note: Option<&str>,
+    m: &Move<'_>,
     at: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
@@ -144,14 +141,23 @@ async fn insert_event(
     .bind(new_id("evt_"))
     .bind(campaign)
     .bind(at)
-    .bind(actor)
-    .bind(action)
+    .bind(m.actor)
+    .bind(m.action)
     .bind(from.map(|s| s.as_str()))
-    .bind(to.as_str())
-    .bind(note)
+    .bind(m.to.as_str())
+    .bind(m.note)
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A change set's move: `id` from status `from` to `to` by `actor`.
+#[derive(Debug, Clone, Copy)]
+pub struct Settle<'a> {
+    pub id: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub actor: &'a str,
 }
 
 /// A lifecycle move to record with a state change.
@@ -212,18 +218,14 @@ impl AdsStore {
             }
             Err(e) => return Err(e.into()),
         }
-        insert_event(
-            &mut tx,
-            tenant,
-            c.id.as_str(),
+        let m = Move {
             actor,
-            "create",
-            None,
-            c.status,
-            None,
-            &now,
-        )
-        .await?;
+            action: "create",
+            from: c.status,
+            to: c.status,
+            note: None,
+        };
+        insert_event(&mut tx, tenant, c.id.as_str(), None, &m, &now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -289,18 +291,7 @@ impl AdsStore {
             )));
         }
         if let Some(m) = mv {
-            insert_event(
-                &mut tx,
-                tenant,
-                c.id.as_str(),
-                m.actor,
-                m.action,
-                Some(m.from),
-                m.to,
-                m.note,
-                &now,
-            )
-            .await?;
+            insert_event(&mut tx, tenant, c.id.as_str(), Some(m.from), &m, &now).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -352,18 +343,7 @@ impl AdsStore {
                 m.from
             )));
         }
-        insert_event(
-            &mut tx,
-            tenant,
-            id.as_str(),
-            m.actor,
-            m.action,
-            Some(m.from),
-            m.to,
-            m.note,
-            &now,
-        )
-        .await?;
+        insert_event(&mut tx, tenant, id.as_str(), Some(m.from), &m, &now).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -696,16 +676,19 @@ impl AdsStore {
     pub async fn settle_change_set(
         &self,
         tenant: &TenantId,
-        id: &str,
-        from: &str,
-        to: &str,
-        actor: &str,
+        m: &Settle<'_>,
         campaign: &CampaignId,
         plan: &CampaignPlan,
         budget_cents: i64,
     ) -> Result<(), AppError> {
         let now = now_ts();
         let mut tx = self.db.pool().begin().await?;
+        let Settle {
+            id,
+            from,
+            to,
+            actor,
+        } = *m;
         let q = if to == "applied" {
             "UPDATE change_sets SET status = $3, applied_by = $4, applied_at = $5, updated_at = $5 \
              WHERE tenant_id = $1 AND id = $2 AND status = $6"

@@ -6,7 +6,7 @@ mod delivery;
 mod lifecycle;
 
 pub use delivery::{DeliveryRow, HistoryRow};
-pub use lifecycle::{CampaignRecord, ChangeSetRow, LaunchClaim, Move, new_id};
+pub use lifecycle::{CampaignRecord, ChangeSetRow, LaunchClaim, Move, Settle, new_id};
 
 use std::collections::HashMap;
 
