@@ -4,6 +4,7 @@ pub mod caps;
 pub mod connectors;
 pub mod domain;
 pub mod mcp;
+pub mod readers;
 pub mod service;
 pub mod store;
 

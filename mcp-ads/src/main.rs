@@ -1,6 +1,11 @@
 //! `mcp-ads`: the ads MCP server binary.
 
+use std::sync::Arc;
+
 use clap::Parser;
+use mcp_ads::readers::{ContentAssets, CrmAudiences};
+use mcp_content::read::AssetReader;
+use mcp_crm::read::CrmReader;
 use promptsales_shared::app::Runtime;
 use promptsales_shared::config::CommonArgs;
 use promptsales_shared::server::{Readiness, ServeArgs, run};
@@ -24,7 +29,13 @@ async fn main() -> anyhow::Result<()> {
     let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
         .with_connectors(mcp_ads::connectors::Connectors::from_env())
         .with_caps(caps)
-        .with_catalog(rt.catalog.clone());
+        .with_catalog(rt.catalog.clone())
+        .with_audiences(Arc::new(CrmAudiences(CrmReader::new(
+            rt.open(&mcp_crm::MIGRATIONS).await?,
+        ))))
+        .with_content(Arc::new(ContentAssets(AssetReader::new(
+            rt.open(&mcp_content::MIGRATIONS).await?,
+        ))));
     let server = mcp_ads::AdsServer::new(
         svc,
         rt.config.local_principal(),

@@ -7,6 +7,8 @@ mod launch;
 mod links;
 mod performance;
 mod planning;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 

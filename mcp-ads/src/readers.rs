@@ -1,0 +1,74 @@
+//! Adapters from the other contexts' documented read paths to the ports
+//! the ads service uses: CRM audience counts, mcp-content asset checks.
+
+use chrono::NaiveDate;
+use mcp_content::read::AssetReader;
+use mcp_crm::domain::LeadStage;
+use mcp_crm::read::{AudienceFilter, CrmReader};
+use promptsales_shared::domain::{Channel, TenantId};
+
+use crate::service::{
+    AssetCheck, AudienceQuery, AudienceSize, AudienceSource, ContentSource, ReadFut,
+};
+
+/// CRM audiences through `mcp_crm::read::CrmReader`.
+pub struct CrmAudiences(pub CrmReader);
+
+impl AudienceSource for CrmAudiences {
+    fn count<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        q: &'a AudienceQuery,
+    ) -> ReadFut<'a, AudienceSize> {
+        Box::pin(async move {
+            let f = AudienceFilter {
+                client_id: q.client_id.clone(),
+                countries: q.countries.clone(),
+                stages: q
+                    .stages
+                    .iter()
+                    .map(|s| LeadStage::parse(s))
+                    .collect::<Result<_, _>>()?,
+                min_score: q.min_score,
+                source_channels: q.source_channels.clone(),
+                active_since: q.active_since,
+                reach_channel: q.reach_channel,
+            };
+            let c = self.0.count_audience(tenant, &f).await?;
+            let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+            Ok(AudienceSize {
+                matched: n(c.matched),
+                reachable: n(c.reachable),
+                suppressed: n(c.suppressed),
+                without_consent: n(c.without_consent),
+            })
+        })
+    }
+}
+
+/// Asset checks through `mcp_content::read::AssetReader`.
+pub struct ContentAssets(pub AssetReader);
+
+impl ContentSource for ContentAssets {
+    fn usability<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        asset_id: &'a str,
+        channel: Channel,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> ReadFut<'a, AssetCheck> {
+        Box::pin(async move {
+            let u = self
+                .0
+                .usability(tenant, asset_id, channel, from, to)
+                .await?;
+            Ok(AssetCheck {
+                version: u.version,
+                status: u.status,
+                usable: u.usable,
+                reasons: u.reasons,
+            })
+        })
+    }
+}
