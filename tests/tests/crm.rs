@@ -362,6 +362,79 @@ async fn crm_over_stdio_on_both_backends() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dedupe_holds_across_processes() {
+    for backend in Backend::all() {
+        let env = [KEY, ("PROMPTSALES_TENANT", "race")];
+        let a = stdio_client_env("mcp-crm", &backend, &[], &env, Era::Stateless).await;
+        let b = stdio_client_env("mcp-crm", &backend, &[], &env, Era::Stateless).await;
+        // 50 registrations of one person from two server processes at once.
+        let (ra, rb) = tokio::join!(burst(&a), burst(&b));
+        let created = ra
+            .iter()
+            .chain(&rb)
+            .filter(|r| r["created"] == true)
+            .count();
+        assert_eq!(created, 1, "{}", backend.label);
+        let ids: std::collections::BTreeSet<&str> = ra
+            .iter()
+            .chain(&rb)
+            .map(|r| r["lead"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 1, "{}", backend.label);
+        let all = ok(&a, "search_leads", json!({})).await;
+        assert_eq!(
+            all["items"].as_array().unwrap().len(),
+            1,
+            "{}",
+            backend.label
+        );
+        a.cancel().await.unwrap();
+        b.cancel().await.unwrap();
+    }
+}
+
+/// 25 concurrent registrations of one person, written two ways.
+async fn burst(c: &Client) -> Vec<Value> {
+    let calls: Vec<_> = (0..25)
+        .map(|i| {
+            let args = lead(
+                if i % 2 == 0 {
+                    "Race@Example.com"
+                } else {
+                    "race@example.com"
+                },
+                "300 999 0000",
+            );
+            async move { ok(c, "register_lead", args).await }
+        })
+        .collect();
+    futures_join(calls).await
+}
+
+/// Runs the futures concurrently and collects their outputs in order (a
+/// small `join_all`: the test crate has no `futures`).
+async fn futures_join<F: std::future::Future<Output = Value>>(fs: Vec<F>) -> Vec<Value> {
+    let mut pending: Vec<_> = fs.into_iter().map(Box::pin).enumerate().collect();
+    let mut results = vec![Value::Null; pending.len()];
+    std::future::poll_fn(|cx| {
+        pending.retain_mut(|(i, f)| match f.as_mut().poll(cx) {
+            std::task::Poll::Ready(v) => {
+                results[*i] = v;
+                false
+            }
+            std::task::Poll::Pending => true,
+        });
+        if pending.is_empty() {
+            std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
+        }
+    })
+    .await;
+    results
+}
+
 type Sent = Arc<Mutex<Vec<Value>>>;
 
 /// A local stand-in for the WhatsApp Cloud API.
