@@ -77,7 +77,7 @@ async fn service_call(dir: &std::path::Path) -> anyhow::Result<Figures> {
     for i in 0..RUNS {
         let t = Instant::now();
         let g = svc
-            .generate_content(&tenant, "bench", &brief(i), EngineChoice::Offline)
+            .generate_content(&tenant, "bench", &brief(i), EngineChoice::Offline, None)
             .await?;
         assert_eq!(g.variants.len(), 15);
         lat.push(t.elapsed());

@@ -5,6 +5,7 @@ pub mod domain;
 pub mod llm;
 pub mod mcp;
 pub mod read;
+pub mod sampling;
 pub mod service;
 pub mod store;
 

@@ -1,6 +1,10 @@
-//! The LLM engines: copy from an OpenAI-compatible chat model (one function
-//! call whose output is validated against the channel table, with one repair
-//! round-trip), and images from an OpenAI-compatible images endpoint.
+//! The LLM engines: copy from a model — an OpenAI-compatible chat endpoint
+//! (one forced function call) or the MCP client's own model (sampling, JSON
+//! text) — validated against the channel table with one repair round-trip;
+//! and images from an OpenAI-compatible images endpoint.
+
+use std::future::Future;
+use std::pin::Pin;
 
 use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
 use base64::Engine as _;
@@ -55,7 +59,8 @@ pub struct LlmCopy {
     pub usage: Usage,
 }
 
-fn schema() -> Value {
+/// JSON Schema of the `write_copy` output.
+pub fn schema() -> Value {
     let names: Vec<&str> = Placement::ALL.iter().map(|p| p.as_str()).collect();
     json!({
         "type": "object",
@@ -158,6 +163,53 @@ fn user_prompt(brief: &Brief) -> String {
     .to_string()
 }
 
+/// One turn of a conversation with a copy model.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub assistant: bool,
+    pub text: String,
+}
+
+/// What a model call returns: its raw `write_copy` JSON and the tokens spent.
+pub type ModelFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<(String, Usage), AppError>> + Send + 'a>>;
+
+/// A model that writes copy.
+pub trait CopyModel: Send + Sync {
+    /// Identifies the model in cache keys.
+    fn id(&self) -> String;
+    /// The engine name reported to callers: `llm` or `sampling`.
+    fn engine(&self) -> &'static str;
+    /// Asks for the `write_copy` JSON.
+    fn ask<'a>(&'a self, system: &'a str, turns: &'a [Turn]) -> ModelFuture<'a>;
+}
+
+/// The configured OpenAI-compatible endpoint.
+#[derive(Debug, Clone)]
+pub struct ChatEndpoint(pub LlmConfig);
+
+impl CopyModel for ChatEndpoint {
+    fn id(&self) -> String {
+        format!("{}|{}", self.0.base_url, self.0.model)
+    }
+
+    fn engine(&self) -> &'static str {
+        "llm"
+    }
+
+    fn ask<'a>(&'a self, system: &'a str, turns: &'a [Turn]) -> ModelFuture<'a> {
+        Box::pin(async move {
+            let mut messages = vec![json!({"role": "system", "content": system})];
+            messages.extend(turns.iter().map(|t| {
+                json!({"role": if t.assistant { "assistant" } else { "user" }, "content": t.text})
+            }));
+            let mut usage = Usage::default();
+            let raw = call(&self.0, messages, &mut usage).await?;
+            Ok((raw, usage))
+        })
+    }
+}
+
 async fn call(
     cfg: &LlmConfig,
     messages: Vec<Value>,
@@ -211,6 +263,13 @@ async fn call(
 
 /// Parses the model's arguments into variants of the brief's channels.
 pub fn parse_output(raw: &str) -> Result<Vec<(Placement, u32, Fields)>, AppError> {
+    // Text answers may wrap the JSON in a Markdown code fence.
+    let raw = raw.trim();
+    let raw = raw
+        .strip_prefix("```json")
+        .or_else(|| raw.strip_prefix("```"))
+        .map(|r| r.trim_end().trim_end_matches("```"))
+        .unwrap_or(raw);
     let out: ModelOutput = serde_json::from_str(raw).map_err(|e| {
         AppError::NotUnderstood(format!(
             "the model's output is not the write_copy JSON ({e})"
@@ -251,16 +310,16 @@ pub fn problems(brief: &Brief, variants: &[(Placement, u32, Fields)]) -> Vec<Str
 /// Asks the model for the brief's copy; sends violations back once.
 /// Malformed output is an error (the caller falls back to the offline engine).
 pub async fn write_copy(
-    cfg: &LlmConfig,
+    model: &dyn CopyModel,
     brief: &Brief,
     brand: Option<&BrandGuidelines>,
 ) -> Result<LlmCopy, AppError> {
-    let mut usage = Usage::default();
-    let mut messages = vec![
-        json!({"role": "system", "content": system_prompt(brief, brand)}),
-        json!({"role": "user", "content": user_prompt(brief)}),
-    ];
-    let raw = call(cfg, messages.clone(), &mut usage).await?;
+    let system = system_prompt(brief, brand);
+    let mut turns = vec![Turn {
+        assistant: false,
+        text: user_prompt(brief),
+    }];
+    let (raw, mut usage) = model.ask(&system, &turns).await?;
     let first = parse_output(&raw)?;
     let issues = problems(brief, &first);
     if issues.is_empty() {
@@ -271,20 +330,24 @@ pub async fn write_copy(
             usage,
         });
     }
-    messages.push(json!({"role": "assistant", "content": raw}));
-    messages.push(json!({
-        "role": "user",
-        "content": format!(
+    turns.push(Turn {
+        assistant: true,
+        text: raw,
+    });
+    turns.push(Turn {
+        assistant: false,
+        text: format!(
             "Fix these problems and call write_copy again with every variant (keep what was fine):\n- {}",
             issues.join("\n- ")
-        )
-    }));
-    let repaired = match call(cfg, messages, &mut usage)
-        .await
-        .and_then(|r| parse_output(&r))
-    {
-        Ok(v) => v,
-        // A broken repair keeps the first answer; it is trimmed by the caller.
+        ),
+    });
+    let repaired = match model.ask(&system, &turns).await {
+        Ok((raw, u)) => {
+            usage.prompt_tokens += u.prompt_tokens;
+            usage.completion_tokens += u.completion_tokens;
+            // A broken repair keeps the first answer; the caller trims it.
+            parse_output(&raw).unwrap_or(first)
+        }
         Err(_) => first,
     };
     let remaining = problems(brief, &repaired);

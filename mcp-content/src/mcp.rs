@@ -30,7 +30,9 @@ use crate::domain::brand::{BrandGuidelines, ClientBrand};
 use crate::domain::brief::BriefInput;
 use crate::domain::visual::VisualBriefInput;
 use crate::domain::{Action, Asset, AssetVersion, CHANNELS, FieldValue, Placement, UsageRights};
+use crate::llm::CopyModel;
 use crate::read::{AssetReader, AssetUsability};
+use crate::sampling::ClientModel;
 use crate::service::{
     AssetQuery, AssetView, ContentScore, ContentService, EngineChoice, Generation,
     SearchOptimization, VisualBrief,
@@ -329,12 +331,14 @@ impl ContentServer {
         ctx: Ctx,
     ) -> Result<Json<Generation>, AppError> {
         let who = self.who(&ctx);
+        let client_model = ClientModel::of(&ctx);
         self.svc
             .generate_content(
                 &who.tenant,
                 &who.subject,
                 &p.brief,
                 p.engine.unwrap_or(EngineChoice::Auto),
+                client_model.as_ref().map(|m| m as &dyn CopyModel),
             )
             .await
             .map(Json)

@@ -21,7 +21,7 @@ use crate::domain::{
     Action, Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Decision, FieldValue, Language,
     NewAsset, UsageRights, offline, transition,
 };
-use crate::llm::{ImageConfig, LlmCopy, Usage};
+use crate::llm::{ChatEndpoint, CopyModel, ImageConfig, LlmCopy, Usage};
 use crate::store::{AssetFilter, ContentStore, Revision};
 
 /// An asset with where its usage rights let it be used at the time asked.
@@ -56,6 +56,9 @@ pub enum EngineChoice {
     Offline,
     /// The configured OpenAI-compatible model (an error when none is).
     Llm,
+    /// The MCP client's own model through sampling (an error when the
+    /// client does not offer it).
+    Sampling,
 }
 
 /// One generated variant, saved as a draft asset.
@@ -76,7 +79,7 @@ pub struct GeneratedVariant {
 /// The result of `generate_content`.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Generation {
-    /// offline or llm.
+    /// offline, llm or sampling.
     pub engine: String,
     /// True when the LLM answer came from the cache (no tokens spent).
     pub cached: bool,
@@ -357,7 +360,7 @@ impl ContentService {
     async fn llm_copy(
         &self,
         tenant: &TenantId,
-        cfg: &LlmConfig,
+        model: &dyn CopyModel,
         brief: &Brief,
         brand: Option<&BrandGuidelines>,
     ) -> Result<(LlmCopy, bool), AppError> {
@@ -369,8 +372,7 @@ impl ContentService {
                 &brief.fingerprint().to_string(),
                 &brief.seed.to_string(),
                 &brief.variants.to_string(),
-                &cfg.model,
-                &cfg.base_url,
+                &model.id(),
                 &brand_json,
             ])
         );
@@ -379,7 +381,7 @@ impl ContentService {
         {
             return Ok((hit, true));
         }
-        let copy = crate::llm::write_copy(cfg, brief, brand).await?;
+        let copy = crate::llm::write_copy(model, brief, brand).await?;
         if let Some(cache) = &self.cache {
             cache.set_json(&key, &copy, Some(LLM_CACHE_TTL)).await;
         }
@@ -395,18 +397,28 @@ impl ContentService {
         author: &str,
         input: &BriefInput,
         engine: EngineChoice,
+        client_model: Option<&dyn CopyModel>,
     ) -> Result<Generation, AppError> {
         let brief = input.parse()?;
         let brand = self.store.brand(tenant, &brief.client_id).await?;
         let g = brand.as_ref().map(|b| &b.guidelines);
-        let use_llm = match engine {
+        let endpoint = self.llm.clone().map(ChatEndpoint);
+        let endpoint = endpoint.as_ref().map(|e| e as &dyn CopyModel);
+        let use_llm: Option<&dyn CopyModel> = match engine {
             EngineChoice::Offline => None,
-            EngineChoice::Auto => self.llm.as_ref(),
-            EngineChoice::Llm => Some(self.llm.as_ref().ok_or_else(|| {
+            EngineChoice::Auto => endpoint.or(client_model),
+            EngineChoice::Llm => Some(endpoint.ok_or_else(|| {
                 AppError::invalid(
                     "engine",
-                    "offline or auto: no LLM endpoint is configured (set PROMPTSALES_LLM_BASE_URL)",
+                    "offline, auto or sampling: no LLM endpoint is configured (set PROMPTSALES_LLM_BASE_URL)",
                     "llm",
+                )
+            })?),
+            EngineChoice::Sampling => Some(client_model.ok_or_else(|| {
+                AppError::invalid(
+                    "engine",
+                    "offline, auto or llm: this client does not offer MCP sampling",
+                    "sampling",
                 )
             })?),
         };
@@ -415,10 +427,10 @@ impl ContentService {
         let mut cached = false;
         let mut usage = Usage::default();
         let mut from_llm: Option<LlmCopy> = None;
-        if let Some(cfg) = use_llm {
-            match self.llm_copy(tenant, cfg, &brief, g).await {
+        if let Some(model) = use_llm {
+            match self.llm_copy(tenant, model, &brief, g).await {
                 Ok((copy, hit)) => {
-                    engine_name = "llm";
+                    engine_name = model.engine();
                     cached = hit;
                     if !hit {
                         usage = copy.usage;
@@ -433,7 +445,12 @@ impl ContentService {
                 }
                 Err(e) => {
                     notes.push(format!(
-                        "the LLM engine failed ({e}); the offline engine wrote this copy"
+                        "the {} engine failed ({e}); the offline engine wrote this copy",
+                        if model.engine() == "llm" {
+                            "LLM"
+                        } else {
+                            "sampling"
+                        }
                     ));
                 }
             }

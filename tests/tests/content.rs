@@ -12,12 +12,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client_env};
+use promptsales_tests::{Backend, Era, HttpServer, command, stdio_client_env};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, GetPromptRequestParams, ReadResourceRequestParams,
     ResourceContents,
 };
+use rmcp::transport::TokioChildProcess;
+use rmcp::{ClientLifecycleMode, Peer, RoleClient, serve_client_with_lifecycle};
 use serde_json::{Value, json};
+
+type Client = Peer<RoleClient>;
 
 async fn call(client: &Client, tool: &str, args: Value) -> CallToolResult {
     client
@@ -680,4 +684,81 @@ async fn llm_engine_repairs_once_caches_and_falls_back_and_images_are_stored() {
     assert_eq!(a["asset"]["format"], "image");
     assert_eq!(a["asset"]["body"], json!(path));
     client.cancel().await.unwrap();
+}
+
+/// A client that lends its model through MCP sampling.
+#[derive(Clone, Default)]
+struct Sampler {
+    calls: Arc<AtomicUsize>,
+}
+
+#[allow(deprecated)]
+impl rmcp::ClientHandler for Sampler {
+    fn get_info(&self) -> rmcp::model::ClientInfo {
+        rmcp::model::ClientInfo::new(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_sampling()
+                .build(),
+            rmcp::model::Implementation::new("sampling-test", "1.0"),
+        )
+    }
+
+    async fn create_message(
+        &self,
+        params: rmcp::model::CreateMessageRequestParams,
+        _context: rmcp::service::RequestContext<RoleClient>,
+    ) -> Result<rmcp::model::CreateMessageResult, rmcp::ErrorData> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let system = params.system_prompt.unwrap_or_default();
+        assert!(
+            system.contains("JSON Schema") && system.contains("x: post"),
+            "{system}"
+        );
+        let copy = json!({"variants": [{"channel": "x", "variant": 0, "fields": [
+            {"name": "post", "text": "Smoother mornings start with Andes Cold Brew. 20% off your first order: https://andino.example/cafe"}
+        ]}]});
+        Ok(rmcp::model::CreateMessageResult::new(
+            rmcp::model::SamplingMessage::assistant_text(format!("```json\n{copy}\n```")),
+            "client-model".into(),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn the_clients_model_writes_copy_through_sampling() {
+    let backend = Backend::sqlite();
+    let (transport, _stderr) = TokioChildProcess::builder(command("mcp-content", &backend))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let sampler = Sampler::default();
+    let client =
+        serve_client_with_lifecycle(sampler.clone(), transport, ClientLifecycleMode::Initialize)
+            .await
+            .unwrap();
+    let g = ok(&client, "generate_content", brief("en", &["x"], 1)).await;
+    assert_eq!(g["engine"], "sampling", "{g}");
+    assert_eq!(sampler.calls.load(Ordering::SeqCst), 1);
+    assert!(
+        g["variants"][0]["fields"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Smoother mornings")
+    );
+    assert_within_limits(&g, 1);
+    // An explicit offline request never asks the client.
+    let mut b = brief("en", &["x"], 1);
+    b["engine"] = json!("offline");
+    let g = ok(&client, "generate_content", b).await;
+    assert_eq!(g["engine"], "offline");
+    assert_eq!(sampler.calls.load(Ordering::SeqCst), 1);
+    client.cancel().await.unwrap();
+
+    // A client without sampling asked for it explicitly: a clear error.
+    let plain = stdio_client_env("mcp-content", &backend, &[], &[], Era::Initialize).await;
+    let mut b = brief("en", &["x"], 1);
+    b["engine"] = json!("sampling");
+    let e = err(&plain, "generate_content", b).await;
+    assert!(e.contains("does not offer MCP sampling"), "{e}");
+    plain.cancel().await.unwrap();
 }
