@@ -539,23 +539,11 @@ impl CrmService {
             score_reasons: Some(json(&reasons)?),
             lead,
         };
-        // Find-or-insert; an insert that loses a race finds the winner on
-        // the next pass.
+        // Insert-or-find: the unique blind indexes decide who is first (also
+        // across processes); a conflicting insert writes nothing, and the
+        // person is then found and merged. Most registrations are new
+        // people, so trying the insert first saves two look-ups.
         for _ in 0..3 {
-            if let Some((existing, matched)) = self
-                .store
-                .find_by_contact(tenant, email_hash.as_deref(), phone_hash.as_deref())
-                .await?
-            {
-                self.store.merge_into(tenant, &existing, &row).await?;
-                let rec = self.store.lead_record(tenant, &existing).await?;
-                return Ok(Registration {
-                    created: false,
-                    duplicate_of: Some(existing),
-                    matched_on: Some(matched.into()),
-                    lead: self.profile(&rec)?,
-                });
-            }
             if self.store.insert_new_lead(tenant, &row, actor).await? {
                 return Ok(Registration {
                     created: true,
@@ -575,6 +563,21 @@ impl CrmService {
                     },
                 });
             }
+            if let Some((existing, matched)) = self
+                .store
+                .find_by_contact(tenant, email_hash.as_deref(), phone_hash.as_deref())
+                .await?
+            {
+                self.store.merge_into(tenant, &existing, &row).await?;
+                let rec = self.store.lead_record(tenant, &existing).await?;
+                return Ok(Registration {
+                    created: false,
+                    duplicate_of: Some(existing),
+                    matched_on: Some(matched.into()),
+                    lead: self.profile(&rec)?,
+                });
+            }
+            // The holder was erased or changed between the two steps: retry.
         }
         Err(AppError::Unavailable(
             "register_lead: the lead kept changing concurrently; retry".into(),
