@@ -390,45 +390,70 @@ pub fn optimize(title: &str, body: &str, keywords: &[String], language: Language
     } else {
         title.trim().to_owned()
     };
+    // Title: the main keyword up front, with the title's head (before any
+    // colon) for the brand.
+    let head = base_title
+        .split([':', '|', '—'])
+        .next()
+        .unwrap_or(&base_title)
+        .trim()
+        .trim_end_matches(['.', '!', '?'])
+        .to_owned();
     let new_title = match &primary {
-        Some(k) if covered(&base_title, std::slice::from_ref(k)).is_empty() => {
-            format!("{}: {base_title}", cap(k))
-        }
-        _ => base_title.clone(),
+        Some(k) if covered(&base_title, std::slice::from_ref(k)).is_empty() => [
+            format!("{}: {base_title}", cap(k)),
+            format!("{} | {head}", cap(k)),
+            cap(k),
+        ]
+        .into_iter()
+        .map(|t| t.trim_end_matches(['.', '!', '?']).to_owned())
+        .find(|t| graphemes(t).len() <= TITLE_MAX)
+        .unwrap_or_else(|| cap(k)),
+        _ => base_title.trim_end_matches(['.', '!', '?']).to_owned(),
     };
-    let new_title = trim_to_fit(
-        new_title.trim_end_matches(['.', '!', '?']),
-        &field(TITLE_MAX),
-    );
-    // Summary: the sentences that carry the most keywords, answer-first,
+    let new_title = trim_to_fit(&new_title, &field(TITLE_MAX));
+    // Summary units: sentences, a question joined to the sentence answering
+    // it, list items closed with a full stop.
+    let mut units: Vec<String> = Vec::new();
+    let mut pending_question: Option<String> = None;
+    for s in &all_sentences {
+        let s = if s.ends_with(['.', '!', '?', '…']) {
+            s.clone()
+        } else {
+            format!("{s}.")
+        };
+        if s.ends_with('?') {
+            pending_question = Some(s);
+            continue;
+        }
+        match pending_question.take() {
+            Some(q) => units.push(format!("{q} {s}")),
+            None => units.push(s),
+        }
+    }
+    // Answer-first: the units that carry the most keywords, in text order,
     // at most three and 60 words.
-    let mut ranked: Vec<(usize, usize, &String)> = all_sentences
+    let mut ranked: Vec<(usize, usize, &String)> = units
         .iter()
         .enumerate()
         .map(|(i, s)| (covered(s, keywords).len(), i, s))
-        .filter(|(_, _, s)| !s.ends_with('?') && !s.starts_with('¿'))
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
     let mut picked: Vec<(usize, &String)> = Vec::new();
     let mut n_words = 0;
     for (_, i, s) in ranked {
         let w = words(s).len();
-        if picked.len() < 3 && n_words + w <= 60 {
+        if picked.len() < 3 && n_words + w <= 60 && !picked.iter().any(|(_, p)| *p == s) {
             picked.push((i, s));
             n_words += w;
         }
     }
     picked.sort_by_key(|(i, _)| *i);
-    let mut summary = picked
+    let summary = picked
         .iter()
         .map(|(_, s)| s.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    if let Some(k) = &primary
-        && covered(&summary, std::slice::from_ref(k)).is_empty()
-    {
-        summary = format!("{}: {summary}", cap(k));
-    }
     let summary = split_long_sentences(&summary, language);
     // Meta description: the summary, cut at a sentence or word.
     let meta = {
