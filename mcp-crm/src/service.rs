@@ -1791,7 +1791,7 @@ impl CrmService {
             erased,
             removed: [
                 "name, email and phone (encrypted values and their blind indexes)",
-                "city, company, product interest, lost reason, score reasons",
+                "city, company, product interest, lost reason, score reasons, stage-change reasons",
                 "text of interactions and sent messages",
                 "city on the lead's sales",
             ]

@@ -474,6 +474,7 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
         for (sql, what) in [
             ("SELECT COUNT(*) FROM interactions WHERE tenant_id = $1 AND lead_id = $2 AND text <> '[erased]'", "interaction texts"),
             ("SELECT COUNT(*) FROM outbound_messages WHERE tenant_id = $1 AND lead_id = $2 AND text <> '[erased]'", "message texts"),
+            ("SELECT COUNT(*) FROM lead_stage_history WHERE tenant_id = $1 AND lead_id = $2 AND reason <> '[erased]'", "stage reasons"),
         ] {
             let n: i64 = sqlx::query_scalar(sql).bind("gdpr").bind(id).fetch_one(t.db.pool()).await.unwrap();
             assert_eq!(n, 0, "{what} ({})", t.label());

@@ -1220,7 +1220,7 @@ impl CrmStore {
             "UPDATE interactions SET text = '[erased]', updated_at = $3 WHERE tenant_id = $1 AND lead_id = $2",
             "UPDATE outbound_messages SET text = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
             "UPDATE sales SET city = NULL, updated_at = $3 WHERE tenant_id = $1 AND lead_id = $2 AND city IS NOT NULL",
-            "UPDATE lead_stage_history SET reason = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND to_stage = 'lost' AND $3 IS NOT NULL",
+            "UPDATE lead_stage_history SET reason = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
         ] {
             sqlx::query(sql)
                 .bind(tenant.as_str().to_owned())
