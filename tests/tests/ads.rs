@@ -16,13 +16,23 @@ use promptsales_shared::catalog::model::Client as CatalogClient;
 use promptsales_shared::catalog::store::CatalogStore;
 use promptsales_shared::config::CommonArgs;
 use promptsales_shared::domain::{ClientId, Country, TenantId};
-use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client_env};
-use rmcp::model::{CallToolRequestParams, GetPromptRequestParams, ReadResourceRequestParams};
+use std::process::Stdio;
+
+use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
+use rmcp::model::{
+    CallToolRequestParams, ClientCapabilities, ClientInfo, ElicitRequestParams, ElicitResult,
+    ElicitationAction, GetPromptRequestParams, Implementation, ReadResourceRequestParams,
+};
+use rmcp::service::{RequestContext, RunningService};
+use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+use rmcp::{
+    ClientHandler, ClientLifecycleMode, ErrorData, Peer, RoleClient, serve_client_with_lifecycle,
+};
 use serde_json::{Value, json};
 
 const SECRET: &str = "0123456789abcdef0123456789abcdef-ads";
 
-async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
+async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> Result<Value, String> {
     let r = client
         .call_tool(
             CallToolRequestParams::new(tool.to_owned())
@@ -44,13 +54,13 @@ async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String>
     }
 }
 
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
+async fn ok(client: &Peer<RoleClient>, tool: &str, args: Value) -> Value {
     call(client, tool, args.clone())
         .await
         .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
 }
 
-async fn err(client: &Client, tool: &str, args: Value) -> String {
+async fn err(client: &Peer<RoleClient>, tool: &str, args: Value) -> String {
     match call(client, tool, args.clone()).await {
         Err(e) => e,
         Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
@@ -905,5 +915,123 @@ async fn connectors_idempotency_partial_failure_and_caps_over_http_on_every_back
     for backend in Backend::all() {
         seed_client(&backend).await;
         connectors_over_http(&backend).await;
+    }
+}
+
+/// A person at an MCP client that supports elicitation: answers the launch
+/// confirmation with `confirm`, or declines.
+#[derive(Clone)]
+struct Person {
+    confirm: Option<bool>,
+}
+
+impl ClientHandler for Person {
+    fn get_info(&self) -> ClientInfo {
+        ClientInfo::new(
+            ClientCapabilities::builder().enable_elicitation().build(),
+            Implementation::new("person", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: ElicitRequestParams,
+        _context: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
+        let text = format!("{request:?}");
+        assert!(text.contains("commits") && text.contains("USD"), "{text}");
+        Ok(match self.confirm {
+            Some(c) => {
+                ElicitResult::new(ElicitationAction::Accept).with_content(json!({ "confirm": c }))
+            }
+            None => ElicitResult::new(ElicitationAction::Decline),
+        })
+    }
+}
+
+async fn person(backend: &Backend, confirm: Option<bool>) -> RunningService<RoleClient, Person> {
+    let cmd = command("mcp-ads", backend).configure(|c| {
+        c.envs([
+            ("PROMPTSALES_ACTOR", "bob"),
+            ("PROMPTSALES_SCOPES", "ads:approve,ads:launch"),
+        ]);
+    });
+    let (transport, _stderr) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    serve_client_with_lifecycle(
+        Person { confirm },
+        transport,
+        ClientLifecycleMode::Initialize,
+    )
+    .await
+    .unwrap()
+}
+
+/// Where the client supports elicitation, launching asks the person to
+/// confirm the spend: a decline sends nothing, a confirmation launches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_asks_the_person_to_confirm_the_spend_on_every_backend() {
+    for backend in Backend::all() {
+        seed_client(&backend).await;
+        let ana = stdio_client_env(
+            "mcp-ads",
+            &backend,
+            &[],
+            &[("PROMPTSALES_ACTOR", "ana")],
+            Era::Initialize,
+        )
+        .await;
+        let c = ok(
+            &ana,
+            "create_campaign",
+            campaign("Ask first", 600_000, &["meta"]),
+        )
+        .await;
+        let id = c["id"].as_str().unwrap().to_owned();
+        ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
+        let declines = person(&backend, None).await;
+        ok(&declines, "approve_campaign", json!({"campaign_id": id})).await;
+        let e = err(
+            &declines,
+            "launch_campaign",
+            json!({"campaign_id": id, "idempotency_key": "ask-1"}),
+        )
+        .await;
+        assert!(e.contains("not confirmed"), "{e}");
+        assert_eq!(
+            ok(&ana, "get_campaign", json!({"campaign_id": id})).await["status"],
+            "approved"
+        );
+        let says_no = person(&backend, Some(false)).await;
+        assert!(
+            err(
+                &says_no,
+                "launch_campaign",
+                json!({"campaign_id": id, "idempotency_key": "ask-1"})
+            )
+            .await
+            .contains("not confirmed")
+        );
+        let confirms = person(&backend, Some(true)).await;
+        let l = ok(
+            &confirms,
+            "launch_campaign",
+            json!({"campaign_id": id, "idempotency_key": "ask-1"}),
+        )
+        .await;
+        assert_eq!(l["status"], "active");
+        assert!(
+            l["confirmation"]
+                .as_str()
+                .unwrap()
+                .contains("confirmed the spend"),
+            "{l}"
+        );
+        for c in [declines, says_no, confirms] {
+            c.cancel().await.unwrap();
+        }
+        ana.cancel().await.unwrap();
     }
 }
