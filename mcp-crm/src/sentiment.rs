@@ -51,6 +51,40 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_configured_model_scores_the_text() {
+        use axum::routing::post;
+        let app = axum::Router::new().route(
+            "/v1/chat/completions",
+            post(
+                |axum::Json(req): axum::Json<serde_json::Value>| async move {
+                    let text = req["messages"][1]["content"]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_owned();
+                    let score = if text.contains("terrible") {
+                        "-0.8"
+                    } else {
+                        "0.7"
+                    };
+                    axum::Json(json!({
+                        "id": "chatcmpl-1", "object": "chat.completion", "created": 0, "model": "m",
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": score}}]
+                    }))
+                },
+            ),
+        );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/v1", l.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        let cfg = LlmConfig::resolve(Some(&base), Some("k"), Some("m"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(llm_sentiment(&cfg, "me encanta").await, Some(0.7));
+        assert_eq!(llm_sentiment(&cfg, "terrible").await, Some(-0.8));
+    }
+
+    #[tokio::test]
     async fn an_unreachable_endpoint_yields_none() {
         let cfg = LlmConfig::resolve(Some("http://127.0.0.1:9/v1"), Some("k"), None)
             .unwrap()
