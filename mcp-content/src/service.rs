@@ -777,20 +777,12 @@ impl ContentService {
             .collect::<Vec<_>>()
             .join("\n");
         let limit_violations = match channel {
-            Some(p) => {
-                let present: Vec<&str> = fields.iter().map(|(n, _)| n.as_str()).collect();
-                // Text scored against a channel is checked field by field
-                // for what it has; counts matter only for stored copy.
-                violations(p, &fields)
-                    .into_iter()
-                    .filter(|v| {
-                        asset_id.is_some()
-                            || !v.contains(" takes ")
-                            || present.iter().any(|n| v.contains(&format!("`{n}` takes")))
-                    })
-                    .filter(|v| asset_id.is_some() || !v.contains(" takes "))
-                    .collect()
-            }
+            // A bare text is scored as the channel's main field: its length
+            // and content rules apply, not the other fields' counts.
+            Some(p) => violations(p, &fields)
+                .into_iter()
+                .filter(|v| asset_id.is_some() || !v.contains(" takes "))
+                .collect(),
             None => Vec::new(),
         };
         let brand_violations = brand

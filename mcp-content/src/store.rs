@@ -963,6 +963,127 @@ mod tests {
         assert!(AssetId::parse(a.as_str()).is_ok());
     }
 
+    /// Batch creation, optimistic revisions and decisions, rights, brand.
+    async fn exercise_lifecycle(db: Db) {
+        let store = ContentStore::new(db);
+        let t = TenantId::parse("agency_a").unwrap();
+        let mut a = new_asset("cli_9", None, Channel::Sms);
+        a.placement = Some(Placement::Sms);
+        a.fields = Some(vec![FieldValue {
+            name: "text".into(),
+            text: "Hola".into(),
+        }]);
+        let made = store
+            .create_assets(&t, &[a.clone(), a.clone(), a])
+            .await
+            .unwrap();
+        assert_eq!(made.len(), 3);
+        let first = store.get_asset(&t, &made[0].id).await.unwrap();
+        assert_eq!(first.placement, Some(Placement::Sms));
+        assert_eq!(first.fields.as_ref().unwrap()[0].text, "Hola");
+
+        let rev = Revision {
+            title: None,
+            body: "Hola de nuevo".into(),
+            fields: Some(vec![FieldValue {
+                name: "text".into(),
+                text: "Hola de nuevo".into(),
+            }]),
+            author: Some("luis".into()),
+            note: Some("más cálido".into()),
+        };
+        let v2 = store.revise(&t, &first.id, 1, &rev).await.unwrap();
+        assert_eq!((v2.version, v2.status), (2, AssetStatus::Draft));
+        // A stale version is a conflict, not a lost update.
+        let e = store.revise(&t, &first.id, 1, &rev).await.unwrap_err();
+        assert_eq!(e.kind(), "conflict");
+
+        let at = now_stored();
+        let d = Decision {
+            status: AssetStatus::Approved,
+            by: "maria".into(),
+            at,
+            note: Some("ok".into()),
+        };
+        let ok = store
+            .set_status(
+                &t,
+                &first.id,
+                2,
+                AssetStatus::Draft,
+                AssetStatus::Approved,
+                Some(&d),
+            )
+            .await
+            .unwrap();
+        assert_eq!(ok.decision, Some(d.clone()));
+        let e = store
+            .set_status(
+                &t,
+                &first.id,
+                2,
+                AssetStatus::Draft,
+                AssetStatus::Approved,
+                Some(&d),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "conflict");
+        let versions = store.asset_versions(&t, &first.id).await.unwrap();
+        assert_eq!(versions[1].note.as_deref(), Some("más cálido"));
+        assert_eq!(versions[1].created_by.as_deref(), Some("luis"));
+        assert_eq!(
+            versions[1].decision.as_ref().map(|d| d.by.as_str()),
+            Some("maria")
+        );
+        assert_eq!(versions[0].decision, None);
+
+        let rights = UsageRights {
+            licence: "L".into(),
+            owner: "O".into(),
+            expires_at: None,
+            allowed_channels: vec![Channel::Sms],
+        };
+        let r = store
+            .set_rights(&t, &first.id, Some(&rights))
+            .await
+            .unwrap();
+        assert_eq!(r.rights, Some(rights));
+        let r = store.set_rights(&t, &first.id, None).await.unwrap();
+        assert_eq!(r.rights, None);
+        let missing = AssetId::parse("ast_missing").unwrap();
+        assert_eq!(
+            store
+                .set_rights(&t, &missing, None)
+                .await
+                .unwrap_err()
+                .kind(),
+            "not_found"
+        );
+
+        let client = ClientId::parse("cli_9").unwrap();
+        assert_eq!(store.brand(&t, &client).await.unwrap(), None);
+        let g = BrandGuidelines {
+            voice: "cálido".into(),
+            banned_words: vec!["barato".into()],
+            ..Default::default()
+        };
+        store.set_brand(&t, &client, &g, Some("ana")).await.unwrap();
+        let g2 = BrandGuidelines {
+            voice: "experto".into(),
+            ..g
+        };
+        store
+            .set_brand(&t, &client, &g2, Some("ana"))
+            .await
+            .unwrap();
+        let got = store.brand(&t, &client).await.unwrap().unwrap();
+        assert_eq!(got.guidelines, g2);
+        let clients = store.brand_clients(&t).await.unwrap();
+        assert!(clients.contains(&"cli_9".to_owned()), "{clients:?}");
+        assert!(clients.is_sorted());
+    }
+
     #[tokio::test]
     async fn store_creates_lists_and_versions_on_every_backend() {
         for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
@@ -970,6 +1091,7 @@ mod tests {
             .unwrap()
         {
             exercise(t.db.clone()).await;
+            exercise_lifecycle(t.db.clone()).await;
             t.cleanup().await;
         }
     }
