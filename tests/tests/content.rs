@@ -568,6 +568,8 @@ async fn completions(State(f): State<Fake>, body: axum::Json<Value>) -> axum::Js
     if repair {
         f.repairs.fetch_add(1, Ordering::SeqCst);
     }
+    // A stubborn model repeats its over-long post.
+    let repair = repair && !brief.contains("Stubborn");
     let post = if repair {
         "Cold brew, smoother mornings. Andes Cold Brew: 20% off your first order. Shop now: https://andino.example/cafe".to_owned()
     } else {
@@ -639,6 +641,23 @@ async fn llm_engine_repairs_once_caches_and_falls_back_and_images_are_stored() {
     assert_eq!(again["cached"], true);
     assert_eq!(again["usage"]["prompt_tokens"], 0);
     assert_eq!(fake.chat_calls.load(Ordering::SeqCst), 2);
+
+    // Still over the limit after the repair: trimmed, never returned over it.
+    let mut stubborn = brief("en", &["x", "sms"], 1);
+    stubborn["product"] = json!("Stubborn Brew");
+    let g = ok(&client, "generate_content", stubborn).await;
+    assert_eq!(g["engine"], "llm");
+    assert_eq!(fake.chat_calls.load(Ordering::SeqCst), 4);
+    assert_within_limits(&g, 2);
+    let x = variant(&g, "x");
+    assert!(x["notes"][0].as_str().unwrap().contains("trimmed"), "{x}");
+    assert!(
+        g["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("trimmed or refused"),
+        "{g}"
+    );
 
     // Malformed output: the offline engine answers and says why.
     let mut broken = brief("en", &["x"], 1);
