@@ -157,6 +157,7 @@ fn req(channel: Channel) -> PublishRequest {
         subject: Some("Hola".into()),
         message: Some("Compra hoy".into()),
         recipients: vec!["+573001112233".into(), "+525511112222".into()],
+        landing_url: Some("https://andes.example/mba".into()),
     }
 }
 
@@ -263,6 +264,45 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
     assert_eq!(rows[0].conversions, 4);
     assert_eq!(rows[0].value_cents, 12050);
     assert_eq!(rows[0].country.unwrap().as_str(), "CO");
+}
+
+#[tokio::test]
+async fn with_a_page_each_ad_set_gets_a_link_ad() {
+    let (fake, base) = start(|path| {
+        if path.ends_with("/ads") {
+            (200, None, json!({"id": "340003"}))
+        } else {
+            meta_default(path)
+        }
+    })
+    .await;
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "123"),
+        ("PROMPTSALES_META_PAGE_ID", "page9"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Meta);
+    let r = req(Channel::Meta);
+    let ids = c.publish_paused(&r).await.unwrap();
+    assert_eq!(ids["ad"], "340003");
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    assert_eq!(s[2].path, "/v21.0/act_123/ads");
+    let f = s[2].form();
+    assert_eq!(
+        (f["adset_id"].as_str(), f["status"].as_str()),
+        ("230002", "PAUSED")
+    );
+    let creative: Value = serde_json::from_str(&f["creative"]).unwrap();
+    assert_eq!(creative["object_story_spec"]["page_id"], "page9");
+    assert_eq!(
+        creative["object_story_spec"]["link_data"]["link"],
+        "https://andes.example/mba"
+    );
+    let enabled: Vec<&str> = s[3..].iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(enabled, ["/v21.0/340003", "/v21.0/230002", "/v21.0/120001"]);
+    assert_eq!(c.plan(&r).len(), 6);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
-//! Meta Marketing API (Graph API): a campaign and an ad set per channel
-//! (Facebook feed placements for `meta`, Instagram for `instagram`),
-//! created PAUSED and set ACTIVE at launch; delivery from Insights.
+//! Meta Marketing API (Graph API): a campaign, an ad set and (with a page,
+//! message and landing URL) an ad per channel (Facebook placements for
+//! `meta`, Instagram for `instagram`), created PAUSED and set ACTIVE at
+//! launch; delivery from Insights.
 
 use std::time::Duration;
 
@@ -27,6 +28,9 @@ pub struct MetaConfig {
     pub access_token: String,
     /// Ad account id without the `act_` prefix.
     pub ad_account_id: String,
+    /// Facebook Page the ads speak as; with it (and a campaign message and
+    /// landing URL) an ad is created in each ad set.
+    pub page_id: Option<String>,
 }
 
 impl MetaConfig {
@@ -42,6 +46,7 @@ impl MetaConfig {
                 api_version: env("PROMPTSALES_META_API_VERSION").unwrap_or_else(|| "v21.0".into()),
                 access_token,
                 ad_account_id: a.trim_start_matches("act_").to_owned(),
+                page_id: env("PROMPTSALES_META_PAGE_ID"),
             }),
             (t, a) => Err([
                 t.is_none().then_some("PROMPTSALES_META_ACCESS_TOKEN"),
@@ -159,13 +164,35 @@ impl Meta {
         )
     }
 
+    /// The ad of an ad set, with an inline link creative, when the page,
+    /// message and landing URL are all known.
+    fn ad_call(&self, req: &PublishRequest, adset_id: &str) -> Option<Call> {
+        let page = self.cfg.page_id.as_ref()?;
+        let message = req.message.as_ref()?;
+        let link = req.landing_url.as_ref()?;
+        let creative = json!({"object_story_spec": {
+            "page_id": page,
+            "link_data": {"message": message, "link": link}
+        }});
+        Some(self.post(
+            "create ad (paused)",
+            &format!("act_{}/ads", self.cfg.ad_account_id),
+            vec![
+                ("name".into(), format!("{} [{}] ad", req.name, req.channel)),
+                ("adset_id".into(), adset_id.into()),
+                ("creative".into(), creative.to_string()),
+                ("status".into(), "PAUSED".into()),
+            ],
+        ))
+    }
+
     fn status_call(&self, step: &str, object_id: &str, status: &str) -> Call {
         self.post(step, object_id, vec![("status".into(), status.into())])
     }
 
     fn set_status<'a>(&'a self, ids: &'a ExternalIds, status: &'static str) -> BoxFut<'a, ()> {
         Box::pin(async move {
-            for key in ["adset", "campaign"] {
+            for key in ["ad", "adset", "campaign"] {
                 if let Some(id) = ids.get(key) {
                     let call = self.status_call(&format!("set {key} {status}"), id, status);
                     self.http.send(P, HINT, &call, judge).await?;
@@ -192,12 +219,17 @@ impl Connector for Meta {
     }
 
     fn plan(&self, req: &PublishRequest) -> Vec<Call> {
-        vec![
+        let mut calls = vec![
             self.campaign_call(req),
             self.adset_call(req, "<campaign id from step 1>"),
-            self.status_call("set adset ACTIVE", "<ad set id from step 2>", "ACTIVE"),
-            self.status_call("set campaign ACTIVE", "<campaign id from step 1>", "ACTIVE"),
-        ]
+        ];
+        if let Some(ad) = self.ad_call(req, "<ad set id from step 2>") {
+            calls.push(ad);
+            calls.push(self.status_call("set ad ACTIVE", "<ad id from step 3>", "ACTIVE"));
+        }
+        calls.push(self.status_call("set adset ACTIVE", "<ad set id from step 2>", "ACTIVE"));
+        calls.push(self.status_call("set campaign ACTIVE", "<campaign id from step 1>", "ACTIVE"));
+        calls
     }
 
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
@@ -212,10 +244,15 @@ impl Connector for Meta {
                 .send(P, HINT, &self.adset_call(req, &campaign), judge)
                 .await?;
             let adset = id_of(&a)?;
-            Ok(ExternalIds::from([
+            let mut ids = ExternalIds::from([
                 ("campaign".to_owned(), campaign),
-                ("adset".to_owned(), adset),
-            ]))
+                ("adset".to_owned(), adset.clone()),
+            ]);
+            if let Some(call) = self.ad_call(req, &adset) {
+                let ad = self.http.send(P, HINT, &call, judge).await?;
+                ids.insert("ad".to_owned(), id_of(&ad)?);
+            }
+            Ok(ids)
         })
     }
 

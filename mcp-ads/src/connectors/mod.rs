@@ -128,6 +128,8 @@ pub struct PublishRequest {
     pub message: Option<String>,
     /// E.164 phone numbers (SMS channel).
     pub recipients: Vec<String>,
+    /// Where ads send people (Meta link ads).
+    pub landing_url: Option<String>,
 }
 
 /// Whose delivery to read.

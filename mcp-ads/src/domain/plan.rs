@@ -39,6 +39,9 @@ pub struct CampaignPlan {
     /// E.164 numbers the SMS channel sends to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sms_recipients: Vec<String>,
+    /// Where the ads send people (https URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing_url: Option<String>,
 }
 
 impl CampaignPlan {

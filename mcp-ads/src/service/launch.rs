@@ -170,6 +170,7 @@ impl AdsService {
                     subject: rec.plan.subject.clone(),
                     message: rec.plan.message.clone(),
                     recipients: rec.plan.sms_recipients.clone(),
+                    landing_url: rec.plan.landing_url.clone(),
                 },
                 existing,
             });

@@ -120,6 +120,8 @@ pub struct CampaignInput {
     pub message: Option<String>,
     /// E.164 numbers the SMS channel sends to.
     pub sms_recipients: Option<Vec<String>>,
+    /// Where the ads send people: an https URL.
+    pub landing_url: Option<String>,
 }
 
 /// One channel's budget in a hand-made plan.
@@ -190,6 +192,19 @@ fn parse_e164(raw: &[String]) -> Result<Vec<String>, AppError> {
             }
         })
         .collect()
+}
+
+fn parse_url(raw: &str) -> Result<String, AppError> {
+    let t = raw.trim();
+    let ok = t.len() <= 2000
+        && t.strip_prefix("https://").is_some_and(|rest| {
+            !rest.is_empty() && !rest.starts_with('/') && !t.chars().any(char::is_whitespace)
+        });
+    if ok {
+        Ok(t.to_owned())
+    } else {
+        Err(AppError::invalid("landing_url", "an https:// URL", raw))
+    }
 }
 
 pub(crate) fn today() -> NaiveDate {
@@ -529,6 +544,7 @@ impl AdsService {
             subject: input.subject.clone(),
             message: input.message.clone(),
             sms_recipients: parse_e164(input.sms_recipients.as_deref().unwrap_or_default())?,
+            landing_url: input.landing_url.as_deref().map(parse_url).transpose()?,
             ..CampaignPlan::default()
         };
         let audience = self
@@ -648,6 +664,9 @@ impl AdsService {
         }
         if let Some(r) = &input.sms_recipients {
             plan.sms_recipients = parse_e164(r)?;
+        }
+        if let Some(u) = &input.landing_url {
+            plan.landing_url = Some(parse_url(u)?);
         }
         let audience = self
             .audience_of(tenant, &input, rec.audience.clone())
