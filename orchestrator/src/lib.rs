@@ -6,9 +6,12 @@
 pub mod agent;
 pub mod app;
 pub mod bench;
+pub mod cli;
 pub mod client;
 pub mod dataset;
+pub mod demo;
 pub mod import;
+pub mod mcp;
 pub mod pipeline;
 pub mod scheduler;
 pub mod seed;

@@ -7,7 +7,11 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
+use orchestrator::app::Orchestrator;
+use orchestrator::cli;
 use orchestrator::import::import_dir;
+use orchestrator::pipeline::runner::ResumeOpts;
+use orchestrator::pipeline::store::RunStatus;
 use orchestrator::seed::{SeedSpec, generate};
 use orchestrator::stores::Stores;
 use promptsales_shared::app::Runtime;
@@ -73,6 +77,148 @@ enum Command {
     Bench {
         #[command(subcommand)]
         target: BenchTarget,
+    },
+    /// List every server's tools (namespaced), resources and prompts.
+    Tools {
+        /// Every tool with its input schema and annotations, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Carry out one instruction (English or Spanish): the LLM agent when
+    /// PROMPTSALES_LLM_* is set, else the deterministic planner.
+    Run {
+        instruction: String,
+        /// Model turns at most (LLM agent).
+        #[arg(long, default_value_t = 8)]
+        max_steps: usize,
+    },
+    /// An interactive session with the agent.
+    Chat {
+        #[arg(long, default_value_t = 8)]
+        max_steps: usize,
+    },
+    /// Pipeline runs: start, list, show, resume.
+    Runs {
+        #[command(subcommand)]
+        action: RunsCmd,
+    },
+    /// Approval gates waiting for a person.
+    Approvals {
+        #[command(subcommand)]
+        action: ApprovalsCmd,
+    },
+    /// Run due jobs and agenda tasks (analytics sync, metric sync,
+    /// follow-up alerts, weekly reports) until stopped.
+    Serve {
+        /// One pass, then exit.
+        #[arg(long)]
+        once: bool,
+        /// Seconds between polls when nothing is due.
+        #[arg(long, default_value_t = 5)]
+        poll_secs: u64,
+        /// Do not (re)schedule the default jobs.
+        #[arg(long)]
+        no_default_jobs: bool,
+    },
+    /// Periodic jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: JobsCmd,
+    },
+    /// Serve the orchestrator itself over MCP (run_pipeline, list_runs,
+    /// get_run, approve).
+    Mcp {
+        #[command(flatten)]
+        serve: promptsales_shared::server::ServeArgs,
+    },
+    /// Print a claude_desktop_config.json for the four servers and the
+    /// orchestrator, with absolute paths.
+    ClaudeConfig,
+    /// From nothing to a launched campaign, leads, sales and answers, in
+    /// one command.
+    Demo {
+        /// Keep the demo's data directory here (default: a fresh temporary one).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RunsCmd {
+    /// Start a recipe: a built-in name or a .toml file.
+    Start {
+        recipe: String,
+        /// Parameters as a JSON object.
+        #[arg(long, default_value = "{}")]
+        params: String,
+        /// Print the whole run as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+    },
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Continue from the first unfinished step (finished steps are never
+    /// repeated).
+    Resume {
+        id: String,
+        /// Repeat this in-flight step although its tool is not idempotent.
+        #[arg(long)]
+        retry: Vec<String>,
+        /// Take the run over from a runner whose lease has not expired.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApprovalsCmd {
+    List {
+        /// Decided ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    Show {
+        id: String,
+    },
+    /// Approve (needs the gate's scope, e.g. ads:approve) and continue the run.
+    Approve {
+        id: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Only record the decision.
+        #[arg(long)]
+        no_resume: bool,
+    },
+    /// Reject with the reason; the run fails at its gate.
+    Reject {
+        id: String,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobsCmd {
+    List,
+    /// Schedule a tool call or a recipe with a 5-field cron expression (UTC).
+    Add {
+        id: String,
+        #[arg(long)]
+        cron: String,
+        #[arg(long, conflicts_with = "recipe")]
+        tool: Option<String>,
+        #[arg(long)]
+        recipe: Option<String>,
+        /// Tool arguments or recipe parameters, as JSON.
+        #[arg(long, default_value = "{}")]
+        args: String,
     },
 }
 
@@ -271,6 +417,136 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             uncached_srv.stop().await;
             out!();
             orchestrator::bench::print_table(&rows);
+        }
+        Command::Tools { json } => {
+            let rt = Runtime::start("promptsales", &cli.common).await?;
+            let orch = Orchestrator::open(rt).await?;
+            let hub = orch.hub().await?;
+            if json {
+                use orchestrator::client::Tools as _;
+                out!("{}", serde_json::to_string_pretty(&hub.tools())?);
+            } else {
+                cli::print_tools(&hub);
+            }
+            hub.shutdown().await;
+        }
+        Command::Run {
+            instruction,
+            max_steps,
+        } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            if !cli::run_instruction(&orch, &instruction, max_steps).await? {
+                return Ok(ExitCode::from(3));
+            }
+        }
+        Command::Chat { max_steps } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            cli::chat(&orch, max_steps).await?;
+        }
+        Command::Runs { action } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            let status = match action {
+                RunsCmd::Start {
+                    recipe,
+                    params,
+                    json,
+                } => {
+                    let params: serde_json::Value = serde_json::from_str(&params)
+                        .context("--params: expected a JSON object")?;
+                    cli::runs_start(&orch, &recipe, &params, json).await?
+                }
+                RunsCmd::List { limit } => {
+                    cli::runs_list(&orch, limit).await?;
+                    RunStatus::Succeeded
+                }
+                RunsCmd::Show { id, json } => {
+                    cli::runs_show(&orch, &id, json).await?;
+                    RunStatus::Succeeded
+                }
+                RunsCmd::Resume { id, retry, force } => {
+                    cli::runs_resume(&orch, &id, &ResumeOpts { retry, force }).await?
+                }
+            };
+            if status == RunStatus::Failed {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Approvals { action } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            let me = orch.rt.config.local_principal();
+            match action {
+                ApprovalsCmd::List { all } => cli::approvals_list(&orch, all).await?,
+                ApprovalsCmd::Show { id } => cli::approvals_show(&orch, &id).await?,
+                ApprovalsCmd::Approve {
+                    id,
+                    note,
+                    no_resume,
+                } => {
+                    cli::approvals_decide(&orch, &me, &id, true, note.as_deref(), !no_resume)
+                        .await?
+                }
+                ApprovalsCmd::Reject { id, note } => {
+                    cli::approvals_decide(&orch, &me, &id, false, Some(&note), true).await?
+                }
+            }
+        }
+        Command::Serve {
+            once,
+            poll_secs,
+            no_default_jobs,
+        } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            cli::serve(
+                &orch,
+                once,
+                std::time::Duration::from_secs(poll_secs.max(1)),
+                no_default_jobs,
+            )
+            .await?;
+        }
+        Command::Jobs { action } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            match action {
+                JobsCmd::List => cli::jobs_list(&orch).await?,
+                JobsCmd::Add {
+                    id,
+                    cron,
+                    tool,
+                    recipe,
+                    args,
+                } => {
+                    let args: serde_json::Value =
+                        serde_json::from_str(&args).context("--args: expected a JSON object")?;
+                    let action = match (tool, recipe) {
+                        (Some(t), None) => serde_json::json!({ "tool": t, "args": args }),
+                        (None, Some(r)) => serde_json::json!({ "recipe": r, "params": args }),
+                        _ => anyhow::bail!("give --tool or --recipe"),
+                    };
+                    cli::jobs_add(&orch, &id, &cron, &action).await?;
+                }
+            }
+        }
+        Command::Mcp { serve } => {
+            let rt = Runtime::start("promptsales", &cli.common).await?;
+            orchestrator::mcp::serve(rt, &serve).await?;
+        }
+        Command::ClaudeConfig => {
+            let config = cli.common.resolve()?;
+            out!(
+                "{}",
+                serde_json::to_string_pretty(&cli::claude_config(&config.data_dir))?
+            );
+        }
+        Command::Demo { dir } => {
+            if !orchestrator::demo::run(dir).await? {
+                return Ok(ExitCode::FAILURE);
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -928,9 +928,9 @@ mod tests {
                                 message: "usage rights expired".into(),
                             });
                         }
-                        json!({"id": args["asset_id"], "status": "approved"})
+                        json!({"id": args["asset_id"], "channel": "meta", "status": "approved"})
                     }
-                    "ads.generate_campaign" => json!({"campaign_id": "cmp_new"}),
+                    "ads.generate_campaign" => json!({"id": "cmp_new", "status": "draft"}),
                     "ads.launch_campaign" => {
                         if args["dry_run"] == json!(true) {
                             json!({"dry_run": true})
