@@ -20,7 +20,7 @@ use std::process::Stdio;
 
 use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
 use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientInfo, ElicitRequestParams, ElicitResult,
+    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
     ElicitationAction, GetPromptRequestParams, Implementation, ReadResourceRequestParams,
 };
 use rmcp::service::{RequestContext, RunningService};
@@ -926,8 +926,8 @@ struct Person {
 }
 
 impl ClientHandler for Person {
-    fn get_info(&self) -> ClientInfo {
-        ClientInfo::new(
+    fn get_info(&self) -> ClientConfig {
+        ClientConfig::new(
             ClientCapabilities::builder().enable_elicitation().build(),
             Implementation::new("person", "1.0.0"),
         )
