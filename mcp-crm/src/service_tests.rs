@@ -150,6 +150,42 @@ async fn personal_data_is_encrypted_at_rest_and_searchable_by_blind_index() {
             assert!(e.contains(&format!("`{field}`")), "{field}: {e}");
         }
         assert_eq!(s.store().lead_count(&ten).await.unwrap(), 1, "{}", t.label());
+        // Updating another lead to someone else's email is a conflict.
+        let other = s
+            .register_lead(&ten, "test", person(Some("bea@example.com"), None))
+            .await
+            .unwrap()
+            .lead
+            .lead
+            .id;
+        let e = s
+            .update_lead(
+                &ten,
+                "test",
+                other.as_str(),
+                crate::service::LeadUpdate {
+                    email: Some("ANA@example.com".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("already belongs"), "{e}");
+        let p = s
+            .update_lead(
+                &ten,
+                "test",
+                other.as_str(),
+                crate::service::LeadUpdate {
+                    phone: Some("300 777 1234".into()),
+                    company: Some("Beta SA".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(p.phone.as_deref(), Some("+573007771234"));
+        assert_eq!(p.lead.score, 20, "served market + company");
     })
     .await;
 }
