@@ -1,0 +1,521 @@
+//! The `promptsales` orchestrator end to end through the real binaries: the launch pipeline across the four servers with its approval gate, a server killed mid-pipeline and the run resumed without duplicates, the planner CLI, the orchestrator's own MCP server, `claude-config` and the demo.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::process::Stdio;
+
+use orchestrator::client::{CallOpts, Endpoint, Hub, HubConfig, SERVERS, ServerSpec, Tools};
+use orchestrator::pipeline::decide;
+use orchestrator::pipeline::recipe::Recipe;
+use orchestrator::pipeline::runner::{ResumeOpts, Runner};
+use orchestrator::pipeline::store::{RunStatus, RunStore};
+use promptsales_shared::auth::Principal;
+use promptsales_shared::config::{CommonArgs, DbConfig};
+use promptsales_shared::db::Db;
+use promptsales_shared::domain::TenantId;
+use promptsales_tests::{Backend, Era, bin_dir, command, stdio_client_env};
+use rmcp::model::CallToolRequestParams;
+use serde_json::{Value, json};
+
+const AGENT_SCOPES: &str = "ads:launch,ads:write,content:write,crm:write";
+const APPROVER_SCOPES: &str = "ads:approve,content:approve,ads:launch";
+/// The CRM encrypts lead PII; PostgreSQL deployments must give the key.
+const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+/// Runs `promptsales ARGS` on the backend as `actor` with `scopes`.
+async fn ps(backend: &Backend, args: &[&str], actor: &str, scopes: &str) -> (i32, String, String) {
+    let mut cmd = command("promptsales", backend);
+    cmd.args(args)
+        .env("PROMPTSALES_ACTOR", actor)
+        .env("PROMPTSALES_SCOPES", scopes)
+        .env("PROMPTSALES_SERVERS_DIR", bin_dir())
+        .env("PROMPTSALES_ENCRYPTION_KEY", KEY)
+        .stdin(Stdio::null());
+    let out = cmd.output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn var<'a>(backend: &'a Backend, name: &str) -> Option<&'a str> {
+    backend
+        .vars
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn launch_params() -> Value {
+    let today = chrono::Utc::now().date_naive();
+    json!({
+        "client_id": "cli_001",
+        "product": "Plan Pro",
+        "channels": ["meta", "email"],
+        "countries": ["CO"],
+        "keywords": ["plan pro"],
+        "budget_cents": 400_000,
+        "currency": "COP",
+        "start_date": today.to_string(),
+        "end_date": (today + chrono::Duration::days(20)).to_string(),
+    })
+}
+
+async fn seed(backend: &Backend) {
+    let (code, out, err) = ps(
+        backend,
+        &["seed", "--clients", "2", "--campaigns", "4", "--days", "30"],
+        "seeder",
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "seed: {out}\n{err}");
+    let (code, out, err) = ps(backend, &["sync"], "seeder", "").await;
+    assert_eq!(code, 0, "sync: {out}\n{err}");
+}
+
+async fn call(client: &promptsales_tests::Client, tool: &str, args: Value) -> Value {
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap();
+    assert_ne!(r.is_error, Some(true), "{tool}: {r:?}");
+    r.structured_content.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn launch_waits_at_the_gate_refuses_non_approvers_and_launches_once() {
+    for backend in Backend::all() {
+        let label = backend.label;
+        seed(&backend).await;
+        let params = launch_params().to_string();
+        let (code, out, err) = ps(
+            &backend,
+            &[
+                "runs",
+                "start",
+                "launch-campaign",
+                "--params",
+                &params,
+                "--json",
+            ],
+            "planner-bot",
+            AGENT_SCOPES,
+        )
+        .await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+        let report: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            report["run"]["status"], "waiting_approval",
+            "{label}: {out}"
+        );
+        let run_id = report["run"]["id"].as_str().unwrap().to_owned();
+        let approval = report["waiting_on"]["id"].as_str().unwrap().to_owned();
+        let campaign = report["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["step_key"] == "campaign")
+            .unwrap()["output"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            !out.contains("\"step_key\": \"launch\""),
+            "{label}: launched before approval"
+        );
+
+        // Listed as pending; a person without the scope and the run's own
+        // starter are refused; the run still waits.
+        let (_, list, _) = ps(&backend, &["approvals", "list"], "anyone", "").await;
+        assert!(list.contains(&approval), "{label}: {list}");
+        let (code, _, err) = ps(&backend, &["approvals", "approve", &approval], "bob", "").await;
+        assert_ne!(code, 0);
+        assert!(err.contains("ads:approve"), "{label}: {err}");
+        let (code, _, err) = ps(
+            &backend,
+            &["approvals", "approve", &approval],
+            "planner-bot",
+            APPROVER_SCOPES,
+        )
+        .await;
+        assert_ne!(code, 0);
+        assert!(err.contains("cannot approve its own"), "{label}: {err}");
+        let (_, show, _) = ps(&backend, &["runs", "show", &run_id, "--json"], "anyone", "").await;
+        assert_eq!(
+            serde_json::from_str::<Value>(&show).unwrap()["run"]["status"],
+            "waiting_approval"
+        );
+
+        // The approver approves: the run continues to the launch.
+        let (code, out, err) = ps(
+            &backend,
+            &["approvals", "approve", &approval, "--note", "budget ok"],
+            "ana.approver",
+            APPROVER_SCOPES,
+        )
+        .await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+        assert!(out.contains("succeeded"), "{label}: {out}");
+        let (_, show, _) = ps(&backend, &["runs", "show", &run_id, "--json"], "anyone", "").await;
+        let shown: Value = serde_json::from_str(&show).unwrap();
+        let steps = shown["steps"].as_array().unwrap().clone();
+        let launch = steps.iter().find(|s| s["step_key"] == "launch").unwrap();
+        assert_eq!(launch["status"], "succeeded", "{label}: {launch}");
+        assert_eq!(launch["attempts"], 1);
+        assert_eq!(launch["idempotency_key"], json!(format!("{run_id}/launch")));
+        assert_eq!(
+            steps
+                .iter()
+                .filter(|s| s["step_id"] == "agenda" && s["status"] == "succeeded")
+                .count(),
+            4,
+            "{label}: 3 tasks + the loop"
+        );
+
+        // Resuming a finished run repeats nothing.
+        let (code, _, err) = ps(
+            &backend,
+            &["runs", "resume", &run_id],
+            "ana.approver",
+            APPROVER_SCOPES,
+        )
+        .await;
+        assert_eq!(code, 0, "{err}");
+        let (_, again, _) = ps(&backend, &["runs", "show", &run_id, "--json"], "anyone", "").await;
+        let again: Value = serde_json::from_str(&again).unwrap();
+        assert_eq!(
+            again["steps"], shown["steps"],
+            "{label}: resume changed a finished run"
+        );
+
+        // The ads server agrees: the campaign is active, approved by the approver.
+        let ads = stdio_client_env("mcp-ads", &backend, &[], &[], Era::Initialize).await;
+        let view = call(&ads, "get_campaign", json!({"campaign_id": campaign})).await;
+        assert_eq!(view["status"], "active", "{label}: {view}");
+        assert!(view.to_string().contains("ana.approver"), "{label}: {view}");
+        ads.cancel().await.unwrap();
+    }
+}
+
+fn hub_config(backend: &Backend) -> HubConfig {
+    let mut config = HubConfig::from_lookup(&|_| None).unwrap();
+    let env: Vec<(String, String)> = backend
+        .vars
+        .iter()
+        .cloned()
+        .chain([
+            ("PROMPTSALES_ACTOR".to_owned(), "planner-bot".to_owned()),
+            ("PROMPTSALES_SCOPES".to_owned(), AGENT_SCOPES.to_owned()),
+            ("PROMPTSALES_LOG".to_owned(), "error".to_owned()),
+            ("PROMPTSALES_ENCRYPTION_KEY".to_owned(), KEY.to_owned()),
+        ])
+        .collect();
+    config.servers = SERVERS
+        .iter()
+        .map(|(name, binary)| ServerSpec {
+            name: (*name).to_owned(),
+            endpoint: Endpoint::Stdio {
+                program: bin_dir().join(binary),
+                args: vec![],
+            },
+            env: env.clone(),
+        })
+        .collect();
+    config
+}
+
+async fn orchestrator_db(backend: &Backend) -> Db {
+    let args = CommonArgs {
+        data_dir: var(backend, "PROMPTSALES_DATA_DIR").map(str::to_owned),
+        database_url: var(backend, "DATABASE_URL").map(str::to_owned),
+        schema_prefix: var(backend, "PROMPTSALES_SCHEMA_PREFIX").map(str::to_owned),
+        ..CommonArgs::default()
+    };
+    let cfg: DbConfig = args.resolve().unwrap().db;
+    Db::open(&cfg, &orchestrator::MIGRATIONS).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_killed_mid_pipeline_is_restarted_and_resume_duplicates_nothing() {
+    for backend in Backend::all() {
+        let label = backend.label;
+        seed(&backend).await;
+        let hub = Hub::connect(hub_config(&backend)).await;
+        assert!(hub.unavailable.is_empty(), "{label}: {:?}", hub.unavailable);
+        assert!(hub.tool("crm.register_lead").is_some() && hub.tool("analytics.ask").is_some());
+        let store = RunStore::new(orchestrator_db(&backend).await);
+        let tenant = TenantId::from_trusted("default".into());
+        let runner = Runner::new(&hub, &store, tenant.clone(), "planner-bot");
+        let (source, _) = Recipe::builtin("launch-campaign").unwrap();
+        let r = runner.start(source, &launch_params()).await.unwrap();
+        assert_eq!(
+            r.run.status,
+            RunStatus::WaitingApproval,
+            "{label}: {:?}",
+            r.run.error
+        );
+        let drafted: Vec<String> = r
+            .steps
+            .iter()
+            .filter(|s| s.step_id == "content" && s.step_key.contains('#'))
+            .flat_map(|s| {
+                s.output.as_ref().unwrap()["variants"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v["asset_id"].as_str().unwrap().to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        assert!(!drafted.is_empty());
+
+        // The ads server dies while the run waits for its approver.
+        let pid = hub.pid("ads").await;
+        assert!(pid > 0);
+        assert!(
+            std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .unwrap()
+                .success()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let approver = Principal::new("ana.approver", tenant.clone(), APPROVER_SCOPES.split(','));
+        decide(
+            &store,
+            &approver,
+            &r.waiting_on.unwrap().id,
+            true,
+            Some("go"),
+        )
+        .await
+        .unwrap();
+        let done = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            done.run.status,
+            RunStatus::Succeeded,
+            "{label}: {:?}",
+            done.run.error
+        );
+        assert!(
+            hub.restarts("ads").await >= 1,
+            "{label}: ads was not restarted"
+        );
+        assert_ne!(hub.pid("ads").await, pid);
+
+        // Resume again: nothing runs twice — no second campaign launch, no
+        // new content.
+        let before = store.steps(&tenant, &r.run.id).await.unwrap();
+        let again = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(again.run.status, RunStatus::Succeeded);
+        let after = store.steps(&tenant, &r.run.id).await.unwrap();
+        assert_eq!(before.len(), after.len());
+        assert!(
+            before
+                .iter()
+                .zip(&after)
+                .all(|(a, b)| a.attempts == b.attempts && a.finished_at == b.finished_at)
+        );
+        let campaigns = hub
+            .call(
+                "ads.list_campaigns",
+                json!({"status": "active", "client_id": "cli_001"}),
+                CallOpts::default(),
+            )
+            .await
+            .unwrap();
+        let campaign_id = done
+            .steps
+            .iter()
+            .find(|s| s.step_key == "campaign")
+            .unwrap()
+            .output
+            .as_ref()
+            .unwrap()["id"]
+            .clone();
+        let active: Vec<&Value> = campaigns["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["id"] == campaign_id)
+            .collect();
+        assert_eq!(active.len(), 1, "{label}: {campaigns}");
+        let assets = hub
+            .call(
+                "content.list_assets",
+                json!({"client_id": "cli_001", "limit": 500}),
+                CallOpts::default(),
+            )
+            .await
+            .unwrap();
+        let ours = assets["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|a| drafted.iter().any(|d| a["id"] == json!(d)))
+            .count();
+        assert_eq!(
+            ours,
+            drafted.len(),
+            "{label}: content was duplicated or lost"
+        );
+        hub.shutdown().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_planner_cli_calls_tools_or_asks_back() {
+    let backend = Backend::sqlite();
+    seed(&backend).await;
+    let (code, out, err) = ps(
+        &backend,
+        &[
+            "run",
+            "¿cuántos leads tuvimos por canal en los últimos 30 días?",
+        ],
+        "ana",
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("→ analytics.ask") && out.contains("Leads por canal"),
+        "{out}"
+    );
+    let (code, out, _) = ps(
+        &backend,
+        &["run", "Launch a campaign for cli_001"],
+        "ana",
+        "",
+    )
+    .await;
+    assert_eq!(code, 3);
+    assert!(
+        out.contains("To do that I still need") && out.contains("budget"),
+        "{out}"
+    );
+    let (code, out, err) = ps(
+        &backend,
+        &[
+            "run",
+            "Write copy for \"Plan Pro\" for cli_001 on Instagram, 2 variants",
+        ],
+        "ana",
+        "content:write",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("→ content.generate_content") && out.contains("asset_id"),
+        "{out}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orchestrator_is_an_mcp_server() {
+    for backend in Backend::all() {
+        for era in Era::ALL {
+            let envs = [
+                ("PROMPTSALES_SERVERS_DIR", bin_dir().display().to_string()),
+                ("PROMPTSALES_ENCRYPTION_KEY", KEY.to_owned()),
+            ];
+            let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let client = stdio_client_env("promptsales", &backend, &["mcp"], &envs, era).await;
+            let mut names: Vec<String> = client
+                .list_all_tools()
+                .await
+                .unwrap()
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            names.sort();
+            assert_eq!(names, ["approve", "get_run", "list_runs", "run_pipeline"]);
+            let run = call(
+                &client,
+                "run_pipeline",
+                json!({"recipe": "weekly-report", "params": {}}),
+            )
+            .await;
+            assert_eq!(run["status"], "succeeded", "{}: {run}", backend.label);
+            let listed = call(&client, "list_runs", json!({})).await;
+            assert!(
+                listed["runs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["id"] == run["run_id"])
+            );
+            let got = call(&client, "get_run", json!({"run_id": run["run_id"]})).await;
+            assert_eq!(got["recipe"], "weekly-report");
+            let r = client
+                .call_tool(
+                    CallToolRequestParams::new("approve").with_arguments(
+                        json!({"approval_id": "apr_nope"})
+                            .as_object()
+                            .unwrap()
+                            .clone(),
+                    ),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.is_error, Some(true));
+            let r = client
+                .call_tool(
+                    CallToolRequestParams::new("run_pipeline")
+                        .with_arguments(json!({"recipe": "nope"}).as_object().unwrap().clone()),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.is_error, Some(true));
+            client.cancel().await.unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claude_config_and_the_demo() {
+    let backend = Backend::sqlite();
+    let (code, out, _) = ps(&backend, &["claude-config"], "ana", "").await;
+    assert_eq!(code, 0);
+    let cfg: Value = serde_json::from_str(&out).unwrap();
+    let servers = cfg["mcpServers"].as_object().unwrap();
+    assert_eq!(servers.len(), 5);
+    for (_, s) in servers {
+        let command = s["command"].as_str().unwrap();
+        assert!(
+            std::path::Path::new(command).is_absolute() && std::path::Path::new(command).exists(),
+            "{command}"
+        );
+    }
+    assert_eq!(servers["promptsales"]["args"], json!(["mcp"]));
+
+    let dir = backend.dir.path().join("demo");
+    let (code, out, err) = ps(
+        &backend,
+        &["demo", "--dir", dir.to_str().unwrap()],
+        "ana",
+        "",
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    for expected in [
+        "every phase worked",
+        "demo-approver (simulated person)",
+        "launched (sandbox)",
+        "leads registered",
+        "sales recorded",
+        "Leads por canal",
+    ] {
+        assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+}
