@@ -137,6 +137,8 @@ impl AdsService {
         let mut steps = Vec::new();
         let mut committed = 0;
         let mut daily = 0;
+        // A retry's channels already live count with the other campaigns.
+        let mut live_daily = 0;
         for (i, ch) in c.channels.iter().enumerate() {
             let budget = rec
                 .plan
@@ -147,6 +149,8 @@ impl AdsService {
             if existing.as_ref().is_none_or(|p| p.state == "failed") {
                 committed += budget;
                 daily += daily_ch;
+            } else {
+                live_daily += daily_ch;
             }
             steps.push(Step {
                 channel: *ch,
@@ -187,8 +191,8 @@ impl AdsService {
                 if d > 0 { o.budget_cents / d } else { 0 }
             })
             .sum();
-        // A retry's live channels are already in the campaign's own spend.
-        self.caps.check_daily(daily, already, c.currency)?;
+        self.caps
+            .check_daily(daily, already + live_daily, c.currency)?;
         Ok(Prepared {
             rec,
             steps,
