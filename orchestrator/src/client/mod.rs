@@ -295,11 +295,14 @@ impl Conn {
     }
 }
 
+/// Live connections by server and identity (`None`: the hub's own).
+type Conns = BTreeMap<(String, Option<Identity>), Arc<Conn>>;
+
 /// Connections to every configured server, their discovered surfaces and
 /// the namespaced tool table.
 pub struct Hub {
     config: HubConfig,
-    conns: Mutex<BTreeMap<(String, Option<Identity>), Arc<Conn>>>,
+    conns: Mutex<Conns>,
     surfaces: BTreeMap<String, Surface>,
     /// Servers that could not be reached at start-up, with the reason.
     pub unavailable: Vec<(String, String)>,
