@@ -8,11 +8,12 @@ use orchestrator::pipeline::decide;
 use orchestrator::pipeline::recipe::Recipe;
 use orchestrator::pipeline::runner::{ResumeOpts, Runner};
 use orchestrator::pipeline::store::{RunStatus, RunStore};
+use orchestrator::scheduler::{JobStore, Scheduler};
 use promptsales_shared::auth::Principal;
 use promptsales_shared::config::{CommonArgs, DbConfig};
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::TenantId;
-use promptsales_tests::{Backend, Era, bin_dir, command, stdio_client_env};
+use promptsales_tests::{Backend, Era, HttpServer, bin_dir, command, stdio_client_env};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
@@ -228,14 +229,18 @@ fn hub_config(backend: &Backend) -> HubConfig {
     config
 }
 
-async fn orchestrator_db(backend: &Backend) -> Db {
-    let args = CommonArgs {
+fn common_args(backend: &Backend) -> CommonArgs {
+    CommonArgs {
         data_dir: var(backend, "PROMPTSALES_DATA_DIR").map(str::to_owned),
         database_url: var(backend, "DATABASE_URL").map(str::to_owned),
         schema_prefix: var(backend, "PROMPTSALES_SCHEMA_PREFIX").map(str::to_owned),
+        log: Some("warn".into()),
         ..CommonArgs::default()
-    };
-    let cfg: DbConfig = args.resolve().unwrap().db;
+    }
+}
+
+async fn orchestrator_db(backend: &Backend) -> Db {
+    let cfg: DbConfig = common_args(backend).resolve().unwrap().db;
     Db::open(&cfg, &orchestrator::MIGRATIONS).await.unwrap()
 }
 
@@ -517,5 +522,66 @@ async fn claude_config_and_the_demo() {
         "Leads por canal",
     ] {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hub_reaches_servers_over_http_with_a_bearer_token() {
+    for backend in Backend::all() {
+        seed(&backend).await;
+        let secret = "an-hs256-secret-of-at-least-32-bytes!!";
+        let server = HttpServer::start_env(
+            "mcp-analytics",
+            &backend,
+            &[],
+            &[("PROMPTSALES_JWT_SECRET", secret)],
+        )
+        .await;
+        let token = promptsales_shared::auth::mint_hs256(
+            secret,
+            "agent",
+            "default",
+            &["analytics:read"],
+            300,
+        )
+        .unwrap();
+        let lookup = |k: &str| match k {
+            "PROMPTSALES_SERVERS" => Some("analytics".to_owned()),
+            "PROMPTSALES_ANALYTICS_URL" => Some(server.mcp_url()),
+            "PROMPTSALES_ANALYTICS_TOKEN" => Some(token.clone()),
+            _ => None,
+        };
+        let hub = Hub::connect(HubConfig::from_lookup(&lookup).unwrap()).await;
+        assert!(
+            hub.unavailable.is_empty(),
+            "{}: {:?}",
+            backend.label,
+            hub.unavailable
+        );
+        let v = hub
+            .call(
+                "analytics.ask",
+                json!({"question": "leads by channel last 30 days"}),
+                CallOpts::default(),
+            )
+            .await
+            .unwrap();
+        assert!(v["answer"].as_str().unwrap().contains("Leads"), "{v}");
+        // Unknown tools name what the server offers; without the token the
+        // server refuses the connection.
+        let e = hub
+            .call("analytics.nope", json!({}), CallOpts::default())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("analytics offers"), "{e}");
+        hub.shutdown().await;
+        let lookup = |k: &str| match k {
+            "PROMPTSALES_SERVERS" => Some("analytics".to_owned()),
+            "PROMPTSALES_ANALYTICS_URL" => Some(server.mcp_url()),
+            _ => None,
+        };
+        let hub = Hub::connect(HubConfig::from_lookup(&lookup).unwrap()).await;
+        assert_eq!(hub.unavailable.len(), 1, "{}", backend.label);
+        server.terminate().await;
     }
 }
