@@ -374,6 +374,55 @@ async fn a_server_killed_mid_pipeline_is_restarted_and_resume_duplicates_nothing
             drafted.len(),
             "{label}: content was duplicated or lost"
         );
+
+        // The other built-in recipes against the real servers.
+        let (weekly, _) = Recipe::builtin("weekly-report").unwrap();
+        let w = runner.start(weekly, &json!({})).await.unwrap();
+        assert_eq!(
+            w.run.status,
+            RunStatus::Succeeded,
+            "{label}: {:?}",
+            w.run.error
+        );
+        assert_eq!(w.printed.len(), 2, "{label}: one report per seeded client");
+        assert!(
+            w.printed.iter().all(|p| p.starts_with('#')),
+            "{label}: {:?}",
+            w.printed
+        );
+        let (nurture, _) = Recipe::builtin("lead-nurture").unwrap();
+        let n = runner.start(nurture, &json!({"limit": 3})).await.unwrap();
+        assert_eq!(
+            n.run.status,
+            RunStatus::Succeeded,
+            "{label}: {:?}",
+            n.run.error
+        );
+
+        // The scheduler runs a due job through the servers, once.
+        let jobs = JobStore::new(store.db().clone(), tenant.clone());
+        jobs.add_once_many(
+            &[("sync-now".into(), json!({"tool": "analytics.sync"}))],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+        let orch_rt =
+            promptsales_shared::app::Runtime::start("promptsales", &common_args(&backend))
+                .await
+                .unwrap();
+        let orch = orchestrator::app::Orchestrator::open(orch_rt)
+            .await
+            .unwrap();
+        let action = orchestrator::app::HubAction {
+            orch: &orch,
+            tools: &hub,
+        };
+        let a = Scheduler::new(jobs.clone(), "a");
+        let b = Scheduler::new(jobs.clone(), "b");
+        let (ra, rb) = tokio::join!(a.tick(&action), b.tick(&action));
+        assert_eq!(ra.unwrap().ran + rb.unwrap().ran, 1, "{label}");
+        assert_eq!(jobs.completed_slots("job:sync-now").await.unwrap(), 1);
         hub.shutdown().await;
     }
 }
