@@ -101,6 +101,9 @@ pub struct ListAssetsParams {
     pub status: Option<String>,
     /// Only assets in this language: en or es.
     pub language: Option<String>,
+    /// Only generated copy for this placement: google_ads, meta, instagram,
+    /// tiktok, linkedin, x, email, sms, whatsapp or web.
+    pub placement: Option<String>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// Page size, 1-500 (default 50).
@@ -502,6 +505,7 @@ impl ContentServer {
             channel: p.channel.as_deref(),
             status: p.status.as_deref(),
             language: p.language.as_deref(),
+            placement: p.placement.as_deref(),
         };
         self.svc
             .list_assets(&who.tenant, &query, p.cursor.as_deref(), p.limit)

@@ -44,6 +44,7 @@ pub struct AssetQuery<'a> {
     pub channel: Option<&'a str>,
     pub status: Option<&'a str>,
     pub language: Option<&'a str>,
+    pub placement: Option<&'a str>,
 }
 
 /// Which engine writes the copy.
@@ -248,6 +249,7 @@ impl ContentService {
             channel: query.channel.map(Channel::parse).transpose()?,
             status: query.status.map(AssetStatus::parse).transpose()?,
             language: query.language.map(Language::parse).transpose()?,
+            placement: query.placement.map(Placement::parse).transpose()?,
         };
         let cursor = cursor
             .map(|c| {

@@ -97,6 +97,8 @@ pub struct AssetFilter {
     pub channel: Option<Channel>,
     pub status: Option<AssetStatus>,
     pub language: Option<Language>,
+    /// Generated copy written for this placement (e.g. `x`).
+    pub placement: Option<Placement>,
 }
 
 /// A generated asset id: `ast_` and 12 lower-case hex digits, from a
@@ -713,7 +715,8 @@ impl ContentStore {
                AND ($5 IS NULL OR status = $5) \
                AND ($6 IS NULL OR language = $6) \
                AND ($7 IS NULL OR id > $7) \
-             ORDER BY id LIMIT $8"
+               AND ($8 IS NULL OR placement = $8) \
+             ORDER BY id LIMIT $9"
         ))
         .bind(tenant.as_str())
         .bind(filter.client_id.as_ref().map(|c| c.as_str().to_owned()))
@@ -722,6 +725,7 @@ impl ContentStore {
         .bind(filter.status.map(|s| s.as_str()))
         .bind(filter.language.map(|l| l.as_str()))
         .bind(cursor.map(str::to_owned))
+        .bind(filter.placement.map(|p| p.as_str()))
         .bind(limit + 1)
         .fetch_all(self.db.pool())
         .await?;

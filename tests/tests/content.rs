@@ -167,6 +167,18 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
         .await;
         assert_eq!(listed["items"].as_array().unwrap().len(), 2);
         assert!(listed["next_cursor"].is_string());
+        let xs = ok(
+            &client,
+            "list_assets",
+            json!({ "placement": "x", "limit": 100 }),
+        )
+        .await;
+        let xs = xs["items"].as_array().unwrap();
+        assert_eq!(xs.len(), 7, "3 English and twice 2 Spanish X posts");
+        assert!(
+            xs.iter()
+                .all(|a| a["channel"] == "organic" && a["placement"] == "x")
+        );
 
         // Bad briefs name the field.
         for (field, patch) in [
