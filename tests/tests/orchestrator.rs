@@ -390,6 +390,17 @@ async fn a_server_killed_mid_pipeline_is_restarted_and_resume_duplicates_nothing
             "{label}: {:?}",
             w.printed
         );
+        let one = runner
+            .start(weekly, &json!({"client_id": "cli_001"}))
+            .await
+            .unwrap();
+        assert_eq!(
+            one.run.status,
+            RunStatus::Succeeded,
+            "{label}: {:?}",
+            one.run.error
+        );
+        assert_eq!(one.printed.len(), 1, "{label}");
         let (nurture, _) = Recipe::builtin("lead-nurture").unwrap();
         let n = runner.start(nurture, &json!({"limit": 3})).await.unwrap();
         assert_eq!(

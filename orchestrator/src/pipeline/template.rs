@@ -67,7 +67,7 @@ fn render_str(s: &str, ctx: &Value) -> Result<Value, TemplateError> {
 /// Evaluates one expression: `path`, `path?` or `path ?? default`.
 pub fn eval(expr: &str, ctx: &Value) -> Result<Value, TemplateError> {
     let (path, default) = match expr.split_once("??") {
-        Some((p, d)) => (p.trim(), Some(parse_default(d.trim(), ctx)?)),
+        Some((p, d)) => (p.trim(), Some(d.trim())),
         None => (expr, None),
     };
     let (path, optional) = match path.strip_suffix('?') {
@@ -75,10 +75,12 @@ pub fn eval(expr: &str, ctx: &Value) -> Result<Value, TemplateError> {
         None => (path, false),
     };
     let segments: Vec<&str> = path.split('.').map(str::trim).collect();
+    // The fallback is evaluated only when needed: it may name a step that
+    // did not run because the primary value exists.
     match (lookup(ctx, &segments), default) {
-        (Ok(v), Some(d)) if v.is_null() => Ok(d),
+        (Ok(v), Some(d)) if v.is_null() => parse_default(d, ctx),
         (Ok(v), _) => Ok(v),
-        (Err(_), Some(d)) => Ok(d),
+        (Err(_), Some(d)) => parse_default(d, ctx),
         (Err(_), None) if optional => Ok(Value::Null),
         (Err(reason), None) => Err(TemplateError::Missing {
             expr: expr.to_owned(),
@@ -230,6 +232,11 @@ mod tests {
         assert_eq!(
             render(&json!("{{params.only ?? params.channels}}"), &c).unwrap(),
             json!(["meta", "email"])
+        );
+        // A fallback naming something absent is not evaluated when unused.
+        assert_eq!(
+            render(&json!("{{params.budget ?? steps.skipped.output.x}}"), &c).unwrap(),
+            json!(5000)
         );
     }
 
