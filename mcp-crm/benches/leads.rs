@@ -6,7 +6,8 @@
 //!
 //! Scale by environment: `CRM_BENCH_LEADS` (base rows, default 200000),
 //! `CRM_BENCH_REGISTRATIONS` (default 4000), `CRM_BENCH_SEARCHES`
-//! (default 1000), `CRM_BENCH_CONCURRENCY` (default 8).
+//! (default 1000), `CRM_BENCH_CONCURRENCY` (default 16), `CRM_BENCH_POOL`
+//! (connections per pool, default 16).
 //! Run: `cargo bench -p mcp-crm --bench leads`.
 #![allow(clippy::expect_used)]
 
@@ -233,22 +234,31 @@ async fn main() {
     let base = env_usize("CRM_BENCH_LEADS", 200_000);
     let regs = env_usize("CRM_BENCH_REGISTRATIONS", 4_000);
     let n_search = env_usize("CRM_BENCH_SEARCHES", 1_000);
-    let conc = env_usize("CRM_BENCH_CONCURRENCY", 8);
+    let conc = env_usize("CRM_BENCH_CONCURRENCY", 16);
+    let pool = env_usize("CRM_BENCH_POOL", 16) as u32;
     let crypto = Crypto::new(&[5u8; 32]).expect("key");
     let tenant = TenantId::parse("bench").expect("tenant");
     let mut rows: Vec<Figures> = Vec::new();
     for t in backends(&mcp_crm::MIGRATIONS).await.expect("databases") {
         let label = t.label();
-        let load = bulk_load(&t.db, &crypto, &tenant, base).await;
+        // The test pool is small; a server would run with a larger one.
+        let cfg = promptsales_shared::config::DbConfig {
+            max_connections: pool,
+            ..t.config.clone()
+        };
+        let db = Db::open(&cfg, &mcp_crm::MIGRATIONS).await.expect("pool");
+        let load = bulk_load(&db, &crypto, &tenant, base).await;
         println!(
             "{label}: bulk-loaded {base} leads in {:.1} s ({:.0} rows/s)",
             load.as_secs_f64(),
             base as f64 / load.as_secs_f64()
         );
-        let svc = Arc::new(CrmService::new(CrmStore::new(t.db.clone()), crypto.clone()));
+        let svc = Arc::new(CrmService::new(CrmStore::new(db.clone()), crypto.clone()));
         let (wall, lat, dups) = registrations(svc.clone(), &tenant, base, regs, conc).await;
         rows.push(summarise(
-            format!("{label} register_lead at {base}+ leads (c={conc}, {dups} repeats)"),
+            format!(
+                "{label} register_lead at {base}+ leads (c={conc}, pool {pool}, {dups} repeats)"
+            ),
             lat,
             wall,
         ));
@@ -258,6 +268,7 @@ async fn main() {
             lat,
             wall,
         ));
+        db.close().await;
         t.cleanup().await;
     }
     print_table(&rows);
