@@ -725,8 +725,8 @@ struct Sampler {
 
 #[allow(deprecated)]
 impl rmcp::ClientHandler for Sampler {
-    fn get_info(&self) -> rmcp::model::ClientInfo {
-        rmcp::model::ClientInfo::new(
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        rmcp::model::ClientConfig::new(
             rmcp::model::ClientCapabilities::builder()
                 .enable_sampling()
                 .build(),

@@ -166,15 +166,20 @@ impl BriefInput {
             AppError::invalid("product", "the product or service name", &self.product)
         })?;
         let language = Language::parse(&self.language)?;
+        // Blank optional vocabularies mean "use the default".
         let objective = self
             .objective
             .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
             .map(Objective::parse)
             .transpose()?
             .unwrap_or(Objective::Sales);
         let tone = self
             .tone
             .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
             .map(Tone::parse)
             .transpose()?
             .unwrap_or(Tone::Friendly);
