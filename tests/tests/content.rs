@@ -526,6 +526,16 @@ async fn approval_needs_the_scope_over_http() {
             let m = srv.client_with_token(era, &approver).await;
             let a = ok(&m, "approve_asset", json!({ "asset_id": id, "note": "ok" })).await;
             assert_eq!(a["decision"]["by"], "maria");
+            // Resources, templates and completion over HTTP too.
+            let asset = resource(&m, &format!("content://assets/{id}")).await;
+            assert_eq!(asset["asset"]["status"], "approved");
+            let channels = resource(&m, "content://channels").await;
+            assert_eq!(channels["channels"].as_array().unwrap().len(), 10);
+            let c = m
+                .complete_prompt_simple("ad_copy", "channel", "g")
+                .await
+                .unwrap();
+            assert_eq!(c, ["google_ads"]);
             m.cancel().await.unwrap();
         }
         assert!(srv.terminate().await.success());
