@@ -645,3 +645,128 @@ async fn the_hub_reaches_servers_over_http_with_a_bearer_token() {
         server.terminate().await;
     }
 }
+
+/// An approver at an MCP client that supports elicitation: answers the
+/// orchestrator's confirmation, or declines.
+#[derive(Clone)]
+struct Approver {
+    confirm: bool,
+}
+
+impl rmcp::ClientHandler for Approver {
+    fn get_info(&self) -> rmcp::model::ClientConfig {
+        rmcp::model::ClientConfig::new(
+            rmcp::model::ClientCapabilities::builder()
+                .enable_elicitation()
+                .build(),
+            rmcp::model::Implementation::new("approver", "1.0.0"),
+        )
+    }
+
+    async fn create_elicitation(
+        &self,
+        request: rmcp::model::ElicitRequestParams,
+        _context: rmcp::service::RequestContext<rmcp::RoleClient>,
+    ) -> Result<rmcp::model::ElicitResult, rmcp::ErrorData> {
+        let text = format!("{request:?}");
+        assert!(text.contains("Launch campaign"), "{text}");
+        Ok(if self.confirm {
+            rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Accept)
+                .with_content(json!({ "confirm": true, "note": "confirmed in the client" }))
+        } else {
+            rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Decline)
+        })
+    }
+}
+
+async fn approver_client(
+    backend: &Backend,
+    confirm: bool,
+) -> rmcp::service::RunningService<rmcp::RoleClient, Approver> {
+    use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
+    let cmd = command("promptsales", backend).configure(|c| {
+        c.arg("mcp").envs([
+            ("PROMPTSALES_ACTOR", "ana.approver"),
+            ("PROMPTSALES_SCOPES", APPROVER_SCOPES),
+            ("PROMPTSALES_ENCRYPTION_KEY", KEY),
+        ]);
+        c.env("PROMPTSALES_SERVERS_DIR", bin_dir());
+    });
+    let (transport, _) = TokioChildProcess::builder(cmd)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    rmcp::serve_client_with_lifecycle(
+        Approver { confirm },
+        transport,
+        rmcp::ClientLifecycleMode::Initialize,
+    )
+    .await
+    .unwrap()
+}
+
+/// Through `promptsales mcp`, approving asks the person first where the
+/// client supports elicitation: a decline decides nothing, a confirmation
+/// approves and the run launches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_approve_asks_the_person_through_elicitation() {
+    let backend = Backend::sqlite();
+    seed(&backend).await;
+    let params = launch_params().to_string();
+    let (code, out, err) = ps(
+        &backend,
+        &[
+            "runs",
+            "start",
+            "launch-campaign",
+            "--params",
+            &params,
+            "--json",
+        ],
+        "planner-bot",
+        AGENT_SCOPES,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let approval = report["waiting_on"]["id"].as_str().unwrap().to_owned();
+
+    let declines = approver_client(&backend, false).await;
+    let r = declines
+        .call_tool(
+            CallToolRequestParams::new("approve").with_arguments(
+                json!({"approval_id": approval})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.is_error, Some(true), "{r:?}");
+    assert!(format!("{r:?}").contains("not confirmed"), "{r:?}");
+    declines.cancel().await.unwrap();
+    let (_, list, _) = ps(&backend, &["approvals", "list"], "anyone", "").await;
+    assert!(list.contains(&approval), "still pending: {list}");
+
+    let confirms = approver_client(&backend, true).await;
+    let r = confirms
+        .call_tool(
+            CallToolRequestParams::new("approve").with_arguments(
+                json!({"approval_id": approval})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_ne!(r.is_error, Some(true), "{r:?}");
+    let run = r.structured_content.unwrap();
+    assert_eq!(run["status"], "succeeded", "{run}");
+    confirms.cancel().await.unwrap();
+    let (_, shown, _) = ps(&backend, &["approvals", "show", &approval], "anyone", "").await;
+    let shown: Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["note"], "confirmed in the client");
+    assert_eq!(shown["decided_by"], "ana.approver");
+}

@@ -275,8 +275,9 @@ impl Conn {
                 Err(e) => {
                     tracing::warn!(server = %self.spec.name, attempt, error = %e, "connect failed");
                     last = e;
-                    // A missing binary will not appear by waiting.
-                    if last.contains("does not exist") {
+                    // A missing binary or a refused token will not change
+                    // by waiting.
+                    if last.contains("does not exist") || last.contains("Auth required") {
                         break;
                     }
                 }
