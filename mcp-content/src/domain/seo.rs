@@ -49,6 +49,7 @@ pub fn syllables_en(word: &str) -> usize {
     let ends = |s: &str| w.ends_with(s);
     let silent_e = ends("e") && !ends("le") && !ends("ee") && !ends("ye");
     let silent_ending = (ends("ed") || ends("es"))
+        && n >= 3
         && !matches!(chars[n - 3], 't' | 'd' | 's' | 'x' | 'z' | 'c' | 'g');
     if (silent_e || silent_ending) && groups > 1 {
         groups -= 1;
