@@ -278,7 +278,9 @@ pub async fn run(dir: Option<PathBuf>) -> anyhow::Result<bool> {
         }
     }
 
-    // 4. A simulated week of delivery from the sandbox connectors.
+    // 4. Delivery simulated by the sandbox connectors. Launches refuse past
+    // start dates, so the new campaign has delivered since today; the
+    // sync reads the last 7 days of every active campaign.
     let t = Instant::now();
     let outcome = match hub.tool("ads.sync_metrics") {
         None => {
@@ -297,7 +299,7 @@ pub async fn run(dir: Option<PathBuf>) -> anyhow::Result<bool> {
         },
     };
     phases.push(Phase {
-        name: "simulated week (ads.sync_metrics)".into(),
+        name: "sandbox delivery, last 7 days (ads.sync_metrics)".into(),
         ms: t.elapsed().as_millis(),
         outcome,
     });
