@@ -619,4 +619,28 @@ mod tests {
             "Hola aquí"
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn title_and_meta_always_fit(
+                title in "[a-zA-Záéíóúñ¿¡?!.:| ]{0,120}",
+                body in "[a-zA-Záéíóúñ¿¡?!.,;\n 🎉]{0,600}",
+                keywords in proptest::collection::vec("[a-záéíóú]{1,12}( [a-z]{1,10})?", 0..4),
+                es in any::<bool>(),
+            ) {
+                let lang = if es { Language::Es } else { Language::En };
+                let page = optimize(&title, &body, &keywords, lang);
+                prop_assert!(graphemes(&page.title).len() <= TITLE_MAX, "{}", page.title);
+                prop_assert!(graphemes(&page.meta_description).len() <= META_MAX, "{}", page.meta_description);
+                let s = score(&page.title, &page.meta_description, &page.body, &keywords, lang);
+                prop_assert!(s.score <= 100);
+                prop_assert!((0.0..=100.0).contains(&s.readability.score));
+            }
+        }
+    }
 }
