@@ -24,14 +24,20 @@ const STATUSES: [CampaignStatus; 4] = [
 ];
 
 fn env_usize(k: &str, d: usize) -> usize {
-    std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d)
+    std::env::var(k)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(d)
 }
 
 /// A small deterministic generator (no extra dependency).
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) % n as u64) as usize
     }
 }
@@ -109,26 +115,39 @@ async fn main() {
     let calls = env_usize("ADS_BENCH_CALLS", 2_000);
     let tenant = TenantId::parse("bench").unwrap();
     let mut rows = Vec::new();
-    for t in promptsales_shared::testing::backends(&mcp_ads::MIGRATIONS).await.unwrap() {
+    for t in promptsales_shared::testing::backends(&mcp_ads::MIGRATIONS)
+        .await
+        .unwrap()
+    {
         let label = t.label();
         let store = AdsStore::new(t.db.clone());
         let seeded = Instant::now();
         seed(&store, &tenant, n).await;
-        eprintln!("{label}: seeded {n} campaigns and {} daily rows in {:.1?}", n * 10, seeded.elapsed());
+        eprintln!(
+            "{label}: seeded {n} campaigns and {} daily rows in {:.1?}",
+            n * 10,
+            seeded.elapsed()
+        );
         let svc = AdsService::new(store);
 
         let mut rng = Lcg(42);
-        let ids: Vec<String> = (0..calls).map(|_| format!("cmp_{:06}", rng.next(n))).collect();
+        let ids: Vec<String> = (0..calls)
+            .map(|_| format!("cmp_{:06}", rng.next(n)))
+            .collect();
         let s = &svc;
         let tn = &tenant;
         rows.push(
-            measure(format!("{label}: get_campaign_performance ({n} campaigns)"), calls, |i| {
-                let id = ids[i % ids.len()].clone();
-                async move {
-                    let r = s.performance(tn, &id, None, None, false).await.unwrap();
-                    assert_eq!(r.daily.len(), 5);
-                }
-            })
+            measure(
+                format!("{label}: get_campaign_performance ({n} campaigns)"),
+                calls,
+                |i| {
+                    let id = ids[i % ids.len()].clone();
+                    async move {
+                        let r = s.performance(tn, &id, None, None, false).await.unwrap();
+                        assert_eq!(r.daily.len(), 5);
+                    }
+                },
+            )
             .await,
         );
         rows.push(
@@ -141,21 +160,37 @@ async fn main() {
             .await,
         );
         rows.push(
-            measure(format!("{label}: list_campaigns by status, page of 50 from a cursor"), calls, |i| {
-                let cursor = ids[i % ids.len()].clone();
-                async move {
-                    s.list_filtered(tn, None, Some("active"), None, None, None, Some(&cursor), Some(50))
+            measure(
+                format!("{label}: list_campaigns by status, page of 50 from a cursor"),
+                calls,
+                |i| {
+                    let cursor = ids[i % ids.len()].clone();
+                    async move {
+                        s.list_filtered(
+                            tn,
+                            None,
+                            Some("active"),
+                            None,
+                            None,
+                            None,
+                            Some(&cursor),
+                            Some(50),
+                        )
                         .await
                         .unwrap();
-                }
-            })
+                    }
+                },
+            )
             .await,
         );
         rows.push(
             measure(format!("{label}: list_campaigns by client"), calls, |i| {
                 let client = format!("cli_{:03}", i % 240);
                 async move {
-                    let p = s.list_filtered(tn, Some(&client), None, None, None, None, None, Some(50)).await.unwrap();
+                    let p = s
+                        .list_filtered(tn, Some(&client), None, None, None, None, None, Some(50))
+                        .await
+                        .unwrap();
                     assert!(!p.items.is_empty());
                 }
             })

@@ -124,8 +124,9 @@ pub fn economics(channel: Channel, currency: Currency, history: Option<&History>
         expected_roas: roas,
         source: "history".into(),
         evidence: format!(
-            "{} days in {}: CTR {:.2}%, CPA {} {currency}, ROAS from {how}",
+            "{} day{} in {}: CTR {:.2}%, CPA {} {currency}, ROAS from {how}",
             h.days,
+            if h.days == 1 { "" } else { "s" },
             if h.countries.is_empty() {
                 "all countries".to_owned()
             } else {

@@ -480,9 +480,14 @@ impl AdsService {
             )
         } else {
             format!(
-                "moves {} {} between channels, forecast {:+} {} revenue; apply_change_set(\"{id}\") needs ads:approve",
+                "moves {} {} between channels, forecast {}{} {} revenue; apply_change_set(\"{id}\") needs ads:approve",
                 format_cents(proposal.forecast.moved_cents),
                 c.currency,
+                if proposal.forecast.revenue_change_cents >= 0 {
+                    "+"
+                } else {
+                    ""
+                },
                 format_cents(proposal.forecast.revenue_change_cents),
                 c.currency
             )
