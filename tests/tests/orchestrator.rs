@@ -3,7 +3,9 @@
 
 use std::process::Stdio;
 
-use orchestrator::client::{CallOpts, Endpoint, Hub, HubConfig, SERVERS, ServerSpec, Tools};
+use orchestrator::client::{
+    CallError, CallOpts, Endpoint, Hub, HubConfig, SERVERS, ServerSpec, Tools,
+};
 use orchestrator::pipeline::decide;
 use orchestrator::pipeline::recipe::Recipe;
 use orchestrator::pipeline::runner::{ResumeOpts, Runner};
@@ -408,6 +410,35 @@ async fn a_server_killed_mid_pipeline_is_restarted_and_resume_duplicates_nothing
             RunStatus::Succeeded,
             "{label}: {:?}",
             n.run.error
+        );
+
+        // Every call is bounded and cancellable.
+        let quick = CallOpts {
+            timeout: Some(std::time::Duration::from_micros(1)),
+            ..CallOpts::default()
+        };
+        let e = hub
+            .call("analytics.report", json!({}), quick)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CallError::Timeout { .. }), "{label}: {e}");
+        let cancelled = CallOpts {
+            cancel: Some(Default::default()),
+            ..CallOpts::default()
+        };
+        if let Some(token) = &cancelled.cancel {
+            token.cancel();
+        }
+        let e = hub
+            .call("analytics.report", json!({}), cancelled)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, CallError::Cancelled { .. }), "{label}: {e}");
+        // The session survives both.
+        assert!(
+            hub.call("analytics.sync_status", json!({}), CallOpts::default())
+                .await
+                .is_ok()
         );
 
         // The scheduler runs a due job through the servers, once.
