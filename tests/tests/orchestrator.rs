@@ -801,3 +801,106 @@ async fn mcp_approve_asks_the_person_through_elicitation() {
     assert_eq!(shown["note"], "confirmed in the client");
     assert_eq!(shown["decided_by"], "ana.approver");
 }
+
+/// `promptsales mcp` over streamable HTTP with bearer tokens: the token's
+/// scopes decide who may approve.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
+    use rmcp::transport::StreamableHttpClientTransport;
+    use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+    for backend in Backend::all() {
+        seed(&backend).await;
+        let params = launch_params().to_string();
+        let (code, out, err) = ps(
+            &backend,
+            &[
+                "runs",
+                "start",
+                "launch-campaign",
+                "--params",
+                &params,
+                "--json",
+            ],
+            "planner-bot",
+            AGENT_SCOPES,
+        )
+        .await;
+        assert_eq!(code, 0, "{out}\n{err}");
+        let report: Value = serde_json::from_str(&out).unwrap();
+        let approval = report["waiting_on"]["id"].as_str().unwrap().to_owned();
+
+        let secret = "an-hs256-secret-of-at-least-32-bytes!!";
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let bind = format!("127.0.0.1:{port}");
+        let mut cmd = command("promptsales", &backend);
+        cmd.args(["mcp", "--transport", "http", "--bind", &bind])
+            .env("PROMPTSALES_JWT_SECRET", secret)
+            // The orchestrator's own service identity, used for the steps
+            // that are not the approver's.
+            .env("PROMPTSALES_ACTOR", "promptsales-agent")
+            .env("PROMPTSALES_SCOPES", AGENT_SCOPES)
+            .env("PROMPTSALES_SERVERS_DIR", bin_dir())
+            .env("PROMPTSALES_ENCRYPTION_KEY", KEY)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().unwrap();
+        let http = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(r) = http.get(format!("http://{bind}/healthz")).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let client = |scopes: &'static [&'static str]| {
+            let token = promptsales_shared::auth::mint_hs256(secret, "bob", "default", scopes, 300)
+                .unwrap();
+            let cfg = StreamableHttpClientTransportConfig::with_uri(format!("http://{bind}/mcp"))
+                .auth_header(token);
+            rmcp::serve_client_with_lifecycle(
+                (),
+                StreamableHttpClientTransport::from_config(cfg),
+                rmcp::ClientLifecycleMode::Initialize,
+            )
+        };
+        let reader = client(&[]).await.unwrap();
+        let listed = call(&reader, "list_runs", json!({})).await;
+        assert!(!listed["runs"].as_array().unwrap().is_empty(), "{listed}");
+        let r = reader
+            .call_tool(
+                CallToolRequestParams::new("approve").with_arguments(
+                    json!({"approval_id": approval, "note": "ok"})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                ),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.is_error, Some(true));
+        assert!(format!("{r:?}").contains("ads:approve"), "{r:?}");
+        reader.cancel().await.unwrap();
+        let approver = client(&["ads:approve", "content:approve", "ads:launch"])
+            .await
+            .unwrap();
+        let run = call(
+            &approver,
+            "approve",
+            json!({"approval_id": approval, "note": "ok"}),
+        )
+        .await;
+        assert_eq!(
+            run["status"], "succeeded",
+            "{}: {}",
+            backend.label, run["error"]
+        );
+        approver.cancel().await.unwrap();
+        child.kill().await.unwrap();
+    }
+}
