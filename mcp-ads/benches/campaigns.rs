@@ -123,6 +123,9 @@ async fn main() {
         let store = AdsStore::new(t.db.clone());
         let seeded = Instant::now();
         seed(&store, &tenant, n).await;
+        // Production tables have planner statistics (autovacuum / SQLite
+        // ANALYZE); a freshly bulk-loaded one does not until analysed.
+        sqlx::query("ANALYZE").execute(t.db.pool()).await.unwrap();
         eprintln!(
             "{label}: seeded {n} campaigns and {} daily rows in {:.1?}",
             n * 10,
