@@ -71,7 +71,12 @@ impl<'a> Runner<'a> {
             tenant,
             actor: actor.to_owned(),
             progress: None,
-            owner: new_id("runner"),
+            owner: format!(
+                "{}:{}:{}",
+                host_name(),
+                std::process::id(),
+                new_id("runner")
+            ),
         }
     }
 
@@ -145,6 +150,18 @@ impl<'a> Runner<'a> {
             .lease_run(&self.tenant, run_id, &self.owner, &until, force)
             .await?
         {
+            return Ok(());
+        }
+        // A holder that was a process on this machine which no longer
+        // exists crashed: its lease is taken over at once.
+        let holder = self.store.run_lease_owner(&self.tenant, run_id).await?;
+        if holder.as_deref().is_some_and(owner_is_dead)
+            && self
+                .store
+                .lease_run(&self.tenant, run_id, &self.owner, &until, true)
+                .await?
+        {
+            tracing::warn!(run_id, holder = ?holder, "took over the run of a process that is gone");
             Ok(())
         } else {
             Err(AppError::Conflict(format!(
@@ -770,6 +787,29 @@ impl<'a> Runner<'a> {
     }
 }
 
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty() && !h.contains(':'))
+        .unwrap_or_else(|| "local".into())
+}
+
+/// Whether a lease owner (`host:pid:…`) was a process on this machine that
+/// has exited. Unknown means alive: only the lease's expiry frees it then.
+fn owner_is_dead(owner: &str) -> bool {
+    let mut parts = owner.splitn(3, ':');
+    let (Some(host), Some(pid)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    host == host_name()
+        && std::path::Path::new("/proc/self").exists()
+        && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// A short, stable hex digest of `s` (FNV-1a), for derived ids.
 pub fn stable_suffix(s: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -1144,6 +1184,64 @@ mod tests {
                 .clone()
                 .unwrap();
             assert_eq!(out["repeat"], json!(true));
+            t.cleanup().await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_held_by_a_live_runner_is_refused_and_a_dead_ones_taken_over() {
+        for t in backends(&crate::MIGRATIONS).await.unwrap() {
+            let tenant = TenantId::from_trusted("t1".into());
+            let store = RunStore::new(t.db.clone());
+            let fake = Fake::default();
+            let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+            let r = runner.start(launch_src(), &params()).await.unwrap();
+            let until = format_ts(Utc::now() + chrono::Duration::minutes(5));
+            // Held by this very (live) process under another runner.
+            let live = format!("{}:{}:other", host_name(), std::process::id());
+            assert!(
+                store
+                    .lease_run(&tenant, &r.run.id, &live, &until, true)
+                    .await
+                    .unwrap()
+            );
+            let e = runner
+                .resume(&r.run.id, &ResumeOpts::default())
+                .await
+                .unwrap_err();
+            assert!(e.to_string().contains("--force"), "{e}");
+            // Held by a process of this machine that no longer exists.
+            let dead = format!("{}:4000000000:gone", host_name());
+            assert!(owner_is_dead(&dead));
+            assert!(
+                store
+                    .lease_run(&tenant, &r.run.id, &dead, &until, true)
+                    .await
+                    .unwrap()
+            );
+            let ok = runner
+                .resume(&r.run.id, &ResumeOpts::default())
+                .await
+                .unwrap();
+            assert_eq!(ok.run.status, RunStatus::WaitingApproval);
+            // --force takes over a live holder.
+            assert!(
+                store
+                    .lease_run(&tenant, &r.run.id, &live, &until, true)
+                    .await
+                    .unwrap()
+            );
+            let forced = runner
+                .resume(
+                    &r.run.id,
+                    &ResumeOpts {
+                        retry: vec![],
+                        force: true,
+                    },
+                )
+                .await
+                .unwrap();
+            assert_eq!(forced.run.status, RunStatus::WaitingApproval);
             t.cleanup().await;
         }
     }

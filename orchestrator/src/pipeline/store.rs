@@ -343,6 +343,23 @@ impl RunStore {
         Ok(r.rows_affected() == 1)
     }
 
+    /// Who holds the run's lease, if anyone.
+    pub async fn run_lease_owner(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<String>, AppError> {
+        let row = sqlx::query("SELECT lease_owner FROM runs WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(id)
+            .fetch_optional(self.db.pool())
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get("lease_owner")?,
+            None => None,
+        })
+    }
+
     /// Gives the run's lease up.
     pub async fn release_run(
         &self,
