@@ -167,6 +167,18 @@ pub struct SyncParams {
 pub struct ChangeSetParams {
     /// Change set id from optimize_campaign, e.g. `chg_…`.
     pub change_set_id: String,
+    /// Say what would change on each platform without changing anything.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ActionParams {
+    /// Campaign id, e.g. `cmp_00042`.
+    pub campaign_id: String,
+    /// Say what would change on each platform without changing anything.
+    #[serde(default)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -502,17 +514,17 @@ impl AdsServer {
     )]
     async fn pause_campaign(
         &self,
-        Parameters(p): Parameters<GetCampaignParams>,
+        Parameters(p): Parameters<ActionParams>,
         ctx: Ctx,
     ) -> Result<Json<PlatformAction>, AppError> {
         self.svc
-            .platform_action(&self.who(&ctx), &p.campaign_id, "pause")
+            .platform_action(&self.who(&ctx), &p.campaign_id, "pause", p.dry_run)
             .await
             .map(Json)
     }
 
     #[tool(
-        description = "Resume a paused campaign on every platform (paused → active).",
+        description = "Resume a paused campaign on every platform (paused → active); dry_run says what would resume without changing anything.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -522,11 +534,11 @@ impl AdsServer {
     )]
     async fn resume_campaign(
         &self,
-        Parameters(p): Parameters<GetCampaignParams>,
+        Parameters(p): Parameters<ActionParams>,
         ctx: Ctx,
     ) -> Result<Json<PlatformAction>, AppError> {
         self.svc
-            .platform_action(&self.who(&ctx), &p.campaign_id, "resume")
+            .platform_action(&self.who(&ctx), &p.campaign_id, "resume", p.dry_run)
             .await
             .map(Json)
     }
@@ -542,11 +554,11 @@ impl AdsServer {
     )]
     async fn complete_campaign(
         &self,
-        Parameters(p): Parameters<GetCampaignParams>,
+        Parameters(p): Parameters<ActionParams>,
         ctx: Ctx,
     ) -> Result<Json<PlatformAction>, AppError> {
         self.svc
-            .platform_action(&self.who(&ctx), &p.campaign_id, "complete")
+            .platform_action(&self.who(&ctx), &p.campaign_id, "complete", p.dry_run)
             .await
             .map(Json)
     }
@@ -609,7 +621,7 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Apply a proposed change set on every platform and in the plan in one step (needs ads:approve); recorded so rollback_change_set can undo it.",
+        description = "Apply a proposed change set on every platform and in the plan in one step (needs ads:approve); recorded so rollback_change_set can undo it. dry_run: the budget each platform would get, nothing changed.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -623,7 +635,7 @@ impl AdsServer {
         ctx: Ctx,
     ) -> Result<Json<ChangeSetView>, AppError> {
         self.svc
-            .settle(&self.who(&ctx), &p.change_set_id, true)
+            .settle(&self.who(&ctx), &p.change_set_id, true, p.dry_run)
             .await
             .map(Json)
     }
@@ -643,7 +655,7 @@ impl AdsServer {
         ctx: Ctx,
     ) -> Result<Json<ChangeSetView>, AppError> {
         self.svc
-            .settle(&self.who(&ctx), &p.change_set_id, false)
+            .settle(&self.who(&ctx), &p.change_set_id, false, p.dry_run)
             .await
             .map(Json)
     }

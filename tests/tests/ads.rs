@@ -416,6 +416,17 @@ async fn lifecycle(backend: &Backend, era: Era) {
             .await
             .contains("ads:approve")
     );
+    let dry = ok(
+        &bob,
+        "apply_change_set",
+        json!({"change_set_id": cs_id, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(dry["status"], "proposed");
+    assert!(
+        dry["summary"].as_str().unwrap().starts_with("dry run"),
+        "{dry}"
+    );
     let applied = ok(&bob, "apply_change_set", json!({"change_set_id": cs_id})).await;
     assert_eq!(
         (applied["status"].as_str(), applied["applied_by"].as_str()),
@@ -458,6 +469,21 @@ async fn lifecycle(backend: &Backend, era: Era) {
         err(&ana, "pause_campaign", json!({"campaign_id": id}))
             .await
             .contains("is paused")
+    );
+    let would = ok(
+        &ana,
+        "resume_campaign",
+        json!({"campaign_id": id, "dry_run": true}),
+    )
+    .await;
+    assert_eq!(would["status"], "paused");
+    assert!(
+        would["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["outcome"] == "would_resume"),
+        "{would}"
     );
     assert_eq!(
         ok(&ana, "resume_campaign", json!({"campaign_id": id})).await["status"],

@@ -508,6 +508,7 @@ impl AdsService {
         who: &Principal,
         id: &str,
         action: &str,
+        dry_run: bool,
     ) -> Result<PlatformAction, AppError> {
         let tenant = &who.tenant;
         let id = CampaignId::parse(id)?;
@@ -520,6 +521,42 @@ impl AdsService {
         };
         from.transition(id.as_str(), to)?;
         let pubs = self.store.publications(tenant, &id).await?;
+        if dry_run {
+            let wanted = if action == "resume" {
+                "paused"
+            } else {
+                "active"
+            };
+            let channels: Vec<ChannelOutcome> = pubs
+                .iter()
+                .map(|p| ChannelOutcome {
+                    channel: p.channel,
+                    platform: p.platform.clone(),
+                    sandbox: p.sandbox,
+                    outcome: if p.state == wanted || (action == "complete" && p.state == "paused") {
+                        format!("would_{action}")
+                    } else {
+                        "unchanged".into()
+                    },
+                    budget_cents: p.budget_cents,
+                    daily_budget_cents: 0,
+                    external_ids: p.external_ids.clone(),
+                    error: None,
+                    retryable: false,
+                    requests: Vec::new(),
+                })
+                .collect();
+            let n = channels.iter().filter(|c| c.outcome != "unchanged").count();
+            return Ok(PlatformAction {
+                campaign_id: id.as_str().to_owned(),
+                status: from,
+                sandbox: channels.iter().any(|c| c.sandbox),
+                summary: format!(
+                    "dry run: would {action} {n} platform channel(s) and make the campaign {to}; nothing was changed"
+                ),
+                channels,
+            });
+        }
         let mut outcomes = Vec::new();
         let mut problems = Vec::new();
         for mut p in pubs {

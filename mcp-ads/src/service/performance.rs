@@ -502,6 +502,7 @@ impl AdsService {
         who: &Principal,
         id: &str,
         apply: bool,
+        dry_run: bool,
     ) -> Result<ChangeSetView, AppError> {
         who.require_scope("ads:approve")?;
         let tenant = &who.tenant;
@@ -588,6 +589,43 @@ impl AdsService {
             .num_days()
             .max(0)
             + 1;
+        if dry_run {
+            let live: Vec<String> = proposal
+                .changes
+                .iter()
+                .filter_map(|ch| {
+                    let p = pubs.iter().find(|p| {
+                        p.channel == ch.channel && (p.state == "active" || p.state == "paused")
+                    })?;
+                    let new = if apply {
+                        ch.budget_after_cents
+                    } else {
+                        ch.budget_before_cents
+                    };
+                    Some(format!(
+                        "{} on {}{}: budget {} ({}/day)",
+                        ch.channel,
+                        p.platform,
+                        if p.sandbox { " (sandbox)" } else { "" },
+                        format_cents(new),
+                        format_cents(new / days)
+                    ))
+                })
+                .collect();
+            let summary = format!(
+                "dry run: would {} {} budget change(s), total budget unchanged at {} {}; platform updates: {}; nothing was changed",
+                if apply { "apply" } else { "roll back" },
+                proposal.changes.len(),
+                format_cents(total),
+                rec.campaign.currency,
+                if live.is_empty() {
+                    "none (not launched)".to_owned()
+                } else {
+                    live.join("; ")
+                }
+            );
+            return view_of(row, summary);
+        }
         let mut done: Vec<(&Publication, i64)> = Vec::new();
         for ch in &proposal.changes {
             let Some(p) = pubs
