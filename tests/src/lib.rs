@@ -103,6 +103,11 @@ impl Backend {
                 ("PROMPTSALES_SCHEMA_PREFIX".into(), prefix.clone()),
                 ("REDIS_URL".into(), redis),
                 ("PROMPTSALES_CACHE_PREFIX".into(), prefix.clone()),
+                // mcp-crm refuses PostgreSQL without a key (no embedded default).
+                (
+                    "PROMPTSALES_ENCRYPTION_KEY".into(),
+                    "8f4c2a9e1b7d3f6a0c5e9b2d4f8a1c3e7b9d0f2a4c6e8b1d3f5a7c9e0b2d4f6a".into(),
+                ),
             ],
             schema_prefix: Some(prefix),
             dir,
