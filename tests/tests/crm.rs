@@ -593,6 +593,7 @@ async fn start_refuses_a_malformed_key_and_postgres_without_one() {
     assert!(e.contains("PROMPTSALES_ENCRYPTION_KEY"), "{e}");
     if let Some(pg) = Backend::postgres() {
         let out = command("mcp-crm", &pg)
+            .env_remove("PROMPTSALES_ENCRYPTION_KEY")
             .stdin(std::process::Stdio::null())
             .output()
             .await
