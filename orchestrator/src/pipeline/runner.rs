@@ -284,7 +284,7 @@ impl<'a> Runner<'a> {
                             "decided_at": a.decided_at,
                         });
                         self.store
-                            .step_started(
+                            .step_recorded(
                                 &self.tenant,
                                 run_id,
                                 &step.id,
@@ -292,19 +292,9 @@ impl<'a> Runner<'a> {
                                 &step.id,
                                 None,
                                 &json!({"summary": summary}),
-                                None,
-                                StepStatus::Waiting,
-                            )
-                            .await?;
-                        self.store
-                            .step_finished(
-                                &self.tenant,
-                                run_id,
-                                &step.id,
                                 StepStatus::Succeeded,
                                 Some(&out),
                                 None,
-                                0,
                             )
                             .await?;
                         self.say(&format!(
@@ -414,7 +404,7 @@ impl<'a> Runner<'a> {
                 }
                 let out = Value::Array(outputs);
                 self.store
-                    .step_started(
+                    .step_recorded(
                         &self.tenant,
                         run_id,
                         &step.id,
@@ -422,19 +412,9 @@ impl<'a> Runner<'a> {
                         &step.id,
                         step.tool.as_deref(),
                         &json!({"items": items}),
-                        None,
-                        StepStatus::Running,
-                    )
-                    .await?;
-                self.store
-                    .step_finished(
-                        &self.tenant,
-                        run_id,
-                        &step.id,
                         StepStatus::Succeeded,
                         Some(&out),
                         None,
-                        0,
                     )
                     .await?;
                 set_step(&mut ctx, &step.id, StepStatus::Succeeded, Some(out));
@@ -477,7 +457,7 @@ impl<'a> Runner<'a> {
         why: &str,
     ) -> Result<(), AppError> {
         self.store
-            .step_started(
+            .step_recorded(
                 &self.tenant,
                 run_id,
                 &step.id,
@@ -485,19 +465,9 @@ impl<'a> Runner<'a> {
                 &step.id,
                 step.tool.as_deref(),
                 &Value::Null,
-                None,
-                StepStatus::Running,
-            )
-            .await?;
-        self.store
-            .step_finished(
-                &self.tenant,
-                run_id,
-                &step.id,
                 StepStatus::Skipped,
                 None,
                 Some(why),
-                0,
             )
             .await?;
         self.say(&format!("  ↷ {}: skipped ({why})", step.id));
@@ -513,7 +483,7 @@ impl<'a> Runner<'a> {
         why: &str,
     ) -> Result<Vec<String>, AppError> {
         self.store
-            .step_started(
+            .step_recorded(
                 &self.tenant,
                 run_id,
                 key,
@@ -521,19 +491,9 @@ impl<'a> Runner<'a> {
                 &step.id,
                 step.tool.as_deref(),
                 &Value::Null,
-                None,
-                StepStatus::Running,
-            )
-            .await?;
-        self.store
-            .step_finished(
-                &self.tenant,
-                run_id,
-                key,
                 StepStatus::Failed,
                 None,
                 Some(why),
-                0,
             )
             .await?;
         let msg = format!("step {key}: {why}");
@@ -595,7 +555,7 @@ impl<'a> Runner<'a> {
             Err(e) => {
                 let why = format!("step {key}: {e}");
                 self.store
-                    .step_started(
+                    .step_recorded(
                         &self.tenant,
                         run_id,
                         key,
@@ -603,19 +563,9 @@ impl<'a> Runner<'a> {
                         &step.id,
                         Some(tool),
                         &Value::Null,
-                        None,
-                        StepStatus::Running,
-                    )
-                    .await?;
-                self.store
-                    .step_finished(
-                        &self.tenant,
-                        run_id,
-                        key,
                         StepStatus::Failed,
                         None,
                         Some(&why),
-                        0,
                     )
                     .await?;
                 return Ok(Outcome::Stop(why));

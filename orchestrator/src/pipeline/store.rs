@@ -463,6 +463,50 @@ impl RunStore {
         Ok(())
     }
 
+    /// Records a step that ended as soon as it began (a gate passed, a
+    /// skip, a loop's total, a failure before any call) in one statement,
+    /// so a crash never leaves it half-recorded as running.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn step_recorded(
+        &self,
+        tenant: &TenantId,
+        run_id: &str,
+        step_key: &str,
+        seq: i64,
+        step_id: &str,
+        tool: Option<&str>,
+        input: &Value,
+        status: StepStatus,
+        output: Option<&Value>,
+        error: Option<&str>,
+    ) -> Result<(), AppError> {
+        let now = now_ts();
+        sqlx::query(
+            "INSERT INTO run_steps (tenant_id, run_id, step_key, seq, step_id, tool, status, input, attempts, \
+                                    output, error, duration_ms, started_at, finished_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, 0, $11, $11, $11, $11) \
+             ON CONFLICT (tenant_id, run_id, step_key) DO UPDATE SET \
+                status = excluded.status, input = excluded.input, \
+                attempts = run_steps.attempts + 1, output = excluded.output, error = excluded.error, \
+                duration_ms = 0, started_at = excluded.started_at, finished_at = excluded.finished_at, \
+                updated_at = excluded.updated_at",
+        )
+        .bind(tenant.as_str())
+        .bind(run_id)
+        .bind(step_key)
+        .bind(seq)
+        .bind(step_id)
+        .bind(tool)
+        .bind(status.as_str())
+        .bind(input.to_string())
+        .bind(output.map(Value::to_string))
+        .bind(error)
+        .bind(&now)
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
     /// The gate's approval, creating a pending one the first time.
     pub async fn approval_for_gate(
         &self,
