@@ -186,6 +186,35 @@ pub fn command(name: &str, backend: &Backend) -> tokio::process::Command {
 
 pub type Client = RunningService<RoleClient, ()>;
 
+/// Calls a tool: `Ok(structuredContent)`, or `Err(error text)` for an
+/// `isError` result; a protocol error or a success without structured
+/// content fails the test.
+pub async fn call_tool(
+    client: &rmcp::service::Peer<RoleClient>,
+    tool: &str,
+    args: serde_json::Value,
+) -> Result<serde_json::Value, String> {
+    let r = client
+        .call_tool(
+            rmcp::model::CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(args.as_object().cloned().unwrap_or_default()),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"));
+    let text = r
+        .content
+        .first()
+        .and_then(|c| c.as_text())
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    if r.is_error == Some(true) {
+        Err(text)
+    } else {
+        Ok(r.structured_content
+            .unwrap_or_else(|| panic!("{tool}: no structured content")))
+    }
+}
+
 /// Which protocol era a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Era {

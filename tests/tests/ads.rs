@@ -20,8 +20,8 @@ use std::process::Stdio;
 
 use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
 use rmcp::model::{
-    CallToolRequestParams, ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult,
-    ElicitationAction, GetPromptRequestParams, Implementation, ReadResourceRequestParams,
+    ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
+    GetPromptRequestParams, Implementation, ReadResourceRequestParams,
 };
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
@@ -33,25 +33,7 @@ use serde_json::{Value, json};
 const SECRET: &str = "0123456789abcdef0123456789abcdef-ads";
 
 async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> Result<Value, String> {
-    let r = client
-        .call_tool(
-            CallToolRequestParams::new(tool.to_owned())
-                .with_arguments(args.as_object().unwrap().clone()),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"));
-    let text = r
-        .content
-        .first()
-        .and_then(|c| c.as_text())
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
-    if r.is_error == Some(true) {
-        Err(text)
-    } else {
-        Ok(r.structured_content
-            .unwrap_or_else(|| panic!("{tool}: no structured content")))
-    }
+    promptsales_tests::call_tool(client, tool, args).await
 }
 
 async fn ok(client: &Peer<RoleClient>, tool: &str, args: Value) -> Value {

@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
-use rmcp::model::{CallToolRequestParams, GetPromptRequestParams, ReadResourceRequestParams};
+use rmcp::model::{GetPromptRequestParams, ReadResourceRequestParams};
 use serde_json::{Value, json};
 
 const KEY: (&str, &str) = (
@@ -16,27 +16,8 @@ const KEY: (&str, &str) = (
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 );
 
-/// Calls a tool: `Ok(structured content)` or `Err(error text)`.
 async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
-    let r = client
-        .call_tool(
-            CallToolRequestParams::new(tool.to_owned())
-                .with_arguments(args.as_object().unwrap().clone()),
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{tool}: protocol error {e}"));
-    let text = r
-        .content
-        .first()
-        .and_then(|c| c.as_text())
-        .map(|t| t.text.clone())
-        .unwrap_or_default();
-    if r.is_error == Some(true) {
-        Err(text)
-    } else {
-        Ok(r.structured_content
-            .unwrap_or_else(|| panic!("{tool}: no structured content")))
-    }
+    promptsales_tests::call_tool(client, tool, args).await
 }
 
 async fn ok(client: &Client, tool: &str, args: Value) -> Value {
