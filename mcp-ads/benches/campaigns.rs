@@ -79,15 +79,23 @@ async fn seed(store: &AdsStore, tenant: &TenantId, n: usize) {
             }
         }
         if batch.len() == 5_000 {
-            store.upsert_campaigns(tenant, &batch).await.unwrap();
-            store.upsert_ad_daily(tenant, &days).await.unwrap();
+            store
+                .import()
+                .upsert_campaigns(tenant, &batch)
+                .await
+                .unwrap();
+            store.import().upsert_ad_daily(tenant, &days).await.unwrap();
             batch.clear();
             days.clear();
         }
     }
     if !batch.is_empty() {
-        store.upsert_campaigns(tenant, &batch).await.unwrap();
-        store.upsert_ad_daily(tenant, &days).await.unwrap();
+        store
+            .import()
+            .upsert_campaigns(tenant, &batch)
+            .await
+            .unwrap();
+        store.import().upsert_ad_daily(tenant, &days).await.unwrap();
     }
 }
 
@@ -115,7 +123,7 @@ async fn main() {
     let calls = env_usize("ADS_BENCH_CALLS", 2_000);
     let tenant = TenantId::parse("bench").unwrap();
     let mut rows = Vec::new();
-    for t in promptsales_shared::testing::backends(&mcp_ads::MIGRATIONS)
+    for t in promptsales_shared::testing::backends(&ads_read::MIGRATIONS)
         .await
         .unwrap()
     {
@@ -172,7 +180,7 @@ async fn main() {
                         s.list_filtered(
                             tn,
                             None,
-                            Some("active"),
+                            Some(CampaignStatus::Active),
                             None,
                             None,
                             None,

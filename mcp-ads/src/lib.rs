@@ -1,4 +1,7 @@
 //! PromptAds: campaigns from goal to launch, and their daily performance.
+//! The schema, the shared types and the read API other contexts use live
+//! in `ads-read`; this crate is the service, the platform connectors, the
+//! MCP layer and the binary.
 
 pub mod caps;
 pub mod connectors;
@@ -7,19 +10,6 @@ pub mod mcp;
 pub mod readers;
 pub mod service;
 pub mod store;
-
-use promptsales_shared::db::Migrations;
-use sqlx::migrate::Migrator;
-
-static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Migrations of the `ads` context.
-pub static MIGRATIONS: Migrations = Migrations {
-    context: "ads",
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
 
 pub use mcp::AdsServer;
 pub use service::AdsService;

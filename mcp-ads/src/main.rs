@@ -1,14 +1,16 @@
-//! `mcp-ads`: the ads MCP server binary.
+//! `mcp-ads`: the ads MCP server binary. It migrates only the ads context
+//! and reads CRM, content and the catalog through their read crates.
 
 use std::sync::Arc;
 
 use clap::Parser;
+use content_read::AssetReader;
+use crm_read::CrmReader;
 use mcp_ads::readers::{ContentAssets, CrmAudiences};
-use mcp_content::read::AssetReader;
-use mcp_crm::read::CrmReader;
-use promptsales_shared::app::Runtime;
+use promptsales_catalog::CatalogReader;
+use promptsales_server::app::Runtime;
+use promptsales_server::server::{Readiness, ServeArgs, run};
 use promptsales_shared::config::CommonArgs;
-use promptsales_shared::server::{Readiness, ServeArgs, run};
 
 #[derive(Parser)]
 #[command(name = "mcp-ads", version, about = "PromptAds MCP server")]
@@ -23,37 +25,33 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-ads", &cli.common).await?;
-    let db = rt.open(&mcp_ads::MIGRATIONS).await?;
+    let db = rt.own(&ads_read::MIGRATIONS).await?;
+    let catalog = rt.read(&promptsales_catalog::SCHEMA).await?;
+    let crm = rt.read(&crm_read::SCHEMA).await?;
+    let content = rt.read(&content_read::SCHEMA).await?;
+    let auditor = rt.auditor(&db);
     let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
     let caps = mcp_ads::caps::SpendCaps::from_lookup(&env)?;
     let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
         .with_connectors(mcp_ads::connectors::Connectors::from_env())
         .with_caps(caps)
-        .with_catalog(rt.catalog.clone())
-        .with_audiences(Arc::new(CrmAudiences(CrmReader::new(
-            rt.open(&mcp_crm::MIGRATIONS).await?,
-        ))))
-        .with_content(Arc::new(ContentAssets(AssetReader::new(
-            rt.open(&mcp_content::MIGRATIONS).await?,
-        ))));
+        .with_catalog(CatalogReader::new(catalog.clone()))
+        .with_audiences(Arc::new(CrmAudiences(CrmReader::new(crm))))
+        .with_content(Arc::new(ContentAssets(AssetReader::new(content))));
     let server = mcp_ads::AdsServer::new(
         svc,
-        rt.config.local_principal(),
-        rt.auditor.clone(),
+        rt.local_principal(),
+        auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,
     )?;
     let readiness = Readiness {
-        dbs: vec![rt.core.clone(), db],
+        dbs: vec![catalog, db],
         cache: Some(rt.cache.clone()),
     };
-    run(
-        "mcp-ads",
-        &cli.serve,
-        readiness,
-        Some(rt.auditor.clone()),
-        move || server.clone(),
-    )
+    run("mcp-ads", &cli.serve, readiness, Some(auditor), move || {
+        server.clone()
+    })
     .await?;
     Ok(())
 }

@@ -1,17 +1,17 @@
-//! Adapters from the other contexts' documented read paths to the ports
-//! the ads service uses: CRM audience counts, mcp-content asset checks.
+//! Adapters from the other contexts' read crates to the ports the ads
+//! service uses: CRM audience counts (`crm-read`), asset checks
+//! (`content-read`).
 
 use chrono::NaiveDate;
-use mcp_content::read::AssetReader;
-use mcp_crm::domain::LeadStage;
-use mcp_crm::read::{AudienceFilter, CrmReader};
+use content_read::AssetReader;
+use crm_read::{AudienceFilter, CrmReader};
 use promptsales_shared::domain::{Channel, TenantId};
 
 use crate::service::{
     AssetCheck, AudienceQuery, AudienceSize, AudienceSource, ContentSource, ReadFut,
 };
 
-/// CRM audiences through `mcp_crm::read::CrmReader`.
+/// CRM audiences through `crm_read::CrmReader`.
 pub struct CrmAudiences(pub CrmReader);
 
 impl AudienceSource for CrmAudiences {
@@ -24,11 +24,7 @@ impl AudienceSource for CrmAudiences {
             let f = AudienceFilter {
                 client_id: q.client_id.clone(),
                 countries: q.countries.clone(),
-                stages: q
-                    .stages
-                    .iter()
-                    .map(|s| LeadStage::parse(s))
-                    .collect::<Result<_, _>>()?,
+                stages: q.stages.clone(),
                 min_score: q.min_score,
                 source_channels: q.source_channels.clone(),
                 active_since: q.active_since,
@@ -46,7 +42,7 @@ impl AudienceSource for CrmAudiences {
     }
 }
 
-/// Asset checks through `mcp_content::read::AssetReader`.
+/// Asset checks through `content_read::AssetReader`.
 pub struct ContentAssets(pub AssetReader);
 
 impl ContentSource for ContentAssets {

@@ -396,6 +396,79 @@ async fn client_errors_are_not_retried() {
     assert_eq!(fake.seen().len(), 2);
 }
 
+/// What a failed call says reaches clients (tool results, stored launch
+/// outcomes): never the token of a query string, the HTTP client's text or
+/// a body the platform did not mean as a reason.
+#[tokio::test]
+async fn failures_say_what_the_platform_refused_without_secrets() {
+    // A closed port: the insights URL carries the token in its query.
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        (
+            "PROMPTSALES_META_BASE_URL",
+            &format!("http://127.0.0.1:{port}"),
+        ),
+    ])
+    .for_channel(Channel::Meta);
+    let ids = ExternalIds::from([("campaign".to_owned(), "120001".to_owned())]);
+    let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let e = c
+        .fetch_daily(&target(Channel::Meta, ids), day, day)
+        .await
+        .unwrap_err();
+    let shown = e.to_string();
+    assert!(matches!(e, ConnectorError::Transport { .. }), "{e:?}");
+    assert!(e.retryable());
+    assert!(
+        !shown.contains("meta-token")
+            && !shown.contains("insights")
+            && !shown.contains("error sending"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("cannot reach http://127.0.0.1:{port}")),
+        "{shown}"
+    );
+
+    // A platform echoing the token in its reason; an answer without the
+    // documented fields.
+    let (fake, c) = meta().await;
+    fake.script(
+        "/campaigns",
+        vec![(
+            400,
+            None,
+            json!({"error": {"message": "token meta-token lacks ads_management", "code": 200}}),
+        )],
+    );
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    let shown = e.to_string();
+    assert!(
+        shown.contains("lacks ads_management") && !shown.contains("meta-token"),
+        "{shown}"
+    );
+    fake.script(
+        "/campaigns",
+        vec![(
+            200,
+            None,
+            json!({"paging": {"next": "https://g/x?access_token=meta-token"}}),
+        )],
+    );
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    let shown = e.to_string();
+    assert!(matches!(e, ConnectorError::Protocol { .. }), "{e:?}");
+    assert!(
+        shown.contains("no `id`") && !shown.contains("meta-token") && !shown.contains("paging"),
+        "{shown}"
+    );
+}
+
 fn google_default(path: &str) -> Reply {
     if path.ends_with("campaignBudgets:mutate") {
         (

@@ -7,7 +7,7 @@
 use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
 use chrono::NaiveDate;
 use promptsales_shared::AppError;
-use promptsales_shared::llm::LlmConfig;
+use promptsales_shared::config::LlmConfig;
 use serde_json::json;
 
 use crate::domain::semantic::model;
@@ -55,12 +55,15 @@ pub async fn translate(
         "tool_choice": {"type": "function", "function": {"name": "query_metrics"}}
     }))
     .map_err(|e| AppError::Internal(format!("chat request: {e}")))?;
-    let response = cfg
-        .client()
+    let response = promptsales_server::llm::client(cfg)
         .chat()
         .create(request)
         .await
-        .map_err(|e| AppError::Unavailable(format!("LLM endpoint {}: {e}", cfg.base_url)))?;
+        .map_err(|e| {
+            // The endpoint and the client's words stay in the log.
+            tracing::warn!(endpoint = %cfg.base_url, error = %e, "LLM request failed");
+            AppError::Unavailable("the LLM endpoint did not answer".into())
+        })?;
     let usage = response
         .usage
         .as_ref()

@@ -3,9 +3,9 @@
 use std::time::Duration;
 
 use clap::Parser;
-use promptsales_shared::app::Runtime;
+use promptsales_server::app::Runtime;
+use promptsales_server::server::{Readiness, ServeArgs, Transport, run};
 use promptsales_shared::config::CommonArgs;
-use promptsales_shared::server::{Readiness, ServeArgs, Transport, run};
 
 #[derive(Parser)]
 #[command(
@@ -56,13 +56,15 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     let readiness = Readiness {
-        dbs: vec![rt.core.clone(), svc.warehouse().clone()],
+        dbs: svc.databases(),
         cache: Some(rt.cache.clone()),
     };
+    // Audit rows go into the warehouse database, the one this server owns.
+    let auditor = rt.auditor(svc.warehouse());
     let server = mcp_analytics::AnalyticsServer::new(
         svc,
         rt.config.tenant.clone(),
-        rt.auditor.clone(),
+        auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,
     )?;
@@ -70,7 +72,7 @@ async fn main() -> anyhow::Result<()> {
         "mcp-analytics",
         &cli.serve,
         readiness,
-        Some(rt.auditor.clone()),
+        Some(auditor),
         move || server.clone(),
     )
     .await?;

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::domain::period::{Compare, TimeRange};
 use crate::domain::semantic::{Dimension, Metric};
-use crate::domain::spec::{Direction, Filter, FilterOp, FilterValue, OrderBy, QuerySpec};
+use crate::domain::spec::{Direction, Field, Filter, FilterOp, FilterValue, OrderBy, QuerySpec};
 use crate::service::{AnalyticsService, Period, QueryResult, ReportResult};
 
 fn cell(v: &Value, column: &str) -> String {
@@ -110,14 +110,14 @@ pub async fn build(
     let scope: Vec<Filter> = client
         .iter()
         .map(|c| Filter {
-            field: "client".into(),
+            field: Field::Dimension(Dimension::Client),
             op: FilterOp::Eq,
             value: FilterValue::Text(c.as_str().to_owned()),
         })
         .collect();
     let q = |metrics: Vec<Metric>,
              dims: Vec<Dimension>,
-             order: Option<(&str, Direction)>,
+             order: Option<(Metric, Direction)>,
              limit: Option<u32>,
              compare: bool| QuerySpec {
         metrics,
@@ -128,7 +128,7 @@ pub async fn build(
         order_by: order
             .map(|(f, d)| {
                 vec![OrderBy {
-                    field: f.into(),
+                    field: Field::Metric(f),
                     direction: d,
                 }]
             })
@@ -159,7 +159,7 @@ pub async fn build(
             q(
                 vec![Metric::Revenue, Metric::Spend, Metric::Roas],
                 vec![Dimension::Campaign],
-                Some(("revenue", Direction::Desc)),
+                Some((Metric::Revenue, Direction::Desc)),
                 Some(5),
                 false,
             ),
@@ -169,7 +169,7 @@ pub async fn build(
             q(
                 vec![Metric::Roas, Metric::Spend, Metric::Revenue],
                 vec![Dimension::Campaign],
-                Some(("roas", Direction::Asc)),
+                Some((Metric::Roas, Direction::Asc)),
                 Some(5),
                 false,
             ),

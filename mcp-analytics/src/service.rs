@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
+use promptsales_catalog::{CatalogReader, Client, Product};
 use promptsales_shared::AppError;
 use promptsales_shared::cache::Cache;
-use promptsales_shared::catalog::model::{Client, Product};
-use promptsales_shared::catalog::store::CatalogStore;
+use promptsales_shared::config::LlmConfig;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{ClientId, TenantId};
-use promptsales_shared::llm::LlmConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::Row;
@@ -20,7 +19,7 @@ use tokio::sync::RwLock;
 use crate::domain::nl::{self, Language, NameIndex};
 use crate::domain::period::{Resolved, TimeRange};
 use crate::domain::semantic::{Dimension, Metric, SemanticModel};
-use crate::domain::spec::{Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
+use crate::domain::spec::{Field, Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
 use crate::query::{Names, Table, execute};
 use crate::sync::{SyncReport, SyncStatus, Syncer};
 
@@ -52,14 +51,7 @@ impl From<Resolved> for Period {
     }
 }
 
-/// How fresh the warehouse is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Freshness {
-    /// When the last sync finished (RFC 3339), if ever.
-    pub last_synced_at: Option<String>,
-    /// Bumped by every sync that changed data.
-    pub data_version: i64,
-}
+pub use analytics_read::Freshness;
 
 /// The answer to a typed query.
 #[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
@@ -125,7 +117,7 @@ struct NameCache {
 /// The analytics use cases.
 #[derive(Clone)]
 pub struct AnalyticsService {
-    catalog: CatalogStore,
+    catalog: CatalogReader,
     warehouse: Db,
     syncer: Arc<Syncer>,
     cache: Cache,
@@ -147,7 +139,7 @@ fn today() -> NaiveDate {
 
 impl AnalyticsService {
     pub fn new(
-        catalog: CatalogStore,
+        catalog: CatalogReader,
         warehouse: Db,
         syncer: Syncer,
         cache: Cache,
@@ -173,7 +165,7 @@ impl AnalyticsService {
         }
     }
 
-    pub fn catalog(&self) -> &CatalogStore {
+    pub fn catalog(&self) -> &CatalogReader {
         &self.catalog
     }
 
@@ -181,9 +173,18 @@ impl AnalyticsService {
         &self.cache
     }
 
-    /// The warehouse database (for readiness probes).
+    /// The warehouse database, the one this service owns (its audit log
+    /// lives there too).
     pub fn warehouse(&self) -> &Db {
         &self.warehouse
+    }
+
+    /// Every database the service uses: the warehouse, then the sources
+    /// (for readiness probes).
+    pub fn databases(&self) -> Vec<Db> {
+        std::iter::once(self.warehouse.clone())
+            .chain(self.syncer.sources().databases().iter().cloned())
+            .collect()
     }
 
     pub async fn list_clients(&self, tenant: &TenantId) -> Result<ClientList, AppError> {
@@ -215,11 +216,7 @@ impl AnalyticsService {
     }
 
     pub async fn freshness(&self, tenant: &TenantId) -> Result<Freshness, AppError> {
-        let (data_version, last_synced_at) = self.syncer.data_version(tenant).await?;
-        Ok(Freshness {
-            last_synced_at,
-            data_version,
-        })
+        analytics_read::freshness(&self.warehouse, tenant).await
     }
 
     /// Campaign, client and product names of the warehouse, loaded once per
@@ -387,8 +384,14 @@ impl AnalyticsService {
                 Err(e) => {
                     tracing::warn!(error = %e, "LLM translation failed; using the deterministic parser");
                     engine = "deterministic (LLM output was unusable)";
+                    // A plain sentence: the endpoint's and the driver's
+                    // words stay in the log.
+                    let why = match e {
+                        AppError::Unavailable(_) => "was unreachable",
+                        _ => "gave no usable query",
+                    };
                     notes.push(format!(
-                        "LLM engine failed ({e}); answered by the deterministic parser"
+                        "LLM engine {why}; answered by the deterministic parser"
                     ));
                 }
             }
@@ -504,7 +507,7 @@ impl AnalyticsService {
 fn client_filter(client_id: &str) -> Result<Filter, AppError> {
     let c = ClientId::parse(client_id)?;
     Ok(Filter {
-        field: "client".into(),
+        field: Field::Dimension(Dimension::Client),
         op: FilterOp::Eq,
         value: FilterValue::Text(c.as_str().to_owned()),
     })

@@ -2,10 +2,11 @@
 //! the service call (engine + brand check + saving 15 draft assets on SQLite),
 //! and the same call through MCP over stdio. Prints p50/p95/p99 and throughput.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use mcp_content::ContentService;
 use mcp_content::domain::brief::BriefInput;
+use mcp_content::domain::{Language, Placement};
 use mcp_content::service::EngineChoice;
 use mcp_content::store::ContentStore;
 use promptsales_shared::bench::{Figures, print_table, summarise};
@@ -25,13 +26,17 @@ fn brief(i: usize) -> BriefInput {
         benefit: Some("empezar el día con un café más suave".into()),
         offer: Some("20 % de descuento en tu primer pedido".into()),
         audience: Some("amantes del café de especialidad".into()),
-        channels: ["google_ads", "instagram", "email", "sms", "x"]
-            .map(str::to_owned)
-            .to_vec(),
+        channels: vec![
+            Placement::GoogleAds,
+            Placement::Instagram,
+            Placement::Email,
+            Placement::Sms,
+            Placement::X,
+        ],
         language: if i.is_multiple_of(2) {
-            "es".into()
+            Language::Es
         } else {
-            "en".into()
+            Language::En
         },
         keywords: vec!["café orgánico".into()],
         url: Some("https://andino.example/cafe".into()),
@@ -63,12 +68,7 @@ fn engine_only() -> anyhow::Result<Figures> {
 }
 
 async fn service_call(dir: &std::path::Path) -> anyhow::Result<Figures> {
-    let cfg = DbConfig {
-        url: format!("sqlite://{}/bench.db", dir.display()),
-        schema_prefix: String::new(),
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(5),
-    };
+    let cfg = DbConfig::new(format!("sqlite://{}/bench.db", dir.display()), "");
     let db = Db::open(&cfg, &mcp_content::MIGRATIONS).await?;
     let svc = ContentService::new(ContentStore::new(db));
     let tenant = TenantId::parse("default")?;
@@ -90,8 +90,19 @@ async fn service_call(dir: &std::path::Path) -> anyhow::Result<Figures> {
 }
 
 async fn over_stdio(dir: &std::path::Path) -> anyhow::Result<Figures> {
+    let data = dir.join("stdio");
+    // The server reads the catalog but never migrates it: `promptsales
+    // migrate` does, here this bench.
+    let core = DbConfig::new(
+        format!("sqlite://{}", data.join("promptsales.db").display()),
+        "",
+    );
+    Db::migrate(&core, &promptsales_catalog::MIGRATIONS)
+        .await?
+        .close()
+        .await;
     let cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mcp-content")).configure(|c| {
-        c.env("PROMPTSALES_DATA_DIR", dir.join("stdio"))
+        c.env("PROMPTSALES_DATA_DIR", &data)
             .env("PROMPTSALES_LOG", "warn")
             .env_remove("DATABASE_URL")
             .env_remove("REDIS_URL");

@@ -1,7 +1,7 @@
 //! Settings of this server beyond the shared ones: the image endpoint.
 
 use promptsales_shared::config::ConfigError;
-use promptsales_shared::llm::LlmConfig;
+use promptsales_shared::config::LlmConfig;
 
 use crate::llm::ImageConfig;
 

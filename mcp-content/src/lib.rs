@@ -1,26 +1,18 @@
-//! PromptContent: the asset library, with versions, approval and usage rights.
+//! PromptContent: channel copy, art direction, SEO and the asset library,
+//! with versions, approval and usage rights. The library's schema, domain
+//! types and read path live in `content-read`; this crate is the service,
+//! the MCP layer and the binary.
 
 pub mod config;
 pub mod domain;
 pub mod llm;
 pub mod mcp;
-pub mod read;
 pub mod sampling;
 pub mod service;
 pub mod store;
 
-use promptsales_shared::db::Migrations;
-use sqlx::migrate::Migrator;
-
-static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Migrations of the `content` context.
-pub static MIGRATIONS: Migrations = Migrations {
-    context: "content",
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
+/// Migrations of the `content` context (owned by this server).
+pub use content_read::MIGRATIONS;
 
 pub use mcp::ContentServer;
 pub use service::ContentService;

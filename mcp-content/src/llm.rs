@@ -9,8 +9,8 @@ use std::pin::Pin;
 use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
 use base64::Engine as _;
 use promptsales_shared::AppError;
+use promptsales_shared::config::LlmConfig;
 use promptsales_shared::domain::Vocabulary;
-use promptsales_shared::llm::LlmConfig;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -230,12 +230,16 @@ async fn call(
         "tool_choice": {"type": "function", "function": {"name": "write_copy"}}
     }))
     .map_err(|e| AppError::Internal(format!("chat request: {e}")))?;
-    let response = cfg
-        .client()
+    let response = promptsales_server::llm::client(cfg)
         .chat()
         .create(request)
         .await
-        .map_err(|e| AppError::Unavailable(format!("LLM endpoint {}: {e}", cfg.base_url)))?;
+        .map_err(|e| {
+            // The endpoint's URL and the client's error text (which may
+            // quote the key or the endpoint's answer) stay in the log.
+            tracing::warn!(endpoint = %cfg.base_url, error = %e, "LLM endpoint failed");
+            AppError::Unavailable("the LLM endpoint did not answer usefully; retry later".into())
+        })?;
     if let Some(u) = &response.usage {
         usage.prompt_tokens += u.prompt_tokens;
         usage.completion_tokens += u.completion_tokens;
@@ -360,11 +364,29 @@ pub async fn write_copy(
 }
 
 /// An OpenAI-compatible images endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ImageConfig {
     pub base_url: String,
     pub api_key: String,
     pub model: String,
+}
+
+/// The key never reaches a log line through `{:?}`.
+impl std::fmt::Debug for ImageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImageConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("model", &self.model)
+            .finish()
+    }
+}
+
+/// Why the image endpoint failed: the detail (URL, status, body, driver
+/// text) goes to the log; the caller learns only that it may retry.
+fn image_unavailable(what: &str, detail: impl std::fmt::Display) -> AppError {
+    tracing::warn!(%detail, "image endpoint: {what}");
+    AppError::Unavailable(format!("the image endpoint {what}; retry later"))
 }
 
 /// Generates one image for `prompt`; returns its bytes (checked to be a
@@ -382,44 +404,45 @@ pub async fn generate_image(
         .json(&json!({"model": cfg.model, "prompt": prompt, "size": size, "n": 1}))
         .send()
         .await
-        .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: {e}")))?;
+        .map_err(|e| image_unavailable("is unreachable", format!("{url}: {e}")))?;
     let status = resp.status();
     if !status.is_success() {
         let text = resp.text().await.unwrap_or_default();
-        return Err(AppError::Unavailable(format!(
-            "image endpoint {url} answered {status}: {}",
-            text.chars().take(200).collect::<String>()
-        )));
+        return Err(image_unavailable(
+            &format!("answered {}", status.as_u16()),
+            format!("{url}: {}", text.chars().take(200).collect::<String>()),
+        ));
     }
-    let body: Value = resp
-        .json()
-        .await
-        .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: {e}")))?;
+    let body: Value = resp.json().await.map_err(|e| {
+        image_unavailable("answered something other than JSON", format!("{url}: {e}"))
+    })?;
     let item = &body["data"][0];
     let bytes = if let Some(b64) = item["b64_json"].as_str() {
         base64::engine::general_purpose::STANDARD
             .decode(b64)
-            .map_err(|e| AppError::Unavailable(format!("image endpoint {url}: bad base64 ({e})")))?
+            .map_err(|e| image_unavailable("returned bad base64", format!("{url}: {e}")))?
     } else if let Some(link) = item["url"].as_str() {
+        // A download link may be signed: it is never shown to the caller.
         http.get(link)
             .send()
             .await
             .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| AppError::Unavailable(format!("image download {link}: {e}")))?
+            .map_err(|e| image_unavailable("returned a link that could not be downloaded", e))?
             .bytes()
             .await
-            .map_err(|e| AppError::Unavailable(format!("image download {link}: {e}")))?
+            .map_err(|e| image_unavailable("returned a link that could not be downloaded", e))?
             .to_vec()
     } else {
-        return Err(AppError::Unavailable(format!(
-            "image endpoint {url} returned neither b64_json nor url"
-        )));
+        return Err(image_unavailable("returned neither b64_json nor url", &url));
     };
     let kind = crate::domain::visual::image_kind(&bytes).ok_or_else(|| {
-        AppError::Unavailable(format!(
-            "image endpoint {url} returned {} bytes that are not a PNG, JPEG or WebP image",
-            bytes.len()
-        ))
+        image_unavailable(
+            &format!(
+                "returned {} bytes that are not a PNG, JPEG or WebP image",
+                bytes.len()
+            ),
+            &url,
+        )
     })?;
     Ok((bytes, kind))
 }

@@ -1,9 +1,10 @@
 //! `mcp-content`: the content MCP server binary.
 
 use clap::Parser;
-use promptsales_shared::app::Runtime;
+use promptsales_catalog::CatalogReader;
+use promptsales_server::app::Runtime;
+use promptsales_server::server::{Readiness, ServeArgs, run};
 use promptsales_shared::config::CommonArgs;
-use promptsales_shared::server::{Readiness, ServeArgs, run};
 
 #[derive(Parser)]
 #[command(name = "mcp-content", version, about = "PromptContent MCP server")]
@@ -21,28 +22,32 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-content", &cli.common).await?;
     let images = cli.images.resolve(rt.config.llm.as_ref())?;
-    let db = rt.open(&mcp_content::MIGRATIONS).await?;
+    // The only context this server migrates; the catalog is only read
+    // (client names for completion), after checking its schema version.
+    let db = rt.own(&content_read::MIGRATIONS).await?;
+    let catalog = rt.read(&promptsales_catalog::SCHEMA).await?;
+    let auditor = rt.auditor(&db);
     let svc = mcp_content::ContentService::new(mcp_content::store::ContentStore::new(db.clone()))
         .with_cache(rt.cache.clone())
         .with_llm(rt.config.llm.clone())
         .with_images(images, rt.config.data_dir.clone());
     let server = mcp_content::ContentServer::new(
         svc,
-        rt.config.local_principal(),
-        rt.auditor.clone(),
+        rt.local_principal(),
+        auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,
     )?
-    .with_catalog(rt.catalog.clone());
+    .with_catalog(CatalogReader::new(catalog.clone()));
     let readiness = Readiness {
-        dbs: vec![rt.core.clone(), db],
+        dbs: vec![db, catalog],
         cache: Some(rt.cache.clone()),
     };
     run(
         "mcp-content",
         &cli.serve,
         readiness,
-        Some(rt.auditor.clone()),
+        Some(auditor),
         move || server.clone(),
     )
     .await?;

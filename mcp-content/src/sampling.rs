@@ -59,11 +59,13 @@ impl CopyModel for ClientModel {
             );
             let params = CreateMessageRequestParams::new(messages, 4000).with_system_prompt(system);
             #[allow(deprecated)]
-            let result = self
-                .peer
-                .create_message(params)
-                .await
-                .map_err(|e| AppError::Unavailable(format!("MCP sampling: {e}")))?;
+            let result = self.peer.create_message(params).await.map_err(|e| {
+                // The transport's words stay in the log.
+                tracing::warn!(error = %e, "MCP sampling failed");
+                AppError::Unavailable(
+                    "the client's model did not answer through MCP sampling".into(),
+                )
+            })?;
             let text = result
                 .message
                 .content

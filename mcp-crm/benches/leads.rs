@@ -14,12 +14,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crm_read::domain::LeadStage;
 use mcp_crm::crypto::Crypto;
 use mcp_crm::service::{CrmService, LeadQuery, NewLead};
 use mcp_crm::store::CrmStore;
 use promptsales_shared::bench::{Figures, print_table, summarise};
 use promptsales_shared::db::{BulkUpsert, Db};
-use promptsales_shared::domain::TenantId;
+use promptsales_shared::domain::{Channel, TenantId};
 use promptsales_shared::testing::backends;
 use promptsales_shared::time::now_ts;
 
@@ -162,12 +163,16 @@ async fn registrations(
                 };
                 let lead = NewLead {
                     client_id: "cli_001".into(),
-                    channel: rng.pick(CHANNELS).into(),
+                    channel: Channel::parse(rng.pick(CHANNELS)).expect("channel"),
                     country: "CO".into(),
+                    city: None,
+                    campaign_id: None,
                     name: Some(format!("Person {who}")),
                     email: Some(email(who)),
                     phone: Some(phone(who)),
-                    ..Default::default()
+                    company: None,
+                    product_interest: None,
+                    language: None,
                 };
                 let t0 = Instant::now();
                 let r = svc
@@ -197,21 +202,21 @@ async fn searches(svc: &CrmService, tenant: &TenantId, n: usize) -> (Duration, V
     for i in 0..n {
         let mut q = LeadQuery::default();
         match i % 8 {
-            0 => q.stage = Some(rng.pick(STAGES).into()),
+            0 => q.stage = Some(LeadStage::parse(rng.pick(STAGES)).expect("stage")),
             1 => q.country = Some(rng.pick(COUNTRIES).into()),
             2 => {
-                q.stage = Some(rng.pick(STAGES).into());
+                q.stage = Some(LeadStage::parse(rng.pick(STAGES)).expect("stage"));
                 q.country = Some(rng.pick(COUNTRIES).into());
             }
             3 => q.min_score = Some(80),
             4 => {
-                q.channel = Some(rng.pick(CHANNELS).into());
+                q.channel = Some(Channel::parse(rng.pick(CHANNELS)).expect("channel"));
                 q.min_score = Some(50);
             }
             5 => q.seller_id = Some(format!("sel_{:02}", rng.next() % 40)),
             6 => q.campaign_id = Some(format!("cmp_{:05}", rng.next() % 5000)),
             _ => {
-                q.stage = Some("sql".into());
+                q.stage = Some(LeadStage::Sql);
                 q.created_from = Some("2026-06-01".into());
             }
         }
@@ -239,14 +244,14 @@ async fn main() {
     let crypto = Crypto::new(&[5u8; 32]).expect("key");
     let tenant = TenantId::parse("bench").expect("tenant");
     let mut rows: Vec<Figures> = Vec::new();
-    for t in backends(&mcp_crm::MIGRATIONS).await.expect("databases") {
+    for t in backends(&crm_read::MIGRATIONS).await.expect("databases") {
         let label = t.label();
         // The test pool is small; a server would run with a larger one.
         let cfg = promptsales_shared::config::DbConfig {
             max_connections: pool,
             ..t.config.clone()
         };
-        let db = Db::open(&cfg, &mcp_crm::MIGRATIONS).await.expect("pool");
+        let db = Db::open(&cfg, &crm_read::MIGRATIONS).await.expect("pool");
         let load = bulk_load(&db, &crypto, &tenant, base).await;
         println!(
             "{label}: bulk-loaded {base} leads in {:.1} s ({:.0} rows/s)",

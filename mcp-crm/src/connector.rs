@@ -121,29 +121,60 @@ impl Connector {
             .json(&body)
             .send()
             .await
-            .map_err(|e| AppError::Unavailable(format!("whatsapp: {e}")))?;
+            .map_err(|e| {
+                // reqwest's words carry the API URL (with the phone number
+                // id); they stay in the log.
+                tracing::warn!(error = %e, "WhatsApp Cloud API unreachable");
+                AppError::Unavailable(
+                    "WhatsApp could not be reached; the message was not sent, retry later".into(),
+                )
+            })?;
         let status = resp.status();
         let value: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
         if !status.is_success() {
+            // The provider's own message may quote the request; the client
+            // gets the status and what to do, the log gets the details.
             let why = value["error"]["message"]
                 .as_str()
-                .unwrap_or("no error message")
-                .to_owned();
-            return Err(AppError::Unavailable(format!(
-                "whatsapp: HTTP {}: {why}",
-                status.as_u16()
-            )));
+                .unwrap_or("no error message");
+            tracing::warn!(
+                status = status.as_u16(),
+                provider_error = why,
+                "WhatsApp refused a message"
+            );
+            return Err(AppError::Unavailable(refusal(status.as_u16())));
         }
         let id = value["messages"][0]["id"].as_str().map(str::to_owned);
         if id.is_none() {
+            tracing::warn!(response = %value, "WhatsApp answered without a message id");
             return Err(AppError::Unavailable(
-                "whatsapp: the response carried no message id".into(),
+                "WhatsApp accepted the request but returned no message id; check the log before retrying".into(),
             ));
         }
         Ok(Receipt {
             sandbox: false,
             provider_message_id: id,
         })
+    }
+}
+
+/// What a client is told about a refused send, by HTTP status.
+fn refusal(status: u16) -> String {
+    match status {
+        401 | 403 => format!(
+            "WhatsApp rejected this server's credentials (HTTP {status}): the message was not sent; \
+             check PROMPTSALES_WHATSAPP_TOKEN and PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID"
+        ),
+        429 => format!(
+            "WhatsApp is rate-limiting this number (HTTP {status}): the message was not sent, retry later"
+        ),
+        500.. => format!(
+            "WhatsApp is unavailable (HTTP {status}): the message was not sent, retry later"
+        ),
+        _ => format!(
+            "WhatsApp refused the message (HTTP {status}): check the recipient and the text; \
+             details are in the server log"
+        ),
     }
 }
 
@@ -238,7 +269,9 @@ mod tests {
             .await
             .unwrap_err()
             .to_string();
-        assert!(e.contains("401") && e.contains("Invalid OAuth"), "{e}");
+        assert!(e.contains("401") && e.contains("credentials"), "{e}");
+        // Neither the provider's text nor the token reaches the client.
+        assert!(!e.contains("Invalid OAuth") && !e.contains("wrong"), "{e}");
         let s = Connector::sandbox();
         let r = s
             .send(ContactChannel::Whatsapp, "+573001234567", "x")
@@ -249,5 +282,19 @@ mod tests {
         let r = c.send(ContactChannel::Email, "a@b.co", "x").await.unwrap();
         assert!(r.sandbox);
         assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_api_names_no_url() {
+        let c = Connector::with_whatsapp(Some(cfg("http://127.0.0.1:9", "tok")));
+        let e = c
+            .send(ContactChannel::Whatsapp, "+573001234567", "x")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), "unavailable");
+        let e = e.to_string();
+        assert!(!e.contains("127.0.0.1") && !e.contains("1055"), "{e}");
+        assert!(refusal(503).contains("retry"));
+        assert!(refusal(400).contains("HTTP 400"));
     }
 }

@@ -1,30 +1,16 @@
-//! PromptCRM: leads, their interactions, sellers and closed sales.
+//! PromptCRM: leads, their interactions, sellers and closed sales. The
+//! schema, the shared types and the read paths of other contexts are in
+//! `crm-read`; this crate is the server: service, store, MCP layer, the
+//! WhatsApp connector and webhook.
 
 pub mod connector;
 pub mod crypto;
 pub mod domain;
 pub mod mcp;
-pub mod read;
 mod sentiment;
 pub mod service;
-#[cfg(test)]
-mod service_tests;
-mod sql;
 pub mod store;
 pub mod webhook;
-
-use promptsales_shared::db::Migrations;
-use sqlx::migrate::Migrator;
-
-static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// Migrations of the `crm` context.
-pub static MIGRATIONS: Migrations = Migrations {
-    context: "crm",
-    sqlite: &SQLITE,
-    postgres: &POSTGRES,
-};
 
 pub use mcp::CrmServer;
 pub use service::CrmService;

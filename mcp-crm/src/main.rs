@@ -1,11 +1,12 @@
-//! `mcp-crm`: the CRM MCP server binary.
+//! `mcp-crm`: the CRM MCP server binary. It migrates only the crm context
+//! (its audit log included) and reads no other context.
 
 use anyhow::Context;
 use clap::Parser;
-use promptsales_shared::app::Runtime;
+use promptsales_server::app::Runtime;
+use promptsales_server::server::{Readiness, ServeArgs, Transport, run_with_routes};
 use promptsales_shared::config::CommonArgs;
 use promptsales_shared::db::Backend;
-use promptsales_shared::server::{Readiness, ServeArgs, Transport, run_with_routes};
 
 #[derive(Parser)]
 #[command(name = "mcp-crm", version, about = "PromptCRM MCP server")]
@@ -20,7 +21,8 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-crm", &cli.common).await?;
-    let db = rt.open(&mcp_crm::MIGRATIONS).await?;
+    let db = rt.own(&crm_read::MIGRATIONS).await?;
+    let auditor = rt.auditor(&db);
     let key = mcp_crm::crypto::resolve_key(
         std::env::var(mcp_crm::crypto::KEY_VAR).ok().as_deref(),
         db.backend() == Backend::Postgres,
@@ -45,20 +47,20 @@ async fn main() -> anyhow::Result<()> {
     );
     let server = mcp_crm::CrmServer::new(
         svc,
-        rt.config.local_principal(),
-        rt.auditor.clone(),
+        rt.local_principal(),
+        auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,
     )?;
     let readiness = Readiness {
-        dbs: vec![rt.core.clone(), db],
+        dbs: vec![db],
         cache: Some(rt.cache.clone()),
     };
     run_with_routes(
         "mcp-crm",
         &cli.serve,
         readiness,
-        Some(rt.auditor.clone()),
+        Some(auditor),
         move || server.clone(),
         routes,
     )

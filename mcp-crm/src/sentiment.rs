@@ -2,7 +2,7 @@
 //! failure falls back to the offline EN/ES lexicon (the caller's choice).
 
 use async_openai::types::chat::CreateChatCompletionRequest;
-use promptsales_shared::llm::LlmConfig;
+use promptsales_server::llm::{LlmConfig, client};
 use serde_json::json;
 
 /// The model's sentiment of `text` from -1 to 1, or `None` when the call
@@ -18,8 +18,8 @@ pub async fn llm_sentiment(cfg: &LlmConfig, text: &str) -> Option<f64> {
         ]
     }))
     .ok()?;
-    let client = cfg.client();
-    let chat = client.chat();
+    let openai = client(cfg);
+    let chat = openai.chat();
     let fut = chat.create(request);
     let response = tokio::time::timeout(std::time::Duration::from_secs(10), fut)
         .await

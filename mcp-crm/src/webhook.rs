@@ -232,11 +232,16 @@ async fn handle(h: &Hook, m: &InboundMessage) -> Result<(), promptsales_shared::
             "whatsapp-webhook",
             NewLead {
                 client_id: h.cfg.client_id.as_str().to_owned(),
-                channel: Channel::Whatsapp.as_str().into(),
+                channel: Channel::Whatsapp,
                 country: country.as_str().to_owned(),
+                city: None,
+                campaign_id: None,
                 name: m.name.clone(),
+                email: None,
                 phone: Some(phone),
-                ..Default::default()
+                company: None,
+                product_interest: None,
+                language: None,
             },
         )
         .await?;
@@ -327,7 +332,7 @@ mod tests {
 
     #[tokio::test]
     async fn webhook_verifies_dedupes_and_records_on_every_backend() {
-        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+        for t in promptsales_shared::testing::backends(&crm_read::MIGRATIONS)
             .await
             .unwrap()
         {

@@ -1,9 +1,9 @@
-//! What the CLI commands share: the orchestrator's own database context, the hub of servers, and the action the scheduler runs for each job.
+//! What the CLI commands share: the contexts the agent owns (its own and the catalogue), the hub of servers, and the action the scheduler runs for each job.
 
 use futures::future::BoxFuture;
+use promptsales_server::app::Runtime;
 use promptsales_shared::AppError;
-use promptsales_shared::app::Runtime;
-use promptsales_shared::db::DbError;
+use promptsales_shared::db::{Db, DbError};
 use serde_json::{Value, json};
 
 use crate::client::{CallOpts, Hub, HubConfig, Tools};
@@ -15,14 +15,21 @@ use crate::scheduler::{Claimed, JobAction, JobStore};
 /// The orchestrator's own state.
 pub struct Orchestrator {
     pub rt: Runtime,
+    /// The `core` catalogue, which the agent owns (no server migrates it).
+    pub core: Db,
     pub runs: RunStore,
     pub jobs: JobStore,
 }
 
 impl Orchestrator {
+    /// Opens the two contexts the agent owns: migrated here unless
+    /// `PROMPTSALES_MIGRATE=off`, which only checks that `promptsales
+    /// migrate` already has.
     pub async fn open(rt: Runtime) -> Result<Self, DbError> {
-        let db = rt.open(&crate::MIGRATIONS).await?;
+        let core = rt.own(&promptsales_catalog::MIGRATIONS).await?;
+        let db = rt.own(&crate::MIGRATIONS).await?;
         Ok(Self {
+            core,
             runs: RunStore::new(db.clone()),
             jobs: JobStore::new(db, rt.config.tenant.clone()),
             rt,

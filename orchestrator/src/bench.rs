@@ -1,7 +1,8 @@
 //! `promptsales bench analytics`: latency percentiles and throughput of
-//! `ask` and `query_metrics`, cached and uncached, in-process and through
-//! MCP over streamable HTTP with concurrent sessions, plus full and delta
-//! sync times. Prints a table; asserts nothing.
+//! `ask` and `query_metrics`, cached and uncached, through MCP over
+//! streamable HTTP with concurrent sessions, plus full and delta sync times
+//! through the server's `sync` tool. Prints a table; asserts nothing. (The
+//! in-process figures are `mcp-analytics`'s own cargo bench.)
 
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -9,16 +10,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use mcp_analytics::domain::spec::QuerySpec;
-use mcp_analytics::service::AnalyticsService;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::TenantId;
+use promptsales_shared::delta::Watermark;
 use rmcp::model::CallToolRequestParams;
 use rmcp::transport::StreamableHttpClientTransport;
 use rmcp::{ClientLifecycleMode, serve_client_with_lifecycle};
 use serde_json::{Value, json};
 
 pub use promptsales_shared::bench::{Figures, print_table, summarise};
+
+use crate::client::{Endpoint, HubConfig, ServerSpec};
+use crate::stores::Stores;
+use crate::sync::{SYNC_TIMEOUT, SyncReport};
 
 const QUESTIONS: &[&str] = &[
     "revenue by channel last quarter",
@@ -30,66 +33,12 @@ const QUESTIONS: &[&str] = &[
 
 /// A typical dashboard query: spend, revenue and ROAS by channel for the
 /// last quarter (tens of rows over ~150k ad rows and their sales).
-fn spec() -> QuerySpec {
-    serde_json::from_value(json!({
+fn spec() -> Value {
+    json!({
         "metrics": ["spend", "revenue", "roas"],
         "dimensions": ["channel"],
         "time_range": {"type": "relative", "period": "last_quarter"}
-    }))
-    .unwrap_or_default()
-}
-
-/// In-process latencies, cached and with the result cache off.
-pub async fn in_process(
-    svc: &AnalyticsService,
-    tenant: &TenantId,
-    as_of: NaiveDate,
-    n: usize,
-) -> Result<Vec<Figures>, AppError> {
-    let mut out = Vec::new();
-    // Warm the cache for the cached runs (and the name index for all).
-    for q in QUESTIONS {
-        svc.ask(tenant, q, Some(as_of), None).await?;
-    }
-    svc.query_metrics(tenant, spec(), Some(as_of)).await?;
-    let uncached_svc = svc.without_result_cache();
-    for cached in [false, true] {
-        let svc = if cached { svc } else { &uncached_svc };
-        let mut lat = Vec::with_capacity(n);
-        let start = Instant::now();
-        for i in 0..n {
-            let day = as_of;
-            let q = QUESTIONS[i % QUESTIONS.len()];
-            let t = Instant::now();
-            svc.ask(tenant, q, Some(day), None).await?;
-            lat.push(t.elapsed());
-        }
-        out.push(summarise(
-            format!(
-                "ask in-process {}",
-                if cached { "cached" } else { "uncached" }
-            ),
-            lat,
-            start.elapsed(),
-        ));
-        let mut lat = Vec::with_capacity(n);
-        let start = Instant::now();
-        for _ in 0..n {
-            let day = as_of;
-            let t = Instant::now();
-            svc.query_metrics(tenant, spec(), Some(day)).await?;
-            lat.push(t.elapsed());
-        }
-        out.push(summarise(
-            format!(
-                "query_metrics in-process {}",
-                if cached { "cached" } else { "uncached" }
-            ),
-            lat,
-            start.elapsed(),
-        ));
-    }
-    Ok(out)
+    })
 }
 
 /// A running `mcp-analytics --transport http` next to this binary.
@@ -99,7 +48,13 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start(port: u16, result_cache: bool) -> anyhow::Result<Self> {
+    /// Starts the server on `port` with `env` (the command's configuration,
+    /// see [`crate::client::config::forwarded_env`]).
+    pub async fn start(
+        port: u16,
+        result_cache: bool,
+        env: &[(String, String)],
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let bin: PathBuf = exe.with_file_name("mcp-analytics");
         let mut cmd = tokio::process::Command::new(&bin);
@@ -115,6 +70,7 @@ impl Server {
             cmd.arg("--no-result-cache");
         }
         let child = cmd
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("PROMPTSALES_LOG", "error")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -140,6 +96,26 @@ impl Server {
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+    }
+
+    /// Runs the warehouse sync through this server's `sync` tool.
+    pub async fn sync(&self) -> anyhow::Result<SyncReport> {
+        let hub = crate::sync::connect(HubConfig {
+            servers: vec![ServerSpec {
+                name: "analytics".into(),
+                endpoint: Endpoint::Http {
+                    url: self.url.clone(),
+                    token: None,
+                },
+                env: Vec::new(),
+            }],
+            call_timeout: SYNC_TIMEOUT,
+            max_restarts: 1,
+        })
+        .await?;
+        let report = crate::sync::sync(&hub).await;
+        hub.shutdown().await;
+        report
     }
 }
 
@@ -243,21 +219,22 @@ pub async fn over_http(
     ))
 }
 
-/// Changes 1 % of the ad rows and sales at the source (conversions + 1, amount
-/// + 1 cent), for the delta-sync measurement. Returns rows changed.
-pub async fn touch_one_percent(stores: &crate::stores::Stores) -> Result<u64, AppError> {
+/// Changes 1 % of the ad rows and sales at the source (one more conversion,
+/// one more cent), for the delta-sync measurement, through the ads' and
+/// CRM's readers and import writers. Returns rows changed.
+pub async fn touch_one_percent(stores: &Stores) -> Result<u64, AppError> {
     let t = &stores.tenant;
     let mut changed = 0;
-    let mut after: Option<promptsales_shared::delta::Watermark> = None;
+    let mut after: Option<Watermark> = None;
     let mut batch = Vec::new();
     let mut i = 0u64;
     loop {
         let page = stores
-            .ads
+            .ads_read
             .ad_daily_changed_since(t, after.as_ref(), 20_000)
             .await?;
         let Some(last) = page.last() else { break };
-        after = Some(promptsales_shared::delta::Watermark {
+        after = Some(Watermark {
             updated_at: last.updated_at.clone(),
             id: last.id.clone(),
         });
@@ -271,16 +248,16 @@ pub async fn touch_one_percent(stores: &crate::stores::Stores) -> Result<u64, Ap
         }
     }
     changed += stores.ads.upsert_ad_daily(t, &batch).await?;
-    let mut after: Option<promptsales_shared::delta::Watermark> = None;
+    let mut after: Option<Watermark> = None;
     let mut sales = Vec::new();
     let mut i = 0u64;
     loop {
         let page = stores
-            .crm
+            .crm_read
             .sales_changed_since(t, after.as_ref(), 20_000)
             .await?;
         let Some(last) = page.last() else { break };
-        after = Some(promptsales_shared::delta::Watermark {
+        after = Some(Watermark {
             updated_at: last.updated_at.clone(),
             id: last.id.clone(),
         });

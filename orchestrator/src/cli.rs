@@ -3,8 +3,8 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -282,7 +282,10 @@ pub async fn runs_resume(
 }
 
 pub async fn runs_list(orch: &Orchestrator, limit: i64) -> Result<(), AppError> {
-    let runs = orch.runs.list_runs(&orch.rt.config.tenant, limit).await?;
+    let runs = orch
+        .runs
+        .list_runs(&orch.rt.config.tenant, None, limit)
+        .await?;
     out(&format!(
         "{:<34} {:<16} {:<17} {:<22} {}",
         "run", "recipe", "status", "started", "by"
@@ -430,7 +433,7 @@ pub async fn serve(
         let cancel = CancellationToken::new();
         let c = cancel.clone();
         tokio::spawn(async move {
-            promptsales_shared::server::shutdown_signal().await;
+            promptsales_server::server::shutdown_signal().await;
             c.cancel();
         });
         out(&format!("scheduler {owner} running; Ctrl-C to stop"));

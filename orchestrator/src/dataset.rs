@@ -1,12 +1,13 @@
 //! A typed data set of every context's rows: what `seed` generates and what
-//! `import` parses, written through the repositories or out as BRIEF §4 CSV.
+//! `import` parses, written through each context's import writer or out as
+//! BRIEF §4 CSV.
 
 use std::path::Path;
 
-use mcp_ads::domain::{AdDaily, Campaign};
-use mcp_crm::domain::{Lead, Sale, Seller};
+use ads_read::domain::{AdDaily, Campaign};
+use crm_read::domain::{Lead, Sale, Seller};
+use promptsales_catalog::{Client, Product};
 use promptsales_shared::AppError;
-use promptsales_shared::catalog::model::{Client, Product};
 use promptsales_shared::domain::format_cents;
 use promptsales_shared::time::{format_date, format_ts};
 
@@ -33,7 +34,7 @@ pub struct Written(pub Vec<(&'static str, u64)>);
 const BATCH: usize = 20_000;
 
 impl Dataset {
-    /// Writes every row through its context's repository (upsert by id).
+    /// Writes every row through its context's import writer (upsert by id).
     /// Ads and CRM live in different databases and are written concurrently.
     pub async fn write(&self, stores: &Stores) -> Result<Written, AppError> {
         let t = &stores.tenant;

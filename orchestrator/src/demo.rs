@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{Duration as Days, Utc};
-use promptsales_shared::app::Runtime;
-use promptsales_shared::auth::Principal;
+use promptsales_server::app::Runtime;
+use promptsales_server::auth::Principal;
 use promptsales_shared::config::CommonArgs;
 use serde_json::{Value, json};
 
@@ -82,7 +82,7 @@ pub async fn run(dir: Option<PathBuf>) -> anyhow::Result<bool> {
     // 1. Seed.
     let t = Instant::now();
     let rt = Runtime::start("promptsales", &args).await?;
-    let stores = Stores::open(&rt).await?;
+    let stores = Stores::open(&rt.config).await?;
     let as_of = Utc::now().date_naive();
     let ds = generate(&SeedSpec {
         clients: 4,
@@ -427,8 +427,8 @@ const PEOPLE: &[(&str, &str, &str)] = &[
 /// Registers the week's leads and records sales for some of them.
 async fn leads_and_sales(
     hub: &Hub,
-    client: &promptsales_shared::catalog::model::Client,
-    product: &promptsales_shared::catalog::model::Product,
+    client: &promptsales_catalog::Client,
+    product: &promptsales_catalog::Product,
     campaign: Option<&str>,
 ) -> (usize, usize, Vec<String>) {
     let mut leads = Vec::new();

@@ -1,16 +1,16 @@
 //! `promptsales import --dir DIR`: the BRIEF §4 CSV files, upserted by id
-//! through each context's repository. Every bad row is reported with file,
+//! through each context's import writer. Every bad row is reported with file,
 //! line and reason; good rows are imported regardless.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
-use mcp_ads::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};
-use mcp_crm::domain::{Lead, LeadId, LeadStage, Sale, SaleId};
+use ads_read::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};
+use crm_read::domain::{Lead, LeadId, LeadStage, Sale, SaleId};
+use promptsales_catalog::{Client, Product};
 use promptsales_shared::AppError;
-use promptsales_shared::catalog::model::{Client, Product, required_text};
 use promptsales_shared::domain::{
-    Channel, ClientId, Country, Currency, ProductId, parse_cents, validate_id,
+    Channel, ClientId, Country, Currency, ProductId, parse_cents, required_text, validate_id,
 };
 use promptsales_shared::time::{parse_date, parse_ts};
 use serde::Serialize;
@@ -320,7 +320,7 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
 
     // clients
     let mut known_clients: HashSet<String> = stores
-        .catalog
+        .catalog_read
         .list_clients(t)
         .await?
         .into_iter()
@@ -350,7 +350,7 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
 
     // products
     let mut product_client: HashMap<String, String> = stores
-        .catalog
+        .catalog_read
         .list_products(t, None)
         .await?
         .into_iter()
@@ -398,7 +398,7 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
 
     // campaigns (channels and countries come from their ad rows)
     let mut campaign_client: HashMap<String, String> = stores
-        .ads
+        .ads_read
         .campaign_refs(t)
         .await?
         .into_iter()
@@ -487,7 +487,7 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
                 }
                 None => {
                     // No delivery in this import: keep what is stored.
-                    if let Ok(existing) = stores.ads.get_campaign(t, &c.id).await {
+                    if let Ok(existing) = stores.ads_read.get_campaign(t, &c.id).await {
                         c.channels = existing.channels;
                         c.countries = existing.countries;
                     }

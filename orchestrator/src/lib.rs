@@ -1,7 +1,7 @@
-//! The `promptsales` agent and CLI: seeds and imports data through each
-//! context's repositories, connects to the four MCP servers as their
-//! client, runs durable pipelines with approval gates, schedules jobs and
-//! plans instructions.
+//! The `promptsales` agent and CLI: migrates every context, seeds and
+//! imports data through each context's read crate (never its server),
+//! connects to the four MCP servers as their client, runs durable pipelines
+//! with approval gates, schedules jobs and plans instructions.
 
 pub mod agent;
 pub mod app;
@@ -12,10 +12,12 @@ pub mod dataset;
 pub mod demo;
 pub mod import;
 pub mod mcp;
+pub mod migrate;
 pub mod pipeline;
 pub mod scheduler;
 pub mod seed;
 pub mod stores;
+pub mod sync;
 
 use promptsales_shared::db::Migrations;
 use sqlx::migrate::Migrator;

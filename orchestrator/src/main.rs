@@ -9,12 +9,15 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 use orchestrator::app::Orchestrator;
 use orchestrator::cli;
+use orchestrator::client::config::forwarded_env;
 use orchestrator::import::import_dir;
 use orchestrator::pipeline::runner::ResumeOpts;
 use orchestrator::pipeline::store::RunStatus;
 use orchestrator::seed::{SeedSpec, generate};
 use orchestrator::stores::Stores;
-use promptsales_shared::app::Runtime;
+use orchestrator::sync::SyncReport;
+use promptsales_server::app::Runtime;
+use promptsales_server::auth::Principal;
 use promptsales_shared::config::CommonArgs;
 
 /// Like `println!`, but a closed stdout (`promptsales seed | head`) ends the
@@ -45,6 +48,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run every context's database migrations (core, content, ads, crm,
+    /// analytics, orchestrator) and print each one's location and schema
+    /// version: the step before starting servers with PROMPTSALES_MIGRATE=off.
+    Migrate,
     /// Generate a deterministic, realistic data set into the databases, or
     /// as BRIEF §4 CSV files with --out.
     Seed {
@@ -71,7 +78,8 @@ enum Command {
     },
     /// Print the row count of every table.
     Counts,
-    /// Sync the analytics warehouse from the ads, CRM and catalogue tables.
+    /// Sync the analytics warehouse from the ads, CRM and catalogue tables,
+    /// through the analytics server's `sync` tool.
     Sync,
     /// Measure latencies and throughput (prints a table).
     Bench {
@@ -129,7 +137,7 @@ enum Command {
     /// get_run, approve).
     Mcp {
         #[command(flatten)]
-        serve: promptsales_shared::server::ServeArgs,
+        serve: promptsales_server::server::ServeArgs,
     },
     /// Print a claude_desktop_config.json for the four servers and the
     /// orchestrator, with absolute paths.
@@ -224,10 +232,10 @@ enum JobsCmd {
 
 #[derive(Subcommand)]
 enum BenchTarget {
-    /// `ask` and `query_metrics` cached and uncached, in-process and over
-    /// MCP HTTP with 1, 10 and 100 sessions; full and 1 % delta sync.
+    /// `ask` and `query_metrics` cached and uncached over MCP HTTP with 1,
+    /// 10 and 100 sessions; full and 1 % delta sync through the `sync` tool.
     Analytics {
-        /// Calls per in-process scenario and per HTTP session.
+        /// Calls per HTTP scenario (split over its sessions).
         #[arg(long, default_value_t = 200)]
         calls: usize,
         /// Concurrent HTTP sessions to try.
@@ -242,16 +250,9 @@ enum BenchTarget {
     },
 }
 
-fn print_sync(r: &mcp_analytics::sync::SyncReport) {
-    out!(
-        "synced in {} ms: data version {}{}",
-        r.duration_ms,
-        r.data_version,
-        if r.changed { "" } else { " (nothing changed)" }
-    );
-    out!("  {:<10} {:>9} {:>9}", "table", "read", "written");
-    for t in &r.tables {
-        out!("  {:<10} {:>9} {:>9}", t.table, t.rows_read, t.rows_written);
+fn print_sync(r: &SyncReport) {
+    for line in orchestrator::sync::lines(r) {
+        out!("{line}");
     }
 }
 
@@ -261,8 +262,35 @@ fn print_counts(counts: &[(&str, i64)]) {
     }
 }
 
+/// `promptsales migrate`: every context in order; the first failure ends
+/// the command, naming its context.
+async fn migrate(common: &CommonArgs) -> anyhow::Result<ExitCode> {
+    let rt = Runtime::start("promptsales", common).await?;
+    out!("{:<13} {:>8}  location", "context", "version");
+    let done = orchestrator::migrate::migrate_all(&rt.config.db, |m| {
+        let newer = if m.version > m.latest {
+            format!(" (newer than this build's {})", m.latest)
+        } else {
+            String::new()
+        };
+        out!("{:<13} {:>8}  {}{newer}", m.context, m.version, m.location);
+    })
+    .await;
+    match done {
+        Ok(all) => {
+            out!("{} contexts migrated", all.len());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+    }
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Migrate => return migrate(&cli.common).await,
         Command::Seed {
             clients,
             campaigns,
@@ -301,7 +329,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let rt = Runtime::start("promptsales", &cli.common).await?;
-            let stores = Stores::open(&rt).await?;
+            let stores = Stores::open(&rt.config).await?;
             let written = ds.write(&stores).await?;
             let elapsed = started.elapsed();
             out!(
@@ -320,7 +348,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Import { dir } => {
             let rt = Runtime::start("promptsales", &cli.common).await?;
-            let stores = Stores::open(&rt).await?;
+            let stores = Stores::open(&rt.config).await?;
             let started = Instant::now();
             let report = import_dir(&stores, &dir).await?;
             out!("imported {} in {:.2?}", dir.display(), started.elapsed());
@@ -346,8 +374,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("{}:{}: {}", r.file, r.line, r.reason);
             }
             // BRIEF §4: the import ends with the analytics sync.
-            let analytics = mcp_analytics::open(&rt).await?;
-            print_sync(&analytics.sync(&rt.config.tenant, None).await?);
+            print_sync(&orchestrator::sync::sync_once(&cli.common).await?);
             if report.has_rejections() {
                 eprintln!("{} row(s) rejected", report.rejected.len());
                 return Ok(ExitCode::FAILURE);
@@ -355,13 +382,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Counts => {
             let rt = Runtime::start("promptsales", &cli.common).await?;
-            let stores = Stores::open(&rt).await?;
+            let stores = Stores::open(&rt.config).await?;
             print_counts(&stores.counts().await?);
         }
         Command::Sync => {
-            let rt = Runtime::start("promptsales", &cli.common).await?;
-            let analytics = mcp_analytics::open(&rt).await?;
-            print_sync(&analytics.sync(&rt.config.tenant, None).await?);
+            Runtime::start("promptsales", &cli.common).await?;
+            print_sync(&orchestrator::sync::sync_once(&cli.common).await?);
         }
         Command::Bench {
             target:
@@ -373,9 +399,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => {
             let rt = Runtime::start("promptsales", &cli.common).await?;
-            let stores = Stores::open(&rt).await?;
-            let analytics = mcp_analytics::open(&rt).await?;
-            let tenant = rt.config.tenant.clone();
+            let stores = Stores::open(&rt.config).await?;
             let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
             out!(
                 "database: {} | cache: {}",
@@ -383,17 +407,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 rt.cache.backend_name()
             );
             print_counts(&stores.counts().await?);
-            let full = analytics.sync(&tenant, None).await?;
+            let env = forwarded_env(&cli.common);
+            let cached_srv = orchestrator::bench::Server::start(port, true, &env).await?;
+            let uncached_srv = orchestrator::bench::Server::start(port + 1, false, &env).await?;
+            let full = cached_srv.sync().await?;
             out!("\nsync of what was new (full on a fresh warehouse):");
             print_sync(&full);
             let touched = orchestrator::bench::touch_one_percent(&stores).await?;
-            let delta = analytics.sync(&tenant, None).await?;
+            let delta = cached_srv.sync().await?;
             out!("\n1 % delta sync ({touched} source rows changed):");
             print_sync(&delta);
-            let mut rows =
-                orchestrator::bench::in_process(&analytics, &tenant, as_of, calls).await?;
-            let cached_srv = orchestrator::bench::Server::start(port, true).await?;
-            let uncached_srv = orchestrator::bench::Server::start(port + 1, false).await?;
+            let mut rows = Vec::new();
             for &n in &sessions {
                 let per = (calls / n).max(5);
                 for tool in ["ask", "query_metrics"] {
@@ -477,7 +501,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Approvals { action } => {
             let orch =
                 Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
-            let me = orch.rt.config.local_principal();
+            let me = Principal::local(&orch.rt.config);
             match action {
                 ApprovalsCmd::List { all } => cli::approvals_list(&orch, all).await?,
                 ApprovalsCmd::Show { id } => cli::approvals_show(&orch, &id).await?,
@@ -554,7 +578,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // As a client of the servers, the CLI would log every MCP session and
+    // progress notification at info: commands keep their output readable
+    // unless a filter is asked for (the MCP server mode keeps rmcp's logs).
+    if cli.common.log.is_none() && !matches!(cli.command, Command::Mcp { .. }) {
+        cli.common.log = Some("info,rmcp=warn".into());
+    }
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {

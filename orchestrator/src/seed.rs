@@ -3,10 +3,10 @@
 //! delivery (weekly seasonality, channel benchmarks), leads moving
 //! IQL → MQL → SQL → customer at plausible rates, and the sales they close.
 
+use ads_read::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use mcp_ads::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};
-use mcp_crm::domain::{Lead, LeadId, LeadStage, Sale, SaleId, Seller, SellerId};
-use promptsales_shared::catalog::model::{Client, Product};
+use crm_read::domain::{Lead, LeadId, LeadStage, Sale, SaleId, Seller, SellerId};
+use promptsales_catalog::{Client, Product};
 use promptsales_shared::domain::{Channel, ClientId, Country, Currency, ProductId};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

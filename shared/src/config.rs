@@ -5,8 +5,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::domain::TenantId;
-use crate::llm::LlmConfig;
 
 /// A configuration value that could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +40,10 @@ pub struct CommonArgs {
     /// `sqlite://FILE` (default: a file in the data dir) or `postgres://…`.
     #[arg(long, env = "DATABASE_URL", global = true)]
     pub database_url: Option<String>,
+    /// `on` (default): each server migrates the context it owns at start;
+    /// `off`: it only checks that `promptsales migrate` already has.
+    #[arg(long, env = "PROMPTSALES_MIGRATE", global = true)]
+    pub migrate: Option<String>,
     /// Prefix for PostgreSQL schema names (tests isolate themselves with it).
     #[arg(long, env = "PROMPTSALES_SCHEMA_PREFIX", global = true)]
     pub schema_prefix: Option<String>,
@@ -98,10 +103,87 @@ pub enum LogFormat {
 /// Database settings shared by every bounded context's pool.
 #[derive(Debug, Clone)]
 pub struct DbConfig {
+    /// `DATABASE_URL`: where every context lives unless overridden.
     pub url: String,
+    /// `<CONTEXT>_DATABASE_URL` overrides (`CRM_DATABASE_URL`…), by
+    /// lower-case context name: a context in its own database.
+    pub overrides: BTreeMap<String, String>,
     pub schema_prefix: String,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// Whether the owner migrates its context at start (`PROMPTSALES_MIGRATE`).
+    pub migrate: bool,
+}
+
+impl DbConfig {
+    /// Every context at `url`, migrations on, 4 connections: tests and benches.
+    pub fn new(url: impl Into<String>, schema_prefix: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            overrides: BTreeMap::new(),
+            schema_prefix: schema_prefix.into(),
+            max_connections: 4,
+            acquire_timeout: Duration::from_secs(10),
+            migrate: true,
+        }
+    }
+
+    /// The URL of one context: its override, else `DATABASE_URL`.
+    pub fn url_for(&self, context: &str) -> &str {
+        self.overrides.get(context).unwrap_or(&self.url)
+    }
+
+    /// The SQLite file of a context, `None` on PostgreSQL. An override names
+    /// the file itself; the shared URL gets one sibling file per context.
+    pub fn sqlite_file(&self, context: &str) -> Option<PathBuf> {
+        match self.overrides.get(context) {
+            Some(u) if u.starts_with("sqlite:") => Some(PathBuf::from(sqlite_path(u))),
+            Some(_) => None,
+            None if self.url.starts_with("sqlite:") => {
+                Some(crate::db::sqlite_context_file(&self.url, context))
+            }
+            None => None,
+        }
+    }
+}
+
+/// The path of a `sqlite:` URL, without scheme and query.
+pub fn sqlite_path(url: &str) -> &str {
+    let raw = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
+    raw.split('?').next().unwrap_or(raw)
+}
+
+/// Per-context database URLs from the environment: `CRM_DATABASE_URL`
+/// and the like (`TEST_DATABASE_URL`, the test harness's, is not one).
+fn context_overrides(
+    vars: impl Iterator<Item = (String, String)>,
+) -> Result<BTreeMap<String, String>, ConfigError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in vars {
+        let Some(ctx) = k.strip_suffix("_DATABASE_URL") else {
+            continue;
+        };
+        if ctx.is_empty() || ctx == "TEST" || v.trim().is_empty() {
+            continue;
+        }
+        let v = v.trim();
+        if !is_database_url(v) {
+            return Err(ConfigError {
+                var: "<CONTEXT>_DATABASE_URL",
+                flag: "database-url",
+                expected: format!("{k} to be sqlite://FILE or postgres://USER@HOST:PORT/DB"),
+                got: v.to_owned(),
+            });
+        }
+        out.insert(ctx.to_ascii_lowercase(), v.to_owned());
+    }
+    Ok(out)
+}
+
+fn is_database_url(u: &str) -> bool {
+    u.starts_with("sqlite:") || u.starts_with("postgres://") || u.starts_with("postgresql://")
 }
 
 /// Cache settings.
@@ -121,21 +203,76 @@ pub struct Config {
     pub tenant: TenantId,
     /// The local actor (stdio, CLI) and its scopes.
     pub actor: String,
-    pub scopes: std::collections::BTreeSet<String>,
+    pub scopes: BTreeSet<String>,
     pub log_format: LogFormat,
     pub log_filter: String,
     pub llm: Option<LlmConfig>,
 }
 
-impl Config {
-    /// The principal of stdio sessions and CLI commands.
-    pub fn local_principal(&self) -> crate::auth::Principal {
-        crate::auth::Principal {
-            subject: self.actor.clone(),
-            tenant: self.tenant.clone(),
-            scopes: self.scopes.clone(),
-        }
+/// A configured OpenAI-compatible endpoint (the client is built by the
+/// server crate; absent configuration means offline).
+#[derive(Clone)]
+pub struct LlmConfig {
+    pub base_url: String,
+    pub api_key: String,
+    pub model: String,
+}
+
+/// The key never reaches a log line.
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &"<redacted>")
+            .field("model", &self.model)
+            .finish()
     }
+}
+
+impl LlmConfig {
+    /// The LLM is on when a base URL or an API key is given; the model
+    /// then defaults to `gpt-4o-mini`.
+    pub fn resolve(
+        base_url: Option<&str>,
+        api_key: Option<&str>,
+        model: Option<&str>,
+    ) -> Result<Option<Self>, ConfigError> {
+        if base_url.is_none() && api_key.is_none() {
+            return Ok(None);
+        }
+        let base_url = base_url.unwrap_or("https://api.openai.com/v1");
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(ConfigError::new(
+                "PROMPTSALES_LLM_BASE_URL",
+                "llm-base-url",
+                "an http:// or https:// URL ending in /v1",
+                base_url,
+            ));
+        }
+        Ok(Some(Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            api_key: api_key.unwrap_or("none").to_owned(),
+            model: model.unwrap_or("gpt-4o-mini").to_owned(),
+        }))
+    }
+}
+
+/// Parses a comma- or space-separated scope list; `Err` carries the first
+/// malformed scope.
+pub fn parse_scopes(raw: &str) -> Result<BTreeSet<String>, String> {
+    raw.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '-' | '.'))
+            {
+                Ok(s.to_owned())
+            } else {
+                Err(s.to_owned())
+            }
+        })
+        .collect()
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -175,13 +312,7 @@ impl CommonArgs {
         let data_dir = PathBuf::from(non_empty(&self.data_dir).unwrap_or("./promptsales-data"));
         let url = match non_empty(&self.database_url) {
             None => format!("sqlite://{}", data_dir.join("promptsales.db").display()),
-            Some(u)
-                if u.starts_with("sqlite:")
-                    || u.starts_with("postgres://")
-                    || u.starts_with("postgresql://") =>
-            {
-                u.to_owned()
-            }
+            Some(u) if is_database_url(u) => u.to_owned(),
             Some(u) => {
                 return Err(ConfigError::new(
                     "DATABASE_URL",
@@ -259,15 +390,14 @@ impl CommonArgs {
                 actor,
             ));
         }
-        let scopes =
-            crate::auth::parse_scopes(non_empty(&self.scopes).unwrap_or("")).map_err(|bad| {
-                ConfigError::new(
-                    "PROMPTSALES_SCOPES",
-                    "scopes",
-                    "comma-separated scopes such as ads:approve,content:approve",
-                    &bad,
-                )
-            })?;
+        let scopes = parse_scopes(non_empty(&self.scopes).unwrap_or("")).map_err(|bad| {
+            ConfigError::new(
+                "PROMPTSALES_SCOPES",
+                "scopes",
+                "comma-separated scopes such as ads:approve,content:approve",
+                &bad,
+            )
+        })?;
         let log_format = match non_empty(&self.log_format).unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -285,13 +415,27 @@ impl CommonArgs {
             non_empty(&self.llm_api_key),
             non_empty(&self.llm_model),
         )?;
+        let migrate = match non_empty(&self.migrate).unwrap_or("on") {
+            "on" | "true" | "1" => true,
+            "off" | "false" | "0" => false,
+            other => {
+                return Err(ConfigError::new(
+                    "PROMPTSALES_MIGRATE",
+                    "migrate",
+                    "on or off",
+                    other,
+                ));
+            }
+        };
         Ok(Config {
             data_dir,
             db: DbConfig {
                 url,
+                overrides: context_overrides(std::env::vars())?,
                 schema_prefix,
                 max_connections,
                 acquire_timeout: Duration::from_millis(acquire_ms),
+                migrate,
             },
             cache: CacheConfig {
                 redis_url,

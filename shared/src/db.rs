@@ -30,12 +30,47 @@ pub enum Backend {
     Postgres,
 }
 
-/// A bounded context's migrations for both backends.
+/// A bounded context's migrations for both backends. Only the context's
+/// owner runs them (its server at start, or `promptsales migrate`); other
+/// contexts read its schema through a [`ReadSchema`].
 pub struct Migrations {
     /// Context name: schema (PostgreSQL) or file suffix (SQLite).
     pub context: &'static str,
     pub sqlite: &'static Migrator,
     pub postgres: &'static Migrator,
+}
+
+impl Migrations {
+    fn for_backend(&self, backend: Backend) -> &'static Migrator {
+        match backend {
+            Backend::Sqlite => self.sqlite,
+            Backend::Postgres => self.postgres,
+        }
+    }
+
+    /// The newest version this build ships (the same on both backends,
+    /// which a parity test keeps in step).
+    pub fn latest(&self) -> i64 {
+        self.sqlite.iter().map(|m| m.version).max().unwrap_or(0)
+    }
+
+    /// The versions each backend ships, for the parity test.
+    pub fn versions(&self, backend: Backend) -> Vec<(i64, String)> {
+        self.for_backend(backend)
+            .iter()
+            .map(|m| (m.version, m.description.to_string()))
+            .collect()
+    }
+}
+
+/// What a reader of another context's data needs of that context's schema:
+/// read crates export one, and their queries work on `min_version` or any
+/// later version, so an older reader keeps working after the owner has
+/// migrated further.
+pub struct ReadSchema {
+    pub migrations: &'static Migrations,
+    /// The oldest schema version the read crate's queries work on.
+    pub min_version: i64,
 }
 
 /// Errors opening or migrating a database.
@@ -56,6 +91,22 @@ pub enum DbError {
     Migrate {
         context: &'static str,
         source: sqlx::migrate::MigrateError,
+    },
+    #[error(
+        "the {context} database ({location}) is at schema version {found}, older than the \
+         {needed} this binary needs: run `promptsales migrate`"
+    )]
+    SchemaTooOld {
+        context: &'static str,
+        location: String,
+        found: i64,
+        needed: i64,
+    },
+    #[error("cannot read the schema version of the {context} database at {location}: {source}")]
+    Version {
+        context: &'static str,
+        location: String,
+        source: sqlx::Error,
     },
 }
 
@@ -92,45 +143,126 @@ impl Db {
         )
     }
 
-    /// Opens the context's pool and brings its schema up to date.
+    /// Opens the context this process owns: migrates it to this build's
+    /// version when `cfg.migrate` is on, otherwise only checks that someone
+    /// (`promptsales migrate`) already has. A database migrated further by
+    /// a newer build is accepted either way (rolling deployments).
     pub async fn open(cfg: &DbConfig, migrations: &Migrations) -> Result<Db, DbError> {
-        let db = Self::open_unmigrated(cfg, migrations.context).await?;
-        let migrator = match db.backend {
-            Backend::Sqlite => migrations.sqlite,
-            Backend::Postgres => migrations.postgres,
-        };
-        // Several processes may start at once on one SQLite file set (the
-        // orchestrator spawns every server): a migration that loses the race
-        // fails on "already exists" and succeeds when retried.
-        let mut attempt = 0;
-        loop {
-            match migrator.run(&db.pool).await {
-                Ok(()) => break,
-                Err(e) if attempt < 4 => {
-                    attempt += 1;
-                    tracing::debug!(context = db.context, error = %e, attempt, "migration retry");
-                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
-                }
-                Err(source) => {
-                    return Err(DbError::Migrate {
-                        context: migrations.context,
-                        source,
-                    });
-                }
-            }
+        if cfg.migrate {
+            Self::migrate(cfg, migrations).await
+        } else {
+            let db = Self::open_unmigrated(cfg, migrations.context).await?;
+            db.require_version(migrations.latest()).await?;
+            Ok(db)
         }
+    }
+
+    /// Opens a context and runs its migrations: what the owner does at
+    /// start and `promptsales migrate` does for every context.
+    pub async fn migrate(cfg: &DbConfig, migrations: &Migrations) -> Result<Db, DbError> {
+        let db = Self::open_unmigrated(cfg, migrations.context).await?;
+        let shipped = migrations.for_backend(db.backend);
+        let migrator = Migrator {
+            migrations: shipped.migrations.clone(),
+            // A newer replica may have applied migrations this build does
+            // not know; they are additive, so this build still runs.
+            ignore_missing: true,
+            locking: shipped.locking,
+            no_tx: shipped.no_tx,
+            table_name: shipped.table_name.clone(),
+            create_schemas: shipped.create_schemas.clone(),
+        };
+        // PostgreSQL serialises migrators with an advisory lock (sqlx);
+        // SQLite has none, so two processes starting on one file take a
+        // file lock beside it.
+        let _guard = match db.backend {
+            Backend::Sqlite => Some(lock_file(&db.location).await?),
+            Backend::Postgres => None,
+        };
+        migrator
+            .run(&db.pool)
+            .await
+            .map_err(|source| DbError::Migrate {
+                context: migrations.context,
+                source,
+            })?;
         Ok(db)
     }
 
-    /// Opens a context's pool without touching its schema.
+    /// Opens another context's database to read it through its read crate:
+    /// never migrates, and fails with the command to run when the schema is
+    /// older than the reader needs (newer is fine).
+    pub async fn open_reader(cfg: &DbConfig, schema: &ReadSchema) -> Result<Db, DbError> {
+        let context = schema.migrations.context;
+        if let Some(file) = cfg.sqlite_file(context)
+            && !file.exists()
+        {
+            return Err(DbError::SchemaTooOld {
+                context,
+                location: file.display().to_string(),
+                found: 0,
+                needed: schema.min_version,
+            });
+        }
+        let db = Self::open_unmigrated(cfg, context).await?;
+        db.require_version(schema.min_version).await?;
+        Ok(db)
+    }
+
+    /// The newest successfully applied migration (0 for a schema never
+    /// migrated).
+    pub async fn schema_version(&self) -> Result<i64, DbError> {
+        let err = |source| DbError::Version {
+            context: self.context,
+            location: self.location.clone(),
+            source,
+        };
+        let exists: i64 = match self.backend {
+            Backend::Sqlite => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+            ),
+            Backend::Postgres => sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_name = '_sqlx_migrations'",
+            ),
+        }
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        if exists == 0 {
+            return Ok(0);
+        }
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(err)?;
+        Ok(v.unwrap_or(0))
+    }
+
+    async fn require_version(&self, needed: i64) -> Result<(), DbError> {
+        let found = self.schema_version().await?;
+        if found < needed {
+            return Err(DbError::SchemaTooOld {
+                context: self.context,
+                location: self.location.clone(),
+                found,
+                needed,
+            });
+        }
+        Ok(())
+    }
+
+    /// Opens a context's pool without touching its schema (creating the
+    /// PostgreSQL schema, empty, when it does not exist).
     pub async fn open_unmigrated(cfg: &DbConfig, context: &'static str) -> Result<Db, DbError> {
         install_default_drivers();
         let opts = AnyPoolOptions::new()
             .max_connections(cfg.max_connections)
             .acquire_timeout(cfg.acquire_timeout)
             .idle_timeout(Duration::from_secs(300));
-        if cfg.url.starts_with("sqlite:") {
-            let file = sqlite_context_file(&cfg.url, context);
+        let url = cfg.url_for(context);
+        if let Some(file) = cfg.sqlite_file(context) {
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
                     path: dir.display().to_string(),
@@ -180,7 +312,7 @@ impl Db {
                         Ok(())
                     }) as BoxFuture<'_, Result<(), sqlx::Error>>
                 })
-                .connect(&cfg.url)
+                .connect(url)
                 .await
                 .map_err(|source| DbError::Connect {
                     context,
@@ -205,6 +337,29 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Takes an exclusive lock on `<file>.migrate.lock` (released when the
+/// returned handle drops), so one process at a time migrates a SQLite file.
+async fn lock_file(location: &str) -> Result<std::fs::File, DbError> {
+    let path = PathBuf::from(format!("{location}.migrate.lock"));
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        f.lock()?;
+        Ok::<_, std::io::Error>(f)
+    })
+    .await
+    .map_err(std::io::Error::other)
+    .and_then(|r| r)
+    .map_err(|source| DbError::DataDir {
+        path: shown,
+        source,
+    })
 }
 
 /// `sqlite://dir/promptsales.db` + `crm` → `dir/promptsales-crm.db`.

@@ -1,7 +1,5 @@
-//! One error type for every use case, mapped once to what an MCP client sees:
-//! a tool result with `isError: true` and a sentence a person can act on.
-
-use rmcp::model::{ContentBlock, IntoContents};
+//! One error type for every use case. The server crate maps it once to
+//! what an MCP client sees (`promptsales_server::error::ToolError`).
 
 /// Errors of the use cases. Messages name the argument and what was expected.
 #[derive(Debug, thiserror::Error)]
@@ -79,32 +77,15 @@ impl From<sqlx::Error> for AppError {
         match e {
             sqlx::Error::RowNotFound => AppError::Internal("expected row was missing".into()),
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                AppError::Unavailable(format!("database: {e}"))
+                // The driver's words stay in the log; the client learns
+                // only that it may retry.
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable("the database is busy or unreachable; retry shortly".into())
             }
             other => {
                 tracing::error!(error = %other, "database error");
                 AppError::Internal(format!("database: {other}"))
             }
-        }
-    }
-}
-
-/// Tool failures reach the client as `isError` results with the message as
-/// text, so a model or a person can correct the call.
-impl IntoContents for AppError {
-    fn into_contents(self) -> Vec<ContentBlock> {
-        vec![ContentBlock::text(self.to_string())]
-    }
-}
-
-impl From<AppError> for rmcp::ErrorData {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::InvalidArgument { .. } => {
-                rmcp::ErrorData::invalid_params(e.to_string(), None)
-            }
-            AppError::NotFound { .. } => rmcp::ErrorData::resource_not_found(e.to_string(), None),
-            other => rmcp::ErrorData::internal_error(other.to_string(), None),
         }
     }
 }

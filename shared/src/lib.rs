@@ -1,19 +1,17 @@
-//! The PromptSales shared kernel: configuration, databases, cache, LLM access,
-//! telemetry, errors, the common vocabulary and the one server launcher.
+//! The PromptSales shared kernel: configuration, databases and their
+//! migrations, the cache, errors, time, the audit writer and the common
+//! vocabulary. It knows no server's tables and links no MCP code, so the
+//! read crates of every context can depend on it.
 
-pub mod app;
-pub mod auth;
+pub mod audit;
 pub mod bench;
 pub mod cache;
-pub mod catalog;
 pub mod config;
 pub mod db;
 pub mod delta;
 pub mod domain;
 pub mod error;
-pub mod llm;
-pub mod server;
-pub mod telemetry;
+pub mod sql;
 pub mod testing;
 pub mod time;
 

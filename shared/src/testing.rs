@@ -5,7 +5,6 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
 use sqlx::AssertSqlSafe;
 
@@ -34,13 +33,20 @@ fn unique() -> String {
 }
 
 fn config(url: String, schema_prefix: String) -> DbConfig {
-    DbConfig {
-        url,
-        schema_prefix,
-        max_connections: 4,
-        acquire_timeout: Duration::from_secs(10),
-    }
+    DbConfig::new(url, schema_prefix)
 }
+
+/// The kernel's own tests need only the audit table.
+#[cfg(test)]
+pub(crate) static AUDIT_ONLY: Migrations = Migrations {
+    context: "audit",
+    sqlite: &AUDIT_SQLITE,
+    postgres: &AUDIT_POSTGRES,
+};
+#[cfg(test)]
+static AUDIT_SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/audit/sqlite");
+#[cfg(test)]
+static AUDIT_POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/audit/postgres");
 
 /// The backends to test `migrations` on, each migrated and private.
 pub async fn backends(migrations: &Migrations) -> Result<Vec<TestDb>, String> {
@@ -82,8 +88,8 @@ impl TestDb {
         }
     }
 
-    /// Opens (and migrates) another context beside this one, on the same
-    /// backend and with the same isolation.
+    /// Opens (and migrates, as its owner would) another context beside
+    /// this one, on the same backend and with the same isolation.
     pub async fn open(&self, migrations: &Migrations) -> Result<Db, String> {
         Db::open(&self.config, migrations)
             .await

@@ -164,7 +164,9 @@ fn resource_name(body: &Value) -> Result<String, ConnectorError> {
     body.pointer("/results/0/resourceName")
         .and_then(Value::as_str)
         .map(str::to_owned)
-        .ok_or_else(|| ConnectorError::protocol(P, format!("no results[0].resourceName in {body}")))
+        .ok_or_else(|| {
+            ConnectorError::unexpected(P, "no results[0].resourceName in the answer", body)
+        })
 }
 
 impl Connector for GoogleAds {
@@ -259,7 +261,7 @@ impl Connector for GoogleAds {
             let body = self.http.send(P, HINT, &call, by_status).await?;
             // searchStream answers an array of batches, each with `results`.
             let batches = body.as_array().ok_or_else(|| {
-                ConnectorError::protocol(P, format!("searchStream is not an array: {body}"))
+                ConnectorError::unexpected(P, "the searchStream answer is not an array", &body)
             })?;
             let mut out = Vec::new();
             for batch in batches {

@@ -1,5 +1,9 @@
 //! One HTTP call to a platform, executed with retries: exponential backoff
 //! on 5xx and on 429 (honouring `Retry-After`), never on other answers.
+//!
+//! What a failed call says leaves the process (in tool results and stored
+//! launch outcomes), so it is the platform's own reason with the call's
+//! secrets masked, never the HTTP client's text or a URL with its query.
 
 use std::time::Duration;
 
@@ -95,6 +99,33 @@ impl Call {
     pub fn secret(mut self, field: &'static str) -> Self {
         self.secret_fields.push(field);
         self
+    }
+
+    /// The secret values this call carries (auth, secret headers, query
+    /// and form fields, and secret fields already in the URL, as in Meta's
+    /// paging links), to mask wherever the call is described.
+    fn secret_values(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = match &self.auth {
+            Auth::None => Vec::new(),
+            Auth::Bearer(t) => vec![t.as_str()],
+            Auth::Basic(_, p) => vec![p.as_str()],
+        };
+        let mut all = pairs(&self.headers);
+        all.extend(pairs(&self.query));
+        if let Body::Form(f) = &self.body {
+            all.extend(pairs(f));
+        }
+        if let Some((_, q)) = self.url.split_once('?') {
+            all.extend(q.split('&').filter_map(|kv| kv.split_once('=')));
+        }
+        out.extend(
+            all.into_iter()
+                .filter(|(k, _)| self.secret_fields.contains(k))
+                .map(|(_, v)| v),
+        );
+        // Very short values would mask ordinary words.
+        out.retain(|v| v.len() >= 4);
+        out
     }
 
     /// The call with secrets redacted.
@@ -193,7 +224,8 @@ pub fn verdict_of_status(status: u16, retry_after: Option<Duration>) -> Verdict 
 }
 
 /// The message a platform put in an error body (Meta/Google `error.message`,
-/// Mailchimp `detail`, Twilio/TikTok `message`).
+/// Mailchimp `detail`, Twilio/TikTok `message`). A body without one (an
+/// HTML page from a proxy, say) is not repeated: it goes to the log.
 pub fn error_message(body: &Value) -> String {
     let pick = |v: &Value| v.as_str().map(str::to_owned);
     body.pointer("/error/message")
@@ -202,9 +234,79 @@ pub fn error_message(body: &Value) -> String {
         .or_else(|| body.get("message").and_then(pick))
         .or_else(|| body.get("title").and_then(pick))
         .unwrap_or_else(|| {
-            let s = body.to_string();
-            s.chars().take(200).collect()
+            tracing::warn!(answer = %excerpt(body, &[]), "platform error without a message");
+            "the platform gave no reason (its answer is in the server log)".into()
         })
+}
+
+/// `text` with every secret replaced by `***`.
+fn scrub(text: &str, secrets: &[&str]) -> String {
+    let mut out = text.to_owned();
+    for s in secrets {
+        if out.contains(s) {
+            out = out.replace(s, "***");
+        }
+    }
+    out
+}
+
+/// `access_token=…` values in `text` replaced by `***` (tokens in paging
+/// links and echoed URLs).
+fn mask_query_tokens(text: &str) -> String {
+    const KEY: &str = "access_token=";
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(KEY) {
+        out.push_str(&rest[..i + KEY.len()]);
+        out.push_str("***");
+        rest = &rest[i + KEY.len()..];
+        let end = rest.find(['&', '"', '\'', ' ', '\\']).unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A platform answer for the server log: at most 500 characters, secrets
+/// and query tokens masked.
+pub(crate) fn excerpt(body: &Value, secrets: &[&str]) -> String {
+    let text = mask_query_tokens(&scrub(&body.to_string(), secrets));
+    match text.char_indices().nth(500) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text,
+    }
+}
+
+/// `scheme://host[:port]` of a URL: what a transport error may name.
+fn host_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials in the authority (`user:pass@host`) stay out too.
+    let host = host.rsplit('@').next().unwrap_or_default();
+    if scheme.is_empty() {
+        host.to_owned()
+    } else {
+        format!("{scheme}://{host}")
+    }
+}
+
+/// A transport failure in plain words; the client's own text (which names
+/// the full URL) goes to the log without the URL.
+fn transport_error(platform: &'static str, call: &Call, e: reqwest::Error) -> ConnectorError {
+    let reason = if e.is_timeout() {
+        "the request timed out"
+    } else if e.is_connect() {
+        "the connection failed"
+    } else {
+        "the request failed"
+    };
+    let host = host_of(&call.url);
+    tracing::warn!(platform, %host, step = %call.step, error = ?e.without_url(), "platform unreachable");
+    ConnectorError::Transport {
+        platform,
+        host,
+        reason,
+    }
 }
 
 /// `application/x-www-form-urlencoded` encoding (spaces as `+`).
@@ -227,6 +329,11 @@ pub fn form_encode(fields: &[(String, String)]) -> String {
         .map(|(k, v)| format!("{}={}", enc(k), enc(v)))
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Borrowed name/value pairs.
+fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
+    v.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
 /// The shared HTTP client of every connector.
@@ -284,6 +391,8 @@ impl Http {
         call: &Call,
         judge: fn(u16, &Value, Option<Duration>) -> Verdict,
     ) -> Result<Value, ConnectorError> {
+        let secrets = call.secret_values();
+        let message = |body: &Value| scrub(&error_message(body), &secrets);
         let mut attempt = 0u32;
         loop {
             attempt += 1;
@@ -291,11 +400,7 @@ impl Http {
                 .request(call)
                 .send()
                 .await
-                .map_err(|e| ConnectorError::Transport {
-                    platform,
-                    url: call.url.clone(),
-                    message: e.to_string(),
-                })?;
+                .map_err(|e| transport_error(platform, call, e))?;
             let status = resp.status().as_u16();
             let retry_after = resp
                 .headers()
@@ -321,7 +426,7 @@ impl Http {
                     return Err(ConnectorError::Unauthorized {
                         platform,
                         status,
-                        message: error_message(&body),
+                        message: message(&body),
                         hint,
                     });
                 }
@@ -329,7 +434,7 @@ impl Http {
                     return Err(ConnectorError::Http {
                         platform,
                         status,
-                        message: error_message(&body),
+                        message: message(&body),
                         retryable,
                     });
                 }
@@ -338,7 +443,7 @@ impl Http {
                         return Err(ConnectorError::RateLimited {
                             platform,
                             attempts: attempt,
-                            message: error_message(&body),
+                            message: message(&body),
                         });
                     }
                     let wait = wait.unwrap_or(backoff).min(self.policy.max_delay);
@@ -355,7 +460,7 @@ impl Http {
                         return Err(ConnectorError::Http {
                             platform,
                             status,
-                            message: error_message(&body),
+                            message: message(&body),
                             retryable: true,
                         });
                     }
@@ -436,5 +541,47 @@ mod tests {
             error_message(&json!({"code": 20003, "message": "Authenticate"})),
             "Authenticate"
         );
+    }
+
+    #[test]
+    fn what_a_failure_says_masks_the_calls_secrets() {
+        let c = Call::new(
+            "read insights",
+            "GET",
+            "https://graph.example/v21.0/1/insights?after=x&access_token=page-token".into(),
+        )
+        .auth(Auth::Bearer("bearer-secret".into()))
+        .query("access_token", "query-token")
+        .secret("access_token");
+        let secrets = c.secret_values();
+        for s in ["bearer-secret", "query-token", "page-token"] {
+            assert!(secrets.contains(&s), "{secrets:?}");
+        }
+        assert_eq!(
+            scrub("token query-token is invalid", &secrets),
+            "token *** is invalid"
+        );
+        let body = json!({"paging": {"next": "https://g/x?limit=5&access_token=EAAB123&after=y"}});
+        let shown = excerpt(&body, &[]);
+        assert!(
+            !shown.contains("EAAB123") && shown.contains("access_token=***&after"),
+            "{shown}"
+        );
+        assert!(excerpt(&json!("x".repeat(2000)), &[]).chars().count() <= 501);
+    }
+
+    #[test]
+    fn transport_errors_name_only_the_host() {
+        assert_eq!(
+            host_of("https://user:pw@graph.example:8443/v21.0/x?access_token=t"),
+            "https://graph.example:8443"
+        );
+        assert_eq!(host_of("http://127.0.0.1:9/p"), "http://127.0.0.1:9");
+    }
+
+    #[test]
+    fn bodies_without_a_message_are_not_repeated() {
+        let m = error_message(&json!("<html>502 Bad Gateway at proxy 10.0.0.7</html>"));
+        assert!(!m.contains("10.0.0.7") && m.contains("no reason"), "{m}");
     }
 }

@@ -158,7 +158,7 @@ impl Connector for Mailchimp {
                 .get("id")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| ConnectorError::protocol(P, format!("no `id` in {body}")))?;
+                .ok_or_else(|| ConnectorError::unexpected(P, "no `id` in the answer", &body))?;
             self.http
                 .send(P, HINT, &self.content_call(&id, message), by_status)
                 .await?;

@@ -210,7 +210,7 @@ fn id_of(body: &Value) -> Result<String, ConnectorError> {
                 .map(str::to_owned)
                 .or_else(|| v.as_i64().map(|n| n.to_string()))
         })
-        .ok_or_else(|| ConnectorError::protocol(P, format!("no `id` in {body}")))
+        .ok_or_else(|| ConnectorError::unexpected(P, "no `id` in the answer", body))
 }
 
 impl Connector for Meta {
@@ -317,7 +317,7 @@ impl Connector for Meta {
                 }
                 let body = self.http.send(P, HINT, &call, judge).await?;
                 let rows = body.get("data").and_then(Value::as_array).ok_or_else(|| {
-                    ConnectorError::protocol(P, format!("no `data` in insights: {body}"))
+                    ConnectorError::unexpected(P, "no `data` in the insights answer", &body)
                 })?;
                 for r in rows {
                     let date = r

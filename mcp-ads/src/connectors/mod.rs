@@ -62,12 +62,14 @@ pub enum ConnectorError {
         message: String,
         retryable: bool,
     },
-    /// The platform could not be reached.
-    #[error("{platform}: cannot reach {url}: {message}")]
+    /// The platform could not be reached. Only the host is kept: request
+    /// URLs may carry tokens in their query, and the HTTP client's own
+    /// words stay in the server log.
+    #[error("{platform}: cannot reach {host}: {reason}")]
     Transport {
         platform: &'static str,
-        url: String,
-        message: String,
+        host: String,
+        reason: &'static str,
     },
     /// The answer was not what the platform documents.
     #[error("{platform}: unexpected answer: {detail}")]
@@ -95,6 +97,15 @@ impl ConnectorError {
             platform,
             detail: detail.into(),
         }
+    }
+
+    /// An answer without what the platform documents (`what`, e.g. "no
+    /// `id` in the answer"). The body goes to the server log, in excerpt
+    /// and with tokens masked (Meta's paging links carry one); the client
+    /// learns only what was missing.
+    pub fn unexpected(platform: &'static str, what: &str, body: &serde_json::Value) -> Self {
+        tracing::warn!(platform, answer = %http::excerpt(body, &[]), "unexpected platform answer: {what}");
+        Self::protocol(platform, what)
     }
 
     /// Whether trying again later may succeed.

@@ -162,7 +162,7 @@ impl Connector for Tiktok {
                         .or_else(|| v.as_i64().map(|n| n.to_string()))
                 })
                 .ok_or_else(|| {
-                    ConnectorError::protocol(P, format!("no data.campaign_id in {body}"))
+                    ConnectorError::unexpected(P, "no data.campaign_id in the answer", &body)
                 })?;
             Ok(ExternalIds::from([("campaign".to_owned(), id)]))
         })
@@ -228,7 +228,9 @@ impl Connector for Tiktok {
             let list = body
                 .pointer("/data/list")
                 .and_then(Value::as_array)
-                .ok_or_else(|| ConnectorError::protocol(P, format!("no data.list in {body}")))?;
+                .ok_or_else(|| {
+                    ConnectorError::unexpected(P, "no data.list in the report answer", &body)
+                })?;
             let mut out = Vec::new();
             for r in list {
                 let day = r

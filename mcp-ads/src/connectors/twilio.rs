@@ -158,9 +158,10 @@ impl Connector for Twilio {
                         other => other,
                     })?;
                 if body.get("sid").and_then(Value::as_str).is_none() {
-                    return Err(ConnectorError::protocol(
+                    return Err(ConnectorError::unexpected(
                         P,
-                        format!("no message `sid` in {body}"),
+                        "no message `sid` in the answer",
+                        &body,
                     ));
                 }
             }

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use promptsales_shared::domain::{Channel, Currency, format_cents};
 use serde::{Deserialize, Serialize};
 
+use super::Objective;
 use super::benchmarks::{benchmark, usd_rate};
 use super::budget::{Allocation, ChannelOutlook};
-use super::campaign::Objective;
 
 /// The tenant's past delivery on one channel (in one currency).
 #[derive(Debug, Clone, Default, PartialEq)]

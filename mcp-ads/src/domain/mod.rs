@@ -1,13 +1,11 @@
-//! Pure types and rules of the ads context: no I/O.
+//! Pure types and rules of the ads context: no I/O. Campaigns and daily
+//! delivery are shared with other contexts through `ads-read`.
 
 pub mod benchmarks;
 pub mod budget;
-mod campaign;
 pub mod generate;
 pub mod metrics;
 pub mod optimize;
-mod performance;
 pub mod plan;
 
-pub use campaign::{Campaign, CampaignId, CampaignStatus, Objective};
-pub use performance::AdDaily;
+pub use ads_read::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
+use promptsales_server::auth::Principal;
 use promptsales_shared::domain::{Channel, Currency, format_cents};
+use promptsales_shared::{AppError, vocabulary};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -16,6 +16,16 @@ use crate::connectors::{Connector, ConnectorError, PlannedCall, PublishRequest};
 use crate::domain::plan::Publication;
 use crate::domain::{CampaignId, CampaignStatus};
 use crate::store::{CampaignRecord, LaunchClaim, Move};
+
+vocabulary! {
+    /// What `pause_campaign`, `resume_campaign` and `complete_campaign` do
+    /// on every platform (also the verb of their lifecycle event).
+    pub enum PlatformMove("action") {
+        Pause => "pause",
+        Resume => "resume",
+        Complete => "complete",
+    }
+}
 
 /// How the spend was confirmed.
 #[derive(Debug, Clone, PartialEq)]
@@ -507,7 +517,7 @@ impl AdsService {
         &self,
         who: &Principal,
         id: &str,
-        action: &str,
+        action: PlatformMove,
         dry_run: bool,
     ) -> Result<PlatformAction, AppError> {
         let tenant = &who.tenant;
@@ -515,14 +525,14 @@ impl AdsService {
         let rec = self.store.get_record(tenant, &id).await?;
         let from = rec.campaign.status;
         let to = match action {
-            "pause" => CampaignStatus::Paused,
-            "resume" => CampaignStatus::Active,
-            _ => CampaignStatus::Completed,
+            PlatformMove::Pause => CampaignStatus::Paused,
+            PlatformMove::Resume => CampaignStatus::Active,
+            PlatformMove::Complete => CampaignStatus::Completed,
         };
         from.transition(id.as_str(), to)?;
         let pubs = self.store.publications(tenant, &id).await?;
         if dry_run {
-            let wanted = if action == "resume" {
+            let wanted = if action == PlatformMove::Resume {
                 "paused"
             } else {
                 "active"
@@ -533,7 +543,9 @@ impl AdsService {
                     channel: p.channel,
                     platform: p.platform.clone(),
                     sandbox: p.sandbox,
-                    outcome: if p.state == wanted || (action == "complete" && p.state == "paused") {
+                    outcome: if p.state == wanted
+                        || (action == PlatformMove::Complete && p.state == "paused")
+                    {
                         format!("would_{action}")
                     } else {
                         "unchanged".into()
@@ -562,9 +574,9 @@ impl AdsService {
         for mut p in pubs {
             let conn = self.connectors.for_publication(&p.platform, p.sandbox);
             let (wanted_from, wanted_to, verb) = match action {
-                "pause" => ("active", "paused", "paused"),
-                "resume" => ("paused", "active", "resumed"),
-                _ => (
+                PlatformMove::Pause => ("active", "paused", "paused"),
+                PlatformMove::Resume => ("paused", "active", "resumed"),
+                PlatformMove::Complete => (
                     if p.state == "paused" {
                         "paused"
                     } else {
@@ -588,7 +600,7 @@ impl AdsService {
             };
             if p.state == wanted_from {
                 let r = match action {
-                    "resume" => conn.resume(&p.external_ids).await,
+                    PlatformMove::Resume => conn.resume(&p.external_ids).await,
                     _ if p.state == "paused" => Ok(()),
                     _ => conn.pause(&p.external_ids).await,
                 };
@@ -600,7 +612,7 @@ impl AdsService {
                     Err(e @ ConnectorError::Unsupported { .. }) => {
                         outcome.outcome = "not_supported".into();
                         outcome.error = Some(e.to_string());
-                        if action == "complete" {
+                        if action == PlatformMove::Complete {
                             p.state = "completed".into();
                         }
                     }
@@ -612,7 +624,7 @@ impl AdsService {
                     }
                 }
                 self.store.save_publication(tenant, &id, &p).await?;
-            } else if action == "complete" && p.state == "failed" {
+            } else if action == PlatformMove::Complete && p.state == "failed" {
                 p.state = "completed".into();
                 self.store.save_publication(tenant, &id, &p).await?;
                 outcome.outcome = "completed".into();
@@ -631,7 +643,7 @@ impl AdsService {
                 &id,
                 Move {
                     actor: &who.subject,
-                    action,
+                    action: action.as_str(),
                     from,
                     to,
                     note: None,
@@ -646,9 +658,9 @@ impl AdsService {
             summary: format!(
                 "campaign {to}; {n} platform channel(s) {}",
                 match action {
-                    "pause" => "paused",
-                    "resume" => "resumed",
-                    _ => "closed",
+                    PlatformMove::Pause => "paused",
+                    PlatformMove::Resume => "resumed",
+                    PlatformMove::Complete => "closed",
                 }
             ),
             channels: outcomes,

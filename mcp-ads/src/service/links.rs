@@ -2,28 +2,30 @@
 //! audience segments sized by CRM, content assets checked by mcp-content.
 
 use chrono::NaiveDate;
+use crm_read::domain::LeadStage;
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
 use promptsales_shared::domain::{Channel, ClientId, Country, TenantId};
 use promptsales_shared::time::{now_ts, parse_date};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AdsService, CampaignView, ReadFut, parse_channels};
+use super::{AdsService, CampaignView, ReadFut, check_channels};
 use crate::domain::CampaignId;
 use crate::domain::plan::Segment;
 use crate::store::new_id;
 
-/// A CRM audience filter (the ads side of `mcp_crm::read::AudienceFilter`).
+/// A CRM audience filter (the ads side of `crm_read::AudienceFilter`),
+/// stored as a segment's definition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct AudienceQuery {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub countries: Vec<Country>,
-    /// Lead stages: iql, mql, sql, customer, lost.
+    /// Lead stages.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub stages: Vec<String>,
+    pub stages: Vec<LeadStage>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub min_score: Option<u8>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -87,18 +89,18 @@ pub struct SegmentRequest {
     pub client_id: Option<String>,
     #[serde(default)]
     pub countries: Vec<String>,
-    /// Lead stages: iql, mql, sql, customer, lost.
+    /// Only leads in these stages.
     #[serde(default)]
-    pub stages: Vec<String>,
+    pub stages: Vec<LeadStage>,
     /// Least lead score, 0-100.
     pub min_score: Option<u8>,
     /// Channels the leads came from.
     #[serde(default)]
-    pub source_channels: Vec<String>,
+    pub source_channels: Vec<Channel>,
     /// Only leads with activity on or after this date (YYYY-MM-DD).
     pub active_since: Option<String>,
     /// Count as reachable only leads that consented to this channel.
-    pub reach_channel: Option<String>,
+    pub reach_channel: Option<Channel>,
     /// Attach the segment to this draft/rejected campaign.
     pub campaign_id: Option<String>,
 }
@@ -111,8 +113,6 @@ pub struct SegmentResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub campaign: Option<CampaignView>,
 }
-
-const STAGES: &[&str] = &["iql", "mql", "sql", "customer", "lost"];
 
 impl AdsService {
     /// `segment_audience`: sizes a filter in CRM, stores it, optionally
@@ -140,34 +140,18 @@ impl AdsService {
                 .as_deref()
                 .map(|d| parse_date("active_since", d))
                 .transpose()?,
-            reach_channel: req
-                .reach_channel
-                .as_deref()
-                .map(Channel::parse)
-                .transpose()?,
+            reach_channel: req.reach_channel,
+            stages: req.stages.clone(),
+            source_channels: req.source_channels.clone(),
             ..AudienceQuery::default()
         };
         for c in &req.countries {
             q.countries.push(Country::parse_field("countries", c)?);
         }
-        for s in &req.stages {
-            let s = s.trim().to_ascii_lowercase();
-            if !STAGES.contains(&s.as_str()) {
-                return Err(AppError::invalid(
-                    "stages",
-                    "iql, mql, sql, customer or lost",
-                    s,
-                ));
-            }
-            q.stages.push(s);
-        }
         if let Some(m) = q.min_score
             && m > 100
         {
             return Err(AppError::invalid("min_score", "0 to 100", m.to_string()));
-        }
-        for c in &req.source_channels {
-            q.source_channels.push(Channel::parse(c)?);
         }
         // Check the campaign before any work, so nothing is half-done.
         let target = match &req.campaign_id {
@@ -236,7 +220,7 @@ impl AdsService {
         who: &Principal,
         campaign_id: &str,
         asset_id: &str,
-        channels: &[String],
+        channels: &[Channel],
     ) -> Result<CampaignView, AppError> {
         let tenant = &who.tenant;
         let id = CampaignId::parse(campaign_id)?;
@@ -248,7 +232,7 @@ impl AdsService {
                 "campaign `{id}` is completed: no content can be attached"
             )));
         }
-        let channels = parse_channels(channels)?;
+        let channels = check_channels(channels)?;
         for ch in &channels {
             if !c.channels.contains(ch) {
                 return Err(AppError::invalid(

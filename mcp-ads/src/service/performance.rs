@@ -3,10 +3,10 @@
 //! applied and rolled back across every platform.
 
 use chrono::NaiveDate;
-use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
+use promptsales_server::auth::Principal;
 use promptsales_shared::domain::{Channel, Currency, TenantId, format_cents};
 use promptsales_shared::time::parse_date;
+use promptsales_shared::{AppError, vocabulary};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,15 @@ use crate::domain::optimize::{
 use crate::domain::plan::{CampaignPlan, Publication};
 use crate::domain::{AdDaily, CampaignId, CampaignStatus};
 use crate::store::{CampaignRecord, ChangeSetRow, DeliveryRow, Settle, new_id};
+
+vocabulary! {
+    /// What to do with a change set: `apply_change_set` or
+    /// `rollback_change_set`.
+    pub enum ChangeSetDecision("decision") {
+        Apply => "apply",
+        Rollback => "rollback",
+    }
+}
 
 /// One channel's delivery against its budget.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -373,6 +382,14 @@ impl AdsService {
                             .filter_map(|n| n.error.map(|e| format!("{id} {}: {e}", n.channel))),
                     );
                 }
+                Err(AppError::Internal(detail)) => {
+                    // The report reaches the client: database text stays
+                    // in the log.
+                    tracing::error!(campaign = %id, detail, "metric sync of a campaign failed");
+                    report
+                        .errors
+                        .push(format!("{id}: internal error (details in the server log)"));
+                }
                 Err(e) => report.errors.push(format!("{id}: {e}")),
             }
         }
@@ -495,16 +512,17 @@ impl AdsService {
         view_of(self.store.get_change_set(tenant, &id).await?, summary)
     }
 
-    /// Applies (`apply`) or reverts a change set on every platform, then in
-    /// the database in one transaction.
+    /// Applies or reverts (`decision`) a change set on every platform, then
+    /// in the database in one transaction.
     pub async fn settle(
         &self,
         who: &Principal,
         id: &str,
-        apply: bool,
+        decision: ChangeSetDecision,
         dry_run: bool,
     ) -> Result<ChangeSetView, AppError> {
         who.require_scope("ads:approve")?;
+        let apply = decision == ChangeSetDecision::Apply;
         let tenant = &who.tenant;
         let row = self.store.get_change_set(tenant, id).await?;
         let (from, to) = if apply {

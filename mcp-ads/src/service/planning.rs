@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
 use promptsales_shared::domain::{Channel, ClientId, Country, Currency, TenantId};
 use promptsales_shared::time::parse_date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{AdsService, CampaignView, parse_channels, parse_countries, today};
+use super::{AdsService, CampaignView, check_channels, parse_countries, today};
 use crate::domain::budget::{self, Allocation, BudgetRules};
 use crate::domain::generate::{Economics, History, choose_channels, economics, forecast, schedule};
 use crate::domain::plan::{Audience, CampaignPlan};
@@ -23,8 +23,8 @@ pub struct GenerateRequest {
     /// The goal in words ("200 leads for the MBA in Bogotá", "vender más zapatillas").
     pub goal: String,
     pub client_id: String,
-    /// awareness, traffic, leads or sales (default: read from the goal).
-    pub objective: Option<String>,
+    /// What the campaign is for (default: read from the goal).
+    pub objective: Option<Objective>,
     pub product_id: Option<String>,
     /// Total budget, hundredths of `currency`.
     pub budget_cents: i64,
@@ -36,7 +36,7 @@ pub struct GenerateRequest {
     #[serde(default)]
     pub audience_hints: Vec<String>,
     /// Force these channels instead of choosing.
-    pub channels: Option<Vec<String>>,
+    pub channels: Option<Vec<Channel>>,
     /// Campaign name (default: from the objective, product and dates).
     pub name: Option<String>,
     /// A stored segment to target.
@@ -52,7 +52,8 @@ pub struct PlanBudgetRequest {
     /// Total, hundredths of the currency.
     pub budget_cents: Option<i64>,
     pub currency: Option<String>,
-    pub channels: Option<Vec<String>>,
+    /// Channels to split across (default: the campaign's).
+    pub channels: Option<Vec<Channel>>,
     /// Countries whose history counts (default: all).
     pub countries: Option<Vec<String>>,
     /// Only this client's history.
@@ -191,7 +192,7 @@ impl AdsService {
             }
         };
         let channels = match (&req.channels, camp) {
-            (Some(c), _) => parse_channels(c)?,
+            (Some(c), _) => check_channels(c)?,
             (None, Some(c)) => c.channels.clone(),
             (None, None) => {
                 return Err(AppError::invalid(
@@ -283,10 +284,7 @@ impl AdsService {
             ));
         }
         let client = ClientId::parse(&req.client_id)?;
-        let objective = match &req.objective {
-            Some(o) => Objective::parse(o)?,
-            None => objective_of(goal),
-        };
+        let objective = req.objective.unwrap_or_else(|| objective_of(goal));
         if req.budget_cents <= 0 {
             return Err(AppError::invalid(
                 "budget_cents",
@@ -327,7 +325,7 @@ impl AdsService {
         };
         let econ = |c: Channel| economics(c, currency, hist.get(&c));
         let chosen = match &req.channels {
-            Some(list) => parse_channels(list)?
+            Some(list) => check_channels(list)?
                 .into_iter()
                 .map(|c| {
                     let e = econ(c);

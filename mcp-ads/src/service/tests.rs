@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use promptsales_shared::auth::Principal;
+use crm_read::domain::LeadStage;
+use promptsales_server::auth::Principal;
 use promptsales_shared::domain::{Channel, TenantId};
 
 use super::*;
@@ -80,12 +81,12 @@ fn input(name: &str) -> CampaignInput {
     CampaignInput {
         client_id: Some("cli_1".into()),
         name: Some(name.into()),
-        objective: Some("sales".into()),
+        objective: Some(Objective::Sales),
         budget_cents: Some(600_000),
         currency: Some("COP".into()),
         start_date: Some(start.to_string()),
         end_date: Some((start + chrono::Duration::days(9)).to_string()),
-        channels: Some(vec!["meta".into(), "sms".into()]),
+        channels: Some(vec![Channel::Meta, Channel::Sms]),
         countries: Some(vec!["CO".into()]),
         ..CampaignInput::default()
     }
@@ -99,32 +100,32 @@ async fn run(svc: AdsService) {
 
     // Content: approved and in rights on every channel, or nothing.
     let v = svc
-        .attach_content(&ana, &id, "ast_ok", &["meta".into(), "sms".into()])
+        .attach_content(&ana, &id, "ast_ok", &[Channel::Meta, Channel::Sms])
         .await
         .unwrap();
     assert_eq!(v.assets.len(), 2);
     assert_eq!(v.assets[0].version, 3);
     let e = svc
-        .attach_content(&ana, &id, "ast_banner", &["meta".into(), "sms".into()])
+        .attach_content(&ana, &id, "ast_banner", &[Channel::Meta, Channel::Sms])
         .await
         .unwrap_err()
         .to_string();
     assert!(e.contains("cannot run on sms"), "{e}");
     let e = svc
-        .attach_content(&ana, &id, "ast_draft", &["meta".into()])
+        .attach_content(&ana, &id, "ast_draft", &[Channel::Meta])
         .await
         .unwrap_err()
         .to_string();
     assert!(e.contains("only approved"), "{e}");
     assert!(
-        svc.attach_content(&ana, &id, "ast_missing", &["meta".into()])
+        svc.attach_content(&ana, &id, "ast_missing", &[Channel::Meta])
             .await
             .unwrap_err()
             .to_string()
             .contains("not found")
     );
     let e = svc
-        .attach_content(&ana, &id, "ast_ok", &["tiktok".into()])
+        .attach_content(&ana, &id, "ast_ok", &[Channel::Tiktok])
         .await
         .unwrap_err()
         .to_string();
@@ -140,11 +141,11 @@ async fn run(svc: AdsService) {
         name: name.into(),
         client_id: Some("cli_1".into()),
         countries: vec!["CO".into(), "MX".into()],
-        stages: vec!["mql".into(), "SQL".into()],
+        stages: vec![LeadStage::Mql, LeadStage::Sql],
         min_score: Some(60),
-        source_channels: vec!["meta".into()],
+        source_channels: vec![Channel::Meta],
         active_since: Some("2026-01-01".into()),
-        reach_channel: Some("sms".into()),
+        reach_channel: Some(Channel::Sms),
         campaign_id: Some(id.clone()),
     };
     let s = svc.segment(&ana, req("CO+MX warm")).await.unwrap();
@@ -166,15 +167,20 @@ async fn run(svc: AdsService) {
             .to_string()
             .contains("already exists")
     );
-    let mut bad = req("bad");
-    bad.stages = vec!["hot".into()];
-    assert!(
-        svc.segment(&ana, bad)
-            .await
-            .unwrap_err()
-            .to_string()
-            .contains("`stages`")
-    );
+    // Stages are a closed vocabulary: any case is read, others refused
+    // before the tool runs.
+    let parsed: SegmentRequest = serde_json::from_value(serde_json::json!({
+        "name": "typed", "stages": ["mql", "SQL"], "source_channels": ["Meta"]
+    }))
+    .unwrap();
+    assert_eq!(parsed.stages, [LeadStage::Mql, LeadStage::Sql]);
+    assert_eq!(parsed.source_channels, [Channel::Meta]);
+    let e = serde_json::from_value::<SegmentRequest>(serde_json::json!({
+        "name": "bad", "stages": ["hot"]
+    }))
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("hot") && e.contains("mql"), "{e}");
 
     // Two launches with one key at once: one launches, the other sends
     // nothing (it finds the key running or done).
@@ -200,7 +206,7 @@ async fn run(svc: AdsService) {
 
 #[tokio::test]
 async fn links_and_concurrent_launches_on_every_backend() {
-    for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+    for t in promptsales_shared::testing::backends(&ads_read::MIGRATIONS)
         .await
         .unwrap()
     {

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use ads_read::rows::campaign_from_row;
 use promptsales_shared::AppError;
 use promptsales_shared::db::{is_unique_violation, json_list};
 use promptsales_shared::domain::{Channel, Currency, TenantId};
@@ -10,7 +11,7 @@ use promptsales_shared::time::{format_date, now_ts, parse_date};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{AdsStore, campaign_from_row};
+use super::AdsStore;
 use crate::domain::plan::{Audience, CampaignPlan, Event, Publication, Segment};
 use crate::domain::{Campaign, CampaignId, CampaignStatus};
 

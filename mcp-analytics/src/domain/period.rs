@@ -2,9 +2,12 @@
 //! 30 días") and what it means against `as_of` (BRIEF §5), including the
 //! comparison periods.
 
+use std::borrow::Cow;
+
 use chrono::{Datelike, Duration, Months, NaiveDate};
+use promptsales_shared::domain::Vocabulary;
 use promptsales_shared::{AppError, vocabulary};
-use schemars::JsonSchema;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 vocabulary! {
@@ -32,7 +35,7 @@ vocabulary! {
 }
 
 /// A time range as asked; resolved against `as_of` by [`TimeRange::resolve`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum TimeRange {
     /// Inclusive dates, `YYYY-MM-DD`.
@@ -47,6 +50,80 @@ pub enum TimeRange {
     Quarter { quarter: u32, year: i32 },
     /// A calendar year.
     Year { year: i32 },
+}
+
+/// The wire names of [`TimeRange`]'s kinds, in declaration order.
+const RANGE_TYPES: &[&str] = &[
+    "absolute",
+    "relative",
+    "last_n_days",
+    "month",
+    "quarter",
+    "year",
+];
+
+/// One object whose `type` (an inline enum) says which other fields apply,
+/// rather than the `oneOf` of tagged objects the derive would publish: the
+/// server's argument check (`promptsales_server::args`) descends into every
+/// `oneOf` branch and stops at the first branch whose `type` constant
+/// differs, so with a `oneOf` every kind but the first would be refused
+/// before the tool ran. Serde still reads the tagged form exactly.
+impl JsonSchema for TimeRange {
+    fn schema_name() -> Cow<'static, str> {
+        "TimeRange".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        let periods: Vec<&str> = RelativePeriod::ALL.iter().map(|p| p.as_str()).collect();
+        json_schema!({
+            "type": "object",
+            "description": "A time range; `type` says which fields apply. absolute: from and to; \
+                relative: period; last_n_days: days; month: month and optionally year; \
+                quarter: quarter and year; year: year.",
+            "properties": {
+                "type": {"type": "string", "enum": RANGE_TYPES},
+                "from": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "absolute: the first day, YYYY-MM-DD."
+                },
+                "to": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "absolute: the last day (inclusive), YYYY-MM-DD."
+                },
+                "period": {
+                    "type": "string",
+                    "enum": periods,
+                    "description": "relative: a calendar period relative to as_of (a current period runs to as_of)."
+                },
+                "days": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 3660,
+                    "description": "last_n_days: the number of days ending on as_of."
+                },
+                "month": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 12,
+                    "description": "month: the month's number; without year, the latest such month not in the future."
+                },
+                "quarter": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": 4,
+                    "description": "quarter: the quarter's number."
+                },
+                "year": {
+                    "type": "integer",
+                    "description": "month (optional), quarter and year: the calendar year."
+                }
+            },
+            "required": ["type"],
+            "additionalProperties": false
+        })
+    }
 }
 
 /// The calendar unit a range stands for, which decides its previous period.
@@ -293,6 +370,61 @@ mod tests {
 
     fn s(a: &str, b: &str) -> (String, String) {
         (a.into(), b.into())
+    }
+
+    /// The published kinds are serde's tags, in order.
+    #[test]
+    fn the_schema_lists_every_kind_serde_reads() {
+        let kinds = [
+            TimeRange::Absolute {
+                from: d("2026-01-01"),
+                to: d("2026-01-02"),
+            },
+            TimeRange::Relative {
+                period: RelativePeriod::Today,
+            },
+            TimeRange::LastNDays { days: 1 },
+            TimeRange::Month {
+                month: 1,
+                year: None,
+            },
+            TimeRange::Quarter {
+                quarter: 1,
+                year: 2026,
+            },
+            TimeRange::Year { year: 2026 },
+        ];
+        let tags: Vec<String> = kinds
+            .iter()
+            .map(|k| {
+                serde_json::to_value(k).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(tags, RANGE_TYPES);
+        let schema = serde_json::to_value(schemars::schema_for!(TimeRange)).unwrap();
+        assert_eq!(
+            schema["properties"]["type"]["enum"],
+            serde_json::json!(RANGE_TYPES)
+        );
+        assert_eq!(
+            schema["properties"]["period"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            RelativePeriod::ALL.len()
+        );
+        let back: TimeRange =
+            serde_json::from_value(serde_json::json!({"type": "relative", "period": "Last_Month"}))
+                .unwrap();
+        assert_eq!(
+            back,
+            TimeRange::Relative {
+                period: RelativePeriod::LastMonth
+            }
+        );
     }
 
     #[test]

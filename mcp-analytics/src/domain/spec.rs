@@ -2,14 +2,15 @@
 //! [`ValidSpec`] reaches the compiler, and nothing in it is text that will
 //! be pasted into SQL: names are enums, values are bound parameters.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{Channel, Country, Vocabulary};
 use promptsales_shared::vocabulary;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::period::{Compare, Resolved, TimeRange};
 use super::semantic::{Dimension, Fact, Metric};
@@ -38,6 +39,111 @@ vocabulary! {
     }
 }
 
+/// What a filter or a sort key names: a metric or a dimension. On the
+/// wire it is the name alone (metric and dimension names never collide),
+/// and its schema is the closed list of those names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Metric(Metric),
+    Dimension(Dimension),
+}
+
+impl Field {
+    /// The canonical wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Metric(m) => m.as_str(),
+            Field::Dimension(d) => d.as_str(),
+        }
+    }
+
+    /// Parses a metric or dimension name (case and surrounding spaces
+    /// ignored), or says which names are allowed.
+    pub fn parse(field: &str, value: &str) -> Result<Self, AppError> {
+        if let Ok(d) = Dimension::parse(value) {
+            return Ok(Field::Dimension(d));
+        }
+        if let Ok(m) = Metric::parse(value) {
+            return Ok(Field::Metric(m));
+        }
+        Err(AppError::invalid(
+            field,
+            format!("one of {}", Self::names(true).join(", ")),
+            value,
+        ))
+    }
+
+    /// Every dimension (time grains only with `grains`), then every metric.
+    fn names(grains: bool) -> Vec<&'static str> {
+        Dimension::ALL
+            .iter()
+            .filter(|d| grains || !d.is_time())
+            .map(|d| d.as_str())
+            .chain(Metric::ALL.iter().map(|m| m.as_str()))
+            .collect()
+    }
+}
+
+impl From<Metric> for Field {
+    fn from(m: Metric) -> Self {
+        Field::Metric(m)
+    }
+}
+
+impl From<Dimension> for Field {
+    fn from(d: Dimension) -> Self {
+        Field::Dimension(d)
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Field {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Field {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = <Cow<'de, str>>::deserialize(d)?;
+        Field::parse("field", &raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Inline, like the vocabularies: the allowed names where the argument is.
+impl JsonSchema for Field {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Field".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({"type": "string", "enum": Field::names(true)})
+    }
+}
+
+/// A filter's field: a metric, or a dimension that is not a time grain
+/// (dates are filtered with `time_range`).
+fn filter_field_schema(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({
+        "type": "string",
+        "enum": Field::names(false),
+        "description": "A dimension (not a time grain: dates go in time_range) or a metric."
+    })
+}
+
 /// A filter value: text, a number, or a list of texts (for `in`/`not_in`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
@@ -52,9 +158,9 @@ pub enum FilterValue {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
-    /// A dimension name (campaign, client, channel, country, city, product,
-    /// objective) or a metric name.
-    pub field: String,
+    /// A dimension (not a time grain: dates go in `time_range`) or a metric.
+    #[schemars(schema_with = "filter_field_schema")]
+    pub field: Field,
     pub op: FilterOp,
     pub value: FilterValue,
 }
@@ -64,7 +170,7 @@ pub struct Filter {
 #[serde(deny_unknown_fields)]
 pub struct OrderBy {
     /// A requested metric or dimension.
-    pub field: String,
+    pub field: Field,
     #[serde(default = "desc")]
     pub direction: Direction,
 }
@@ -257,58 +363,50 @@ impl QuerySpec {
         let mut dim_filters = Vec::new();
         let mut metric_filters = Vec::new();
         for (i, f) in self.filters.iter().enumerate() {
-            let field = format!("filters[{i}].field");
-            if let Ok(dim) = Dimension::parse(&f.field) {
-                let value_field = format!("filters[{i}].value");
-                let values = texts(&value_field, &f.value, f.op)?
-                    .iter()
-                    .map(|v| normalise(dim, &value_field, v))
-                    .collect::<Result<Vec<_>, _>>()?;
-                dim_filters.push(DimFilter {
-                    dimension: dim,
-                    negate: f.op == FilterOp::NotIn,
-                    values,
-                });
-            } else if let Ok(metric) = Metric::parse(&f.field) {
-                let value = match (&f.value, f.op) {
-                    (
-                        FilterValue::Number(n),
-                        FilterOp::Gt | FilterOp::Gte | FilterOp::Lt | FilterOp::Lte | FilterOp::Eq,
-                    ) if n.is_finite() => *n,
-                    _ => {
+            match f.field {
+                Field::Dimension(dim) => {
+                    let value_field = format!("filters[{i}].value");
+                    let values = texts(&value_field, &f.value, f.op)?
+                        .iter()
+                        .map(|v| normalise(dim, &value_field, v))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    dim_filters.push(DimFilter {
+                        dimension: dim,
+                        negate: f.op == FilterOp::NotIn,
+                        values,
+                    });
+                }
+                Field::Metric(metric) => {
+                    let value = match (&f.value, f.op) {
+                        (
+                            FilterValue::Number(n),
+                            FilterOp::Gt
+                            | FilterOp::Gte
+                            | FilterOp::Lt
+                            | FilterOp::Lte
+                            | FilterOp::Eq,
+                        ) if n.is_finite() => *n,
+                        _ => {
+                            return Err(AppError::invalid(
+                                &format!("filters[{i}]"),
+                                "a metric compared with gt, gte, lt, lte or eq to a number",
+                                serde_json::to_string(f).unwrap_or_default(),
+                            ));
+                        }
+                    };
+                    if !self.metrics.contains(&metric) {
                         return Err(AppError::invalid(
-                            &format!("filters[{i}]"),
-                            "a metric compared with gt, gte, lt, lte or eq to a number",
-                            serde_json::to_string(f).unwrap_or_default(),
+                            &format!("filters[{i}].field"),
+                            "a metric that is also in metrics",
+                            metric.as_str(),
                         ));
                     }
-                };
-                if !self.metrics.contains(&metric) {
-                    return Err(AppError::invalid(
-                        &field,
-                        "a metric that is also in metrics",
-                        metric.as_str(),
-                    ));
+                    metric_filters.push(MetricFilter {
+                        metric,
+                        op: f.op,
+                        value,
+                    });
                 }
-                metric_filters.push(MetricFilter {
-                    metric,
-                    op: f.op,
-                    value,
-                });
-            } else {
-                return Err(AppError::invalid(
-                    &field,
-                    format!(
-                        "a dimension ({}) or a metric name",
-                        list(
-                            Dimension::ALL
-                                .iter()
-                                .filter(|d| !d.is_time())
-                                .map(|d| d.as_str())
-                        )
-                    ),
-                    &f.field,
-                ));
             }
         }
 
@@ -366,30 +464,23 @@ impl QuerySpec {
 
         let mut order_by = Vec::new();
         for (i, o) in self.order_by.iter().enumerate() {
-            let key = if let Ok(m) = Metric::parse(&o.field) {
-                if !self.metrics.contains(&m) {
+            let key = match o.field {
+                Field::Metric(m) if self.metrics.contains(&m) => SortKey::Metric(m),
+                Field::Dimension(d) if self.dimensions.contains(&d) => SortKey::Dimension(d),
+                Field::Metric(_) => {
                     return Err(AppError::invalid(
                         &format!("order_by[{i}].field"),
                         "a requested metric",
-                        &o.field,
+                        o.field.as_str(),
                     ));
                 }
-                SortKey::Metric(m)
-            } else if let Ok(d) = Dimension::parse(&o.field) {
-                if !self.dimensions.contains(&d) {
+                Field::Dimension(_) => {
                     return Err(AppError::invalid(
                         &format!("order_by[{i}].field"),
                         "a requested dimension",
-                        &o.field,
+                        o.field.as_str(),
                     ));
                 }
-                SortKey::Dimension(d)
-            } else {
-                return Err(AppError::invalid(
-                    &format!("order_by[{i}].field"),
-                    "a requested metric or dimension",
-                    &o.field,
-                ));
             };
             order_by.push((key, o.direction));
         }
@@ -460,20 +551,67 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("profit"), "{e}");
-        let s = spec(
-            serde_json::json!({"metrics": ["revenue"], "filters": [{"field": "colour", "op": "eq", "value": "red"}]}),
-        );
-        let e = s.validate(as_of()).unwrap_err().to_string();
+        // Filter and sort fields are a closed vocabulary too: an unknown
+        // name is refused with the choices before validation.
+        let e = serde_json::from_value::<QuerySpec>(serde_json::json!(
+            {"metrics": ["revenue"], "filters": [{"field": "colour", "op": "eq", "value": "red"}]}
+        ))
+        .unwrap_err()
+        .to_string();
         assert!(
-            e.contains("filters[0].field") && e.contains("channel"),
+            e.contains("colour") && e.contains("channel") && e.contains("roas"),
             "{e}"
         );
+        let s = spec(
+            serde_json::json!({"metrics": ["revenue"], "filters": [{"field": "month", "op": "eq", "value": "2026-01"}]}),
+        );
+        let e = s.validate(as_of()).unwrap_err().to_string();
+        assert!(e.contains("time_range"), "{e}");
         let s = spec(serde_json::json!({"metrics": []}));
         assert!(
             s.validate(as_of())
                 .unwrap_err()
                 .to_string()
                 .contains("revenue")
+        );
+    }
+
+    #[test]
+    fn fields_are_lenient_and_published_as_closed_lists() {
+        let s = spec(serde_json::json!({
+            "metrics": ["Revenue "],
+            "filters": [{"field": " COUNTRY", "op": "EQ", "value": "mx"}],
+            "order_by": [{"field": "revenue", "direction": "Asc"}]
+        }));
+        assert_eq!(s.filters[0].field, Field::Dimension(Dimension::Country));
+        assert_eq!(s.order_by[0].field, "revenue");
+        assert_eq!(
+            serde_json::to_value(&s.filters[0]).unwrap()["field"],
+            "country"
+        );
+        let schema = serde_json::to_value(schemars::schema_for!(QuerySpec)).unwrap();
+        let filter = &schema["$defs"]["Filter"]["properties"];
+        let fields = filter["field"]["enum"].as_array().unwrap();
+        assert!(fields.contains(&"country".into()) && fields.contains(&"roas".into()));
+        assert!(
+            !fields.contains(&"month".into()),
+            "time grains go in time_range"
+        );
+        assert!(
+            filter["op"]["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&"not_in".into())
+        );
+        let order = &schema["$defs"]["OrderBy"]["properties"];
+        let fields = order["field"]["enum"].as_array().unwrap();
+        assert!(fields.contains(&"month".into()) && fields.contains(&"cpl".into()));
+        assert_eq!(
+            schema["properties"]["metrics"]["items"]["enum"]
+                .as_array()
+                .unwrap()
+                .len(),
+            Metric::ALL.len()
         );
     }
 

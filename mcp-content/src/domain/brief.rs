@@ -1,6 +1,6 @@
 //! A content brief: the facts copy is written from, parsed and bounded at the boundary.
 
-use promptsales_shared::domain::{ClientId, validate_id};
+use promptsales_shared::domain::{ClientId, Vocabulary, validate_id};
 use promptsales_shared::{AppError, vocabulary};
 use serde::{Deserialize, Serialize};
 
@@ -40,7 +40,7 @@ vocabulary! {
 }
 
 /// A brief as a caller sends it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct BriefInput {
     /// Client the copy is for, e.g. `cli_001`; its brand guidelines apply.
     pub client_id: String,
@@ -55,14 +55,14 @@ pub struct BriefInput {
     pub offer: Option<String>,
     /// Who it is for, e.g. `home baristas` / `amantes del café de especialidad`.
     pub audience: Option<String>,
-    /// awareness, traffic, engagement, leads or sales (default sales).
-    pub objective: Option<String>,
-    /// Channels: google_ads, meta, instagram, tiktok, linkedin, x, email, sms, whatsapp, web.
-    pub channels: Vec<String>,
-    /// en or es.
-    pub language: String,
-    /// friendly, professional, bold or playful (default friendly).
-    pub tone: Option<String>,
+    /// What the campaign wants people to do (default sales).
+    pub objective: Option<Objective>,
+    /// Channels to write for, at least one.
+    pub channels: Vec<Placement>,
+    /// The language of the copy.
+    pub language: Language,
+    /// How the copy sounds (default friendly).
+    pub tone: Option<Tone>,
     /// Search keywords to work in, most important first (at most 10).
     #[serde(default)]
     pub keywords: Vec<String>,
@@ -75,6 +75,29 @@ pub struct BriefInput {
     /// Seed of the variation (default derived from the brief): the same
     /// brief and seed always give the same copy.
     pub seed: Option<u64>,
+}
+
+/// An empty English brief, for building one field by field.
+impl Default for BriefInput {
+    fn default() -> Self {
+        Self {
+            client_id: String::new(),
+            campaign_id: None,
+            product: String::new(),
+            benefit: None,
+            offer: None,
+            audience: None,
+            objective: None,
+            channels: Vec::new(),
+            language: Language::En,
+            tone: None,
+            keywords: Vec::new(),
+            call_to_action: None,
+            url: None,
+            variants: None,
+            seed: None,
+        }
+    }
 }
 
 /// A validated brief.
@@ -165,42 +188,27 @@ impl BriefInput {
         let product = text("product", Some(&self.product), MAX_PRODUCT)?.ok_or_else(|| {
             AppError::invalid("product", "the product or service name", &self.product)
         })?;
-        let language = Language::parse(&self.language)?;
-        // Blank optional vocabularies mean "use the default".
-        let objective = self
-            .objective
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Objective::parse)
-            .transpose()?
-            .unwrap_or(Objective::Sales);
-        let tone = self
-            .tone
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(Tone::parse)
-            .transpose()?
-            .unwrap_or(Tone::Friendly);
+        let language = self.language;
+        let objective = self.objective.unwrap_or(Objective::Sales);
+        let tone = self.tone.unwrap_or(Tone::Friendly);
         if self.channels.is_empty() {
             return Err(AppError::invalid(
                 "channels",
-                "at least one of google_ads, meta, instagram, tiktok, linkedin, x, email, sms, whatsapp, web",
+                format!(
+                    "at least one of {}",
+                    Placement::ALL
+                        .iter()
+                        .map(|p| p.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 "[]",
             ));
         }
         let mut channels = Vec::new();
-        for c in &self.channels {
-            let p = Placement::parse(c).map_err(|_| {
-                AppError::invalid(
-                    "channels",
-                    "google_ads, meta, instagram, tiktok, linkedin, x, email, sms, whatsapp or web",
-                    c,
-                )
-            })?;
-            if !channels.contains(&p) {
-                channels.push(p);
+        for p in &self.channels {
+            if !channels.contains(p) {
+                channels.push(*p);
             }
         }
         if self.keywords.len() > MAX_KEYWORDS {
@@ -288,8 +296,8 @@ mod tests {
         BriefInput {
             client_id: "cli_001".into(),
             product: "  Café   Andino ".into(),
-            channels: vec!["sms".into(), "x".into(), "SMS".into()],
-            language: "es".into(),
+            channels: vec![Placement::Sms, Placement::X, Placement::Sms],
+            language: Language::Es,
             ..Default::default()
         }
     }
@@ -313,14 +321,49 @@ mod tests {
             i.parse().unwrap_err().to_string()
         };
         assert!(err(|i| i.product = "  ".into()).contains("`product`"));
-        assert!(err(|i| i.channels = vec!["fax".into()]).contains("`channels`"));
         assert!(err(|i| i.channels.clear()).contains("`channels`"));
-        assert!(err(|i| i.language = "fr".into()).contains("`language`"));
         assert!(err(|i| i.variants = Some(0)).contains("`variants`"));
         assert!(err(|i| i.variants = Some(21)).contains("`variants`"));
         assert!(err(|i| i.product = "x".repeat(121)).contains("`product`"));
-        assert!(err(|i| i.tone = Some("sarcastic".into())).contains("`tone`"));
         assert!(err(|i| i.url = Some("example.com".into())).contains("`url`"));
         assert!(err(|i| i.keywords = vec!["k".into(); 11]).contains("`keywords`"));
+    }
+
+    /// Closed vocabularies are typed: a value outside them never becomes a
+    /// brief (the server answers it before the tool runs, naming the field).
+    #[test]
+    fn vocabularies_are_checked_when_the_brief_is_read() {
+        let read = |patch: serde_json::Value| {
+            let mut v = serde_json::json!({
+                "client_id": "cli_001", "product": "Café", "channels": ["sms"], "language": "es"
+            });
+            for (k, x) in patch.as_object().unwrap() {
+                v[k] = x.clone();
+            }
+            serde_json::from_value::<BriefInput>(v).map_err(|e| e.to_string())
+        };
+        let ok = read(serde_json::json!({ "channels": [" SMS ", "x"], "tone": "Bold" })).unwrap();
+        assert_eq!(ok.channels, [Placement::Sms, Placement::X]);
+        assert_eq!(ok.tone, Some(Tone::Bold));
+        assert!(
+            read(serde_json::json!({ "channels": ["fax"] }))
+                .unwrap_err()
+                .contains("fax")
+        );
+        assert!(
+            read(serde_json::json!({ "language": "fr" }))
+                .unwrap_err()
+                .contains("`language`")
+        );
+        assert!(
+            read(serde_json::json!({ "tone": "sarcastic" }))
+                .unwrap_err()
+                .contains("`tone`")
+        );
+        assert!(
+            read(serde_json::json!({ "objective": "fame" }))
+                .unwrap_err()
+                .contains("`objective`")
+        );
     }
 }

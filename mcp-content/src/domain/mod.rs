@@ -1,20 +1,17 @@
-//! Pure types and rules of the content context: no I/O.
+//! Pure types and rules of the content context: no I/O. The asset library's
+//! types, the channel table and the fit rules live in `content-read` (other
+//! contexts read them) and are re-exported here.
 
-mod asset;
 pub mod brand;
 pub mod brief;
-pub mod channels;
 pub mod copy;
-mod fit;
 pub mod offline;
-mod rights;
 pub mod seo;
 pub mod visual;
 
-pub use asset::{
-    Action, Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, Decision, FieldValue, Language,
-    MAX_BODY_CHARS, MAX_TITLE_CHARS, NewAsset, transition,
+pub use content_read::domain::channels;
+pub use content_read::domain::{
+    Action, Asset, AssetFormat, AssetId, AssetStatus, AssetVersion, CHANNELS, Decision, FieldValue,
+    Language, MAX_BODY_CHARS, MAX_TITLE_CHARS, NewAsset, Placement, UsageRights, fit_reasons,
+    transition,
 };
-pub use channels::{CHANNELS, Placement};
-pub use fit::fit_reasons;
-pub use rights::UsageRights;

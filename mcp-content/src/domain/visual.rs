@@ -124,7 +124,7 @@ pub const VISUALS: &[VisualSpec] = &[
 ];
 
 /// What a caller asks art direction for.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VisualBriefInput {
     /// Client the creative is for, e.g. `cli_001`.
     pub client_id: String,
@@ -138,17 +138,36 @@ pub struct VisualBriefInput {
     pub offer: Option<String>,
     /// Who should see themselves in it, e.g. `home baristas`.
     pub audience: Option<String>,
-    /// Channels: google_ads, meta, instagram, tiktok, linkedin, x, email, whatsapp, web.
-    pub channels: Vec<String>,
-    /// en or es (overlay and alt text).
-    pub language: String,
-    /// friendly, professional, bold or playful (default friendly).
-    pub tone: Option<String>,
+    /// Channels to direct for, at least one (SMS carries no media).
+    pub channels: Vec<Placement>,
+    /// The language of the overlay and alt text.
+    pub language: Language,
+    /// How the creative feels (default friendly).
+    pub tone: Option<Tone>,
     /// Visual style notes, e.g. `natural light, earthy colours`.
     pub style: Option<String>,
     /// Generate the images too, when an image endpoint is configured.
     #[serde(default)]
     pub generate_images: bool,
+}
+
+/// An empty English request, for building one field by field.
+impl Default for VisualBriefInput {
+    fn default() -> Self {
+        Self {
+            client_id: String::new(),
+            campaign_id: None,
+            product: String::new(),
+            benefit: None,
+            offer: None,
+            audience: None,
+            channels: Vec::new(),
+            language: Language::En,
+            tone: None,
+            style: None,
+            generate_images: false,
+        }
+    }
 }
 
 /// Art direction for one channel.
@@ -204,13 +223,8 @@ pub fn directions(input: &VisualBriefInput) -> Result<Vec<VisualDirection>, AppE
     let product = bounded("product", Some(&input.product), MAX_PRODUCT)?.ok_or_else(|| {
         AppError::invalid("product", "the product or service shown", &input.product)
     })?;
-    let language = Language::parse(&input.language)?;
-    let tone = input
-        .tone
-        .as_deref()
-        .map(Tone::parse)
-        .transpose()?
-        .unwrap_or(Tone::Friendly);
+    let language = input.language;
+    let tone = input.tone.unwrap_or(Tone::Friendly);
     let benefit = bounded("benefit", input.benefit.as_deref(), MAX_FACT)?;
     let offer = bounded("offer", input.offer.as_deref(), MAX_FACT)?;
     let audience = bounded("audience", input.audience.as_deref(), MAX_FACT)?;
@@ -220,19 +234,12 @@ pub fn directions(input: &VisualBriefInput) -> Result<Vec<VisualDirection>, AppE
     }
     let en = language == Language::En;
     let mut out = Vec::new();
-    for c in &input.channels {
-        let p = Placement::parse(c).map_err(|_| {
-            AppError::invalid(
-                "channels",
-                "google_ads, meta, instagram, tiktok, linkedin, x, email, whatsapp or web",
-                c,
-            )
-        })?;
+    for &p in &input.channels {
         let Some(v) = VISUALS.iter().find(|v| v.channel == p) else {
             return Err(AppError::invalid(
                 "channels",
                 "a channel that shows images or video (SMS carries text only)",
-                c,
+                p.as_str(),
             ));
         };
         let who = audience.clone().unwrap_or_else(|| "a customer".into());
@@ -340,8 +347,12 @@ mod tests {
             benefit: Some("empezar el día con energía".into()),
             offer: Some("20 % de descuento en tu primer pedido de café de especialidad".into()),
             audience: Some("amantes del café".into()),
-            channels: vec!["instagram".into(), "tiktok".into(), "google_ads".into()],
-            language: "es".into(),
+            channels: vec![
+                Placement::Instagram,
+                Placement::Tiktok,
+                Placement::GoogleAds,
+            ],
+            language: Language::Es,
             ..Default::default()
         }
     }
@@ -366,7 +377,7 @@ mod tests {
     #[test]
     fn sms_and_bad_input_are_refused() {
         let mut i = input();
-        i.channels = vec!["sms".into()];
+        i.channels = vec![Placement::Sms];
         assert!(
             directions(&i)
                 .unwrap_err()

@@ -16,12 +16,40 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// A channel a message is sent on and consent is given for: one that
+    /// reaches a person directly (`all` is only for suppressions).
+    pub enum DirectChannel("channel") {
+        Email => "email",
+        Sms => "sms",
+        Whatsapp => "whatsapp",
+    }
+}
+
+impl From<DirectChannel> for ContactChannel {
+    fn from(c: DirectChannel) -> Self {
+        match c {
+            DirectChannel::Email => ContactChannel::Email,
+            DirectChannel::Sms => ContactChannel::Sms,
+            DirectChannel::Whatsapp => ContactChannel::Whatsapp,
+        }
+    }
+}
+
+vocabulary! {
     /// What a ledger entry records.
     pub enum ConsentKind("kind") {
         ConsentGranted => "consent_granted",
         ConsentWithdrawn => "consent_withdrawn",
         Suppressed => "suppressed",
         Unsuppressed => "unsuppressed",
+    }
+}
+
+vocabulary! {
+    /// The consent a contact gave for a channel, once asked.
+    pub enum ConsentState("consent") {
+        Granted => "granted",
+        Withdrawn => "withdrawn",
     }
 }
 
@@ -268,6 +296,10 @@ mod tests {
         assert_eq!(
             ConsentKind::parse("suppressed").unwrap(),
             ConsentKind::Suppressed
+        );
+        assert_eq!(
+            ConsentState::parse("Granted").unwrap(),
+            ConsentState::Granted
         );
     }
 }

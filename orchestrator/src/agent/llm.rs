@@ -1,8 +1,8 @@
 //! The LLM agent: a tool-calling loop against an OpenAI-compatible endpoint over the discovered tools, exposing only the toolsets an instruction needs, bounded by a step limit, counting tokens.
 
 use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
+use promptsales_server::llm::LlmConfig;
 use promptsales_shared::AppError;
-use promptsales_shared::llm::LlmConfig;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -182,7 +182,7 @@ pub async fn run(
         calls: Vec::new(),
         toolsets: chosen,
     };
-    let client = cfg.client();
+    let client = promptsales_server::llm::client(cfg);
     while out.steps < max_steps {
         out.steps += 1;
         let mut body = json!({ "model": cfg.model, "temperature": 0, "messages": messages });

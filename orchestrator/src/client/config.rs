@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use promptsales_shared::config::CommonArgs;
+
 /// The four servers: namespace → binary name.
 pub const SERVERS: &[(&str, &str)] = &[
     ("content", "mcp-content"),
@@ -59,6 +61,53 @@ pub fn default_bin_dir(get: &dyn Fn(&str) -> Option<String>) -> PathBuf {
         .ok()
         .and_then(|p| p.parent().map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The configuration this process was given by flag or variable, as the
+/// variables a spawned server reads: a child sees the same databases, cache
+/// and tenant as `promptsales --database-url … sync` did. Logging is left
+/// to the hub (children stay quiet unless asked).
+pub fn forwarded_env(args: &CommonArgs) -> Vec<(String, String)> {
+    let CommonArgs {
+        data_dir,
+        database_url,
+        migrate,
+        schema_prefix,
+        db_max_connections,
+        db_acquire_timeout_ms,
+        redis_url,
+        cache_prefix,
+        cache_ttl_secs,
+        tenant,
+        actor,
+        scopes,
+        log_format,
+        log: _,
+        llm_base_url,
+        llm_api_key,
+        llm_model,
+    } = args;
+    [
+        ("PROMPTSALES_DATA_DIR", data_dir),
+        ("DATABASE_URL", database_url),
+        ("PROMPTSALES_MIGRATE", migrate),
+        ("PROMPTSALES_SCHEMA_PREFIX", schema_prefix),
+        ("PROMPTSALES_DB_MAX_CONNECTIONS", db_max_connections),
+        ("PROMPTSALES_DB_ACQUIRE_TIMEOUT_MS", db_acquire_timeout_ms),
+        ("REDIS_URL", redis_url),
+        ("PROMPTSALES_CACHE_PREFIX", cache_prefix),
+        ("PROMPTSALES_CACHE_TTL_SECS", cache_ttl_secs),
+        ("PROMPTSALES_TENANT", tenant),
+        ("PROMPTSALES_ACTOR", actor),
+        ("PROMPTSALES_SCOPES", scopes),
+        ("PROMPTSALES_LOG_FORMAT", log_format),
+        ("PROMPTSALES_LLM_BASE_URL", llm_base_url),
+        ("PROMPTSALES_LLM_API_KEY", llm_api_key),
+        ("PROMPTSALES_LLM_MODEL", llm_model),
+    ]
+    .into_iter()
+    .filter_map(|(var, v)| v.as_ref().map(|v| (var.to_owned(), v.clone())))
+    .collect()
 }
 
 impl HubConfig {
@@ -186,6 +235,23 @@ mod tests {
             }
         );
         assert!(matches!(c.servers[1].endpoint, Endpoint::Stdio { .. }));
+    }
+
+    #[test]
+    fn given_configuration_is_forwarded_to_children_but_not_logging() {
+        let args = CommonArgs {
+            database_url: Some("sqlite://x.db".into()),
+            tenant: Some("acme".into()),
+            log: Some("debug".into()),
+            ..CommonArgs::default()
+        };
+        assert_eq!(
+            forwarded_env(&args),
+            vec![
+                ("DATABASE_URL".to_owned(), "sqlite://x.db".to_owned()),
+                ("PROMPTSALES_TENANT".to_owned(), "acme".to_owned()),
+            ]
+        );
     }
 
     #[test]

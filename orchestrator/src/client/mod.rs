@@ -175,11 +175,17 @@ impl Conn {
     async fn open(&self) -> Result<Session, String> {
         match &self.spec.endpoint {
             Endpoint::Stdio { program, args } => {
+                // Reasons end up in run records MCP clients read: they name
+                // the binary, the log has its path.
+                let binary = program
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| self.spec.name.clone());
                 if !program.exists() {
+                    tracing::warn!(server = %self.spec.name, path = %program.display(), "server binary missing");
                     return Err(format!(
-                        "{} does not exist: build it (`cargo build --bins`) or set \
-                         PROMPTSALES_SERVERS_DIR / PROMPTSALES_{}_URL",
-                        program.display(),
+                        "{binary} does not exist in the servers directory: build it (`cargo build \
+                         --bins`) or set PROMPTSALES_SERVERS_DIR / PROMPTSALES_{}_URL",
                         self.spec.name.to_uppercase()
                     ));
                 }
@@ -206,16 +212,17 @@ impl Conn {
                 let (transport, _) = TokioChildProcess::builder(cmd)
                     .stderr(Stdio::inherit())
                     .spawn()
-                    .map_err(|e| format!("cannot start {}: {e}", program.display()))?;
+                    .map_err(|e| {
+                        tracing::warn!(server = %self.spec.name, path = %program.display(), error = %e, "cannot start server");
+                        format!("cannot start {binary}: {}", e.kind())
+                    })?;
                 self.pid
                     .store(transport.id().unwrap_or(0), Ordering::Relaxed);
                 serve_client_with_lifecycle((), transport, ClientLifecycleMode::Initialize)
                     .await
                     .map_err(|e| {
-                        format!(
-                            "{} did not complete the MCP handshake: {e}",
-                            program.display()
-                        )
+                        tracing::warn!(server = %self.spec.name, error = %e, "MCP handshake failed");
+                        format!("{binary} did not complete the MCP handshake")
                     })
             }
             Endpoint::Http { url, token } => {
@@ -236,7 +243,15 @@ impl Conn {
                     ClientLifecycleMode::Initialize,
                 )
                 .await
-                .map_err(|e| format!("cannot connect to {url}: {e}"))
+                .map_err(|e| {
+                    // The transport's text carries the URL; the log keeps it.
+                    tracing::warn!(server = %self.spec.name, url, error = %e, "cannot connect");
+                    if e.to_string().contains("Auth required") {
+                        format!("{} refused the connection: Auth required", self.spec.name)
+                    } else {
+                        format!("cannot connect to the {} server over HTTP", self.spec.name)
+                    }
+                })
             }
         }
     }

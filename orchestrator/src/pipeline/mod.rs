@@ -6,8 +6,8 @@ pub mod store;
 pub mod template;
 pub mod toml;
 
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::auth::Principal;
 
 use store::{Approval, ApprovalStatus, RunStore};
 

@@ -9,67 +9,31 @@ use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// A run's lifecycle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Running,
-    WaitingApproval,
-    Succeeded,
-    Failed,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::WaitingApproval => "waiting_approval",
-            RunStatus::Succeeded => "succeeded",
-            RunStatus::Failed => "failed",
-        }
-    }
-    fn parse(s: &str) -> Result<Self, AppError> {
-        Ok(match s {
-            "running" => RunStatus::Running,
-            "waiting_approval" => RunStatus::WaitingApproval,
-            "succeeded" => RunStatus::Succeeded,
-            "failed" => RunStatus::Failed,
-            other => return Err(AppError::Internal(format!("unknown run status {other:?}"))),
-        })
+promptsales_shared::vocabulary! {
+    /// A run's lifecycle.
+    pub enum RunStatus("status") {
+        Running => "running",
+        WaitingApproval => "waiting_approval",
+        Succeeded => "succeeded",
+        Failed => "failed",
     }
 }
 
-/// A step's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    Running,
-    Succeeded,
-    Failed,
-    Skipped,
-    Waiting,
+promptsales_shared::vocabulary! {
+    /// A step's state.
+    pub enum StepStatus("status") {
+        Running => "running",
+        Succeeded => "succeeded",
+        Failed => "failed",
+        Skipped => "skipped",
+        Waiting => "waiting",
+    }
 }
 
-impl StepStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepStatus::Running => "running",
-            StepStatus::Succeeded => "succeeded",
-            StepStatus::Failed => "failed",
-            StepStatus::Skipped => "skipped",
-            StepStatus::Waiting => "waiting",
-        }
-    }
-    fn parse(s: &str) -> Result<Self, AppError> {
-        Ok(match s {
-            "running" => StepStatus::Running,
-            "succeeded" => StepStatus::Succeeded,
-            "failed" => StepStatus::Failed,
-            "skipped" => StepStatus::Skipped,
-            "waiting" => StepStatus::Waiting,
-            other => return Err(AppError::Internal(format!("unknown step status {other:?}"))),
-        })
-    }
+/// A status column read back: a value this build does not know is a bug
+/// or a newer writer, never the caller's mistake.
+fn stored<T>(parse: fn(&str) -> Result<T, AppError>, what: &str, raw: &str) -> Result<T, AppError> {
+    parse(raw).map_err(|_| AppError::Internal(format!("unknown {what} status {raw:?}")))
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -104,33 +68,12 @@ pub struct StepRow {
     pub duration_ms: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApprovalStatus {
-    Pending,
-    Approved,
-    Rejected,
-}
-
-impl ApprovalStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ApprovalStatus::Pending => "pending",
-            ApprovalStatus::Approved => "approved",
-            ApprovalStatus::Rejected => "rejected",
-        }
-    }
-    fn parse(s: &str) -> Result<Self, AppError> {
-        Ok(match s {
-            "pending" => ApprovalStatus::Pending,
-            "approved" => ApprovalStatus::Approved,
-            "rejected" => ApprovalStatus::Rejected,
-            other => {
-                return Err(AppError::Internal(format!(
-                    "unknown approval status {other:?}"
-                )));
-            }
-        })
+promptsales_shared::vocabulary! {
+    /// An approval gate's decision.
+    pub enum ApprovalStatus("status") {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
     }
 }
 
@@ -164,7 +107,11 @@ fn run_from(row: &AnyRow) -> Result<Run, AppError> {
         recipe: row.try_get("recipe")?,
         recipe_source: row.try_get("recipe_source")?,
         params: json_col(row, "params")?.unwrap_or(Value::Null),
-        status: RunStatus::parse(&row.try_get::<String, _>("status")?)?,
+        status: stored(
+            RunStatus::parse,
+            "run",
+            &row.try_get::<String, _>("status")?,
+        )?,
         started_by: row.try_get("started_by")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
@@ -179,7 +126,11 @@ fn step_from(row: &AnyRow) -> Result<StepRow, AppError> {
         seq: row.try_get("seq")?,
         step_id: row.try_get("step_id")?,
         tool: row.try_get("tool")?,
-        status: StepStatus::parse(&row.try_get::<String, _>("status")?)?,
+        status: stored(
+            StepStatus::parse,
+            "step",
+            &row.try_get::<String, _>("status")?,
+        )?,
         input: json_col(row, "input")?,
         output: json_col(row, "output")?,
         error: row.try_get("error")?,
@@ -199,7 +150,11 @@ fn approval_from(row: &AnyRow) -> Result<Approval, AppError> {
         step_key: row.try_get("step_key")?,
         summary: row.try_get("summary")?,
         required_scope: row.try_get("required_scope")?,
-        status: ApprovalStatus::parse(&row.try_get::<String, _>("status")?)?,
+        status: stored(
+            ApprovalStatus::parse,
+            "approval",
+            &row.try_get::<String, _>("status")?,
+        )?,
         decided_by: row.try_get("decided_by")?,
         decided_scopes: scopes
             .map(|s| {
@@ -279,12 +234,20 @@ impl RunStore {
     }
 
     /// Newest first.
-    pub async fn list_runs(&self, tenant: &TenantId, limit: i64) -> Result<Vec<Run>, AppError> {
+    /// Runs, newest first, only those in `status` when given.
+    pub async fn list_runs(
+        &self,
+        tenant: &TenantId,
+        status: Option<RunStatus>,
+        limit: i64,
+    ) -> Result<Vec<Run>, AppError> {
         let rows = sqlx::query(
             "SELECT id, recipe, recipe_source, params, status, started_by, error, created_at, updated_at, finished_at \
-             FROM runs WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+             FROM runs WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) \
+             ORDER BY created_at DESC, id DESC LIMIT $3",
         )
         .bind(tenant.as_str())
+        .bind(status.map(RunStatus::as_str))
         .bind(limit)
         .fetch_all(self.db.pool())
         .await?;

@@ -38,6 +38,19 @@ mod tests {
     }
 
     #[test]
+    fn serde_reads_like_parse_and_the_schema_lists_the_values() {
+        let c: Channel = serde_json::from_value(serde_json::json!(" Google_Ads ")).unwrap();
+        assert_eq!(c, Channel::GoogleAds);
+        let e = serde_json::from_value::<Channel>(serde_json::json!("myspace")).unwrap_err();
+        assert!(e.to_string().contains("google_ads"), "{e}");
+        let schema = schemars::schema_for!(Option<Channel>);
+        let v = serde_json::to_value(&schema).unwrap();
+        let values = v["enum"].as_array().unwrap();
+        assert!(values.contains(&serde_json::json!("whatsapp")), "{v}");
+        assert!(v.get("$ref").is_none(), "inline, not a reference: {v}");
+    }
+
+    #[test]
     fn unknown_channel_names_the_field_and_the_choices() {
         let err = Channel::parse("myspace").unwrap_err().to_string();
         assert!(err.contains("channel"), "{err}");

@@ -10,6 +10,19 @@ pub use country::{COUNTRY_NAMES, Country};
 pub use ids::{ClientId, ProductId, TenantId, validate_id};
 pub use money::{Currency, Money, format_cents, parse_cents};
 
+/// A required, trimmed, bounded free-text field.
+pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, crate::AppError> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(crate::AppError::invalid(
+            field,
+            format!("non-empty text of at most {max} characters"),
+            value,
+        ));
+    }
+    Ok(v.to_owned())
+}
+
 /// Parses a value of a closed vocabulary, naming the field and the allowed
 /// values when it fails. Every enum of the data model goes through this.
 pub trait Vocabulary: Sized + Copy + 'static {
@@ -42,15 +55,37 @@ pub trait Vocabulary: Sized + Copy + 'static {
 }
 
 /// Declares a closed vocabulary enum with its wire names, `Display`,
-/// `FromStr`, serde and JSON Schema as a plain string enum.
+/// `FromStr`, serde, and a JSON Schema that is an inline string `enum` of
+/// the wire names (so a tool's input schema lists the allowed values where
+/// the argument is, without a `$ref`). Deserialising ignores case and
+/// surrounding spaces, like [`Vocabulary::parse_field`].
 #[macro_export]
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $vis:vis enum $name:ident ($field:literal) { $($variant:ident => $wire:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
-                 serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
         $vis enum $name {
             $(#[serde(rename = $wire)] $variant),+
+        }
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                Self::parse(&raw).map_err(serde::de::Error::custom)
+            }
+        }
+        impl schemars::JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "enum": [$($wire),+]
+                })
+            }
         }
         impl $crate::domain::Vocabulary for $name {
             const ALL: &'static [Self] = &[$(Self::$variant),+];

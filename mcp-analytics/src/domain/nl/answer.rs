@@ -10,7 +10,7 @@ use super::lexicon::{channel_display, country_display};
 use super::time::{describe_compare, describe_time};
 use crate::domain::period::Compare;
 use crate::domain::semantic::{Dimension, Metric, Unit};
-use crate::domain::spec::{Direction, FilterOp, FilterValue, QuerySpec};
+use crate::domain::spec::{Direction, Field, FilterOp, FilterValue, QuerySpec};
 
 /// Rows listed in a sentence before "and N more".
 const LISTED: usize = 5;
@@ -480,7 +480,7 @@ pub fn answer_sentence(
             .metrics
             .iter()
             .copied()
-            .find(|m| m.as_str() == order.field)
+            .find(|m| order.field == Field::Metric(*m))
             .unwrap_or(first_metric);
         let high = order.direction == Direction::Desc;
         let count_metric = m.def().unit == Unit::Count;

@@ -17,8 +17,8 @@ mod time;
 mod tests;
 
 use chrono::NaiveDate;
-use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use promptsales_shared::vocabulary;
+use serde::Serialize;
 
 use crate::domain::spec::QuerySpec;
 
@@ -26,12 +26,12 @@ pub use answer::{answer_sentence, metric_label};
 pub use normalize::normalize;
 pub use time::{describe_compare, describe_time};
 
-/// The language a question is asked in; answers and suggestions use it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    En,
-    Es,
+vocabulary! {
+    /// The language a question is asked in; answers and suggestions use it.
+    pub enum Language("language") {
+        En => "en",
+        Es => "es",
+    }
 }
 
 /// Campaign, client and product names the parser may recognise, as

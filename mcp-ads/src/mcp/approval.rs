@@ -1,0 +1,90 @@
+//! The `approval` toolset: submit campaigns and approve or reject them.
+
+use promptsales_server::ToolError;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{AdsServer, Ctx};
+use crate::service::CampaignView;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct NoteParams {
+    pub campaign_id: String,
+    /// Why (kept in the campaign's history).
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct RejectParams {
+    pub campaign_id: String,
+    /// Why it is rejected: what to change before resubmitting.
+    pub note: String,
+}
+
+#[tool_router(router = approval_tools, vis = "pub(super)")]
+impl AdsServer {
+    #[tool(
+        description = "Submit a draft for approval (draft → pending_approval) after checking its flight has not ended and its channel budgets sum to its budget.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn submit_for_approval(
+        &self,
+        Parameters(p): Parameters<NoteParams>,
+        ctx: Ctx,
+    ) -> Result<Json<CampaignView>, ToolError> {
+        let view = self
+            .svc
+            .submit(&self.who(&ctx), &p.campaign_id, p.note)
+            .await?;
+        Ok(Json(view))
+    }
+
+    #[tool(
+        description = "Approve a campaign pending approval (needs the ads:approve scope; its creator cannot approve it). Records who, when and the note.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn approve_campaign(
+        &self,
+        Parameters(p): Parameters<NoteParams>,
+        ctx: Ctx,
+    ) -> Result<Json<CampaignView>, ToolError> {
+        let view = self
+            .svc
+            .approve(&self.who(&ctx), &p.campaign_id, p.note)
+            .await?;
+        Ok(Json(view))
+    }
+
+    #[tool(
+        description = "Reject a campaign pending approval with a note saying what to change (needs ads:approve). It can be edited (back to draft) and resubmitted.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn reject_campaign(
+        &self,
+        Parameters(p): Parameters<RejectParams>,
+        ctx: Ctx,
+    ) -> Result<Json<CampaignView>, ToolError> {
+        let view = self
+            .svc
+            .reject(&self.who(&ctx), &p.campaign_id, p.note)
+            .await?;
+        Ok(Json(view))
+    }
+}

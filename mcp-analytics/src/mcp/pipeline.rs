@@ -1,0 +1,53 @@
+//! The `pipeline` toolset: sync the warehouse from the sub-companies and
+//! inspect its state.
+
+use promptsales_server::ToolError;
+use rmcp::handler::server::wrapper::Json;
+use rmcp::model::RequestMetaObject;
+use rmcp::{Peer, RoleServer, tool, tool_router};
+
+use super::{AnalyticsServer, forward_progress};
+use crate::sync::{SyncProgress, SyncReport, SyncStatus};
+
+#[tool_router(router = pipeline_tools, vis = "pub(super)")]
+impl AnalyticsServer {
+    #[tool(
+        description = "Sync the warehouse from the ads, CRM and catalogue tables (delta by watermark; a re-run with no source change writes nothing). Sends progress notifications when given a progress token.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn sync(
+        &self,
+        meta: RequestMetaObject,
+        peer: Peer<RoleServer>,
+    ) -> Result<Json<SyncReport>, ToolError> {
+        let (send, forward) = forward_progress(peer, meta);
+        // One notification per committed batch; progress counts tables.
+        let progress = move |p: SyncProgress| {
+            send(
+                p.table_index as u32,
+                p.table_count as u32,
+                format!(
+                    "{}: {} rows read, {} written",
+                    p.table, p.rows_read, p.rows_written
+                ),
+            );
+        };
+        let r = self.svc.sync(&self.tenant, Some(&progress)).await;
+        drop(progress);
+        let _ = forward.await;
+        Ok(Json(r?))
+    }
+
+    #[tool(
+        description = "Watermark, last run and row counts of every source table, and the warehouse's data version and last sync time.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn sync_status(&self) -> Result<Json<SyncStatus>, ToolError> {
+        Ok(Json(self.svc.sync_status(&self.tenant).await?))
+    }
+}

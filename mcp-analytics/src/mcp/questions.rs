@@ -1,0 +1,155 @@
+//! The `questions` toolset: ask in English or Spanish, typed queries, the
+//! semantic model, the lead funnel and the period report.
+
+use promptsales_server::ToolError;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::model::RequestMetaObject;
+use rmcp::{Peer, RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{AnalyticsServer, as_of, forward_progress};
+use crate::domain::period::{RelativePeriod, TimeRange};
+use crate::domain::semantic::{Dimension, SemanticModel};
+use crate::domain::spec::{Filter, QuerySpec};
+use crate::service::{AskResult, FunnelResult, QueryResult, ReportResult};
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct AskParams {
+    /// The question, in English or Spanish, e.g. "¿qué canal nos dio el
+    /// mejor ROAS en México el trimestre pasado?"
+    pub question: String,
+    /// Answer as of this date (YYYY-MM-DD); default today.
+    pub as_of: Option<String>,
+    /// Restrict the answer to one client, e.g. `cli_001`.
+    pub client_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryMetricsParams {
+    /// The typed query; see `describe_metrics` for the names.
+    pub spec: QuerySpec,
+    /// Resolve relative time ranges against this date (YYYY-MM-DD); default today.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct FunnelParams {
+    /// Split the funnel by these dimensions: any a lead has (not product).
+    #[serde(default)]
+    pub dimensions: Vec<Dimension>,
+    /// Leads created in this range; none means all time.
+    pub time_range: Option<TimeRange>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+    /// YYYY-MM-DD; default today.
+    pub as_of: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ReportParams {
+    /// The period; default last month.
+    pub time_range: Option<TimeRange>,
+    /// Only this client.
+    pub client_id: Option<String>,
+    /// YYYY-MM-DD; default today.
+    pub as_of: Option<String>,
+}
+
+#[tool_router(router = questions_tools, vis = "pub(super)")]
+impl AnalyticsServer {
+    #[tool(
+        description = "Answer a question about performance, sales, reach, channels or geography in English or Spanish. Returns the answer sentence, the typed query it ran, columns and rows, the SQL, data freshness and whether it was cached. Questions it cannot map are refused with what it understood and suggested rephrasings.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn ask(
+        &self,
+        Parameters(p): Parameters<AskParams>,
+    ) -> Result<Json<AskResult>, ToolError> {
+        let r = self
+            .svc
+            .ask(
+                &self.tenant,
+                &p.question,
+                as_of(p.as_of.as_deref())?,
+                p.client_id.as_deref(),
+            )
+            .await?;
+        Ok(Json(r))
+    }
+
+    #[tool(
+        description = "Run a typed query: metrics, dimensions (incl. day/week/month/quarter/year), filters (eq, in, not_in on dimensions; gt, gte, lt, lte on metric values), time_range, compare_to (previous_period | same_period_last_year), order_by, limit (max 1000).",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn query_metrics(
+        &self,
+        Parameters(p): Parameters<QueryMetricsParams>,
+    ) -> Result<Json<QueryResult>, ToolError> {
+        let r = self
+            .svc
+            .query_metrics(&self.tenant, p.spec, as_of(p.as_of.as_deref())?)
+            .await?;
+        Ok(Json(r))
+    }
+
+    #[tool(
+        description = "The semantic model: every metric (definition, unit, synonyms in English and Spanish) and dimension, and the time and currency rules.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn describe_metrics(&self) -> Result<Json<SemanticModel>, ToolError> {
+        Ok(Json(self.svc.semantic_model()))
+    }
+
+    #[tool(
+        description = "Lead funnel: leads → MQL → SQL → customer counts and stage-to-stage rates, by any dimension leads have.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn funnel(
+        &self,
+        Parameters(p): Parameters<FunnelParams>,
+    ) -> Result<Json<FunnelResult>, ToolError> {
+        let r = self
+            .svc
+            .funnel(
+                &self.tenant,
+                p.dimensions,
+                p.time_range,
+                p.filters,
+                as_of(p.as_of.as_deref())?,
+            )
+            .await?;
+        Ok(Json(r))
+    }
+
+    #[tool(
+        description = "Period performance report in Markdown: totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix. Sends progress notifications when given a progress token.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn report(
+        &self,
+        Parameters(p): Parameters<ReportParams>,
+        meta: RequestMetaObject,
+        peer: Peer<RoleServer>,
+    ) -> Result<Json<ReportResult>, ToolError> {
+        let range = p.time_range.unwrap_or(TimeRange::Relative {
+            period: RelativePeriod::LastMonth,
+        });
+        let as_of = as_of(p.as_of.as_deref())?;
+        let (send, forward) = forward_progress(peer, meta);
+        let progress = move |step: u32, total: u32, msg: &str| send(step, total, msg.to_owned());
+        let r = self
+            .svc
+            .report(
+                &self.tenant,
+                range,
+                p.client_id.as_deref(),
+                as_of,
+                Some(&progress),
+            )
+            .await;
+        drop(progress);
+        let _ = forward.await;
+        Ok(Json(r?))
+    }
+}

@@ -1,0 +1,91 @@
+//! Brand guidelines: set and read them; apply and check them on generated copy.
+
+use promptsales_shared::AppError;
+use promptsales_shared::domain::{ClientId, TenantId};
+
+use super::{ContentService, long_field};
+use crate::domain::brand::{BrandGuidelines, BrandViolation, ClientBrand};
+use crate::domain::channels::{Placement, fits};
+use crate::domain::copy::{Fields, enforce};
+use crate::domain::seo;
+
+/// Applies the brand's preferred terms and required disclaimers to a
+/// variant's fields, then cuts it back to the format.
+pub(super) fn brand_fields(
+    p: Placement,
+    fields: Fields,
+    brand: Option<&BrandGuidelines>,
+) -> (Fields, Vec<String>) {
+    let Some(g) = brand else {
+        return enforce(p, fields);
+    };
+    let mut fields: Fields = fields
+        .into_iter()
+        .map(|(n, t)| (n, g.apply_preferred(&t)))
+        .collect();
+    let mut notes = Vec::new();
+    if let Some(long) = long_field(p)
+        && let Some(spec) = p.spec().field(long)
+        && let Some((_, text)) = fields.iter_mut().find(|(n, _)| n == long)
+    {
+        for d in &g.required_disclaimers {
+            if seo::fold(text).contains(&seo::fold(d)) {
+                continue;
+            }
+            let sep = if matches!(p, Placement::Meta | Placement::Instagram) {
+                " "
+            } else {
+                "\n\n"
+            };
+            let with = format!("{text}{sep}{d}");
+            if fits(&with, spec) {
+                *text = with;
+            } else {
+                notes.push(format!("no room for the disclaimer \"{d}\" in `{long}`"));
+            }
+        }
+    }
+    let (fields, mut trims) = enforce(p, fields);
+    notes.append(&mut trims);
+    (fields, notes)
+}
+
+/// Brand check of a whole variant.
+pub(super) fn brand_check(
+    p: Placement,
+    fields: &Fields,
+    brand: Option<&BrandGuidelines>,
+) -> Vec<BrandViolation> {
+    let Some(g) = brand else {
+        return Vec::new();
+    };
+    let text = fields
+        .iter()
+        .map(|(_, t)| t.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    g.check(&text, long_field(p).is_some())
+}
+
+impl ContentService {
+    /// A client's guidelines, if any.
+    pub async fn brand(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+    ) -> Result<Option<ClientBrand>, AppError> {
+        self.store.brand(tenant, client).await
+    }
+
+    pub async fn set_brand(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        g: BrandGuidelines,
+        by: &str,
+    ) -> Result<ClientBrand, AppError> {
+        let client = ClientId::parse(client_id)?;
+        let g = g.normalized()?;
+        self.store.set_brand(tenant, &client, &g, Some(by)).await
+    }
+}

@@ -1,0 +1,255 @@
+//! `generate_content`: copy for every channel and variant of a brief, from
+//! the LLM (or the client's model) with the offline engine as fallback,
+//! saved as draft assets in one transaction.
+
+use std::time::Duration;
+
+use promptsales_shared::domain::TenantId;
+use promptsales_shared::{AppError, vocabulary};
+use serde::{Deserialize, Serialize};
+
+use super::brand::{brand_check, brand_fields};
+use super::{ContentService, field_values};
+use crate::domain::brand::{BrandGuidelines, BrandViolation};
+use crate::domain::brief::{Brief, BriefInput, stable_hash};
+use crate::domain::channels::Placement;
+use crate::domain::copy::{CopyField, Fields, enforce, measured, render, violations};
+use crate::domain::{Language, MAX_TITLE_CHARS, NewAsset, offline};
+use crate::llm::{ChatEndpoint, CopyModel, LlmCopy, Usage};
+
+vocabulary! {
+    /// Which engine writes the copy: `auto` (the LLM when one is
+    /// configured, else the MCP client's model through sampling when it
+    /// offers one, else offline), `offline` (deterministic templates and
+    /// rules), `llm` (the configured OpenAI-compatible model; an error when
+    /// none is) or `sampling` (the MCP client's own model; an error when the
+    /// client does not offer it).
+    pub enum EngineChoice("engine") {
+        Auto => "auto",
+        Offline => "offline",
+        Llm => "llm",
+        Sampling => "sampling",
+    }
+}
+
+/// One generated variant, saved as a draft asset.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GeneratedVariant {
+    pub asset_id: String,
+    pub channel: Placement,
+    /// 0-based index among the channel's variants.
+    pub variant: u32,
+    /// Every field with its length and limit.
+    pub fields: Vec<CopyField>,
+    /// Breaches of the client's brand guidelines (empty when none or no guidelines).
+    pub brand_violations: Vec<BrandViolation>,
+    /// What the engine changed or decided for this variant (trims, fallbacks).
+    pub notes: Vec<String>,
+}
+
+/// The result of `generate_content`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Generation {
+    /// offline, llm or sampling.
+    pub engine: String,
+    /// True when the LLM answer came from the cache (no tokens spent).
+    pub cached: bool,
+    pub language: Language,
+    /// The seed of the variation: pass it back to get the same copy.
+    pub seed: u64,
+    pub variants: Vec<GeneratedVariant>,
+    /// Engine-level notes: repairs, fallbacks.
+    pub notes: Vec<String>,
+    /// Tokens the LLM spent on this call (0 offline or cached).
+    pub usage: Usage,
+}
+
+/// How long an LLM answer is kept for an identical brief.
+const LLM_CACHE_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl ContentService {
+    async fn llm_copy(
+        &self,
+        tenant: &TenantId,
+        model: &dyn CopyModel,
+        brief: &Brief,
+        brand: Option<&BrandGuidelines>,
+    ) -> Result<(LlmCopy, bool), AppError> {
+        let brand_json = serde_json::to_string(&brand).unwrap_or_default();
+        let key = format!(
+            "content:llm:{}:{:016x}",
+            tenant.as_str(),
+            stable_hash(&[
+                &brief.fingerprint().to_string(),
+                &brief.seed.to_string(),
+                &brief.variants.to_string(),
+                &model.id(),
+                &brand_json,
+            ])
+        );
+        if let Some(cache) = &self.cache
+            && let Some(hit) = cache.get_json::<LlmCopy>(&key).await
+        {
+            return Ok((hit, true));
+        }
+        let copy = crate::llm::write_copy(model, brief, brand).await?;
+        if let Some(cache) = &self.cache {
+            cache.set_json(&key, &copy, Some(LLM_CACHE_TTL)).await;
+        }
+        Ok((copy, false))
+    }
+
+    /// Writes copy for every channel and variant of the brief, checks it
+    /// against the channel table and the client's brand, and saves each
+    /// variant as a draft asset (version 1), all in one transaction.
+    pub async fn generate_content(
+        &self,
+        tenant: &TenantId,
+        author: &str,
+        input: &BriefInput,
+        engine: EngineChoice,
+        client_model: Option<&dyn CopyModel>,
+    ) -> Result<Generation, AppError> {
+        let brief = input.parse()?;
+        let brand = self.store.brand(tenant, &brief.client_id).await?;
+        let g = brand.as_ref().map(|b| &b.guidelines);
+        let endpoint = self.llm.clone().map(ChatEndpoint);
+        let endpoint = endpoint.as_ref().map(|e| e as &dyn CopyModel);
+        let use_llm: Option<&dyn CopyModel> = match engine {
+            EngineChoice::Offline => None,
+            EngineChoice::Auto => endpoint.or(client_model),
+            EngineChoice::Llm => Some(endpoint.ok_or_else(|| {
+                AppError::invalid(
+                    "engine",
+                    "offline, auto or sampling: no LLM endpoint is configured (set PROMPTSALES_LLM_BASE_URL)",
+                    "llm",
+                )
+            })?),
+            EngineChoice::Sampling => Some(client_model.ok_or_else(|| {
+                AppError::invalid(
+                    "engine",
+                    "offline, auto or llm: this client does not offer MCP sampling",
+                    "sampling",
+                )
+            })?),
+        };
+        let mut notes = Vec::new();
+        let mut engine_name = "offline";
+        let mut cached = false;
+        let mut usage = Usage::default();
+        let mut from_llm: Option<LlmCopy> = None;
+        if let Some(model) = use_llm {
+            match self.llm_copy(tenant, model, &brief, g).await {
+                Ok((copy, hit)) => {
+                    engine_name = model.engine();
+                    cached = hit;
+                    if !hit {
+                        usage = copy.usage;
+                    }
+                    if copy.repaired {
+                        notes.push(format!(
+                            "the model's first answer broke the channel limits; it was sent back once for repair{}",
+                            if copy.remaining.is_empty() { "" } else { " and what was still over was trimmed or refused" }
+                        ));
+                    }
+                    from_llm = Some(copy);
+                }
+                Err(e) => {
+                    // The note reaches the caller: an internal failure is
+                    // named by its kind only, its detail stays in the log.
+                    let why = match &e {
+                        AppError::Internal(detail) => {
+                            tracing::warn!(engine = model.engine(), detail, "copy model failed");
+                            "an internal error; the details are in the server log".to_owned()
+                        }
+                        other => other.to_string(),
+                    };
+                    notes.push(format!(
+                        "the {} engine failed ({why}); the offline engine wrote this copy",
+                        if model.engine() == "llm" {
+                            "LLM"
+                        } else {
+                            "sampling"
+                        }
+                    ));
+                }
+            }
+        }
+        let mut drafts: Vec<(Placement, u32, Fields, Vec<String>)> = Vec::new();
+        for p in &brief.channels {
+            for i in 0..brief.variants {
+                let mut vnotes = Vec::new();
+                let fields = match from_llm
+                    .as_ref()
+                    .and_then(|c| c.variants.iter().find(|(c, n, _)| c == p && *n == i))
+                {
+                    Some((_, _, f)) => {
+                        let (f, trims) = enforce(*p, f.clone());
+                        if violations(*p, &f).is_empty() {
+                            vnotes.extend(trims);
+                            f
+                        } else {
+                            vnotes.push(format!(
+                                "refused the model's {p} variant {i} ({}); the offline engine wrote it",
+                                violations(*p, &f).join("; ")
+                            ));
+                            offline::generate(&brief, *p, i)
+                        }
+                    }
+                    None if from_llm.is_some() => {
+                        vnotes.push(format!(
+                            "the model returned no {p} variant {i}; the offline engine wrote it"
+                        ));
+                        offline::generate(&brief, *p, i)
+                    }
+                    None => offline::generate(&brief, *p, i),
+                };
+                let (fields, mut bnotes) = brand_fields(*p, fields, g);
+                vnotes.append(&mut bnotes);
+                drafts.push((*p, i, fields, vnotes));
+            }
+        }
+        let news: Vec<NewAsset> = drafts
+            .iter()
+            .map(|(p, _, fields, _)| {
+                let (title, body) = render(*p, fields, brief.language);
+                let spec = p.spec();
+                NewAsset {
+                    client_id: brief.client_id.clone(),
+                    campaign_id: brief.campaign_id.clone(),
+                    channel: spec.library_channel,
+                    format: spec.format,
+                    language: brief.language,
+                    title: title.map(|t| t.chars().take(MAX_TITLE_CHARS).collect()),
+                    body,
+                    rights: None,
+                    created_by: Some(author.to_owned()),
+                    placement: Some(*p),
+                    fields: Some(field_values(fields)),
+                }
+            })
+            .collect();
+        let assets = self.store.create_assets(tenant, &news).await?;
+        let variants = drafts
+            .into_iter()
+            .zip(assets)
+            .map(|((p, i, fields, vnotes), asset)| GeneratedVariant {
+                asset_id: asset.id.into_string(),
+                channel: p,
+                variant: i,
+                brand_violations: brand_check(p, &fields, g),
+                fields: measured(p, &fields),
+                notes: vnotes,
+            })
+            .collect();
+        Ok(Generation {
+            engine: engine_name.into(),
+            cached,
+            language: brief.language,
+            seed: brief.seed,
+            variants,
+            notes,
+            usage,
+        })
+    }
+}

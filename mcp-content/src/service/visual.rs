@@ -1,0 +1,146 @@
+//! `generate_visual_brief`: art direction per channel and, with an image
+//! endpoint, the images, stored under the data dir as image assets.
+
+use std::path::{Path, PathBuf};
+
+use promptsales_shared::AppError;
+use promptsales_shared::domain::{ClientId, TenantId, validate_id};
+use serde::{Deserialize, Serialize};
+
+use super::ContentService;
+use crate::domain::brief::stable_hash;
+use crate::domain::visual::{VisualBriefInput, VisualDirection, directions};
+use crate::domain::{AssetFormat, NewAsset};
+
+/// A stored image.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct GeneratedImage {
+    pub asset_id: String,
+    /// Where the file is, inside the data dir.
+    pub path: String,
+    pub bytes: usize,
+    pub kind: String,
+}
+
+/// Art direction for one channel, and the image when one was generated.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VisualBriefItem {
+    #[serde(flatten)]
+    pub direction: VisualDirection,
+    pub image: Option<GeneratedImage>,
+}
+
+/// The result of `generate_visual_brief`.
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct VisualBrief {
+    pub items: Vec<VisualBriefItem>,
+    /// Why no images were generated, when asked for and impossible.
+    pub notes: Vec<String>,
+}
+
+impl ContentService {
+    /// Art direction per channel; with an image endpoint configured and
+    /// `generate_images`, the images too, stored in the data dir as assets.
+    pub async fn visual_brief(
+        &self,
+        tenant: &TenantId,
+        author: &str,
+        input: &VisualBriefInput,
+    ) -> Result<VisualBrief, AppError> {
+        let client = ClientId::parse(&input.client_id)?;
+        let campaign = input
+            .campaign_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(|c| validate_id("campaign_id", c))
+            .transpose()?;
+        let dirs = directions(input)?;
+        let language = input.language;
+        let mut notes = Vec::new();
+        let mut items = Vec::new();
+        let images = match (&self.images, &self.data_dir, input.generate_images) {
+            (Some(cfg), Some(dir), true) => Some((cfg, dir)),
+            (None, _, true) | (_, None, true) => {
+                notes.push("no image endpoint is configured (set PROMPTSALES_IMAGE_BASE_URL): art direction only, no images".into());
+                None
+            }
+            _ => None,
+        };
+        for d in dirs {
+            let image = match images {
+                Some((cfg, dir)) if d.medium == "image" => {
+                    let (bytes, kind) =
+                        crate::llm::generate_image(cfg, &d.image_prompt, &d.generation_size)
+                            .await?;
+                    let path = store_image(dir, tenant, &bytes, kind).await?;
+                    let asset = self
+                        .store
+                        .create_asset(
+                            tenant,
+                            &NewAsset {
+                                client_id: client.clone(),
+                                campaign_id: campaign.clone(),
+                                channel: d.channel.spec().library_channel,
+                                format: AssetFormat::Image,
+                                language,
+                                title: Some(d.alt_text.clone()),
+                                body: path.display().to_string(),
+                                rights: None,
+                                created_by: Some(author.to_owned()),
+                                placement: None,
+                                fields: None,
+                            },
+                        )
+                        .await?;
+                    Some(GeneratedImage {
+                        asset_id: asset.id.into_string(),
+                        path: path.display().to_string(),
+                        bytes: bytes.len(),
+                        kind: kind.into(),
+                    })
+                }
+                Some(_) => {
+                    notes.push(format!(
+                        "{}: video is art direction only (the endpoint makes still images)",
+                        d.channel
+                    ));
+                    None
+                }
+                None => None,
+            };
+            items.push(VisualBriefItem {
+                direction: d,
+                image,
+            });
+        }
+        Ok(VisualBrief { items, notes })
+    }
+}
+
+/// Writes an image under `<data dir>/content/images/<tenant>/`, named by a
+/// hash of its bytes. The paths stay in the log: a failure is internal.
+async fn store_image(
+    data_dir: &Path,
+    tenant: &TenantId,
+    bytes: &[u8],
+    kind: &str,
+) -> Result<PathBuf, AppError> {
+    let name = format!(
+        "{:016x}.{}",
+        stable_hash(&[&String::from_utf8_lossy(bytes)]),
+        if kind == "jpeg" { "jpg" } else { kind }
+    );
+    let folder = data_dir
+        .join("content")
+        .join("images")
+        .join(tenant.as_str());
+    tokio::fs::create_dir_all(&folder)
+        .await
+        .map_err(|e| AppError::Internal(format!("creating {}: {e}", folder.display())))?;
+    let path = folder.join(name);
+    tokio::fs::write(&path, bytes)
+        .await
+        .map_err(|e| AppError::Internal(format!("writing {}: {e}", path.display())))?;
+    Ok(path)
+}

@@ -1,0 +1,144 @@
+//! The `conversations` toolset: log interactions, draft replies from the
+//! knowledge base and send messages.
+
+use promptsales_server::ToolError;
+use promptsales_shared::domain::Channel;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::{tool, tool_router};
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{CrmServer, Ctx, LeadIdParams};
+use crate::domain::{DirectChannel, Direction, Language};
+use crate::service::{LoggedInteraction, ReplyDraft, SendResult};
+use crate::store::KbEntry;
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct LogInteractionParams {
+    pub lead_id: String,
+    /// The channel of the interaction.
+    pub channel: Channel,
+    /// Who spoke: the lead (`in`) or us (`out`).
+    pub direction: Direction,
+    /// What was said, at most 10,000 characters.
+    pub text: String,
+    /// When it happened (RFC 3339); default now.
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SendMessageParams {
+    pub lead_id: String,
+    /// The channel to send on.
+    pub channel: DirectChannel,
+    /// The message, at most 10,000 characters.
+    pub text: String,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct KbEntryParams {
+    /// Entry id, e.g. `kb_pricing_es` (an existing id is replaced).
+    pub entry_id: String,
+    /// The language of the answer.
+    pub language: Language,
+    pub topic: String,
+    /// Words in a lead's message that make this answer relevant.
+    pub keywords: Vec<String>,
+    /// The answer text drafts quote.
+    pub answer: String,
+}
+
+#[tool_router(router = conversations_tools, vis = "pub(super)")]
+impl CrmServer {
+    #[tool(
+        description = "Log an interaction with a lead (channel, direction in/out, text). Inbound text gets a sentiment from -1 to 1 (offline EN/ES lexicon, or the LLM when configured) and the lead is re-scored. An inbound STOP/BAJA suppresses that channel in the ledger.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = false
+        )
+    )]
+    async fn log_interaction(
+        &self,
+        Parameters(p): Parameters<LogInteractionParams>,
+        ctx: Ctx,
+    ) -> Result<Json<LoggedInteraction>, ToolError> {
+        let who = self.who(&ctx);
+        let out = self
+            .svc
+            .log_interaction(
+                &who.tenant,
+                &who.subject,
+                &p.lead_id,
+                p.channel,
+                p.direction,
+                &p.text,
+                p.at.as_deref(),
+            )
+            .await?;
+        Ok(Json(out))
+    }
+
+    #[tool(
+        description = "Draft a reply to the lead's last message in their language (en/es) from the knowledge base (crm://knowledge-base). A draft for a person to review — it is never sent by itself; send it with send_message.",
+        annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
+    )]
+    async fn suggest_reply(
+        &self,
+        Parameters(p): Parameters<LeadIdParams>,
+        ctx: Ctx,
+    ) -> Result<Json<ReplyDraft>, ToolError> {
+        let who = self.who(&ctx);
+        let out = self.svc.suggest_reply(&who.tenant, &p.lead_id).await?;
+        Ok(Json(out))
+    }
+
+    #[tool(
+        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message), is refused with the reason. WhatsApp goes through the Cloud API when configured; otherwise the message is recorded with sandbox: true.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn send_message(
+        &self,
+        Parameters(p): Parameters<SendMessageParams>,
+        ctx: Ctx,
+    ) -> Result<Json<SendResult>, ToolError> {
+        let who = self.who(&ctx);
+        let out = self
+            .svc
+            .send_message(&who.tenant, &p.lead_id, p.channel.into(), &p.text)
+            .await?;
+        Ok(Json(out))
+    }
+
+    #[tool(
+        description = "Create or replace a knowledge-base answer (language en/es, topic, keywords, answer) that suggest_reply drafts from.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = false,
+            idempotent_hint = true,
+            open_world_hint = false
+        )
+    )]
+    async fn upsert_kb_entry(
+        &self,
+        Parameters(p): Parameters<KbEntryParams>,
+        ctx: Ctx,
+    ) -> Result<Json<KbEntry>, ToolError> {
+        let who = self.who(&ctx);
+        let e = KbEntry {
+            id: p.entry_id,
+            language: p.language,
+            topic: p.topic,
+            keywords: p.keywords,
+            answer: p.answer,
+        };
+        let out = self.svc.upsert_kb_entry(&who.tenant, e).await?;
+        Ok(Json(out))
+    }
+}

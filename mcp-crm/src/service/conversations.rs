@@ -1,0 +1,402 @@
+//! Conversations with a lead: logged interactions (sentiment, opt-out
+//! keywords, re-scoring), the knowledge base, drafted replies and sending
+//! under the consent ledger.
+
+use chrono::{DateTime, Duration, Utc};
+use promptsales_shared::AppError;
+use promptsales_shared::domain::{Channel, TenantId, validate_id};
+use promptsales_shared::time::{format_ts, parse_ts};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::{CrmService, ScoreCard, contacts, hashes_for, message_text, short_text};
+use crate::domain::scoring::{self, Language};
+use crate::domain::{
+    ConsentKind, ConsentState, ContactChannel, Direction, Interaction, InteractionId, LeadId,
+};
+use crate::store::{KbEntry, LeadRecord, OutboundMessage, new_id};
+
+/// Spanish-speaking markets: where we write Spanish unless told otherwise.
+const SPANISH_MARKETS: &[&str] = &[
+    "AR", "BO", "CL", "CO", "CR", "CU", "DO", "EC", "ES", "GT", "HN", "MX", "NI", "PA", "PE", "PR",
+    "PY", "SV", "UY", "VE",
+];
+
+/// Inbound texts that mean "stop messaging me".
+const OPT_OUT_WORDS: &[&str] = &[
+    "stop",
+    "unsubscribe",
+    "baja",
+    "cancelar suscripción",
+    "cancelar suscripcion",
+    "no más mensajes",
+    "no mas mensajes",
+];
+
+/// A logged interaction and the score it led to.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LoggedInteraction {
+    pub interaction: Interaction,
+    /// Where the sentiment came from: `lexicon` or `llm`.
+    pub sentiment_source: String,
+    pub score: ScoreCard,
+    /// Set when the text was an opt-out keyword (STOP, BAJA…) and the
+    /// channel was suppressed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opted_out: Option<ContactChannel>,
+}
+
+/// A drafted reply for a person to review; never sent by itself.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ReplyDraft {
+    pub lead_id: LeadId,
+    pub language: Language,
+    pub draft: String,
+    /// Knowledge-base entries the draft draws on.
+    pub kb_entries: Vec<String>,
+    /// The inbound interaction answered, if any.
+    pub in_reply_to: Option<InteractionId>,
+    /// Always false: send it with `send_message` after review.
+    pub sent: bool,
+}
+
+/// A sent (or sandbox-recorded) message.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SendResult {
+    pub message_id: String,
+    pub lead_id: LeadId,
+    pub channel: ContactChannel,
+    /// True when nothing was actually sent (no live connector).
+    pub sandbox: bool,
+    pub provider_message_id: Option<String>,
+    pub interaction_id: InteractionId,
+    /// What allowed the send: `consent` or `whatsapp_service_window`.
+    pub allowed_by: String,
+}
+
+impl CrmService {
+    async fn sentiment(&self, text: &str) -> (f64, &'static str) {
+        if let Some(llm) = &self.llm
+            && let Some(s) = crate::sentiment::llm_sentiment(llm, text).await
+        {
+            return (s, "llm");
+        }
+        (scoring::lexicon_sentiment(text), "lexicon")
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub async fn log_interaction(
+        &self,
+        tenant: &TenantId,
+        actor: &str,
+        id: &str,
+        channel: Channel,
+        direction: Direction,
+        text: &str,
+        at: Option<&str>,
+    ) -> Result<LoggedInteraction, AppError> {
+        let rec = self.record(tenant, id).await?;
+        let text = message_text(text)?;
+        let at = at
+            .map(|a| parse_ts("at", a))
+            .transpose()?
+            .unwrap_or_else(Utc::now);
+        self.add_interaction(tenant, actor, &rec, channel, direction, text, at, None)
+            .await
+    }
+
+    /// Stores an interaction (with sentiment), applies opt-out keywords and
+    /// re-scores. `id` makes the write idempotent (webhook redeliveries).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn add_interaction(
+        &self,
+        tenant: &TenantId,
+        actor: &str,
+        rec: &LeadRecord,
+        channel: Channel,
+        direction: Direction,
+        text: String,
+        at: DateTime<Utc>,
+        id: Option<InteractionId>,
+    ) -> Result<LoggedInteraction, AppError> {
+        if rec.erased_at.is_some() {
+            return Err(AppError::Conflict(format!(
+                "lead `{}` was erased (GDPR): nothing more is recorded about them",
+                rec.lead.id
+            )));
+        }
+        let (sentiment, source) = if direction == Direction::In {
+            let (s, src) = self.sentiment(&text).await;
+            (Some(s), src)
+        } else {
+            (None, "none")
+        };
+        let interaction = Interaction {
+            id: id.unwrap_or_else(|| InteractionId::from_trusted(new_id(InteractionId::PREFIX))),
+            lead_id: rec.lead.id.clone(),
+            at,
+            channel,
+            direction,
+            text,
+            sentiment,
+        };
+        self.store.add_interaction(tenant, &interaction).await?;
+        let mut opted_out = None;
+        let lowered = interaction.text.trim().to_lowercase();
+        let lowered = lowered.trim_end_matches(['.', '!']);
+        if direction == Direction::In && OPT_OUT_WORDS.contains(&lowered) {
+            let ch = match channel {
+                Channel::Whatsapp => ContactChannel::Whatsapp,
+                Channel::Sms => ContactChannel::Sms,
+                Channel::Email => ContactChannel::Email,
+                _ => ContactChannel::All,
+            };
+            for (_, hash) in hashes_for(rec, ch) {
+                self.store
+                    .record_ledger(
+                        tenant,
+                        &hash,
+                        ch,
+                        ConsentKind::Suppressed,
+                        &format!("opt-out keyword in an inbound {channel} message"),
+                        Some(&rec.lead.id),
+                        at,
+                    )
+                    .await?;
+            }
+            opted_out = Some(ch);
+        }
+        let score = self.rescore(tenant, &rec.lead.id, actor).await?;
+        Ok(LoggedInteraction {
+            interaction,
+            sentiment_source: source.into(),
+            score,
+            opted_out,
+        })
+    }
+
+    pub async fn upsert_kb_entry(
+        &self,
+        tenant: &TenantId,
+        entry: KbEntry,
+    ) -> Result<KbEntry, AppError> {
+        let id = validate_id("entry_id", &entry.id)?;
+        let language = entry.language;
+        let topic = short_text("topic", Some(entry.topic))?
+            .ok_or_else(|| AppError::invalid("topic", "a topic of 1-200 characters", ""))?;
+        let answer = message_text(&entry.answer)
+            .map_err(|_| AppError::invalid("answer", "an answer of 1-10000 characters", ""))?;
+        let mut keywords = Vec::new();
+        for k in entry.keywords {
+            let k = short_text("keywords", Some(k))?;
+            keywords.extend(k.map(|k| k.to_lowercase()));
+        }
+        let e = KbEntry {
+            id,
+            language,
+            topic,
+            keywords,
+            answer,
+        };
+        self.store.upsert_kb(tenant, &e).await?;
+        Ok(e)
+    }
+
+    pub async fn knowledge_base(&self, tenant: &TenantId) -> Result<Vec<KbEntry>, AppError> {
+        self.store.list_kb(tenant).await
+    }
+
+    /// Drafts a reply in the lead's language from the knowledge base and
+    /// the last inbound message; a person reviews and sends it.
+    pub async fn suggest_reply(&self, tenant: &TenantId, id: &str) -> Result<ReplyDraft, AppError> {
+        let rec = self.record(tenant, id).await?;
+        let interactions = self.store.interactions_of(tenant, &rec.lead.id).await?;
+        let last_in = interactions
+            .iter()
+            .rev()
+            .find(|i| i.direction == Direction::In);
+        let lang = rec
+            .language
+            .as_deref()
+            .and_then(|l| Language::parse(l).ok())
+            .or_else(|| last_in.and_then(|i| scoring::detect_language(&i.text)))
+            .unwrap_or(if SPANISH_MARKETS.contains(&rec.lead.country.as_str()) {
+                Language::Es
+            } else {
+                Language::En
+            });
+        let kb = self.store.list_kb(tenant).await?;
+        let question = last_in.map(|i| i.text.to_lowercase()).unwrap_or_default();
+        let mut ranked: Vec<(usize, &KbEntry)> = kb
+            .iter()
+            .filter(|e| e.language == lang)
+            .map(|e| {
+                let hits = e
+                    .keywords
+                    .iter()
+                    .filter(|k| !k.is_empty() && question.contains(k.as_str()))
+                    .count();
+                (hits, e)
+            })
+            .filter(|(h, _)| *h > 0)
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+        ranked.truncate(2);
+        let name = self
+            .crypto
+            .decrypt_opt(rec.name_enc.as_deref())?
+            .and_then(|n| n.split_whitespace().next().map(str::to_owned));
+        let answers: Vec<&str> = ranked.iter().map(|(_, e)| e.answer.as_str()).collect();
+        let draft = match lang {
+            Language::Es => {
+                let hello = name.map_or("Hola".to_owned(), |n| format!("Hola {n}"));
+                let body = if answers.is_empty() {
+                    "Con gusto te ayudamos con tu consulta; un asesor te confirma los detalles hoy mismo.".to_owned()
+                } else {
+                    answers.join("\n\n")
+                };
+                format!(
+                    "{hello}, gracias por escribirnos.\n\n{body}\n\n¿Te parece si agendamos una llamada corta para revisar los detalles?"
+                )
+            }
+            Language::En => {
+                let hello = name.map_or("Hi".to_owned(), |n| format!("Hi {n}"));
+                let body = if answers.is_empty() {
+                    "Happy to help with your question; an advisor will confirm the details today."
+                        .to_owned()
+                } else {
+                    answers.join("\n\n")
+                };
+                format!(
+                    "{hello}, thanks for reaching out.\n\n{body}\n\nWould a short call this week work to go over the details?"
+                )
+            }
+        };
+        Ok(ReplyDraft {
+            lead_id: rec.lead.id.clone(),
+            language: lang,
+            draft,
+            kb_entries: ranked.iter().map(|(_, e)| e.id.clone()).collect(),
+            in_reply_to: last_in.map(|i| i.id.clone()),
+            sent: false,
+        })
+    }
+
+    /// Sends a message after checking the ledger: a suppressed contact or
+    /// one without consent is refused with the reason (WhatsApp also
+    /// allows replies within 24 h of the lead's last WhatsApp message).
+    pub async fn send_message(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        channel: ContactChannel,
+        text: &str,
+    ) -> Result<SendResult, AppError> {
+        let rec = self.record(tenant, id).await?;
+        if channel == ContactChannel::All {
+            return Err(AppError::invalid(
+                "channel",
+                "email, sms or whatsapp",
+                "all",
+            ));
+        }
+        let text = message_text(text)?;
+        if rec.erased_at.is_some() {
+            return Err(AppError::Conflict(format!(
+                "refused: lead `{}` was erased (GDPR) and has no contact details",
+                rec.lead.id
+            )));
+        }
+        let uses_email = channel == ContactChannel::Email;
+        let (enc, hash) = if uses_email {
+            (rec.email_enc.as_deref(), rec.email_hash.as_deref())
+        } else {
+            (rec.phone_enc.as_deref(), rec.phone_hash.as_deref())
+        };
+        let (Some(enc), Some(_)) = (enc, hash) else {
+            return Err(AppError::Conflict(format!(
+                "refused: lead `{}` has no {} for {channel}",
+                rec.lead.id,
+                if uses_email { "email" } else { "phone number" }
+            )));
+        };
+        let perms = self.store.permissions(tenant, &contacts(&rec)).await?;
+        if let Some(p) = perms
+            .iter()
+            .find(|p| p.suppressed && (p.channel == channel || p.channel == ContactChannel::All))
+        {
+            return Err(AppError::Conflict(format!(
+                "refused: the contact is suppressed on {} since {} (source: {})",
+                p.channel,
+                format_ts(p.updated_at),
+                p.source
+            )));
+        }
+        let label = if uses_email { "email" } else { "phone" };
+        let consent = perms
+            .iter()
+            .find(|p| p.contact == label && p.channel == channel)
+            .and_then(|p| p.consent);
+        let allowed_by = if consent == Some(ConsentState::Granted) {
+            "consent"
+        } else if channel == ContactChannel::Whatsapp
+            && self
+                .store
+                .interactions_of(tenant, &rec.lead.id)
+                .await?
+                .iter()
+                .any(|i| {
+                    i.direction == Direction::In
+                        && i.channel == Channel::Whatsapp
+                        && Utc::now() - i.at < Duration::hours(24)
+                })
+        {
+            "whatsapp_service_window"
+        } else {
+            return Err(AppError::Conflict(format!(
+                "refused: no consent for {channel} on record for lead `{}` ({}); record_consent first",
+                rec.lead.id,
+                match consent {
+                    Some(ConsentState::Withdrawn) => "consent was withdrawn",
+                    _ => "never given",
+                }
+            )));
+        };
+        let to = self.crypto.decrypt(enc)?;
+        let receipt = self.connector.send(channel, &to, &text).await?;
+        let now = Utc::now();
+        let msg = OutboundMessage {
+            id: new_id("msg_"),
+            channel,
+            text: text.clone(),
+            sandbox: receipt.sandbox,
+            provider_message_id: receipt.provider_message_id.clone(),
+            at: now,
+        };
+        let interaction = Interaction {
+            id: InteractionId::from_trusted(new_id(InteractionId::PREFIX)),
+            lead_id: rec.lead.id.clone(),
+            at: now,
+            channel: match channel {
+                ContactChannel::Email => Channel::Email,
+                ContactChannel::Sms => Channel::Sms,
+                _ => Channel::Whatsapp,
+            },
+            direction: Direction::Out,
+            text,
+            sentiment: None,
+        };
+        self.store
+            .record_outbound(tenant, &rec.lead.id, &msg, &interaction)
+            .await?;
+        Ok(SendResult {
+            message_id: msg.id,
+            lead_id: rec.lead.id.clone(),
+            channel,
+            sandbox: receipt.sandbox,
+            provider_message_id: receipt.provider_message_id,
+            interaction_id: interaction.id,
+            allowed_by: allowed_by.into(),
+        })
+    }
+}

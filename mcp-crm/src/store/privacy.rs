@@ -1,0 +1,85 @@
+//! GDPR: a lead's sales for the export, and erasure of personal data
+//! that keeps the anonymised facts.
+
+use crm_read::rows::sale_from_row;
+use promptsales_shared::AppError;
+use promptsales_shared::domain::TenantId;
+use promptsales_shared::time::now_ts;
+
+use super::CrmStore;
+use crate::domain::{LeadId, Sale};
+
+impl CrmStore {
+    /// Removes a lead's personal data, keeping anonymised facts (stage,
+    /// score, country, channel, sales) so totals do not change: encrypted
+    /// contact details and their blind indexes, city, company, free texts
+    /// of interactions and messages. The ledger keeps its suppressions
+    /// (keyed by blind index) so an opted-out person stays opted out.
+    pub async fn erase_lead(
+        &self,
+        tenant: &TenantId,
+        id: &LeadId,
+        actor: &str,
+    ) -> Result<bool, AppError> {
+        let now = now_ts();
+        let mut tx = self.db().pool().begin().await?;
+        let n = sqlx::query(
+            "UPDATE leads SET name_enc = NULL, email_enc = NULL, phone_enc = NULL, email_hash = NULL, \
+             phone_hash = NULL, city = NULL, company = NULL, product_interest = NULL, \
+             lost_reason = NULL, score_reasons = NULL, erased_at = $3, updated_at = $3 \
+             WHERE tenant_id = $1 AND id = $2 AND erased_at IS NULL",
+        )
+        .bind(tenant.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .bind(now.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for sql in [
+            "UPDATE interactions SET text = '[erased]', updated_at = $3 WHERE tenant_id = $1 AND lead_id = $2",
+            "UPDATE outbound_messages SET text = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
+            "UPDATE sales SET city = NULL, updated_at = $3 WHERE tenant_id = $1 AND lead_id = $2 AND city IS NOT NULL",
+            "UPDATE lead_stage_history SET reason = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
+        ] {
+            sqlx::query(sql)
+                .bind(tenant.as_str().to_owned())
+                .bind(id.as_str().to_owned())
+                .bind(now.clone())
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "INSERT INTO gdpr_erasures (tenant_id, lead_id, actor, at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(tenant.as_str().to_owned())
+        .bind(id.as_str().to_owned())
+        .bind(actor.to_owned())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// A lead's sales, oldest first.
+    pub async fn sales_of_lead(
+        &self,
+        tenant: &TenantId,
+        lead: &LeadId,
+    ) -> Result<Vec<Sale>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id, client_id, lead_id, campaign_id, product_id, channel, country, city, \
+             amount_cents, currency, closed_at FROM sales WHERE tenant_id = $1 AND lead_id = $2 \
+             ORDER BY closed_at, id",
+        )
+        .bind(tenant.as_str())
+        .bind(lead.as_str())
+        .fetch_all(self.db().pool())
+        .await?;
+        rows.iter().map(sale_from_row).collect()
+    }
+}

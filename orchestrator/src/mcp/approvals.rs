@@ -1,0 +1,106 @@
+//! The `approvals` toolset: decide a run's approval gate (confirmed by the person through elicitation where the client supports it), then continue the run.
+
+use promptsales_server::ToolError;
+use promptsales_shared::AppError;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::service::{ElicitationError, ElicitationMode, RequestContext};
+use rmcp::{RoleServer, tool, tool_router};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::{OrchestratorServer, RunView};
+use crate::pipeline::decide;
+use crate::pipeline::runner::ResumeOpts;
+
+promptsales_shared::vocabulary! {
+    /// What a person decides at a gate.
+    pub enum Decision("decision") {
+        Approve => "approve",
+        Reject => "reject",
+    }
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ApproveParams {
+    /// Approval id, e.g. `apr_20261125T193000_1a2b3c` (from get_run's `waiting_on`).
+    pub approval_id: String,
+    /// Approve (the default) or reject; a rejection needs a note.
+    pub decision: Option<Decision>,
+    /// Why; required to reject.
+    pub note: Option<String>,
+}
+
+/// The person's answer when asked to confirm an approval.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct ApprovalConfirmation {
+    /// True to record the decision.
+    pub confirm: bool,
+    /// A note for the record.
+    pub note: Option<String>,
+}
+rmcp::elicit_safe!(ApprovalConfirmation);
+
+#[tool_router(router = approvals_tools, vis = "pub(super)")]
+impl OrchestratorServer {
+    #[tool(
+        description = "Approve (or reject, with a note) a run's approval gate, then continue the run. Needs the gate's scope (ads:approve); the person who started the run cannot approve it. Clients that support elicitation are asked to confirm first.",
+        annotations(
+            read_only_hint = false,
+            destructive_hint = true,
+            idempotent_hint = false,
+            open_world_hint = true
+        )
+    )]
+    async fn approve(
+        &self,
+        Parameters(p): Parameters<ApproveParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<Json<RunView>, ToolError> {
+        let who = self.caller(&context)?;
+        let approve = p.decision.unwrap_or(Decision::Approve) == Decision::Approve;
+        let a = self
+            .orch
+            .runs
+            .get_approval(&who.tenant, &p.approval_id)
+            .await?;
+        who.require_scope(&a.required_scope)?;
+        let mut note = p.note.clone();
+        if context
+            .peer
+            .supported_elicitation_modes()
+            .contains(&ElicitationMode::Form)
+        {
+            let verb = if approve { "Approve" } else { "Reject" };
+            match context
+                .peer
+                .elicit::<ApprovalConfirmation>(format!("{verb} this gate? {}", a.summary))
+                .await
+            {
+                Ok(Some(ApprovalConfirmation {
+                    confirm: true,
+                    note: n,
+                })) => {
+                    note = n.or(note);
+                }
+                Ok(_)
+                | Err(ElicitationError::UserDeclined)
+                | Err(ElicitationError::UserCancelled) => {
+                    return Err(AppError::Conflict(format!(
+                        "approval {} not confirmed by the person: nothing was decided",
+                        a.id
+                    ))
+                    .into());
+                }
+                Err(e) => tracing::warn!(error = %e, "elicitation failed; deciding as asked"),
+            }
+        }
+        let decided = decide(&self.orch.runs, &who, &a.id, approve, note.as_deref()).await?;
+        let hub = self.hub().await?;
+        let report = self
+            .orch
+            .runner(hub)
+            .resume(&decided.run_id, &ResumeOpts::default())
+            .await?;
+        Ok(Json(report.into()))
+    }
+}

@@ -1,0 +1,130 @@
+//! Approval gates inside a run: a gate waits for a person's decision, fails the run on a rejection, and on an approval records who approved so later steps can act as them.
+
+use promptsales_shared::AppError;
+use serde_json::{Value, json};
+
+use super::Runner;
+use crate::client::Identity;
+use crate::pipeline::recipe::{Gate, Step};
+use crate::pipeline::store::{ApprovalStatus, RunStatus, StepStatus};
+use crate::pipeline::template::render;
+
+/// Where a run stands after reaching a gate.
+pub(super) enum GateOutcome {
+    /// The gate waits for a person; the run stops here for now.
+    Waiting,
+    /// The gate could not be evaluated or was rejected; the run failed.
+    Failed,
+    /// Approved: the decision, recorded as the gate step's output.
+    Approved(Value),
+}
+
+impl Runner<'_> {
+    /// Opens (or reads back) the gate's approval and acts on its status.
+    pub(super) async fn pass_gate(
+        &self,
+        run_id: &str,
+        seq: i64,
+        step: &Step,
+        gate: &Gate,
+        ctx: &Value,
+    ) -> Result<GateOutcome, AppError> {
+        let summary = match render(&Value::String(gate.summary.clone()), ctx) {
+            Ok(Value::String(s)) => s,
+            Ok(other) => other.to_string(),
+            Err(e) => {
+                self.fail(run_id, seq, step, &step.id, &e.to_string())
+                    .await?;
+                return Ok(GateOutcome::Failed);
+            }
+        };
+        let a = self
+            .store
+            .approval_for_gate(&self.tenant, run_id, &step.id, &summary, &gate.scope)
+            .await?;
+        match a.status {
+            ApprovalStatus::Pending => {
+                self.store
+                    .step_started(
+                        &self.tenant,
+                        run_id,
+                        &step.id,
+                        seq,
+                        &step.id,
+                        None,
+                        &json!({"summary": summary}),
+                        None,
+                        StepStatus::Waiting,
+                    )
+                    .await?;
+                self.store
+                    .set_run_status(&self.tenant, run_id, RunStatus::WaitingApproval, None)
+                    .await?;
+                self.say(&format!(
+                    "  ⏸ {}: waiting for approval {} ({} needed): {summary}",
+                    step.id, a.id, gate.scope
+                ));
+                Ok(GateOutcome::Waiting)
+            }
+            ApprovalStatus::Rejected => {
+                let why = format!(
+                    "rejected by {} at the gate `{}`: {}",
+                    a.decided_by.as_deref().unwrap_or("?"),
+                    step.id,
+                    a.note.as_deref().unwrap_or("no note")
+                );
+                self.fail(run_id, seq, step, &step.id, &why).await?;
+                Ok(GateOutcome::Failed)
+            }
+            ApprovalStatus::Approved => {
+                let out = json!({
+                    "approval_id": a.id,
+                    "approver": a.decided_by,
+                    "scopes": a.decided_scopes,
+                    "note": a.note,
+                    "decided_at": a.decided_at,
+                });
+                self.store
+                    .step_recorded(
+                        &self.tenant,
+                        run_id,
+                        &step.id,
+                        seq,
+                        &step.id,
+                        None,
+                        &json!({"summary": summary}),
+                        StepStatus::Succeeded,
+                        Some(&out),
+                        None,
+                    )
+                    .await?;
+                self.say(&format!(
+                    "  ✔ {}: approved by {}{}",
+                    step.id,
+                    a.decided_by.as_deref().unwrap_or("?"),
+                    a.note
+                        .as_deref()
+                        .map(|n| format!(" — {n}"))
+                        .unwrap_or_default()
+                ));
+                Ok(GateOutcome::Approved(out))
+            }
+        }
+    }
+}
+
+/// The approver recorded in an approved gate's output, to act as.
+pub(super) fn approver_of(out: Option<&Value>) -> Option<Identity> {
+    let out = out?;
+    Some(Identity {
+        actor: out["approver"].as_str()?.to_owned(),
+        scopes: out["scopes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}

@@ -1,0 +1,280 @@
+//! One tool call of a run: arguments rendered, the idempotency key added, the call bounded, retried when it is safe, and its outcome recorded — plus the tools the runner provides itself.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use promptsales_shared::AppError;
+use promptsales_shared::time::format_ts;
+use serde_json::{Value, json};
+
+use super::{Outcome, ResumeOpts, Runner};
+use crate::client::{CallError, CallOpts, Identity};
+use crate::pipeline::recipe::{OnError, Step};
+use crate::pipeline::store::{StepRow, StepStatus};
+use crate::pipeline::template::render;
+
+impl Runner<'_> {
+    /// Whether repeating a call cannot duplicate an effect.
+    pub(super) fn repeatable(&self, tool: &str, has_key: bool) -> bool {
+        if crate::pipeline::recipe::INTERNAL_TOOLS.contains(&tool) || has_key {
+            return true;
+        }
+        self.tools
+            .tool(tool)
+            .is_some_and(|t| t.read_only || t.idempotent)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn call_step(
+        &self,
+        run_id: &str,
+        seq: i64,
+        step: &Step,
+        key: &str,
+        ctx: &Value,
+        existing: Option<&StepRow>,
+        identity: Option<Identity>,
+        opts: &ResumeOpts,
+    ) -> Result<Outcome, AppError> {
+        let tool = step.tool.as_deref().unwrap_or_default();
+        if let Some(row) = existing
+            && row.status == StepStatus::Running
+            && !self.repeatable(tool, row.idempotency_key.is_some())
+            && !opts.retry.iter().any(|r| r == key)
+        {
+            let why = format!(
+                "was in flight when the run stopped, and `{tool}` is not idempotent, so it is \
+                 not repeated blindly: check whether it took effect, then resume with \
+                 `--retry {key}` to call it again"
+            );
+            self.store
+                .step_finished(
+                    &self.tenant,
+                    run_id,
+                    key,
+                    StepStatus::Running,
+                    None,
+                    Some(&why),
+                    0,
+                )
+                .await?;
+            return Ok(Outcome::Stop(format!("step {key} {why}")));
+        }
+        let mut args = match render(&step.args, ctx) {
+            Ok(a) => a,
+            Err(e) => {
+                let why = format!("step {key}: {e}");
+                self.store
+                    .step_recorded(
+                        &self.tenant,
+                        run_id,
+                        key,
+                        seq,
+                        &step.id,
+                        Some(tool),
+                        &Value::Null,
+                        StepStatus::Failed,
+                        None,
+                        Some(&why),
+                    )
+                    .await?;
+                return Ok(Outcome::Stop(why));
+            }
+        };
+        strip_nulls(&mut args);
+        let info = self.tools.tool(tool);
+        let key_arg = step.idempotency_arg.clone().or_else(|| {
+            info.as_ref()
+                .filter(|i| i.accepts_idempotency_key())
+                .map(|_| "idempotency_key".to_owned())
+        });
+        let idem = key_arg.as_ref().map(|_| format!("{run_id}/{key}"));
+        if let (Some(arg), Some(k), Some(m)) = (&key_arg, &idem, args.as_object_mut()) {
+            m.insert(arg.clone(), Value::String(k.clone()));
+        }
+        self.store
+            .step_started(
+                &self.tenant,
+                run_id,
+                key,
+                seq,
+                &step.id,
+                Some(tool),
+                &args,
+                idem.as_deref(),
+                StepStatus::Running,
+            )
+            .await?;
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        let result = loop {
+            let r = if crate::pipeline::recipe::INTERNAL_TOOLS.contains(&tool) {
+                self.internal(tool, run_id, key, &args).await
+            } else {
+                let call_opts = CallOpts {
+                    identity: identity.clone(),
+                    timeout: step.timeout_secs.map(Duration::from_secs),
+                    cancel: None,
+                };
+                self.tools.call(tool, args.clone(), call_opts).await
+            };
+            match r {
+                Err(e)
+                    if e.is_transient()
+                        && attempt < step.retries
+                        && self.repeatable(tool, idem.is_some()) =>
+                {
+                    attempt += 1;
+                    self.say(&format!("  ↻ {key}: {e}; retry {attempt}/{}", step.retries));
+                    tokio::time::sleep(Duration::from_millis(200u64 << attempt.min(5))).await;
+                }
+                other => break other,
+            }
+        };
+        let ms = started.elapsed().as_millis() as i64;
+        match result {
+            Ok(out) => {
+                self.store
+                    .step_finished(
+                        &self.tenant,
+                        run_id,
+                        key,
+                        StepStatus::Succeeded,
+                        Some(&out),
+                        None,
+                        ms,
+                    )
+                    .await?;
+                self.say(&format!("  ✔ {key} ({tool}) {ms} ms"));
+                Ok(Outcome::Done(out))
+            }
+            Err(e)
+                if step.on_error == OnError::Skip
+                    && !matches!(e, CallError::Unavailable { .. } | CallError::Timeout { .. }) =>
+            {
+                self.store
+                    .step_finished(
+                        &self.tenant,
+                        run_id,
+                        key,
+                        StepStatus::Skipped,
+                        None,
+                        Some(&e.to_string()),
+                        ms,
+                    )
+                    .await?;
+                self.say(&format!("  ↷ {key} ({tool}) skipped: {e}"));
+                Ok(Outcome::Skipped)
+            }
+            Err(e) => {
+                // A lost connection or a timeout leaves the outcome unknown:
+                // the step stays "running" so a resume applies the in-flight
+                // rule; a tool's own error is definite.
+                let status = match e {
+                    CallError::Unavailable { .. } | CallError::Timeout { .. } => {
+                        StepStatus::Running
+                    }
+                    _ => StepStatus::Failed,
+                };
+                self.store
+                    .step_finished(
+                        &self.tenant,
+                        run_id,
+                        key,
+                        status,
+                        None,
+                        Some(&e.to_string()),
+                        ms,
+                    )
+                    .await?;
+                self.say(&format!("  ✘ {key} ({tool}): {e}"));
+                Ok(Outcome::Stop(format!("step {key}: {e}")))
+            }
+        }
+    }
+
+    /// Tools the runner provides itself.
+    async fn internal(
+        &self,
+        tool: &str,
+        run_id: &str,
+        key: &str,
+        args: &Value,
+    ) -> Result<Value, CallError> {
+        let bad = |message: String| CallError::Tool {
+            tool: tool.to_owned(),
+            message,
+        };
+        match tool {
+            "agenda.schedule" => {
+                let kind = args["kind"]
+                    .as_str()
+                    .filter(|k| !k.is_empty())
+                    .ok_or_else(|| {
+                        bad("kind: expected the task's kind, e.g. sync_metrics".into())
+                    })?;
+                let due = match (&args["due_at"], &args["due_in_hours"]) {
+                    (Value::String(at), _) => promptsales_shared::time::parse_ts("due_at", at)
+                        .map_err(|e| bad(e.to_string()))?,
+                    (_, h) => {
+                        let hours = h.as_f64().unwrap_or(0.0);
+                        if !(0.0..=24.0 * 366.0).contains(&hours) {
+                            return Err(bad(format!(
+                                "due_in_hours: expected 0 to 8784, got {hours}"
+                            )));
+                        }
+                        Utc::now() + chrono::Duration::seconds((hours * 3600.0) as i64)
+                    }
+                };
+                let id = format!("agd_{}", stable_suffix(&format!("{run_id}/{key}")));
+                let due_at = format_ts(due);
+                let created = self
+                    .store
+                    .schedule_task(
+                        &self.tenant,
+                        &id,
+                        args["campaign_id"].as_str(),
+                        kind,
+                        &due_at,
+                        &args["payload"],
+                    )
+                    .await
+                    .map_err(|e| match e {
+                        // The step's error is shown to MCP clients through
+                        // the run: database detail stays in the log.
+                        AppError::Internal(detail) => {
+                            tracing::error!(run_id, key, detail, "agenda.schedule failed");
+                            bad(
+                                "the agenda task could not be stored; the details are in the \
+                                 orchestrator's log"
+                                    .into(),
+                            )
+                        }
+                        other => bad(other.to_string()),
+                    })?;
+                Ok(json!({ "task_id": id, "kind": kind, "due_at": due_at, "created": created }))
+            }
+            other => Err(bad(format!("unknown internal tool {other}"))),
+        }
+    }
+}
+
+/// A short, stable hex digest of `s` (FNV-1a), for derived ids.
+pub fn stable_suffix(s: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// Optional arguments rendered as null are left out, not sent as null.
+fn strip_nulls(v: &mut Value) {
+    if let Value::Object(m) = v {
+        m.retain(|_, x| !x.is_null());
+        for x in m.values_mut() {
+            strip_nulls(x);
+        }
+    }
+}

@@ -1,0 +1,459 @@
+//! The runner against fake servers on both backends: gates, resumes, leases, loops and lost connections.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+use promptsales_server::auth::Principal;
+use promptsales_shared::testing::backends;
+use promptsales_shared::time::format_ts;
+
+use super::lease::{host_name, owner_is_dead};
+use super::*;
+use crate::client::{CallError, CallOpts, ToolInfo};
+use crate::pipeline::decide;
+use crate::pipeline::recipe::BUILTIN;
+
+/// Tools that answer like the four servers would, record every call,
+/// and can be told to lose the connection on a tool once.
+#[derive(Default)]
+struct Fake {
+    calls: Mutex<Vec<(String, Value, Option<String>)>>,
+    drop_once: Mutex<BTreeSet<String>>,
+    launched_keys: Mutex<BTreeSet<String>>,
+}
+
+fn info(q: &str, idempotent: bool, key: bool) -> ToolInfo {
+    let (server, name) = q.split_once('.').unwrap();
+    let mut props = serde_json::Map::new();
+    if key {
+        props.insert("idempotency_key".into(), json!({"type": "string"}));
+    }
+    ToolInfo {
+        qualified: q.into(),
+        server: server.into(),
+        name: name.into(),
+        description: String::new(),
+        input_schema: json!({"type": "object", "properties": props}),
+        read_only: false,
+        idempotent,
+        destructive: false,
+    }
+}
+
+impl Fake {
+    fn count(&self, tool: &str) -> usize {
+        self.calls
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(t, a, _)| t == tool && a["dry_run"] != json!(true))
+            .count()
+    }
+}
+
+impl Tools for Fake {
+    fn tools(&self) -> Vec<ToolInfo> {
+        vec![
+            info("content.generate_content", false, false),
+            info("content.optimize_for_search", true, false),
+            info("content.approve_asset", true, false),
+            info("ads.generate_campaign", false, false),
+            info("ads.plan_budget", true, false),
+            info("ads.submit_for_approval", true, false),
+            info("ads.attach_content", true, false),
+            info("ads.approve_campaign", true, false),
+            info("ads.launch_campaign", false, true),
+        ]
+    }
+
+    fn call<'a>(
+        &'a self,
+        q: &'a str,
+        args: Value,
+        opts: CallOpts,
+    ) -> BoxFuture<'a, Result<Value, CallError>> {
+        Box::pin(async move {
+            self.calls.lock().unwrap().push((
+                q.to_owned(),
+                args.clone(),
+                opts.identity.as_ref().map(|i| i.actor.clone()),
+            ));
+            if args["dry_run"] != json!(true) && self.drop_once.lock().unwrap().remove(q) {
+                // The call reached the server, then the connection died.
+                if q == "ads.launch_campaign" {
+                    self.launched_keys
+                        .lock()
+                        .unwrap()
+                        .insert(args["idempotency_key"].as_str().unwrap().to_owned());
+                }
+                return Err(CallError::Unavailable {
+                    server: "x".into(),
+                    reason: "connection lost".into(),
+                });
+            }
+            Ok(match q {
+                "content.generate_content" => {
+                    let ch = args["channels"][0].as_str().unwrap().to_owned();
+                    json!({"variants": [{"asset_id": format!("ast_{ch}_1")}, {"asset_id": format!("ast_{ch}_2")}]})
+                }
+                "content.approve_asset" => {
+                    if args["asset_id"].as_str().unwrap().ends_with("_2")
+                        && args["asset_id"].as_str().unwrap().contains("email")
+                    {
+                        return Err(CallError::Tool {
+                            tool: q.into(),
+                            message: "usage rights expired".into(),
+                        });
+                    }
+                    json!({"id": args["asset_id"], "channel": "meta", "status": "approved"})
+                }
+                "ads.generate_campaign" => json!({"id": "cmp_new", "status": "draft"}),
+                "ads.launch_campaign" => {
+                    if args["dry_run"] == json!(true) {
+                        json!({"dry_run": true})
+                    } else {
+                        let k = args["idempotency_key"].as_str().unwrap().to_owned();
+                        let repeat = !self.launched_keys.lock().unwrap().insert(k);
+                        json!({"status": "active", "repeat": repeat})
+                    }
+                }
+                _ => json!({"ok": true}),
+            })
+        })
+    }
+}
+
+fn params() -> Value {
+    json!({"client_id": "cli_001", "product": "Plan Pro", "budget_cents": 500000,
+           "start_date": "2026-12-01", "end_date": "2026-12-31", "channels": ["meta", "email"]})
+}
+
+fn approver(tenant: &TenantId) -> Principal {
+    Principal::new(
+        "ana.approver",
+        tenant.clone(),
+        ["ads:approve", "content:approve"],
+    )
+}
+
+fn launch_src() -> &'static str {
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == "launch-campaign")
+        .unwrap()
+        .1
+}
+
+#[tokio::test]
+async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        assert_eq!(r.run.status, RunStatus::WaitingApproval, "{}", t.label());
+        let gate = r.waiting_on.clone().unwrap();
+        assert!(
+            gate.summary.contains("cmp_new") && gate.summary.contains("500000"),
+            "{}",
+            gate.summary
+        );
+        assert_eq!(fake.count("ads.launch_campaign"), 0);
+        assert_eq!(fake.count("content.generate_content"), 2);
+
+        // Not an approver; the run's own starter; then the approver.
+        let nobody = Principal::new("bob", tenant.clone(), Vec::<String>::new());
+        let e = decide(&store, &nobody, &gate.id, true, None)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("ads:approve"), "{e}");
+        let starter = Principal::new("agent", tenant.clone(), ["ads:approve"]);
+        assert!(
+            decide(&store, &starter, &gate.id, true, None)
+                .await
+                .is_err()
+        );
+        // Still waiting.
+        let again = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(again.run.status, RunStatus::WaitingApproval);
+        let a = decide(&store, &approver(&tenant), &gate.id, true, Some("go"))
+            .await
+            .unwrap();
+        assert_eq!(a.status, ApprovalStatus::Approved);
+        let done = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            done.run.status,
+            RunStatus::Succeeded,
+            "{:?}",
+            done.run.error
+        );
+        assert_eq!(fake.count("ads.launch_campaign"), 1);
+        // Approvals ran as the approver; one asset was refused and skipped,
+        // so only three were attached.
+        let calls = fake.calls.lock().unwrap().clone();
+        assert!(
+            calls
+                .iter()
+                .filter(|(t, _, _)| t == "content.approve_asset")
+                .all(|(_, _, who)| who.as_deref() == Some("ana.approver"))
+        );
+        assert!(
+            calls
+                .iter()
+                .filter(|(t, _, _)| t == "ads.launch_campaign")
+                .all(|(_, _, who)| who.is_none())
+        );
+        assert_eq!(fake.count("ads.attach_content"), 3);
+        let launch = calls
+            .iter()
+            .find(|(t, a, _)| t == "ads.launch_campaign" && a["dry_run"] == json!(false))
+            .unwrap();
+        assert_eq!(
+            launch.1["idempotency_key"],
+            json!(format!("{}/launch", r.run.id))
+        );
+        let agenda: Vec<&StepRow> = done
+            .steps
+            .iter()
+            .filter(|s| s.step_id == "agenda" && s.step_key.contains('#'))
+            .collect();
+        assert_eq!(agenda.len(), 3);
+        let total = calls.len();
+        drop(calls);
+        // Resuming a finished run calls nothing.
+        let r2 = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r2.run.status, RunStatus::Succeeded);
+        assert_eq!(fake.calls.lock().unwrap().len(), total);
+        // A decided approval stays decided.
+        assert!(
+            decide(&store, &approver(&tenant), &gate.id, false, Some("late"))
+                .await
+                .is_err()
+        );
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_lost_launch_is_repeated_with_its_key_and_lost_content_is_not_repeated_blindly() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        // Content generation loses its connection on the first channel.
+        fake.drop_once
+            .lock()
+            .unwrap()
+            .insert("content.generate_content".into());
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        assert!(
+            r.run
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("--retry content#0"),
+            "{:?}",
+            r.run.error
+        );
+        assert_eq!(fake.count("content.generate_content"), 1);
+        let r = runner
+            .resume(
+                &r.run.id,
+                &ResumeOpts {
+                    retry: vec!["content#0".into()],
+                    force: false,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::WaitingApproval);
+        assert_eq!(fake.count("content.generate_content"), 3);
+        let gate = r.waiting_on.unwrap();
+        decide(&store, &approver(&tenant), &gate.id, true, None)
+            .await
+            .unwrap();
+        // The launch reaches the platform, then the connection dies.
+        fake.drop_once
+            .lock()
+            .unwrap()
+            .insert("ads.launch_campaign".into());
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
+        // Retried with the same key: the server saw a repeat, not a
+        // second launch.
+        let calls = fake.calls.lock().unwrap().clone();
+        let launches: Vec<&Value> = calls
+            .iter()
+            .filter(|(t, a, _)| t == "ads.launch_campaign" && a["dry_run"] == json!(false))
+            .map(|(_, a, _)| a)
+            .collect();
+        assert_eq!(launches.len(), 2);
+        assert_eq!(
+            launches[0]["idempotency_key"],
+            launches[1]["idempotency_key"]
+        );
+        let out = r
+            .steps
+            .iter()
+            .find(|s| s.step_key == "launch")
+            .unwrap()
+            .output
+            .clone()
+            .unwrap();
+        assert_eq!(out["repeat"], json!(true));
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_run_held_by_a_live_runner_is_refused_and_a_dead_ones_taken_over() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        let until = format_ts(Utc::now() + chrono::Duration::minutes(5));
+        // Held by this very (live) process under another runner.
+        let live = format!("{}:{}:other", host_name(), std::process::id());
+        assert!(
+            store
+                .lease_run(&tenant, &r.run.id, &live, &until, true)
+                .await
+                .unwrap()
+        );
+        let e = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("--force"), "{e}");
+        // Held by a process of this machine that no longer exists.
+        let dead = format!("{}:4000000000:gone", host_name());
+        assert!(owner_is_dead(&dead));
+        assert!(
+            store
+                .lease_run(&tenant, &r.run.id, &dead, &until, true)
+                .await
+                .unwrap()
+        );
+        let ok = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(ok.run.status, RunStatus::WaitingApproval);
+        // --force takes over a live holder.
+        assert!(
+            store
+                .lease_run(&tenant, &r.run.id, &live, &until, true)
+                .await
+                .unwrap()
+        );
+        let forced = runner
+            .resume(
+                &r.run.id,
+                &ResumeOpts {
+                    retry: vec![],
+                    force: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(forced.run.status, RunStatus::WaitingApproval);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_rejected_gate_fails_the_run_with_the_note() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        let gate = r.waiting_on.unwrap();
+        let e = decide(&store, &approver(&tenant), &gate.id, false, None)
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("note"), "{e}");
+        decide(
+            &store,
+            &approver(&tenant),
+            &gate.id,
+            false,
+            Some("budget too high"),
+        )
+        .await
+        .unwrap();
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        assert!(r.run.error.unwrap().contains("budget too high"));
+        assert_eq!(fake.count("ads.launch_campaign"), 0);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn conditions_loops_prints_and_bad_templates() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let src = r#"
+name = "t"
+[params.go]
+default = false
+[[steps]]
+id = "a"
+tool = "ads.plan_budget"
+when = "{{params.go}}"
+[[steps]]
+id = "b"
+tool = "ads.plan_budget"
+for_each = '["x", "y"]'
+args = { campaign_id = "{{item}}" }
+print = "planned {{output.ok}}"
+[[steps]]
+id = "c"
+tool = "ads.plan_budget"
+args = { campaign_id = "{{steps.a.output.campaign_id}}" }
+"#;
+        let r = runner.start(src, &json!({})).await.unwrap();
+        assert_eq!(r.printed, vec!["planned true", "planned true"]);
+        assert_eq!(
+            r.steps.iter().find(|s| s.step_key == "a").unwrap().status,
+            StepStatus::Skipped
+        );
+        assert_eq!(r.run.status, RunStatus::Failed);
+        assert!(r.run.error.unwrap().contains("steps.a.output.campaign_id"));
+        assert!(runner.start(src, &json!({"nope": 1})).await.is_err());
+        t.cleanup().await;
+    }
+}

@@ -1,0 +1,15 @@
+//! The PromptSales server kit: what every MCP server and the agent share on
+//! top of the kernel — the one launcher (stdio or streamable HTTP, both
+//! protocol eras), toolsets, OAuth bearer tokens, the audited tool call,
+//! the mapping of errors to MCP results, start-up, LLM clients and
+//! telemetry.
+
+pub mod app;
+pub mod args;
+pub mod auth;
+pub mod error;
+pub mod llm;
+pub mod server;
+pub mod telemetry;
+
+pub use error::ToolError;
