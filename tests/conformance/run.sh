@@ -8,7 +8,8 @@
 # Binaries are taken from ${CARGO_TARGET_DIR:-target}/debug (build them first).
 # Node 22 and the suite are installed from npm into ${PROMPTSALES_NODE_DIR}
 # when missing. Each server gets a free loopback port and a throwaway data
-# dir, is stopped with SIGTERM and must exit 0 within 10 s. Exits non-zero if
+# dir (migrated first by `promptsales migrate`, as a deployment does), is
+# stopped with SIGTERM and must exit 0 within 10 s. Exits non-zero if
 # any applicable scenario failed or a server did not start or stop cleanly.
 #
 # Environment:
@@ -130,9 +131,18 @@ for name in "${servers[@]}"; do
   port=$(free_port)
   url="http://127.0.0.1:$port/mcp"
   # A hermetic server: no DATABASE_URL/REDIS_URL/PROMPTSALES_* from the caller.
-  env -u DATABASE_URL -u REDIS_URL $(compgen -e | grep '^PROMPTSALES_' | sed 's/^/-u /') \
+  hermetic=(env -u DATABASE_URL -u REDIS_URL $(compgen -e | grep -E '^PROMPTSALES_|_DATABASE_URL$' | sed 's/^/-u /' || true))
+  # Every context's schema, as the Kubernetes Job does before servers start.
+  if ! "${hermetic[@]}" "$bin_dir/promptsales" --data-dir "$data" migrate >"$log" 2>&1; then
+    echo "$name: promptsales migrate failed; its log:"
+    tail -n 30 "$log" | sed 's/^/    /'
+    status=1
+    summaries+=("$name: migrate failed")
+    continue
+  fi
+  "${hermetic[@]}" \
     "$bin" --transport http --bind "127.0.0.1:$port" --data-dir "$data" \
-    ${extra_args[@]+"${extra_args[@]}"} >"$log" 2>&1 &
+    ${extra_args[@]+"${extra_args[@]}"} >>"$log" 2>&1 &
   server_pid=$!
 
   up=0

@@ -18,6 +18,104 @@ use tempfile::TempDir;
 /// The four MCP server binaries.
 pub const SERVERS: &[&str] = &["mcp-ads", "mcp-crm", "mcp-content", "mcp-analytics"];
 
+/// The workspace root (the `tests` package lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+/// The package of each binary.
+fn package_of(bin: &str) -> &str {
+    match bin {
+        "promptsales" => "orchestrator",
+        other => other,
+    }
+}
+
+/// Directories of the workspace packages `package` is built from (itself
+/// and its path dependencies, transitively), from `cargo metadata`.
+fn source_dirs(package: &str) -> Vec<PathBuf> {
+    static META: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    let meta = META.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let out = std::process::Command::new(cargo)
+            .args([
+                "metadata",
+                "--format-version",
+                "1",
+                "--no-deps",
+                "--offline",
+            ])
+            .current_dir(workspace_root())
+            .output()
+            .expect("cargo metadata");
+        assert!(out.status.success(), "cargo metadata failed");
+        serde_json::from_slice(&out.stdout).expect("cargo metadata JSON")
+    });
+    let packages = meta["packages"].as_array().expect("packages");
+    let dir_of = |name: &str| {
+        packages
+            .iter()
+            .find(|p| p["name"] == name)
+            .and_then(|p| p["manifest_path"].as_str())
+            .map(|m| PathBuf::from(m).parent().unwrap().to_path_buf())
+    };
+    let mut todo = vec![package.to_owned()];
+    let mut seen = std::collections::BTreeSet::new();
+    let mut dirs = Vec::new();
+    while let Some(name) = todo.pop() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let Some(p) = packages.iter().find(|p| p["name"] == name.as_str()) else {
+            continue;
+        };
+        dirs.extend(dir_of(&name));
+        for d in p["dependencies"].as_array().into_iter().flatten() {
+            if d.get("path").is_some() && d["kind"].is_null() {
+                todo.push(d["name"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+    }
+    dirs
+}
+
+/// The newest modification time of the files a package's binary is built
+/// from: `Cargo.toml`, `src/`, `migrations/` and `recipes/` of the package
+/// and of its path dependencies.
+fn newest_source(package: &str) -> Option<(std::time::SystemTime, PathBuf)> {
+    fn walk(dir: &std::path::Path, best: &mut Option<(std::time::SystemTime, PathBuf)>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                walk(&path, best);
+            } else if let Ok(m) = e.metadata().and_then(|m| m.modified())
+                && best.as_ref().is_none_or(|(t, _)| m > *t)
+            {
+                *best = Some((m, path));
+            }
+        }
+    }
+    let mut best = None;
+    for dir in source_dirs(package) {
+        let manifest = dir.join("Cargo.toml");
+        if let Ok(m) = std::fs::metadata(&manifest).and_then(|m| m.modified())
+            && best.as_ref().is_none_or(|(t, _)| m > *t)
+        {
+            best = Some((m, manifest));
+        }
+        for sub in ["src", "migrations", "recipes"] {
+            walk(&dir.join(sub), &mut best);
+        }
+    }
+    best
+}
+
 /// Directory holding the workspace's built binaries (next to the test's own
 /// executable, which lives in `<target>/<profile>/deps`).
 pub fn bin_dir() -> PathBuf {
@@ -28,14 +126,30 @@ pub fn bin_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// Path of a workspace binary; fails with the command that builds it.
+/// Path of a workspace binary; fails with the command that builds it when
+/// it is missing or older than any of its sources (a test against a stale
+/// binary proves nothing).
 pub fn bin(name: &str) -> PathBuf {
+    static CHECKED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
     let p = bin_dir().join(name);
     assert!(
         p.exists(),
         "{} is missing: run `cargo build --workspace --bins` before the tests",
         p.display()
     );
+    let mut checked = CHECKED.lock().unwrap();
+    if !checked.iter().any(|c| c == name) {
+        let built = std::fs::metadata(&p).and_then(|m| m.modified()).unwrap();
+        if let Some((newest, file)) = newest_source(package_of(name)) {
+            assert!(
+                newest <= built,
+                "{} is older than {}: run `cargo build --workspace --bins` before the tests",
+                p.display(),
+                file.display()
+            );
+        }
+        checked.push(name.to_owned());
+    }
     p
 }
 
@@ -62,7 +176,13 @@ fn unique(prefix: &str) -> String {
 }
 
 impl Backend {
+    /// SQLite in a fresh directory, every context migrated.
     pub fn sqlite() -> Self {
+        Self::sqlite_unmigrated().migrated()
+    }
+
+    /// SQLite in a fresh directory where nothing is migrated yet.
+    pub fn sqlite_unmigrated() -> Self {
         let dir = tempfile::tempdir().unwrap();
         Backend {
             label: "sqlite",
@@ -75,9 +195,41 @@ impl Backend {
         }
     }
 
+    /// Runs `promptsales migrate` on the backend, as a deployment's Job
+    /// does before its servers start (servers that read other contexts
+    /// refuse to start on an unmigrated one).
+    pub fn migrated(self) -> Self {
+        let mut cmd = std::process::Command::new(bin("promptsales"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("PROMPTSALES_") || k.ends_with("DATABASE_URL") || k == "REDIS_URL" {
+                cmd.env_remove(k);
+            }
+        }
+        let out = cmd
+            .arg("migrate")
+            .envs(self.vars.iter().cloned())
+            .env("PROMPTSALES_LOG", "warn")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "promptsales migrate on {}: {}",
+            self.label,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        self
+    }
+
     /// PostgreSQL + Redis from `TEST_DATABASE_URL` / `TEST_REDIS_URL`, with
-    /// a private schema and cache prefix so tests run in parallel.
+    /// a private schema and cache prefix so tests run in parallel; every
+    /// context migrated.
     pub fn postgres() -> Option<Self> {
+        Self::postgres_unmigrated().map(Self::migrated)
+    }
+
+    /// [`Backend::postgres`] where nothing is migrated yet.
+    pub fn postgres_unmigrated() -> Option<Self> {
         let url = std::env::var("TEST_DATABASE_URL").ok();
         let redis = std::env::var("TEST_REDIS_URL").ok();
         let (url, redis) = match (url, redis) {
@@ -125,6 +277,7 @@ impl Backend {
         };
         promptsales_shared::config::CommonArgs {
             data_dir: get("PROMPTSALES_DATA_DIR"),
+            migrate: get("PROMPTSALES_MIGRATE"),
             database_url: get("DATABASE_URL"),
             schema_prefix: get("PROMPTSALES_SCHEMA_PREFIX"),
             redis_url: get("REDIS_URL"),
@@ -134,10 +287,18 @@ impl Backend {
         }
     }
 
-    /// SQLite always; PostgreSQL + Redis when configured (required in CI).
+    /// SQLite always; PostgreSQL + Redis when configured (required in CI);
+    /// every context migrated.
     pub fn all() -> Vec<Self> {
         let mut v = vec![Self::sqlite()];
         v.extend(Self::postgres());
+        v
+    }
+
+    /// [`Backend::all`] where nothing is migrated yet.
+    pub fn all_unmigrated() -> Vec<Self> {
+        let mut v = vec![Self::sqlite_unmigrated()];
+        v.extend(Self::postgres_unmigrated());
         v
     }
 }
@@ -175,7 +336,7 @@ impl Drop for Backend {
 pub fn command(name: &str, backend: &Backend) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(bin(name));
     for (k, _) in std::env::vars() {
-        if k.starts_with("PROMPTSALES_") || k == "DATABASE_URL" || k == "REDIS_URL" {
+        if k.starts_with("PROMPTSALES_") || k.ends_with("DATABASE_URL") || k == "REDIS_URL" {
             cmd.env_remove(k);
         }
     }

@@ -11,10 +11,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::IntoResponse;
-use promptsales_shared::auth::mint_hs256;
-use promptsales_shared::catalog::model::Client as CatalogClient;
-use promptsales_shared::catalog::store::CatalogStore;
-use promptsales_shared::config::CommonArgs;
+use promptsales_catalog::{CatalogWriter, Client as CatalogClient};
+use promptsales_server::auth::mint_hs256;
+use promptsales_shared::db::Db;
 use promptsales_shared::domain::{ClientId, Country, TenantId};
 use std::process::Stdio;
 
@@ -58,27 +57,23 @@ async fn resource(client: &Client, uri: &str) -> Value {
     serde_json::from_str(v["contents"][0]["text"].as_str().unwrap()).unwrap()
 }
 
-/// Puts client `cli_ads` in the backend's catalog (campaigns must name a
-/// known client).
-async fn seed_client(backend: &Backend) {
-    let var = |k: &str| {
-        backend
-            .vars
-            .iter()
-            .find(|(n, _)| n == k)
-            .map(|(_, v)| v.clone())
-    };
-    let args = CommonArgs {
-        data_dir: var("PROMPTSALES_DATA_DIR"),
-        database_url: var("DATABASE_URL"),
-        schema_prefix: var("PROMPTSALES_SCHEMA_PREFIX"),
-        ..CommonArgs::default()
-    };
-    let cfg = args.resolve().unwrap();
-    let db = promptsales_shared::db::Db::open(&cfg.db, &promptsales_shared::catalog::MIGRATIONS)
+/// Readies the backend for mcp-ads, which migrates only its own context:
+/// migrates the CRM and content databases it reads (as `promptsales
+/// migrate` would; the harness already migrated the catalog) and puts
+/// client `cli_ads` in the catalog (campaigns must name a known client).
+async fn prepare(backend: &Backend) {
+    let cfg = backend.common_args().resolve().unwrap();
+    for migrations in [&crm_read::MIGRATIONS, &content_read::MIGRATIONS] {
+        Db::migrate(&cfg.db, migrations)
+            .await
+            .unwrap()
+            .close()
+            .await;
+    }
+    let db = Db::open_reader(&cfg.db, &promptsales_catalog::SCHEMA)
         .await
         .unwrap();
-    CatalogStore::new(db.clone())
+    CatalogWriter::new(db.clone())
         .upsert_client(
             &TenantId::parse("default").unwrap(),
             &CatalogClient {
@@ -156,7 +151,20 @@ async fn lifecycle(backend: &Backend, era: Era) {
         "{e}"
     );
     let e = err(&ana, "create_campaign", campaign("Bad", 100, &["myspace"])).await;
-    assert!(e.contains("`channel`") && e.contains("google_ads"), "{e}");
+    assert!(
+        e.contains("`channels`") && e.contains("google_ads") && e.contains("myspace"),
+        "{e}"
+    );
+    let e = err(
+        &ana,
+        "list_campaigns",
+        json!({"status": "live", "objective": "Leads"}),
+    )
+    .await;
+    assert!(
+        e.contains("`status`") && e.contains("pending_approval") && e.contains("\"live\""),
+        "{e}"
+    );
     let mut bad = campaign("Bad", 100, &["meta"]);
     bad["countries"] = json!(["Colombia"]);
     assert!(
@@ -592,7 +600,7 @@ async fn lifecycle(backend: &Backend, era: Era) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_over_stdio_on_every_backend() {
     for (i, backend) in Backend::all().into_iter().enumerate() {
-        seed_client(&backend).await;
+        prepare(&backend).await;
         // Both protocol eras, one per backend.
         lifecycle(&backend, Era::ALL[i % 2]).await;
     }
@@ -921,7 +929,7 @@ async fn connectors_over_http(backend: &Backend) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connectors_idempotency_partial_failure_and_caps_over_http_on_every_backend() {
     for backend in Backend::all() {
-        seed_client(&backend).await;
+        prepare(&backend).await;
         connectors_over_http(&backend).await;
     }
 }
@@ -982,7 +990,7 @@ async fn person(backend: &Backend, confirm: Option<bool>) -> RunningService<Role
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn launch_asks_the_person_to_confirm_the_spend_on_every_backend() {
     for backend in Backend::all() {
-        seed_client(&backend).await;
+        prepare(&backend).await;
         let ana = stdio_client_env(
             "mcp-ads",
             &backend,

@@ -7,12 +7,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ads_read::domain::{Campaign, Objective};
 use chrono::{Datelike, NaiveDate};
-use mcp_ads::domain::Objective;
 use orchestrator::dataset::Dataset;
 use orchestrator::seed::{SeedSpec, generate};
 use orchestrator::stores::Stores;
-use promptsales_shared::app::Runtime;
 use promptsales_shared::config::CommonArgs;
 use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client};
 use rmcp::model::CallToolRequestParams;
@@ -43,8 +42,7 @@ struct Row {
 }
 
 fn rows(ds: &Dataset) -> Vec<Row> {
-    let camp: HashMap<&str, &mcp_ads::domain::Campaign> =
-        ds.campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
+    let camp: HashMap<&str, &Campaign> = ds.campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
     let obj = |o: Objective| o.as_str().to_owned();
     let mut out = Vec::new();
     for a in &ds.ad_daily {
@@ -824,6 +822,60 @@ async fn ask_all(client: &Client, all: &[Row], label: &str) {
     );
 }
 
+/// Closed vocabularies of `query_metrics` and `report` are checked against
+/// the published schema: a value outside one is an `isError` naming the
+/// argument's path and the allowed values; every kind of time range passes.
+async fn typed_inputs(client: &Client) {
+    let (err, _, text) = call(
+        client,
+        "query_metrics",
+        json!({"spec": {"metrics": ["profit"]}, "as_of": AS_OF}),
+    )
+    .await;
+    assert!(err, "{text}");
+    assert!(
+        text.contains("`spec.metrics`") && text.contains("roas") && text.contains("profit"),
+        "{text}"
+    );
+    let (err, _, text) = call(
+        client,
+        "query_metrics",
+        json!({"spec": {"metrics": ["leads"], "filters": [{"field": "colour", "op": "eq", "value": "red"}]}}),
+    )
+    .await;
+    assert!(
+        err && text.contains("`spec.filters.field`") && text.contains("country"),
+        "{text}"
+    );
+    let (err, _, text) = call(
+        client,
+        "report",
+        json!({"time_range": {"type": "relative", "period": "last_decade"}, "as_of": AS_OF}),
+    )
+    .await;
+    assert!(
+        err && text.contains("`time_range.period`") && text.contains("last_quarter"),
+        "{text}"
+    );
+    for range in [
+        json!({"type": "absolute", "from": "2026-01-01", "to": "2026-03-31"}),
+        json!({"type": "relative", "period": "Last_Quarter"}),
+        json!({"type": "last_n_days", "days": 30}),
+        json!({"type": "month", "month": 10}),
+        json!({"type": "quarter", "quarter": 3, "year": 2026}),
+        json!({"type": "year", "year": 2026}),
+    ] {
+        let spec = json!({"metrics": ["Revenue"], "dimensions": ["CHANNEL"], "time_range": range});
+        let (err, _, text) = call(
+            client,
+            "query_metrics",
+            json!({"spec": spec, "as_of": AS_OF}),
+        )
+        .await;
+        assert!(!err, "{range}: {text}");
+    }
+}
+
 fn dataset() -> Dataset {
     generate(&SeedSpec {
         clients: 8,
@@ -841,8 +893,8 @@ async fn ask_matches_independent_answers_on_both_backends_and_transports() {
     let all = rows(&ds);
     assert!(questions().len() >= 60, "{} questions", questions().len());
     for backend in Backend::all() {
-        let rt = Runtime::start("test", &args(&backend)).await.unwrap();
-        let stores = Stores::open(&rt).await.unwrap();
+        let config = args(&backend).resolve().unwrap();
+        let stores = Stores::open(&config).await.unwrap();
         ds.write(&stores).await.unwrap();
 
         let client = stdio_client("mcp-analytics", &backend, &[], Era::Initialize).await;
@@ -857,6 +909,7 @@ async fn ask_matches_independent_answers_on_both_backends_and_transports() {
         let (_, second, _) = call(&client, "ask", q).await;
         assert_eq!(second["cached"], true, "{second}");
         assert_eq!(first["rows"], second["rows"]);
+        typed_inputs(&client).await;
         client.cancel().await.unwrap();
 
         let srv =

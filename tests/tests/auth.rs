@@ -3,8 +3,8 @@
 //! token's subject in the audit log, and no unauthenticated public bind.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use promptsales_shared::app::Runtime;
-use promptsales_shared::auth::mint_hs256;
+use promptsales_server::auth::mint_hs256;
+use promptsales_shared::db::Db;
 use promptsales_tests::{Backend, Era, HttpServer, command};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
@@ -106,15 +106,15 @@ async fn bearer_tokens_guard_mcp_and_name_the_caller() {
             client.cancel().await.unwrap();
         }
         server.terminate().await;
-        let rt = Runtime::start("test", &backend.common_args())
-            .await
-            .unwrap();
+        // Each server audits into the database of the context it owns.
+        let cfg = backend.common_args().resolve().unwrap();
+        let analytics = Db::open_unmigrated(&cfg.db, "analytics").await.unwrap();
         let actors: Vec<(String, String)> = sqlx::query_as(
             "SELECT actor, tenant_id FROM audit_log WHERE server = $1 AND tool = $2",
         )
         .bind("mcp-analytics")
         .bind("list_clients")
-        .fetch_all(rt.core.pool())
+        .fetch_all(analytics.pool())
         .await
         .unwrap();
         assert_eq!(actors.len(), 2, "{}", backend.label);

@@ -500,9 +500,9 @@ async fn approval_needs_the_scope_over_http() {
         )
         .await;
         let writer =
-            promptsales_shared::auth::mint_hs256(secret, "copywriter", "default", &[], 600)
+            promptsales_server::auth::mint_hs256(secret, "copywriter", "default", &[], 600)
                 .unwrap();
-        let approver = promptsales_shared::auth::mint_hs256(
+        let approver = promptsales_server::auth::mint_hs256(
             secret,
             "maria",
             "default",

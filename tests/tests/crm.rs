@@ -113,6 +113,17 @@ async fn sales_day(c: &Client, label: &str) {
             "`reason`",
         ),
         ("search_leads", json!({"stage": "hot"}), "`stage`"),
+        // Closed vocabularies are enums: refused before the tool runs.
+        (
+            "log_interaction",
+            json!({"lead_id": id, "channel": "myspace", "direction": "in", "text": "hola"}),
+            "`channel`",
+        ),
+        (
+            "assign_lead",
+            json!({"lead_id": id, "strategy": "random"}),
+            "`strategy`",
+        ),
     ] {
         let e = err(c, tool, args).await;
         assert!(e.contains(field), "{label} {tool}: {e}");

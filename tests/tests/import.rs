@@ -2,22 +2,17 @@
 //! reported one by one while the good ones land.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use ads_read::domain::CampaignId;
 use chrono::NaiveDate;
-use mcp_ads::domain::CampaignId;
 use orchestrator::import::import_dir;
 use orchestrator::seed::{SeedSpec, generate};
 use orchestrator::stores::Stores;
-use promptsales_shared::app::Runtime;
-use promptsales_shared::config::CommonArgs;
 use promptsales_tests::{Backend, command};
 
-fn args(b: &Backend) -> CommonArgs {
-    b.common_args()
-}
-
+/// The import's writers and readers, as `promptsales import` opens them.
 async fn stores(b: &Backend) -> Stores {
-    let rt = Runtime::start("test", &args(b)).await.unwrap();
-    Stores::open(&rt).await.unwrap()
+    let config = b.common_args().resolve().unwrap();
+    Stores::open(&config).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -56,7 +51,7 @@ async fn import_round_trip_is_idempotent_on_both_backends() {
 
         // Read back: what went in is what comes out.
         let c = &ds.campaigns[3];
-        let stored = st.ads.get_campaign(&st.tenant, &c.id).await.unwrap();
+        let stored = st.ads_read.get_campaign(&st.tenant, &c.id).await.unwrap();
         assert_eq!(stored.name, c.name);
         assert_eq!(stored.budget_cents, c.budget_cents);
         assert_eq!(
@@ -69,7 +64,15 @@ async fn import_round_trip_is_idempotent_on_both_backends() {
                 .collect::<Vec<_>>()
         );
         let l = &ds.leads[7];
-        let lead = st.crm.get_lead(&st.tenant, &l.id).await.unwrap();
+        let lead = st
+            .crm_read
+            .leads_changed_since(&st.tenant, None, 1_000_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.row)
+            .find(|x| x.id == l.id)
+            .unwrap();
         assert_eq!(
             (lead.stage, lead.created_at, &lead.city),
             (l.stage, l.created_at, &l.city)
@@ -164,7 +167,7 @@ async fn bad_rows_are_each_reported_and_the_rest_imported() {
         assert!(counts.contains(&("ad_daily", 2)), "{counts:?}");
         assert!(counts.contains(&("campaigns", 1)), "{counts:?}");
         let c = st
-            .ads
+            .ads_read
             .get_campaign(&st.tenant, &CampaignId::parse("cmp_ok").unwrap())
             .await
             .unwrap();

@@ -1,4 +1,4 @@
-//! The `promptsales` orchestrator end to end through the real binaries: the launch pipeline across the four servers with its approval gate, a server killed mid-pipeline and the run resumed without duplicates, the planner CLI, the orchestrator's own MCP server, `claude-config` and the demo.
+//! The `promptsales` orchestrator end to end through the real binaries: the launch pipeline across the four servers with its approval gate, a server killed mid-pipeline and the run resumed without duplicates, the planner CLI, the orchestrator's own MCP server, `promptsales migrate`, `claude-config` and the demo.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Stdio;
@@ -11,7 +11,7 @@ use orchestrator::pipeline::recipe::Recipe;
 use orchestrator::pipeline::runner::{ResumeOpts, Runner};
 use orchestrator::pipeline::store::{RunStatus, RunStore};
 use orchestrator::scheduler::{JobStore, Scheduler};
-use promptsales_shared::auth::Principal;
+use promptsales_server::auth::Principal;
 use promptsales_shared::config::{CommonArgs, DbConfig};
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::TenantId;
@@ -450,7 +450,7 @@ async fn a_server_killed_mid_pipeline_is_restarted_and_resume_duplicates_nothing
         .await
         .unwrap();
         let orch_rt =
-            promptsales_shared::app::Runtime::start("promptsales", &common_args(&backend))
+            promptsales_server::app::Runtime::start("promptsales", &common_args(&backend))
                 .await
                 .unwrap();
         let orch = orchestrator::app::Orchestrator::open(orch_rt)
@@ -573,9 +573,107 @@ async fn the_orchestrator_is_an_mcp_server() {
                 .await
                 .unwrap();
             assert_eq!(r.is_error, Some(true));
+            assert!(format!("{r:?}").contains("launch-campaign"), "{r:?}");
+            // Closed vocabularies are typed: a status filter, and a value
+            // outside it answered as the tool's error.
+            let done = call(&client, "list_runs", json!({"status": "succeeded"})).await;
+            assert!(
+                done["runs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|r| r["status"] == "succeeded")
+            );
+            let waiting = call(&client, "list_runs", json!({"status": "waiting_approval"})).await;
+            assert!(
+                !waiting["runs"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|r| r["id"] == run["run_id"])
+            );
+            let r = client
+                .call_tool(
+                    CallToolRequestParams::new("list_runs")
+                        .with_arguments(json!({"status": "live"}).as_object().unwrap().clone()),
+                )
+                .await
+                .unwrap();
+            assert_eq!(r.is_error, Some(true));
+            assert!(format!("{r:?}").contains("expected one of"), "{r:?}");
             client.cancel().await.unwrap();
         }
     }
+}
+
+/// `promptsales migrate` brings every context up to date, after which the
+/// agent runs with migrations off; a context that cannot be migrated is
+/// named and the command fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_runs_every_context_then_migrations_can_be_off() {
+    for backend in Backend::all_unmigrated() {
+        let label = backend.label;
+        // Before: with migrations off, a writer refuses a context no one
+        // has migrated, naming the command to run.
+        let mut cmd = command("promptsales", &backend);
+        let out = cmd
+            .arg("counts")
+            .env("PROMPTSALES_MIGRATE", "off")
+            .output()
+            .await
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{label}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("promptsales migrate"), "{label}: {err}");
+
+        let (code, out, err) = ps(&backend, &["migrate"], "ops", "").await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+        for context in ["core", "content", "ads", "crm", "analytics", "orchestrator"] {
+            assert!(
+                out.lines().any(|l| l.starts_with(context)),
+                "{label}: {context} missing in\n{out}"
+            );
+        }
+        assert!(out.contains("6 contexts migrated"), "{label}: {out}");
+        let (code, again, _) = ps(&backend, &["migrate"], "ops", "").await;
+        assert_eq!(
+            (code, &again),
+            (0, &out),
+            "{label}: a second run changes nothing"
+        );
+
+        let mut cmd = command("promptsales", &backend);
+        let counts = cmd
+            .arg("counts")
+            .env("PROMPTSALES_MIGRATE", "off")
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            counts.status.success(),
+            "{label}: {}",
+            String::from_utf8_lossy(&counts.stderr)
+        );
+    }
+    // A context that cannot be migrated stops the command, named; the
+    // ones before it are done.
+    let backend = Backend::sqlite_unmigrated();
+    let mut cmd = command("promptsales", &backend);
+    let out = cmd
+        .arg("migrate")
+        .env("CRM_DATABASE_URL", "sqlite:///proc/promptsales-nope/crm.db")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("crm context"), "{err}");
+    assert!(stdout.lines().any(|l| l.starts_with("ads")), "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("analytics")),
+        "{stdout}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -628,7 +726,7 @@ async fn the_hub_reaches_servers_over_http_with_a_bearer_token() {
             &[("PROMPTSALES_JWT_SECRET", secret)],
         )
         .await;
-        let token = promptsales_shared::auth::mint_hs256(
+        let token = promptsales_server::auth::mint_hs256(
             secret,
             "agent",
             "default",
@@ -859,7 +957,7 @@ async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let client = |scopes: &'static [&'static str]| {
-            let token = promptsales_shared::auth::mint_hs256(secret, "bob", "default", scopes, 300)
+            let token = promptsales_server::auth::mint_hs256(secret, "bob", "default", scopes, 300)
                 .unwrap();
             let cfg = StreamableHttpClientTransportConfig::with_uri(format!("http://{bind}/mcp"))
                 .auth_header(token);

@@ -14,6 +14,7 @@ fn probe(server: &str) -> (&'static str, Value) {
         "mcp-crm" => ("search_leads", json!({ "limit": 5 })),
         "mcp-content" => ("list_assets", json!({ "limit": 5 })),
         "mcp-analytics" => ("list_clients", json!({})),
+        "promptsales" => ("list_runs", json!({})),
         other => panic!("unknown server {other}"),
     }
 }
@@ -35,6 +36,59 @@ async fn surface(client: &Client) -> Value {
     json!({ "tools": tools, "resources": resources, "prompts": prompts })
 }
 
+/// One snapshot per tool (a reviewer sees exactly which tool changed),
+/// plus one for the resources and one for the prompts.
+fn snapshot_surface(server: &str, surface: &Value) {
+    for tool in surface["tools"].as_array().unwrap() {
+        let name = tool["name"].as_str().unwrap();
+        insta::assert_json_snapshot!(format!("{server}__tool__{name}"), tool);
+    }
+    insta::assert_json_snapshot!(format!("{server}__resources"), surface["resources"]);
+    insta::assert_json_snapshot!(format!("{server}__prompts"), surface["prompts"]);
+}
+
+/// Every published input schema lists the values of each closed
+/// vocabulary and uses only formats a JSON Schema validator knows.
+fn check_schemas(server: &str, surface: &Value) {
+    const KNOWN: &[&str] = &[
+        "date-time",
+        "date",
+        "time",
+        "duration",
+        "email",
+        "uri",
+        "uuid",
+        "hostname",
+        "ipv4",
+        "ipv6",
+        "uri-reference",
+        "regex",
+    ];
+    fn formats(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(Value::String(f)) = o.get("format") {
+                    out.push(f.clone());
+                }
+                o.values().for_each(|x| formats(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| formats(x, out)),
+            _ => {}
+        }
+    }
+    for tool in surface["tools"].as_array().unwrap() {
+        let mut seen = Vec::new();
+        formats(tool, &mut seen);
+        for f in seen {
+            assert!(
+                KNOWN.contains(&f.as_str()),
+                "{server}.{}: unknown JSON Schema format {f:?}",
+                tool["name"]
+            );
+        }
+    }
+}
+
 async fn call_probe(server: &str, client: &Client) {
     let (tool, args) = probe(server);
     let r = client
@@ -50,14 +104,22 @@ async fn call_probe(server: &str, client: &Client) {
     );
 }
 
+/// The four servers and the agent's own MCP server (`promptsales mcp`).
+fn surfaces() -> Vec<(&'static str, &'static [&'static str])> {
+    let mut v: Vec<(&str, &[&str])> = SERVERS.iter().map(|s| (*s, &[][..])).collect();
+    v.push(("promptsales", &["mcp"]));
+    v
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stdio_both_eras_both_backends_and_snapshots() {
     for backend in Backend::all() {
-        for server in SERVERS {
+        for (server, args) in surfaces() {
             let mut seen = Vec::new();
             for era in Era::ALL {
-                let client = stdio_client(server, &backend, &[], era).await;
+                let client = stdio_client(server, &backend, args, era).await;
                 let s = surface(&client).await;
+                check_schemas(server, &s);
                 call_probe(server, &client).await;
                 client.cancel().await.unwrap();
                 seen.push(s);
@@ -68,7 +130,7 @@ async fn stdio_both_eras_both_backends_and_snapshots() {
                 backend.label
             );
             if backend.label == "sqlite" {
-                insta::assert_json_snapshot!(format!("{server}_surface"), seen[0]);
+                snapshot_surface(server, &seen[0]);
             }
         }
     }
@@ -97,6 +159,16 @@ async fn http_both_eras_probes_and_clean_sigterm() {
                 let client = srv.client(era).await;
                 let tools = client.list_all_tools().await.unwrap();
                 assert!(!tools.is_empty());
+                // Over HTTP hosts see exactly what stdio publishes: the
+                // same per-tool snapshots, enums and all.
+                let listed = json!({ "tools": tools });
+                check_schemas(server, &listed);
+                if backend.label == "sqlite" {
+                    for tool in listed["tools"].as_array().unwrap() {
+                        let name = tool["name"].as_str().unwrap();
+                        insta::assert_json_snapshot!(format!("{server}__tool__{name}"), tool);
+                    }
+                }
                 call_probe(server, &client).await;
                 client.cancel().await.unwrap();
             }
