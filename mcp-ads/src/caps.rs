@@ -1,8 +1,11 @@
-//! Spend caps enforced by the server: per campaign (its whole budget) and
+//! Spend caps enforced by the server — per campaign (its whole budget) and
 //! per tenant per day (the daily spend its active campaigns commit), each
-//! per currency, from configuration.
+//! per currency — and the settings that govern money movement: the
+//! deployment profile (`production` requires caps) and how long a launch
+//! claim lives without a refresh.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{Currency, format_cents, parse_cents};
@@ -11,6 +14,13 @@ use promptsales_shared::domain::{Currency, format_cents, parse_cents};
 pub const CAMPAIGN_CAP_VAR: &str = "PROMPTSALES_ADS_CAMPAIGN_BUDGET_CAP";
 /// Tenant daily cap variable.
 pub const DAILY_CAP_VAR: &str = "PROMPTSALES_ADS_TENANT_DAILY_CAP";
+/// Deployment profile variable: `development` (default) or `production`.
+pub const PROFILE_VAR: &str = "PROMPTSALES_PROFILE";
+/// Seconds a launch claim lives without a refresh (then it is stale and
+/// another launch may take it over).
+pub const CLAIM_TTL_VAR: &str = "PROMPTSALES_ADS_LAUNCH_CLAIM_TTL_SECS";
+/// Five minutes: a running launch refreshes its claim every third of it.
+pub const DEFAULT_CLAIM_TTL: Duration = Duration::from_secs(300);
 
 /// A cap for every currency, or per currency: `50000`, or
 /// `USD=50000,MXN=900000,*=100000` (`*` for the others). Amounts are
@@ -41,6 +51,11 @@ impl Cap {
     pub fn for_currency(&self, c: Currency) -> Option<i64> {
         self.per_currency.get(c.as_str()).copied().or(self.default)
     }
+
+    /// Whether anything is configured.
+    pub fn is_set(&self) -> bool {
+        self.default.is_some() || !self.per_currency.is_empty()
+    }
 }
 
 /// Both caps.
@@ -48,6 +63,9 @@ impl Cap {
 pub struct SpendCaps {
     pub campaign: Cap,
     pub tenant_daily: Cap,
+    /// Production: a currency without a cap cannot be spent in (fail
+    /// closed) instead of being unlimited.
+    pub required: bool,
 }
 
 impl SpendCaps {
@@ -61,53 +79,163 @@ impl SpendCaps {
                 .map(|v| Cap::parse(DAILY_CAP_VAR, &v))
                 .transpose()?
                 .unwrap_or_default(),
+            required: false,
         })
     }
 
-    /// Refuses a campaign budget above the campaign cap, with the numbers.
-    pub fn check_campaign(&self, budget_cents: i64, currency: Currency) -> Result<(), AppError> {
-        if let Some(cap) = self.campaign.for_currency(currency)
-            && budget_cents > cap
+    fn cap_of(&self, cap: &Cap, var: &str, currency: Currency) -> Result<Option<i64>, AppError> {
+        match cap.for_currency(currency) {
+            Some(c) => Ok(Some(c)),
+            None if self.required => Err(AppError::Conflict(format!(
+                "spend cap: no cap is configured for {currency} in {var} and this server runs the \
+                 production profile, which spends only under a cap: add {currency}=… or *=… to {var}; \
+                 nothing was changed"
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    /// Refuses a campaign budget of `requested` above the campaign cap,
+    /// with the numbers (`current`: the campaign's budget now, 0 for a new
+    /// one).
+    pub fn check_campaign(
+        &self,
+        requested: i64,
+        current: i64,
+        currency: Currency,
+    ) -> Result<(), AppError> {
+        if let Some(cap) = self.cap_of(&self.campaign, CAMPAIGN_CAP_VAR, currency)?
+            && requested > cap
         {
             return Err(AppError::Conflict(format!(
                 "spend cap: a campaign budget of {} {currency} exceeds the per-campaign cap of {} {currency} \
-                 ({CAMPAIGN_CAP_VAR}); lower budget_cents to at most {cap}",
-                format_cents(budget_cents),
+                 ({CAMPAIGN_CAP_VAR}): cap {} {currency}, current {} {currency}, requested {} {currency}; \
+                 lower budget_cents to at most {cap}",
+                format_cents(requested),
                 format_cents(cap),
+                format_cents(cap),
+                format_cents(current),
+                format_cents(requested),
             )));
         }
         Ok(())
     }
 
-    /// Refuses a launch whose daily spend, added to what the tenant's
-    /// active campaigns already commit per day, exceeds the daily cap.
+    /// Refuses `action` (e.g. "launching campaign `cmp_1`") when the
+    /// `requested` daily spend, added to the `current` daily spend of the
+    /// tenant's other active campaigns, exceeds the daily cap — with the
+    /// cap, current, requested amounts and the currency.
     pub fn check_daily(
         &self,
-        daily_cents: i64,
-        committed_cents: i64,
+        action: &str,
+        requested: i64,
+        current: i64,
         currency: Currency,
     ) -> Result<(), AppError> {
-        if let Some(cap) = self.tenant_daily.for_currency(currency)
-            && daily_cents + committed_cents > cap
+        if let Some(cap) = self.cap_of(&self.tenant_daily, DAILY_CAP_VAR, currency)?
+            && requested + current > cap
         {
             return Err(AppError::Conflict(format!(
-                "spend cap: launching adds {} {currency}/day to the {} {currency}/day the tenant's active campaigns \
-                 already commit, {} {currency}/day in all, above the tenant daily cap of {} {currency} ({DAILY_CAP_VAR}); \
-                 room left: {} {currency}/day",
-                format_cents(daily_cents),
-                format_cents(committed_cents),
-                format_cents(daily_cents + committed_cents),
+                "spend cap: {action} would exceed the tenant daily cap ({DAILY_CAP_VAR}): cap {} {currency}/day, \
+                 current {} {currency}/day (the tenant's active campaigns), requested {} {currency}/day, \
+                 {} {currency}/day in all; room left: {} {currency}/day. Nothing was changed",
                 format_cents(cap),
-                format_cents((cap - committed_cents).max(0)),
+                format_cents(current),
+                format_cents(requested),
+                format_cents(requested + current),
+                format_cents((cap - current).max(0)),
             )));
         }
         Ok(())
     }
 }
 
+/// The deployment profile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    Development,
+    /// Spends only under configured caps; refuses to start without them.
+    Production,
+}
+
+/// What governs money movement in this server.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdsSettings {
+    pub profile: Profile,
+    pub caps: SpendCaps,
+    pub launch_claim_ttl: Duration,
+}
+
+impl AdsSettings {
+    /// From configuration variables; the production profile without both
+    /// caps is a start error naming what to set.
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<Self, AppError> {
+        let profile = match env(PROFILE_VAR).as_deref().map(str::trim) {
+            None | Some("") | Some("development") => Profile::Development,
+            Some("production") => Profile::Production,
+            Some(other) => {
+                return Err(AppError::invalid(
+                    PROFILE_VAR,
+                    "development or production",
+                    other,
+                ));
+            }
+        };
+        let mut caps = SpendCaps::from_lookup(env)?;
+        if profile == Profile::Production {
+            let missing: Vec<&str> = [
+                (!caps.campaign.is_set()).then_some(CAMPAIGN_CAP_VAR),
+                (!caps.tenant_daily.is_set()).then_some(DAILY_CAP_VAR),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if !missing.is_empty() {
+                return Err(AppError::invalid(
+                    PROFILE_VAR,
+                    format!(
+                        "spend caps with the production profile: set {} (e.g. `USD=50000,*=100000`)",
+                        missing.join(" and ")
+                    ),
+                    "production without them",
+                ));
+            }
+            caps.required = true;
+        }
+        let launch_claim_ttl = match env(CLAIM_TTL_VAR) {
+            None => DEFAULT_CLAIM_TTL,
+            Some(v) => match v.trim().parse::<u64>() {
+                Ok(s) if (1..=3600).contains(&s) => Duration::from_secs(s),
+                _ => {
+                    return Err(AppError::invalid(
+                        CLAIM_TTL_VAR,
+                        "seconds from 1 to 3600",
+                        v,
+                    ));
+                }
+            },
+        };
+        Ok(Self {
+            profile,
+            caps,
+            launch_claim_ttl,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k: &str| map.get(k).cloned()
+    }
 
     #[test]
     fn caps_parse_globally_and_per_currency() {
@@ -134,22 +262,75 @@ mod tests {
         let caps = SpendCaps {
             campaign: Cap::parse("c", "1000").unwrap(),
             tenant_daily: Cap::parse("d", "100").unwrap(),
+            required: false,
         };
         let usd = Currency::parse("USD").unwrap();
-        let e = caps.check_campaign(100_001, usd).unwrap_err().to_string();
+        let e = caps
+            .check_campaign(100_001, 90_000, usd)
+            .unwrap_err()
+            .to_string();
         assert!(
-            e.contains("1000.01 USD") && e.contains("1000.00 USD"),
+            e.contains("cap 1000.00 USD")
+                && e.contains("current 900.00 USD")
+                && e.contains("requested 1000.01 USD"),
             "{e}"
         );
-        assert!(caps.check_campaign(100_000, usd).is_ok());
-        let e = caps.check_daily(6_000, 5_000, usd).unwrap_err().to_string();
+        assert!(caps.check_campaign(100_000, 0, usd).is_ok());
+        let e = caps
+            .check_daily("resuming campaign `cmp_1`", 6_000, 5_000, usd)
+            .unwrap_err()
+            .to_string();
         assert!(
-            e.contains("60.00")
-                && e.contains("50.00")
-                && e.contains("110.00")
-                && e.contains("100.00"),
+            e.contains("resuming campaign `cmp_1`")
+                && e.contains("cap 100.00 USD/day")
+                && e.contains("current 50.00 USD/day")
+                && e.contains("requested 60.00 USD/day")
+                && e.contains("110.00"),
             "{e}"
         );
-        assert!(caps.check_daily(5_000, 5_000, usd).is_ok());
+        assert!(caps.check_daily("x", 5_000, 5_000, usd).is_ok());
+    }
+
+    #[test]
+    fn production_requires_caps_and_fails_closed_on_other_currencies() {
+        let e = AdsSettings::from_lookup(&lookup(&[("PROMPTSALES_PROFILE", "production")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(CAMPAIGN_CAP_VAR) && e.contains(DAILY_CAP_VAR) && e.contains(PROFILE_VAR),
+            "{e}"
+        );
+        let e = AdsSettings::from_lookup(&lookup(&[
+            ("PROMPTSALES_PROFILE", "production"),
+            (CAMPAIGN_CAP_VAR, "USD=1000"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(DAILY_CAP_VAR) && !e.contains(CAMPAIGN_CAP_VAR),
+            "{e}"
+        );
+        let s = AdsSettings::from_lookup(&lookup(&[
+            ("PROMPTSALES_PROFILE", "production"),
+            (CAMPAIGN_CAP_VAR, "USD=1000"),
+            (DAILY_CAP_VAR, "USD=100"),
+        ]))
+        .unwrap();
+        assert_eq!(s.profile, Profile::Production);
+        let mxn = Currency::parse("MXN").unwrap();
+        let e = s.caps.check_campaign(1, 0, mxn).unwrap_err().to_string();
+        assert!(e.contains("no cap is configured for MXN"), "{e}");
+        assert!(s.caps.check_daily("x", 1, 0, mxn).is_err());
+        // Development: unlimited where nothing is configured.
+        let dev = AdsSettings::from_lookup(&lookup(&[])).unwrap();
+        assert_eq!(
+            (dev.profile, dev.launch_claim_ttl),
+            (Profile::Development, DEFAULT_CLAIM_TTL)
+        );
+        assert!(dev.caps.check_campaign(i64::MAX, 0, mxn).is_ok());
+        assert!(AdsSettings::from_lookup(&lookup(&[("PROMPTSALES_PROFILE", "prod")])).is_err());
+        let ttl = AdsSettings::from_lookup(&lookup(&[(CLAIM_TTL_VAR, "2")])).unwrap();
+        assert_eq!(ttl.launch_claim_ttl, Duration::from_secs(2));
+        assert!(AdsSettings::from_lookup(&lookup(&[(CLAIM_TTL_VAR, "0")])).is_err());
     }
 }

@@ -25,22 +25,23 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let rt = Runtime::start("mcp-ads", &cli.common).await?;
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+    // Caps and the production profile are checked before anything starts.
+    let settings = mcp_ads::caps::AdsSettings::from_lookup(&env)?;
     let db = rt.own(&ads_read::MIGRATIONS).await?;
     let catalog = rt.read(&promptsales_catalog::SCHEMA).await?;
     let crm = rt.read(&crm_read::SCHEMA).await?;
     let content = rt.read(&content_read::SCHEMA).await?;
     let auditor = rt.auditor(&db);
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-    let caps = mcp_ads::caps::SpendCaps::from_lookup(&env)?;
     let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
         .with_connectors(mcp_ads::connectors::Connectors::from_env())
-        .with_caps(caps)
+        .with_caps(settings.caps)
+        .with_launch_claim_ttl(settings.launch_claim_ttl)
         .with_catalog(CatalogReader::new(catalog.clone()))
         .with_audiences(Arc::new(CrmAudiences(CrmReader::new(crm))))
         .with_content(Arc::new(ContentAssets(AssetReader::new(content))));
     let server = mcp_ads::AdsServer::new(
         svc,
-        rt.local_principal(),
         auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,

@@ -1,6 +1,8 @@
 //! Every real connector against a local fake of its platform: method,
 //! path, auth header and body of each request, request counts, and the
-//! documented errors replayed (401, 429 with Retry-After, 5xx, 400).
+//! documented errors replayed (401, 429 with Retry-After, 5xx, 400);
+//! tokens only in headers and never in what a failure says or logs (5xx,
+//! timeouts), and answers bounded in time and size.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{HashMap, VecDeque};
@@ -220,7 +222,15 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
         ("POST", "/v21.0/act_123/campaigns")
     );
     let f = s[0].form();
-    assert_eq!(f["access_token"], "meta-token");
+    // The token travels only in the Authorization header.
+    for x in &s {
+        assert_eq!(x.header("authorization"), "Bearer meta-token");
+        assert!(
+            !x.body.contains("meta-token") && !x.query.contains("access_token"),
+            "{x:?}"
+        );
+    }
+    assert!(!f.contains_key("access_token"));
     assert_eq!(f["status"], "PAUSED");
     assert_eq!(f["objective"], "OUTCOME_LEADS");
     assert_eq!(f["special_ad_categories"], "[]");
@@ -255,10 +265,11 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
         ("GET", "/v21.0/120001/insights")
     );
     assert!(
-        q.query.contains("access_token=meta-token") && q.query.contains("breakdowns=country"),
+        !q.query.contains("access_token") && q.query.contains("breakdowns=country"),
         "{}",
         q.query
     );
+    assert_eq!(q.header("authorization"), "Bearer meta-token");
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].spend_cents, 4567);
     assert_eq!(rows[0].conversions, 4);
@@ -732,4 +743,209 @@ async fn dry_run_plans_show_the_calls_without_secrets() {
         shown.contains("\"status\":\"PAUSED\"") && shown.contains("/act_123/campaigns"),
         "{shown}"
     );
+}
+
+#[tokio::test]
+async fn meta_paging_links_are_followed_without_their_token() {
+    let (fake, base) = start(meta_default).await;
+    let next =
+        format!("{base}/v21.0/120001/insights?after=page2&access_token=meta-token&limit=500");
+    fake.script(
+        "/insights",
+        vec![
+            (
+                200,
+                None,
+                json!({"data": [{"date_start": "2026-03-02", "impressions": "10"}],
+                       "paging": {"next": next}}),
+            ),
+            (
+                200,
+                None,
+                json!({"data": [{"date_start": "2026-03-03", "impressions": "20"}], "paging": {}}),
+            ),
+        ],
+    );
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Meta);
+    let ids = ExternalIds::from([("campaign".to_owned(), "120001".to_owned())]);
+    let day = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
+    let rows = c
+        .fetch_daily(&target(Channel::Meta, ids), day, day)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    let s = fake.seen();
+    assert_eq!(s.len(), 2);
+    assert_eq!(s[1].query, "after=page2&limit=500");
+    for x in &s {
+        assert_eq!(x.header("authorization"), "Bearer meta-token");
+        assert!(!x.query.contains("access_token"), "{}", x.query);
+    }
+}
+
+/// Log lines written while a test runs, to check none carries a secret.
+#[derive(Clone, Default)]
+struct Logs(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A platform that answers after `delay` (timeouts) or with `size` bytes.
+async fn slow_or_big(delay: Duration, size: usize) -> String {
+    let app = axum::Router::new().fallback(move || async move {
+        tokio::time::sleep(delay).await;
+        let body = format!("{{\"id\": \"1\", \"pad\": \"{}\"}}", "x".repeat(size));
+        ([("content-type", "application/json")], body)
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    base
+}
+
+/// Under 5xx answers that echo the token, timeouts and oversized answers,
+/// neither the error (what reaches clients and stored outcomes) nor any
+/// log line names the token, the request URL's path or the HTTP client's
+/// words.
+#[tokio::test(flavor = "current_thread")]
+async fn tokens_stay_secret_under_server_errors_timeouts_and_huge_answers() {
+    let logs = Logs::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // 5xx, three times, each echoing the token as JSON and as a proxy page.
+    let (fake, c) = meta().await;
+    fake.script(
+        "/campaigns",
+        vec![
+            (
+                500,
+                None,
+                json!({"error": {"message": "upstream said: Bearer meta-token rejected"}}),
+            ),
+            (
+                502,
+                None,
+                json!("<html>proxy 10.0.0.7 got Authorization: Bearer meta-token</html>"),
+            ),
+            (
+                503,
+                None,
+                json!({"error": {"message": "token meta-token is throttled"}}),
+            ),
+        ],
+    );
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(e.retryable(), "{e:?}");
+    let shown = format!("{e} {e:?}");
+    assert!(!shown.contains("meta-token"), "{shown}");
+    assert!(
+        shown.contains("503") && shown.contains("throttled"),
+        "{shown}"
+    );
+
+    // A platform slower than the total timeout.
+    let base = slow_or_big(Duration::from_secs(5), 10).await;
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+        ("PROMPTSALES_CONNECTOR_TIMEOUT_MS", "200"),
+        ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "1"),
+    ])
+    .for_channel(Channel::Meta);
+    let t = Instant::now();
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    let shown = format!("{e} {e:?}");
+    assert!(
+        matches!(e, ConnectorError::Transport { .. }) && shown.contains("timed out"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("meta-token") && !shown.contains("act_123/campaigns"),
+        "{shown}"
+    );
+
+    // An answer over the size cap is refused unread.
+    let base = slow_or_big(Duration::ZERO, 64 * 1024).await;
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+        ("PROMPTSALES_CONNECTOR_MAX_RESPONSE_BYTES", "4096"),
+    ])
+    .for_channel(Channel::Meta);
+    let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
+    assert!(
+        matches!(e, ConnectorError::Protocol { .. }) && e.to_string().contains("4096 bytes"),
+        "{e:?}"
+    );
+
+    let logged = logs.text();
+    assert!(!logged.is_empty(), "the failures were logged");
+    assert!(!logged.contains("meta-token"), "{logged}");
+    assert!(!logged.contains("act_123/campaigns"), "{logged}");
+}
+
+#[test]
+fn configured_credentials_never_print() {
+    let env = |k: &str| {
+        Some(
+            match k {
+                "PROMPTSALES_META_ACCESS_TOKEN" => "meta-secret",
+                "PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN" => "dev-secret",
+                "PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN" => "ya29-secret",
+                "PROMPTSALES_TIKTOK_ACCESS_TOKEN" => "tt-secret",
+                "PROMPTSALES_MAILCHIMP_API_KEY" => "mc-secret-us21",
+                "PROMPTSALES_TWILIO_AUTH_TOKEN" => "tw-secret",
+                "PROMPTSALES_MAILCHIMP_REPLY_TO" => "a@b.example",
+                "PROMPTSALES_TWILIO_FROM" => "+15005550006",
+                _ => "x1",
+            }
+            .to_owned(),
+        )
+    };
+    let shown = format!(
+        "{:?} {:?} {:?} {:?} {:?} {:?}",
+        mcp_ads::connectors::MetaConfig::from_lookup(&env).unwrap(),
+        mcp_ads::connectors::GoogleAdsConfig::from_lookup(&env).unwrap(),
+        mcp_ads::connectors::TiktokConfig::from_lookup(&env).unwrap(),
+        mcp_ads::connectors::MailchimpConfig::from_lookup(&env).unwrap(),
+        mcp_ads::connectors::TwilioConfig::from_lookup(&env).unwrap(),
+        Connectors::from_lookup(&env),
+    );
+    for secret in [
+        "meta-secret",
+        "dev-secret",
+        "ya29-secret",
+        "tt-secret",
+        "mc-secret",
+        "tw-secret",
+    ] {
+        assert!(!shown.contains(secret), "{secret}: {shown}");
+    }
+    assert!(shown.contains("***"), "{shown}");
 }

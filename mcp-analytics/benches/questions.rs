@@ -105,11 +105,11 @@ async fn run() -> anyhow::Result<()> {
     let svc = mcp_analytics::open(&rt).await?;
     let tenant = rt.config.tenant.clone();
     println!(
-        "database: {} | cache: {} | tenant: {tenant} | as of {as_of} | {calls} calls per scenario",
-        rt.config.db.url,
+        "warehouse: {} | cache: {} | tenant: {tenant} | as of {as_of} | {calls} calls per scenario",
+        svc.warehouse().location(),
         rt.cache.backend_name()
     );
-    let sync = svc.sync(&tenant, None).await?;
+    let sync = svc.sync(&rt.local_principal(), None).await?;
     let rows: u64 = sync.tables.iter().map(|t| t.rows_written).sum();
     println!(
         "sync: {rows} warehouse rows written in {} ms (data version {})\n",

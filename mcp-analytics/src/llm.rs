@@ -4,6 +4,7 @@
 //! spec; anything else is an error the caller answers by falling back to
 //! the deterministic parser.
 
+use async_openai::error::OpenAIError;
 use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
 use chrono::NaiveDate;
 use promptsales_shared::AppError;
@@ -12,6 +13,10 @@ use serde_json::json;
 
 use crate::domain::semantic::model;
 use crate::domain::spec::QuerySpec;
+
+/// The longest a translation may take, retries included: as long as one
+/// request may.
+const DEADLINE: std::time::Duration = promptsales_server::llm::REQUEST_TIMEOUT;
 
 /// Tokens the model spent on one translation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,13 +60,22 @@ pub async fn translate(
         "tool_choice": {"type": "function", "function": {"name": "query_metrics"}}
     }))
     .map_err(|e| AppError::Internal(format!("chat request: {e}")))?;
-    let response = promptsales_server::llm::client(cfg)
-        .chat()
-        .create(request)
+    let client = promptsales_server::llm::client(cfg);
+    // The client retries 5xx answers and refused connections, honouring any
+    // `Retry-After`: one deadline bounds the whole translation.
+    let response = tokio::time::timeout(DEADLINE, client.chat().create(request))
         .await
+        .map_err(|_| {
+            tracing::warn!(
+                secs = DEADLINE.as_secs(),
+                "LLM request failed: no answer in time"
+            );
+            AppError::Unavailable("the LLM endpoint did not answer".into())
+        })?
         .map_err(|e| {
-            // The endpoint and the client's words stay in the log.
-            tracing::warn!(endpoint = %cfg.base_url, error = %e, "LLM request failed");
+            // Neither the endpoint's address nor its key reach the log or
+            // the client: only what kind of failure it was.
+            tracing::warn!(error = %describe(cfg, e), "LLM request failed");
             AppError::Unavailable("the LLM endpoint did not answer".into())
         })?;
     let usage = response
@@ -93,4 +107,108 @@ pub async fn translate(
     })?;
     spec.validate(as_of)?;
     Ok((spec, usage))
+}
+
+/// A failed request as a log line: HTTP errors without their URL, API
+/// errors by status, type and code (their message may quote the key), and
+/// whatever remains with the configured endpoint and key blotted out.
+fn describe(cfg: &LlmConfig, e: OpenAIError) -> String {
+    let text = match e {
+        OpenAIError::Reqwest(r) => {
+            let kind = if r.is_timeout() {
+                "timed out"
+            } else if r.is_connect() {
+                "connection failed"
+            } else {
+                "HTTP error"
+            };
+            format!("{kind}: {}", r.without_url())
+        }
+        OpenAIError::ApiError(a) => format!(
+            "endpoint answered {} (type {}, code {})",
+            a.status_code,
+            a.api_error.r#type.as_deref().unwrap_or("-"),
+            a.api_error.code.as_deref().unwrap_or("-")
+        ),
+        OpenAIError::JSONDeserialize(err, _) => format!("unreadable response: {err}"),
+        other => other.to_string(),
+    };
+    redact(&text, cfg)
+}
+
+/// `text` without the endpoint's URL or key.
+fn redact(text: &str, cfg: &LlmConfig) -> String {
+    let mut out = text.to_owned();
+    for secret in [cfg.api_key.as_str(), cfg.base_url.as_str()] {
+        if secret.len() >= 4 {
+            out = out.replace(secret, "<redacted>");
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(base_url: &str) -> LlmConfig {
+        LlmConfig {
+            base_url: base_url.into(),
+            api_key: "sk-secret-key-123".into(),
+            model: "m".into(),
+        }
+    }
+
+    #[test]
+    fn failures_are_described_without_endpoint_or_key() {
+        let c = cfg("http://user:pw@llm.internal:9/v1");
+        let e = OpenAIError::InvalidArgument(
+            "bad request to http://user:pw@llm.internal:9/v1 with sk-secret-key-123".into(),
+        );
+        let d = describe(&c, e);
+        assert!(
+            !d.contains("sk-secret") && !d.contains("llm.internal"),
+            "{d}"
+        );
+        assert!(d.contains("<redacted>"), "{d}");
+    }
+
+    /// A refused connection: the reqwest error names the URL; the log line
+    /// must not.
+    #[tokio::test]
+    async fn http_failures_lose_their_url() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let c = cfg(&format!("http://127.0.0.1:{port}/v1"));
+        let e = translate(
+            &c,
+            "leads by channel",
+            NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
+        )
+        .await
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            !msg.contains("127.0.0.1") && !msg.contains("sk-secret"),
+            "{msg}"
+        );
+        let r = promptsales_server::llm::client(&c)
+            .chat()
+            .create(
+                serde_json::from_value(
+                    json!({"model": "m", "messages": [{"role": "user", "content": "x"}]}),
+                )
+                .unwrap(),
+            )
+            .await
+            .unwrap_err();
+        let d = describe(&c, r);
+        assert!(d.starts_with("connection failed"), "{d}");
+        assert!(
+            !d.contains("127.0.0.1") && !d.contains(&port.to_string()),
+            "{d}"
+        );
+    }
 }

@@ -6,6 +6,7 @@ use clap::Parser;
 use promptsales_server::app::Runtime;
 use promptsales_server::server::{Readiness, ServeArgs, Transport, run};
 use promptsales_shared::config::CommonArgs;
+use promptsales_shared::scope::Scope;
 
 #[derive(Parser)]
 #[command(
@@ -28,32 +29,41 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    quiet_llm_client(&mut cli.common);
     let rt = Runtime::start("mcp-analytics", &cli.common).await?;
     let mut svc = mcp_analytics::open(&rt).await?;
     if cli.no_result_cache {
         svc = svc.without_result_cache();
     }
     if cli.serve.transport == Transport::Http && cli.sync_interval_secs > 0 {
-        let svc = svc.clone();
-        let tenant = rt.config.tenant.clone();
-        let every = Duration::from_secs(cli.sync_interval_secs);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            loop {
-                tick.tick().await;
-                match svc.sync(&tenant, None).await {
-                    Ok(r) => tracing::info!(
-                        changed = r.changed,
-                        version = r.data_version,
-                        "scheduled sync"
-                    ),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "scheduled sync failed; the warehouse is unchanged")
+        // The scheduler acts as the local actor and needs its scope too.
+        let who = rt.local_principal();
+        if who.has_scope(Scope::AnalyticsWrite.as_str()) {
+            let svc = svc.clone();
+            let every = Duration::from_secs(cli.sync_interval_secs);
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(every);
+                loop {
+                    tick.tick().await;
+                    match svc.sync(&who, None).await {
+                        Ok(r) => tracing::info!(
+                            changed = r.changed,
+                            version = r.data_version,
+                            "scheduled sync"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "scheduled sync failed; the warehouse is unchanged")
+                        }
                     }
                 }
-            }
-        });
+            });
+        } else {
+            tracing::warn!(
+                actor = %who.subject,
+                "scheduled sync off: the local actor lacks the `analytics:write` scope (PROMPTSALES_SCOPES)"
+            );
+        }
     }
     let readiness = Readiness {
         dbs: svc.databases(),
@@ -77,4 +87,20 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// `async-openai` logs the body of a 5xx answer verbatim at `warn`; an
+/// endpoint's (or its proxy's) error page may name its address or echo
+/// credentials. The engine logs its own redacted line instead, so the
+/// library's warnings stay off unless the filter names it.
+fn quiet_llm_client(common: &mut CommonArgs) {
+    let filter = common
+        .log
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .unwrap_or("info");
+    if !filter.contains("async_openai") {
+        common.log = Some(format!("{filter},async_openai=error"));
+    }
 }

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Utc};
 use promptsales_catalog::{CatalogReader, Client, Product};
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
 use promptsales_shared::cache::Cache;
 use promptsales_shared::config::LlmConfig;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{ClientId, TenantId};
+use promptsales_shared::scope::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::Row;
@@ -325,10 +327,12 @@ impl AnalyticsService {
         let mut engine = "deterministic";
         let mut notes = Vec::new();
         if let Some(llm) = &self.llm {
-            // Translations are cached by normalised question and date, so a
-            // repeated question spends no tokens.
+            // Translations are cached by tenant, normalised question and
+            // date, so a repeated question spends no tokens and one
+            // tenant's questions never answer another's.
             let key = format!(
-                "analytics:nl:{}:{}:{}",
+                "analytics:nl:{}:{}:{}:{}",
+                tenant,
                 llm.model,
                 as_of,
                 question
@@ -470,12 +474,16 @@ impl AnalyticsService {
         })
     }
 
+    /// Syncs `who`'s tenant. Needs `analytics:write`, checked here so that
+    /// every entry point (tool, scheduler, benchmark) is covered; without
+    /// it nothing runs and no `sync_runs` row is written.
     pub async fn sync(
         &self,
-        tenant: &TenantId,
+        who: &Principal,
         progress: Option<&(dyn Fn(crate::sync::SyncProgress) + Send + Sync)>,
     ) -> Result<SyncReport, AppError> {
-        self.syncer.run(tenant, progress).await
+        who.require(Scope::AnalyticsWrite)?;
+        self.syncer.run(&who.tenant, progress).await
     }
 
     pub async fn sync_status(&self, tenant: &TenantId) -> Result<SyncStatus, AppError> {

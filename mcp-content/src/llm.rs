@@ -1,12 +1,14 @@
 //! The LLM engines: copy from a model — an OpenAI-compatible chat endpoint
 //! (one forced function call) or the MCP client's own model (sampling, JSON
 //! text) — validated against the channel table with one repair round-trip;
-//! and images from an OpenAI-compatible images endpoint.
+//! and images from an OpenAI-compatible images endpoint. Both endpoints are
+//! called through [`crate::http`]: timeouts, a size cap, no URL or key in
+//! any error or log line.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
-use async_openai::types::chat::{ChatCompletionMessageToolCalls, CreateChatCompletionRequest};
 use base64::Engine as _;
 use promptsales_shared::AppError;
 use promptsales_shared::config::LlmConfig;
@@ -18,6 +20,21 @@ use crate::domain::brand::BrandGuidelines;
 use crate::domain::brief::Brief;
 use crate::domain::copy::{Fields, violations};
 use crate::domain::{Language, Placement};
+use crate::http::{self, Failure, Limits};
+
+/// Limits of one chat completion: the connect and total timeouts of every
+/// LLM client (`promptsales_server::llm`), and an answer of at most 4 MiB
+/// (200 variants of the longest format fit with room to spare).
+pub const CHAT_LIMITS: Limits = Limits {
+    connect: Duration::from_secs(5),
+    total: promptsales_server::llm::REQUEST_TIMEOUT,
+    max_bytes: 4 * 1024 * 1024,
+};
+
+/// What the chat endpoint is called in errors and logs (never its URL).
+const CHAT: &str = "the LLM endpoint";
+/// What the image endpoint is called in errors and logs (never its URL).
+const IMAGES: &str = "the image endpoint";
 
 /// Tokens spent.
 #[derive(
@@ -185,8 +202,19 @@ pub trait CopyModel: Send + Sync {
 }
 
 /// The configured OpenAI-compatible endpoint.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ChatEndpoint(pub LlmConfig);
+
+/// No key, credentials or query string through `{:?}`.
+impl std::fmt::Debug for ChatEndpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatEndpoint")
+            .field("base_url", &http::redacted_url(&self.0.base_url))
+            .field("api_key", &"<redacted>")
+            .field("model", &self.0.model)
+            .finish()
+    }
+}
 
 impl CopyModel for ChatEndpoint {
     fn id(&self) -> String {
@@ -215,7 +243,7 @@ async fn call(
     messages: Vec<Value>,
     usage: &mut Usage,
 ) -> Result<String, AppError> {
-    let request: CreateChatCompletionRequest = serde_json::from_value(json!({
+    let request = json!({
         "model": cfg.model,
         "temperature": 0.7,
         "messages": messages,
@@ -228,39 +256,52 @@ async fn call(
             }
         }],
         "tool_choice": {"type": "function", "function": {"name": "write_copy"}}
-    }))
-    .map_err(|e| AppError::Internal(format!("chat request: {e}")))?;
-    let response = promptsales_server::llm::client(cfg)
-        .chat()
-        .create(request)
+    });
+    let client = http::client(&CHAT_LIMITS, CHAT)?;
+    let url = format!("{}/chat/completions", cfg.base_url.trim_end_matches('/'));
+    let body = http::post_json(&client, CHAT, &CHAT_LIMITS, &url, &cfg.api_key, &request)
         .await
-        .map_err(|e| {
-            // The endpoint's URL and the client's error text (which may
-            // quote the key or the endpoint's answer) stay in the log.
-            tracing::warn!(endpoint = %cfg.base_url, error = %e, "LLM endpoint failed");
-            AppError::Unavailable("the LLM endpoint did not answer usefully; retry later".into())
-        })?;
-    if let Some(u) = &response.usage {
-        usage.prompt_tokens += u.prompt_tokens;
-        usage.completion_tokens += u.completion_tokens;
-    }
-    response
-        .choices
+        .map_err(|f| f.into_error(CHAT, &CHAT_LIMITS))?;
+    let response: Value = serde_json::from_slice(&body).map_err(|e| {
+        tracing::warn!(endpoint = CHAT, error = %e, "the chat answer is not JSON");
+        AppError::Unavailable(format!(
+            "{CHAT} answered something other than JSON; retry later"
+        ))
+    })?;
+    read_completion(&response, usage)
+}
+
+/// The `write_copy` arguments of a chat completion (or, from servers that
+/// answer with content instead of a tool call, the content), and its usage.
+fn read_completion(response: &Value, usage: &mut Usage) -> Result<String, AppError> {
+    let tokens = |k: &str| {
+        response["usage"][k]
+            .as_u64()
+            .and_then(|n| u32::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    usage.prompt_tokens += tokens("prompt_tokens");
+    usage.completion_tokens += tokens("completion_tokens");
+    let choices = response["choices"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    choices
         .iter()
-        .filter_map(|c| c.message.tool_calls.as_ref())
+        .filter_map(|c| c["message"]["tool_calls"].as_array())
         .flatten()
-        .find_map(|t| match t {
-            ChatCompletionMessageToolCalls::Function(f) if f.function.name == "write_copy" => {
-                Some(f.function.arguments.clone())
-            }
+        .filter(|t| t["function"]["name"] == "write_copy")
+        .find_map(|t| match &t["function"]["arguments"] {
+            Value::String(s) => Some(s.clone()),
+            // Some servers (Ollama) send the arguments as an object.
+            Value::Object(o) => Some(Value::Object(o.clone()).to_string()),
             _ => None,
         })
         .or_else(|| {
-            // Some servers answer with JSON content instead of a tool call.
-            response
-                .choices
+            choices
                 .first()
-                .and_then(|c| c.message.content.clone())
+                .and_then(|c| c["message"]["content"].as_str())
+                .map(str::to_owned)
         })
         .ok_or_else(|| AppError::NotUnderstood("the model returned no copy".into()))
 }
@@ -363,86 +404,182 @@ pub async fn write_copy(
     })
 }
 
-/// An OpenAI-compatible images endpoint.
+/// An OpenAI-compatible images endpoint and the limits of a call to it.
 #[derive(Clone)]
 pub struct ImageConfig {
     pub base_url: String,
     pub api_key: String,
     pub model: String,
+    /// Timeouts and the largest image accepted (`max_bytes`, decoded).
+    pub limits: Limits,
 }
 
-/// The key never reaches a log line through `{:?}`.
+/// The key never reaches a log line through `{:?}`, nor credentials or a
+/// query string in the URL.
 impl std::fmt::Debug for ImageConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ImageConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &http::redacted_url(&self.base_url))
             .field("api_key", &"<redacted>")
             .field("model", &self.model)
+            .field("limits", &self.limits)
             .finish()
     }
 }
 
-/// Why the image endpoint failed: the detail (URL, status, body, driver
-/// text) goes to the log; the caller learns only that it may retry.
-fn image_unavailable(what: &str, detail: impl std::fmt::Display) -> AppError {
-    tracing::warn!(%detail, "image endpoint: {what}");
-    AppError::Unavailable(format!("the image endpoint {what}; retry later"))
+/// A refused answer of the image endpoint: what was wrong, for the caller;
+/// the detail (never the URL or body text) for the log.
+fn image_refused(what: &str, detail: impl std::fmt::Display) -> AppError {
+    tracing::warn!(endpoint = IMAGES, %detail, "image refused: {what}");
+    AppError::Unavailable(format!("{IMAGES} {what}; nothing was stored"))
 }
 
 /// Generates one image for `prompt`; returns its bytes (checked to be a
-/// PNG, JPEG or WebP) and the kind.
+/// PNG, JPEG or WebP of at most `limits.max_bytes`) and the kind. The JSON
+/// answer may carry the image in base64 (a third larger), so it is capped
+/// at that size; a download link is read under the image cap itself. The
+/// whole call, download included, has `limits.total`.
 pub async fn generate_image(
     cfg: &ImageConfig,
     prompt: &str,
     size: &str,
 ) -> Result<(Vec<u8>, &'static str), AppError> {
-    let http = reqwest::Client::new();
-    let url = format!("{}/images/generations", cfg.base_url.trim_end_matches('/'));
-    let resp = http
-        .post(&url)
-        .bearer_auth(&cfg.api_key)
-        .json(&json!({"model": cfg.model, "prompt": prompt, "size": size, "n": 1}))
-        .send()
-        .await
-        .map_err(|e| image_unavailable("is unreachable", format!("{url}: {e}")))?;
-    let status = resp.status();
-    if !status.is_success() {
-        let text = resp.text().await.unwrap_or_default();
-        return Err(image_unavailable(
-            &format!("answered {}", status.as_u16()),
-            format!("{url}: {}", text.chars().take(200).collect::<String>()),
-        ));
-    }
-    let body: Value = resp.json().await.map_err(|e| {
-        image_unavailable("answered something other than JSON", format!("{url}: {e}"))
-    })?;
-    let item = &body["data"][0];
-    let bytes = if let Some(b64) = item["b64_json"].as_str() {
-        base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .map_err(|e| image_unavailable("returned bad base64", format!("{url}: {e}")))?
-    } else if let Some(link) = item["url"].as_str() {
-        // A download link may be signed: it is never shown to the caller.
-        http.get(link)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| image_unavailable("returned a link that could not be downloaded", e))?
-            .bytes()
-            .await
-            .map_err(|e| image_unavailable("returned a link that could not be downloaded", e))?
-            .to_vec()
-    } else {
-        return Err(image_unavailable("returned neither b64_json nor url", &url));
+    let limits = cfg.limits;
+    let deadline = tokio::time::Instant::now() + limits.total;
+    let timed_out = || {
+        AppError::Unavailable(format!(
+            "{IMAGES} did not answer within {} s; nothing was stored, retry later",
+            http::whole_seconds(limits.total)
+        ))
     };
-    let kind = crate::domain::visual::image_kind(&bytes).ok_or_else(|| {
-        image_unavailable(
-            &format!(
-                "returned {} bytes that are not a PNG, JPEG or WebP image",
-                bytes.len()
-            ),
-            &url,
-        )
-    })?;
-    Ok((bytes, kind))
+    // The cap a person configured is the one an error names, whatever
+    // part of the answer passed it.
+    let failed = |f: Failure| match f {
+        Failure::TooLarge => AppError::Unavailable(format!(
+            "{IMAGES} answered with more than {} (the image limit); nothing was stored",
+            http::human_bytes(limits.max_bytes)
+        )),
+        Failure::TimedOut => timed_out(),
+        other => other.into_error(IMAGES, &limits),
+    };
+    let work = async {
+        let client = http::client(&limits, IMAGES)?;
+        let url = format!("{}/images/generations", cfg.base_url.trim_end_matches('/'));
+        let json_limits = Limits {
+            max_bytes: limits.max_bytes / 3 * 4 + 64 * 1024,
+            ..limits
+        };
+        let request = json!({"model": cfg.model, "prompt": prompt, "size": size, "n": 1});
+        let body = http::post_json(&client, IMAGES, &json_limits, &url, &cfg.api_key, &request)
+            .await
+            .map_err(failed)?;
+        let body: Value = serde_json::from_slice(&body)
+            .map_err(|e| image_refused("answered something other than JSON", e))?;
+        let item = &body["data"][0];
+        let bytes = if let Some(b64) = item["b64_json"].as_str() {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .map_err(|e| image_refused("returned bad base64", e))?
+        } else if let Some(link) = item["url"].as_str() {
+            // What is left of the deadline, for the download.
+            let left = Limits {
+                total: deadline.saturating_duration_since(tokio::time::Instant::now()),
+                ..limits
+            };
+            http::get(&client, IMAGES, &left, link)
+                .await
+                .map_err(failed)?
+        } else {
+            return Err(image_refused(
+                "returned neither b64_json nor url",
+                "no image",
+            ));
+        };
+        if bytes.len() > limits.max_bytes {
+            tracing::warn!(
+                endpoint = IMAGES,
+                bytes = bytes.len(),
+                "image over the size cap"
+            );
+            return Err(failed(Failure::TooLarge));
+        }
+        let kind = crate::domain::visual::image_kind(&bytes).ok_or_else(|| {
+            image_refused(
+                &format!(
+                    "returned {} bytes that are not a PNG, JPEG or WebP image",
+                    bytes.len()
+                ),
+                "unknown signature",
+            )
+        })?;
+        Ok((bytes, kind))
+    };
+    tokio::time::timeout_at(deadline, work)
+        .await
+        .unwrap_or_else(|_| {
+            tracing::warn!(endpoint = IMAGES, "image generation timed out");
+            Err(timed_out())
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn completions_give_the_write_copy_arguments_and_usage() {
+        let mut usage = Usage::default();
+        let as_text = json!({
+            "choices": [{"message": {"tool_calls": [
+                {"function": {"name": "other", "arguments": "{}"}},
+                {"function": {"name": "write_copy", "arguments": "{\"variants\": []}"}}
+            ]}}],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 5}
+        });
+        assert_eq!(
+            read_completion(&as_text, &mut usage).unwrap(),
+            "{\"variants\": []}"
+        );
+        // Arguments as an object (Ollama), or content instead of a tool call.
+        let as_object = json!({"choices": [{"message": {"tool_calls": [
+            {"function": {"name": "write_copy", "arguments": {"variants": []}}}
+        ]}}]});
+        assert_eq!(
+            read_completion(&as_object, &mut usage).unwrap(),
+            "{\"variants\":[]}"
+        );
+        let content = json!({"choices": [{"message": {"content": "{\"variants\": []}"}}]});
+        assert!(read_completion(&content, &mut usage).is_ok());
+        assert_eq!(
+            usage,
+            Usage {
+                prompt_tokens: 10,
+                completion_tokens: 5
+            }
+        );
+        let e = read_completion(&json!({"choices": []}), &mut usage).unwrap_err();
+        assert_eq!(e.kind(), "not_understood");
+    }
+
+    #[tokio::test]
+    async fn a_failing_chat_endpoint_leaves_no_key_or_url_in_the_error() {
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let cfg = LlmConfig {
+            base_url: format!("http://127.0.0.1:{port}/v1"),
+            api_key: "sk-never-shown".into(),
+            model: "m".into(),
+        };
+        let e = call(&cfg, Vec::new(), &mut Usage::default())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the LLM endpoint is unreachable"), "{e}");
+        assert!(
+            !e.contains("sk-never-shown") && !e.contains(&port.to_string()),
+            "{e}"
+        );
+    }
 }

@@ -33,7 +33,6 @@ async fn main() -> anyhow::Result<()> {
         .with_images(images, rt.config.data_dir.clone());
     let server = mcp_content::ContentServer::new(
         svc,
-        rt.local_principal(),
         auditor.clone(),
         &cli.serve.toolsets,
         cli.serve.read_only,

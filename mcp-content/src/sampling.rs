@@ -1,9 +1,12 @@
-//! The MCP client's own model as a copy engine, through sampling.
+//! The MCP client's own model as a copy engine, through sampling, with the
+//! same total timeout as the LLM endpoint and a cap on the answer's size.
 //!
 //! Sampling is deprecated by SEP-2577 (and unavailable to 2026-07-28
 //! clients), but it is still how a client of the initialize era lends its
 //! model; this module is the one place that uses it.
 #![allow(deprecated)]
+
+use std::time::Duration;
 
 use promptsales_shared::AppError;
 use rmcp::model::{CreateMessageRequestParams, SamplingMessage};
@@ -11,6 +14,11 @@ use rmcp::service::RequestContext;
 use rmcp::{Peer, RoleServer};
 
 use crate::llm::{CopyModel, ModelFuture, Turn};
+
+/// Longest wait for the client's model (as for the LLM endpoint).
+pub const SAMPLING_TIMEOUT: Duration = promptsales_server::llm::REQUEST_TIMEOUT;
+/// Largest answer accepted from the client's model, in bytes.
+pub const MAX_SAMPLING_BYTES: usize = 1024 * 1024;
 
 /// The MCP client's own model, through sampling, when the client offers it.
 pub struct ClientModel {
@@ -59,20 +67,37 @@ impl CopyModel for ClientModel {
             );
             let params = CreateMessageRequestParams::new(messages, 4000).with_system_prompt(system);
             #[allow(deprecated)]
-            let result = self.peer.create_message(params).await.map_err(|e| {
-                // The transport's words stay in the log.
-                tracing::warn!(error = %e, "MCP sampling failed");
-                AppError::Unavailable(
-                    "the client's model did not answer through MCP sampling".into(),
-                )
-            })?;
-            let text = result
-                .message
-                .content
-                .iter()
-                .filter_map(|c| c.as_text().map(|t| t.text.clone()))
-                .collect::<Vec<_>>()
-                .join("");
+            let asked = self.peer.create_message(params);
+            let result = tokio::time::timeout(SAMPLING_TIMEOUT, asked)
+                .await
+                .map_err(|_| {
+                    tracing::warn!("MCP sampling timed out");
+                    AppError::Unavailable(format!(
+                        "the client's model did not answer through MCP sampling within {} s",
+                        SAMPLING_TIMEOUT.as_secs()
+                    ))
+                })?
+                .map_err(|e| {
+                    // The transport's words stay in the log.
+                    tracing::warn!(error = %e, "MCP sampling failed");
+                    AppError::Unavailable(
+                        "the client's model did not answer through MCP sampling".into(),
+                    )
+                })?;
+            let mut text = String::new();
+            for t in result.message.content.iter().filter_map(|c| c.as_text()) {
+                if text.len() + t.text.len() > MAX_SAMPLING_BYTES {
+                    tracing::warn!(
+                        limit = MAX_SAMPLING_BYTES,
+                        "MCP sampling answer over the cap"
+                    );
+                    return Err(AppError::Unavailable(format!(
+                        "the client's model answered with more than {} (the limit)",
+                        crate::http::human_bytes(MAX_SAMPLING_BYTES)
+                    )));
+                }
+                text.push_str(&t.text);
+            }
             Ok((text, crate::llm::Usage::default()))
         })
     }

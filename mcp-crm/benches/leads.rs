@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crm_read::domain::LeadStage;
-use mcp_crm::crypto::Crypto;
+use mcp_crm::crypto::{Crypto, Field};
 use mcp_crm::service::{CrmService, LeadQuery, NewLead};
 use mcp_crm::store::CrmStore;
 use promptsales_shared::bench::{Figures, print_table, summarise};
@@ -103,9 +103,18 @@ async fn bulk_load(db: &Db, crypto: &Crypto, tenant: &TenantId, n: usize) -> Dur
         for k in i..i + rows {
             let e = email(k);
             let p = phone(k);
+            let id = format!("lead_b{k:08}");
+            let at = |column| Field::lead(t, &id, column);
+            let (name_enc, email_enc, phone_enc) = (
+                crypto
+                    .encrypt(at("name_enc"), &format!("Person {k}"))
+                    .expect("encrypt"),
+                crypto.encrypt(at("email_enc"), &e).expect("encrypt"),
+                crypto.encrypt(at("phone_enc"), &p).expect("encrypt"),
+            );
             q = q
                 .bind(t.to_owned())
-                .bind(format!("lead_b{k:08}"))
+                .bind(id.clone())
                 .bind(format!("cli_{:03}", rng.next() % 24))
                 .bind(format!("cmp_{:05}", rng.next() % 5000))
                 .bind(rng.pick(CHANNELS))
@@ -113,9 +122,9 @@ async fn bulk_load(db: &Db, crypto: &Crypto, tenant: &TenantId, n: usize) -> Dur
                 .bind(rng.pick(STAGES))
                 .bind((rng.next() % 101) as i32)
                 .bind(format!("sel_{:02}", rng.next() % 40))
-                .bind(crypto.encrypt(&format!("Person {k}")).expect("encrypt"))
-                .bind(crypto.encrypt(&e).expect("encrypt"))
-                .bind(crypto.encrypt(&p).expect("encrypt"))
+                .bind(name_enc)
+                .bind(email_enc)
+                .bind(phone_enc)
                 .bind(crypto.blind_index(t, "email", &e))
                 .bind(crypto.blind_index(t, "phone", &p))
                 .bind(format!(

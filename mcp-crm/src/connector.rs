@@ -1,6 +1,8 @@
 //! Channel connectors for `send_message`: the WhatsApp Cloud API over
 //! `reqwest` when configured, otherwise a sandbox that records the message
-//! without sending it.
+//! without sending it. The token travels only in the `Authorization`
+//! header; calls have connect and total timeouts and a cap on the response
+//! read; neither the token nor the URL reaches an error or a log line.
 
 use std::time::Duration;
 
@@ -9,8 +11,16 @@ use serde_json::json;
 
 use crate::domain::ContactChannel;
 
+/// Time to establish a connection to the provider.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time for a whole call, response included.
+const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
+/// Most bytes of a provider response we read (a send answers in well
+/// under 1 KiB; anything larger is not an answer we use).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
 /// WhatsApp Cloud API settings (`PROMPTSALES_WHATSAPP_*`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WhatsappConfig {
     /// e.g. `https://graph.facebook.com`.
     pub base_url: String,
@@ -18,6 +28,18 @@ pub struct WhatsappConfig {
     pub version: String,
     pub phone_number_id: String,
     pub token: String,
+}
+
+impl std::fmt::Debug for WhatsappConfig {
+    /// The token never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsappConfig")
+            .field("base_url", &self.base_url)
+            .field("version", &self.version)
+            .field("phone_number_id", &self.phone_number_id)
+            .field("token", &"[redacted]")
+            .finish()
+    }
 }
 
 impl WhatsappConfig {
@@ -49,36 +71,56 @@ pub struct Receipt {
 }
 
 /// Sends messages on direct channels.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Connector {
-    whatsapp: Option<WhatsappConfig>,
-    http: reqwest::Client,
+    whatsapp: Option<(WhatsappConfig, reqwest::Client)>,
 }
 
-impl Default for Connector {
-    fn default() -> Self {
-        Self::sandbox()
+/// Why a provider call failed, in words safe for a log line: the kind of
+/// failure only (reqwest's own text carries the URL).
+fn failure_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "bad response body"
+    } else {
+        "request failed"
     }
 }
 
 impl Connector {
     /// Records messages without sending them.
     pub fn sandbox() -> Self {
-        Self {
-            whatsapp: None,
-            http: reqwest::Client::new(),
-        }
+        Self::default()
     }
 
-    pub fn with_whatsapp(cfg: Option<WhatsappConfig>) -> Self {
+    /// Sends WhatsApp messages through the Cloud API when `cfg` is set.
+    pub fn with_whatsapp(cfg: Option<WhatsappConfig>) -> Result<Self, AppError> {
+        Self::with_limits(cfg, CONNECT_TIMEOUT, TOTAL_TIMEOUT)
+    }
+
+    fn with_limits(
+        cfg: Option<WhatsappConfig>,
+        connect: Duration,
+        total: Duration,
+    ) -> Result<Self, AppError> {
+        let Some(cfg) = cfg else {
+            return Ok(Self::sandbox());
+        };
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
+            .connect_timeout(connect)
+            .timeout(total)
+            // A redirect would carry the Authorization header elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
-            .unwrap_or_default();
-        Self {
-            whatsapp: cfg,
-            http,
-        }
+            .map_err(|e| {
+                AppError::Internal(format!("WhatsApp HTTP client: {}", failure_kind(&e)))
+            })?;
+        Ok(Self {
+            whatsapp: Some((cfg, http)),
+        })
     }
 
     /// Whether `channel` sends for real.
@@ -93,7 +135,7 @@ impl Connector {
         to: &str,
         text: &str,
     ) -> Result<Receipt, AppError> {
-        let Some(wa) = self
+        let Some((wa, http)) = self
             .whatsapp
             .as_ref()
             .filter(|_| channel == ContactChannel::Whatsapp)
@@ -114,39 +156,56 @@ impl Connector {
             "type": "text",
             "text": { "preview_url": false, "body": text },
         });
-        let resp = self
-            .http
+        let unreachable = |e: &reqwest::Error| {
+            tracing::warn!(failure = failure_kind(e), "WhatsApp Cloud API unreachable");
+            AppError::Unavailable(
+                "WhatsApp could not be reached; the message was not sent, retry later".into(),
+            )
+        };
+        let mut resp = http
             .post(&url)
             .bearer_auth(&wa.token)
             .json(&body)
             .send()
             .await
-            .map_err(|e| {
-                // reqwest's words carry the API URL (with the phone number
-                // id); they stay in the log.
-                tracing::warn!(error = %e, "WhatsApp Cloud API unreachable");
-                AppError::Unavailable(
-                    "WhatsApp could not be reached; the message was not sent, retry later".into(),
-                )
-            })?;
+            .map_err(|e| unreachable(&e))?;
         let status = resp.status();
-        let value: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
-        if !status.is_success() {
-            // The provider's own message may quote the request; the client
-            // gets the status and what to do, the log gets the details.
-            let why = value["error"]["message"]
-                .as_str()
-                .unwrap_or("no error message");
+        let mut raw = Vec::new();
+        let mut truncated = false;
+        while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable(&e))? {
+            if raw.len() + chunk.len() > MAX_RESPONSE_BYTES {
+                truncated = true;
+                break;
+            }
+            raw.extend_from_slice(&chunk);
+        }
+        let value: serde_json::Value = if truncated {
             tracing::warn!(
                 status = status.as_u16(),
-                provider_error = why,
+                limit = MAX_RESPONSE_BYTES,
+                "WhatsApp response over the size cap; not read"
+            );
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null)
+        };
+        if !status.is_success() {
+            // The provider's own message may quote the request; the client
+            // gets the status and what to do, the log the provider's code.
+            let code = value["error"]["code"].as_i64();
+            tracing::warn!(
+                status = status.as_u16(),
+                provider_code = code,
                 "WhatsApp refused a message"
             );
             return Err(AppError::Unavailable(refusal(status.as_u16())));
         }
         let id = value["messages"][0]["id"].as_str().map(str::to_owned);
         if id.is_none() {
-            tracing::warn!(response = %value, "WhatsApp answered without a message id");
+            tracing::warn!(
+                status = status.as_u16(),
+                "WhatsApp answered without a message id"
+            );
             return Err(AppError::Unavailable(
                 "WhatsApp accepted the request but returned no message id; check the log before retrying".into(),
             ));
@@ -194,9 +253,15 @@ mod tests {
     async fn fake(
         State(seen): State<Seen>,
         Path((version, phone_id)): Path<(String, String)>,
+        uri: axum::http::Uri,
         headers: HeaderMap,
         Json(body): Json<serde_json::Value>,
     ) -> (StatusCode, Json<serde_json::Value>) {
+        assert_eq!(
+            uri.query(),
+            None,
+            "nothing, the token least, in the query string"
+        );
         let auth = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -242,7 +307,7 @@ mod tests {
     #[tokio::test]
     async fn whatsapp_sends_the_documented_request() {
         let (base, seen) = start().await;
-        let c = Connector::with_whatsapp(Some(cfg(&base, "tok")));
+        let c = Connector::with_whatsapp(Some(cfg(&base, "tok"))).unwrap();
         assert!(c.is_live(ContactChannel::Whatsapp));
         let r = c
             .send(ContactChannel::Whatsapp, "+573001234567", "Hola Ana")
@@ -263,7 +328,7 @@ mod tests {
     #[tokio::test]
     async fn provider_errors_are_reported_and_sandbox_sends_nothing() {
         let (base, seen) = start().await;
-        let c = Connector::with_whatsapp(Some(cfg(&base, "wrong")));
+        let c = Connector::with_whatsapp(Some(cfg(&base, "wrong"))).unwrap();
         let e = c
             .send(ContactChannel::Whatsapp, "+573001234567", "x")
             .await
@@ -286,7 +351,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_unreachable_api_names_no_url() {
-        let c = Connector::with_whatsapp(Some(cfg("http://127.0.0.1:9", "tok")));
+        let c = Connector::with_whatsapp(Some(cfg("http://127.0.0.1:9", "tok"))).unwrap();
         let e = c
             .send(ContactChannel::Whatsapp, "+573001234567", "x")
             .await
@@ -296,5 +361,88 @@ mod tests {
         assert!(!e.contains("127.0.0.1") && !e.contains("1055"), "{e}");
         assert!(refusal(503).contains("retry"));
         assert!(refusal(400).contains("HTTP 400"));
+    }
+
+    /// A provider that misbehaves: `/slow` never answers, `/huge` answers
+    /// with more than the cap, `/echo` fails with the request in its text.
+    async fn misbehaving() -> String {
+        let app = axum::Router::new()
+            .route(
+                "/slow/v21.0/1055/messages",
+                post(|| async {
+                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                    "late"
+                }),
+            )
+            .route(
+                "/huge/v21.0/1055/messages",
+                post(|| async {
+                    let pad = "x".repeat(MAX_RESPONSE_BYTES * 2);
+                    Json(json!({"messages": [{"id": "wamid.BIG"}], "pad": pad}))
+                }),
+            )
+            .route(
+                "/echo/v21.0/1055/messages",
+                post(|headers: HeaderMap| async move {
+                    let auth = headers["authorization"].to_str().unwrap().to_owned();
+                    (
+                        StatusCode::BAD_GATEWAY,
+                        Json(json!({"error": {"message": format!("upstream said {auth}"), "code": 1}})),
+                    )
+                }),
+            );
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn timeouts_size_caps_and_5xx_never_leak_the_token_or_the_url() {
+        let base = misbehaving().await;
+        let secret = "EAAG-secret-token";
+        let limited = |path: &str| {
+            Connector::with_limits(
+                Some(cfg(&format!("{base}/{path}"), secret)),
+                std::time::Duration::from_millis(200),
+                std::time::Duration::from_millis(400),
+            )
+            .unwrap()
+        };
+        let started = std::time::Instant::now();
+        let e = limited("slow")
+            .send(ContactChannel::Whatsapp, "+573001234567", "x")
+            .await
+            .unwrap_err();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "the total timeout holds"
+        );
+        assert_eq!(e.kind(), "unavailable");
+        let huge = limited("huge")
+            .send(ContactChannel::Whatsapp, "+573001234567", "x")
+            .await
+            .unwrap_err();
+        assert_eq!(
+            huge.kind(),
+            "unavailable",
+            "an over-cap answer is not trusted"
+        );
+        let echo = limited("echo")
+            .send(ContactChannel::Whatsapp, "+573001234567", "x")
+            .await
+            .unwrap_err();
+        assert!(echo.to_string().contains("HTTP 502"), "{echo}");
+        for err in [e, huge, echo] {
+            let m = err.to_string();
+            for leak in [secret, "127.0.0.1", "1055", "/messages"] {
+                assert!(!m.contains(leak), "{leak} in {m}");
+            }
+        }
+        let shown = format!("{:?}", cfg(&base, secret));
+        assert!(
+            !shown.contains(secret) && shown.contains("[redacted]"),
+            "{shown}"
+        );
     }
 }

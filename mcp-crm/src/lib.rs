@@ -1,12 +1,13 @@
 //! PromptCRM: leads, their interactions, sellers and closed sales. The
 //! schema, the shared types and the read paths of other contexts are in
 //! `crm-read`; this crate is the server: service, store, MCP layer, the
-//! WhatsApp connector and webhook.
+//! WhatsApp connector and webhook, and the `rotate-key` command.
 
 pub mod connector;
 pub mod crypto;
 pub mod domain;
 pub mod mcp;
+pub mod rotate;
 mod sentiment;
 pub mod service;
 pub mod store;

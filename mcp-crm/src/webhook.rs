@@ -1,7 +1,8 @@
 //! The WhatsApp Cloud API webhook (HTTP mode, beside `/mcp`): the GET
 //! verification handshake, and POSTed messages verified by
-//! `X-Hub-Signature-256`, deduplicated by message id and turned into
-//! leads and inbound interactions.
+//! `X-Hub-Signature-256`, deduplicated by message id (the shared cache
+//! first, then durably in the database) and turned into leads and verified
+//! inbound interactions — the only ones that open WhatsApp's service window.
 
 use std::time::Duration;
 
@@ -14,12 +15,12 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{TimeZone, Utc};
 use promptsales_shared::cache::Cache;
-use promptsales_shared::domain::{Channel, ClientId, Country, TenantId};
+use promptsales_shared::domain::{ClientId, Country, TenantId};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::{Direction, InteractionId, country_of_phone};
-use crate::service::{CrmService, NewLead};
+use crate::domain::country_of_phone;
+use crate::service::{CrmService, WhatsappInbound, message_key};
 
 /// Path of the webhook.
 pub const PATH: &str = "/webhooks/whatsapp";
@@ -27,7 +28,7 @@ pub const PATH: &str = "/webhooks/whatsapp";
 const DEDUPE_TTL: Duration = Duration::from_secs(24 * 3600);
 
 /// Webhook settings (`PROMPTSALES_WHATSAPP_*`).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebhookConfig {
     /// The token Meta echoes in the verification handshake.
     pub verify_token: String,
@@ -37,6 +38,18 @@ pub struct WebhookConfig {
     pub client_id: ClientId,
     /// Country of a number whose calling code we do not know.
     pub default_country: Country,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    /// The verify token and app secret never reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("verify_token", &"[redacted]")
+            .field("app_secret", &"[redacted]")
+            .field("client_id", &self.client_id)
+            .field("default_country", &self.default_country)
+            .finish()
+    }
 }
 
 impl WebhookConfig {
@@ -197,20 +210,16 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Resp
         return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
     };
     for m in messages(&payload) {
-        let key = format!(
-            "crm:wa:msg:{}:{}",
-            h.tenant,
-            hex::encode(digest::digest(&digest::SHA256, m.id.as_bytes()).as_ref())
-        );
+        let key = format!("crm:wa:msg:{}:{}", h.tenant, message_key(&m.id));
         if h.cache.get_json::<bool>(&key).await.is_some() {
-            tracing::debug!(message = %m.id, "duplicate WhatsApp delivery dropped");
+            tracing::debug!("duplicate WhatsApp delivery dropped (cache)");
             continue;
         }
         match handle(&h, &m).await {
             Ok(()) => h.cache.set_json(&key, &true, Some(DEDUPE_TTL)).await,
             Err(e) => {
                 // A 5xx makes Meta retry the delivery later.
-                tracing::warn!(error = %e, message = %m.id, "WhatsApp message not stored");
+                tracing::warn!(error = %e, "WhatsApp message not stored");
                 return (
                     StatusCode::SERVICE_UNAVAILABLE,
                     "could not store the message; retry",
@@ -225,57 +234,18 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Resp
 async fn handle(h: &Hook, m: &InboundMessage) -> Result<(), promptsales_shared::AppError> {
     let phone = format!("+{}", m.from.trim_start_matches('+'));
     let country = country_of_phone(&phone).unwrap_or(h.cfg.default_country);
-    let reg = h
-        .svc
-        .register_lead(
-            &h.tenant,
-            "whatsapp-webhook",
-            NewLead {
-                client_id: h.cfg.client_id.as_str().to_owned(),
-                channel: Channel::Whatsapp,
-                country: country.as_str().to_owned(),
-                city: None,
-                campaign_id: None,
-                name: m.name.clone(),
-                email: None,
-                phone: Some(phone),
-                company: None,
-                product_interest: None,
-                language: None,
-            },
-        )
-        .await?;
-    let rec = h
-        .svc
-        .store()
-        .lead_record(&h.tenant, &reg.lead.lead.id)
-        .await?;
-    // The interaction id derives from the message id, so even a redelivery
-    // the cache missed is stored once.
-    let digest = digest::digest(&digest::SHA256, m.id.as_bytes());
-    let id = InteractionId::from_trusted(format!("int_wa_{}", &hex::encode(digest.as_ref())[..32]));
-    let at = m
-        .timestamp
-        .and_then(|t| Utc.timestamp_opt(t, 0).single())
-        .unwrap_or_else(Utc::now);
-    let text: String = m.text.chars().take(10_000).collect();
-    let text = if text.trim().is_empty() {
-        "[empty message]".to_owned()
-    } else {
-        text
+    let inbound = WhatsappInbound {
+        message_id: m.id.clone(),
+        phone,
+        name: m.name.clone(),
+        text: m.text.clone(),
+        at: m.timestamp.and_then(|t| Utc.timestamp_opt(t, 0).single()),
+        client_id: h.cfg.client_id.clone(),
+        country,
     };
-    h.svc
-        .add_interaction(
-            &h.tenant,
-            "whatsapp-webhook",
-            &rec,
-            Channel::Whatsapp,
-            Direction::In,
-            text,
-            at,
-            Some(id),
-        )
-        .await?;
+    if h.svc.receive_whatsapp(&h.tenant, inbound).await?.is_none() {
+        tracing::debug!("duplicate WhatsApp delivery dropped (already processed)");
+    }
     Ok(())
 }
 
@@ -432,6 +402,70 @@ mod tests {
                     .any(|r| r.reason == "asked about pricing")
             );
             server.abort();
+
+            // A signed STOP suppresses WhatsApp, recorded as the webhook's.
+            let stop = payload("wamid.STOP", "STOP");
+            let post = |app: Router, body: Vec<u8>| async move {
+                let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let url = format!("http://{}{PATH}", l.local_addr().unwrap());
+                let server = tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+                let status = reqwest::Client::new()
+                    .post(url)
+                    .header("X-Hub-Signature-256", sign(&body))
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status();
+                server.abort();
+                status
+            };
+            let fresh = || {
+                router(
+                    svc.clone(),
+                    Cache::in_memory("t", Duration::from_secs(60)),
+                    tenant.clone(),
+                    Some(WebhookConfig {
+                        verify_token: "verify-me".into(),
+                        app_secret: SECRET.into(),
+                        client_id: ClientId::parse("cli_wa").unwrap(),
+                        default_country: Country::parse("US").unwrap(),
+                    }),
+                )
+            };
+            assert_eq!(post(fresh(), stop.clone()).await, 200);
+            let id = lead.profile.lead.id.as_str();
+            let staff = promptsales_server::auth::Principal::new(
+                "staff",
+                tenant.clone(),
+                ["crm:consent", "crm:gdpr"],
+            );
+            let suppressed = async || {
+                svc.gdpr_export_lead(&staff, id)
+                    .await
+                    .unwrap()
+                    .consent
+                    .permissions
+                    .iter()
+                    .any(|p| p.suppressed)
+            };
+            assert!(suppressed().await, "{}", t.label());
+            let x = svc.gdpr_export_lead(&staff, id).await.unwrap();
+            assert_eq!(x.consent.history.last().unwrap().actor, "webhook");
+            // Lifted by a person; then the signed STOP is replayed to a
+            // process whose cache never saw it (a restart, another
+            // replica, a day later): it changes nothing.
+            let wa = Some(crate::domain::ContactChannel::Whatsapp);
+            svc.suppress(&staff, id, wa, "asked to resume by phone", true)
+                .await
+                .unwrap();
+            assert!(!suppressed().await);
+            assert_eq!(post(fresh(), stop).await, 200);
+            assert!(
+                !suppressed().await,
+                "replayed STOP re-suppressed ({})",
+                t.label()
+            );
             t.cleanup().await;
         }
     }

@@ -2,13 +2,16 @@
 
 use futures::future::BoxFuture;
 use promptsales_server::app::Runtime;
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
 use promptsales_shared::db::{Db, DbError};
+use promptsales_shared::scope::Scope;
 use serde_json::{Value, json};
 
+use crate::agent::confirm::Confirm;
 use crate::client::{CallOpts, Hub, HubConfig, Tools};
 use crate::pipeline::load_recipe;
-use crate::pipeline::runner::Runner;
+use crate::pipeline::runner::{RunReport, Runner};
 use crate::pipeline::store::{RunStatus, RunStore};
 use crate::scheduler::{Claimed, JobAction, JobStore};
 
@@ -36,15 +39,40 @@ impl Orchestrator {
         })
     }
 
-    /// Connects to the servers named by the environment (see
-    /// [`HubConfig::from_env`]).
+    /// The servers named by the environment (see [`HubConfig::from_env`]);
+    /// spawned ones run as the local actor with its configured scopes.
+    pub fn hub_config(&self) -> Result<HubConfig, crate::client::config::HubConfigError> {
+        Ok(HubConfig::from_env()?.run_as(&self.rt.config.actor, &self.rt.config.scopes))
+    }
+
+    /// Connects to the servers of [`Orchestrator::hub_config`].
     pub async fn hub(&self) -> anyhow::Result<Hub> {
-        let config = HubConfig::from_env()?;
+        let config = self.hub_config()?;
         let hub = Hub::connect(config).await;
         for (server, why) in &hub.unavailable {
             tracing::warn!(server, reason = %why, "server unavailable");
         }
         Ok(hub)
+    }
+
+    /// Starts a built-in or file recipe on behalf of `who`, a caller of
+    /// `promptsales mcp`: the run is theirs (four eyes at its gate), but its
+    /// steps run as this orchestrator's own identity — acting with someone
+    /// else's scopes, which is what `orchestrator:run` grants. Consequential
+    /// calls before the gate need `confirm`'s yes.
+    pub async fn start_for(
+        &self,
+        who: &Principal,
+        tools: &dyn Tools,
+        confirm: &dyn Confirm,
+        recipe: &str,
+        params: &Value,
+    ) -> Result<RunReport, AppError> {
+        who.require(Scope::OrchestratorRun)?;
+        let source = load_recipe(recipe)?;
+        let mut runner = self.runner(tools).with_confirm(confirm);
+        runner.actor = who.subject.clone();
+        runner.start(&source, params).await
     }
 
     pub fn runner<'a>(&'a self, tools: &'a dyn Tools) -> Runner<'a> {

@@ -1,5 +1,6 @@
 //! Handlers of the agent's CLI commands (tools, run, chat, runs, approvals, serve, jobs, claude-config); `main.rs` only parses and dispatches.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use promptsales_shared::AppError;
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
+use crate::agent::confirm::{Confirm, Guarded, Terminal, guarded_call};
 use crate::agent::planner::{Plan, plan};
 use crate::app::{HubAction, Orchestrator};
 use crate::client::{CallOpts, Hub, SERVERS, Tools, config::default_bin_dir};
@@ -15,6 +17,7 @@ use crate::pipeline::runner::{ResumeOpts, RunReport};
 use crate::pipeline::store::{ApprovalStatus, RunStatus};
 use crate::pipeline::{decide, load_recipe};
 use crate::scheduler::{Cron, DEFAULT_JOBS, Scheduler};
+use crate::scopes::explain;
 
 /// Prints a line; a closed stdout ends the output quietly.
 pub fn out(line: &str) {
@@ -47,7 +50,11 @@ pub fn print_tools(hub: &Hub) {
             .collect::<Vec<_>>()
             .join(", ");
             let first = t.description.split(". ").next().unwrap_or("");
-            out(&format!("  {:<36} [{flags}] {first}", t.qualified));
+            let scope = t.scope.map_or("no scope", |s| s.as_str());
+            out(&format!(
+                "  {:<36} {scope:<20} [{flags}] {first}",
+                t.qualified
+            ));
         }
         for p in &s.prompts {
             out(&format!("  prompt {server}/{p}"));
@@ -58,8 +65,10 @@ pub fn print_tools(hub: &Hub) {
     }
 }
 
-/// Prints a run: status, every step with its timing, printed text.
-pub fn print_report(r: &RunReport, verbose: bool) {
+/// Prints a run: status, every step with its timing, printed text; a
+/// refusal for a missing scope says how to grant it (`held`: the local
+/// actor's scopes).
+pub fn print_report(r: &RunReport, verbose: bool, held: &BTreeSet<String>) {
     out(&format!(
         "run {} ({}) — {}{}",
         r.run.id,
@@ -68,7 +77,7 @@ pub fn print_report(r: &RunReport, verbose: bool) {
         r.run
             .error
             .as_deref()
-            .map(|e| format!(": {e}"))
+            .map(|e| format!(": {}", explain(e, held)))
             .unwrap_or_default()
     ));
     for s in &r.steps {
@@ -106,24 +115,71 @@ pub fn print_report(r: &RunReport, verbose: bool) {
         out(p);
     }
     if let Some(a) = &r.waiting_on {
+        let (needs, more) = gate_needs(r, a);
+        let mut all = needs.clone();
+        all.extend(more.iter().filter(|s| !needs.contains(s)).cloned());
         out(&format!(
-            "waiting for approval {} ({} needed): {}\n  approve: promptsales approvals approve {} --note \"…\"",
-            a.id, a.required_scope, a.summary, a.id
+            "waiting for approval {} ({} needed): {}\n  approve, as a person other than {}, and continue the run: PROMPTSALES_ACTOR=<you> PROMPTSALES_SCOPES={} promptsales approvals approve {} --note \"…\"\n  (or only decide with PROMPTSALES_SCOPES={} and --no-resume, then the agent runs `promptsales runs resume {}`)",
+            a.id,
+            needs.join(", "),
+            a.summary,
+            r.run.started_by,
+            all.join(","),
+            a.id,
+            needs.join(","),
+            r.run.id
         ));
     }
 }
 
-/// Runs a plan; returns a question for the person when one is needed.
+/// The scopes the gate recorded: the approver's (deciding, and the steps
+/// that run as them) and the other steps' up to the next gate; for a gate
+/// recorded by an older build, the two that decide.
+fn gate_needs(r: &RunReport, a: &crate::pipeline::store::Approval) -> (Vec<String>, Vec<String>) {
+    let input = r
+        .steps
+        .iter()
+        .find(|s| s.step_key == a.step_key)
+        .and_then(|s| s.input.clone())
+        .unwrap_or_default();
+    let list = |k: &str| -> Option<Vec<String>> {
+        input[k].as_array().map(|n| {
+            n.iter()
+                .filter_map(|s| s.as_str().map(str::to_owned))
+                .collect()
+        })
+    };
+    let needs = list("approver_needs").unwrap_or_else(|| {
+        vec![
+            "orchestrator:approve".to_owned(),
+            a.required_scope.as_str().to_owned(),
+        ]
+    });
+    (needs, list("continue_needs").unwrap_or_default())
+}
+
+/// Runs a plan; returns a sentence for the person when the plan could not
+/// be carried out without them (a question back, or a consequential call
+/// they did not confirm).
 pub async fn execute_plan(
     orch: &Orchestrator,
     hub: &Hub,
     p: &Plan,
+    confirm: &dyn Confirm,
 ) -> anyhow::Result<Option<String>> {
+    let held = &orch.rt.config.scopes;
     match p {
         Plan::Ask { question, .. } => Ok(Some(question.clone())),
         Plan::Call { tool, args } => {
             out(&format!("→ {tool} {}", args));
-            let v = hub.call(tool, args.clone(), CallOpts::default()).await?;
+            // The planner asks the person like the LLM loop does.
+            let v = match guarded_call(hub, confirm, tool, args.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!(explain(&e.to_string(), held)))?
+            {
+                Guarded::Done(v) => v,
+                Guarded::Refused(why) => return Ok(Some(why)),
+            };
             match v.get("answer").and_then(Value::as_str) {
                 Some(a) => out(a),
                 None => out(&pretty(&v)),
@@ -137,31 +193,43 @@ pub async fn execute_plan(
             let r = orch
                 .runner(hub)
                 .with_progress(&progress)
+                .with_confirm(confirm)
                 .start(&source, params)
                 .await?;
-            print_report(&r, false);
+            print_report(&r, false, held);
             Ok(None)
         }
     }
 }
 
-/// `promptsales run "…"`: the LLM loop when configured, else the planner.
+/// `promptsales run "…"`: the LLM loop when configured, else the planner;
+/// consequential calls are confirmed on the terminal.
 pub async fn run_instruction(
     orch: &Orchestrator,
     instruction: &str,
     max_steps: usize,
 ) -> anyhow::Result<bool> {
     let hub = orch.hub().await?;
+    let held = &orch.rt.config.scopes;
     let result = async {
         if let Some(cfg) = &orch.rt.config.llm {
-            let o = crate::agent::llm::run(cfg, &hub, instruction, max_steps).await?;
+            let o = crate::agent::llm::run(cfg, &hub, instruction, max_steps, &Terminal).await?;
             for c in &o.calls {
                 out(&format!(
                     "→ {} {} {}",
                     c.tool,
                     c.arguments,
-                    if c.ok { "ok" } else { "error" }
+                    if c.refused {
+                        "not called (not confirmed)"
+                    } else if c.ok {
+                        "ok"
+                    } else {
+                        "error"
+                    }
                 ));
+                if !c.ok && !c.refused && !crate::scopes::missing_in(&c.result).is_empty() {
+                    out(&format!("  {}", explain(&c.result, held)));
+                }
             }
             out(&o.answer);
             out(&format!(
@@ -175,7 +243,7 @@ pub async fn run_instruction(
             return Ok::<bool, anyhow::Error>(!o.hit_step_limit);
         }
         let p = plan(instruction);
-        match execute_plan(orch, &hub, &p).await? {
+        match execute_plan(orch, &hub, &p, &Terminal).await? {
             Some(q) => {
                 out(&q);
                 Ok(false)
@@ -213,7 +281,7 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             None => line.to_owned(),
         };
         if let Some(cfg) = &orch.rt.config.llm {
-            match crate::agent::llm::run(cfg, &hub, &instruction, max_steps).await {
+            match crate::agent::llm::run(cfg, &hub, &instruction, max_steps, &Terminal).await {
                 Ok(o) => out(&format!(
                     "{}\n(tokens: {})",
                     o.answer,
@@ -223,7 +291,7 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             }
             continue;
         }
-        match execute_plan(orch, &hub, &plan(&instruction)).await {
+        match execute_plan(orch, &hub, &plan(&instruction), &Terminal).await {
             Ok(Some(q)) => {
                 out(&q);
                 pending = Some(instruction);
@@ -246,7 +314,7 @@ pub async fn runs_start(
     let source = load_recipe(recipe)?;
     let hub = orch.hub().await?;
     let progress = |l: &str| out(l);
-    let runner = orch.runner(&hub);
+    let runner = orch.runner(&hub).with_confirm(&Terminal);
     let runner = if json_out {
         runner
     } else {
@@ -258,7 +326,7 @@ pub async fn runs_start(
     if json_out {
         out(&pretty(&serde_json::to_value(&r)?));
     } else {
-        print_report(&r, false);
+        print_report(&r, false, &orch.rt.config.scopes);
     }
     Ok(r.run.status)
 }
@@ -273,11 +341,12 @@ pub async fn runs_resume(
     let r = orch
         .runner(&hub)
         .with_progress(&progress)
+        .with_confirm(&Terminal)
         .resume(id, opts)
         .await;
     hub.shutdown().await;
     let r = r?;
-    print_report(&r, false);
+    print_report(&r, false, &orch.rt.config.scopes);
     Ok(r.run.status)
 }
 
@@ -309,7 +378,7 @@ pub async fn runs_show(orch: &Orchestrator, id: &str, json_out: bool) -> Result<
     if json_out {
         out(&pretty(&serde_json::to_value(&r).unwrap_or(Value::Null)));
     } else {
-        print_report(&r, true);
+        print_report(&r, true, &orch.rt.config.scopes);
     }
     Ok(())
 }
@@ -357,7 +426,7 @@ pub async fn approvals_list(orch: &Orchestrator, all: bool) -> Result<(), AppErr
     }
     for a in list {
         out(&format!(
-            "{}  {:<8}  run {}  gate {}  needs {}{}\n    {}",
+            "{}  {:<8}  run {}  gate {}  needs orchestrator:approve + {}{}\n    {}",
             a.id,
             a.status.as_str(),
             a.run_id,

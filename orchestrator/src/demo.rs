@@ -24,10 +24,24 @@ use crate::stores::Stores;
 /// The person who approves in the demo: simulated, and named as such.
 pub const DEMO_APPROVER: &str = "demo-approver (simulated person)";
 /// Who runs the pipeline.
-const DEMO_AGENT: &str = "promptsales-demo-agent";
-/// The agent's scopes: everything but approving.
-const AGENT_SCOPES: &str =
-    "ads:read,ads:write,ads:launch,content:read,content:write,crm:read,crm:write,analytics:read";
+pub const DEMO_AGENT: &str = "promptsales-demo-agent";
+/// Exactly what the agent's own calls need: drafting copy and the
+/// campaign (`content:write`, `ads:write`), the sandbox metric sync
+/// (`ads:write`), leads and sales (`crm:write`), the warehouse sync
+/// (`analytics:write`) and the questions (`analytics:read`). Nothing
+/// privileged: it can neither approve nor launch.
+pub const AGENT_SCOPES: &str = "content:write,ads:write,crm:write,analytics:read,analytics:write";
+/// Exactly what the approver needs: deciding the gate
+/// (`orchestrator:approve` + the gate's `ads:approve`) and the steps that run
+/// as them after it, each with only its own scope (`content:approve` for the
+/// drafts, `ads:approve` for the campaign, `ads:launch` for the preview and
+/// the launch).
+pub const APPROVER_SCOPES: [&str; 4] = [
+    "orchestrator:approve",
+    "ads:approve",
+    "content:approve",
+    "ads:launch",
+];
 
 /// Tools each phase needs, checked before it runs.
 const LEAD_TOOLS: &[&str] = &["crm.register_lead", "crm.record_sale"];
@@ -228,11 +242,13 @@ pub async fn run(dir: Option<PathBuf>) -> anyhow::Result<bool> {
                 let approver = Principal::new(
                     DEMO_APPROVER,
                     orch.rt.config.tenant.clone(),
-                    ["ads:approve", "content:approve", "ads:launch"],
+                    APPROVER_SCOPES,
                 );
                 out(&format!(
-                    "  ☑ approval {} granted by {DEMO_APPROVER} — in a real deployment a person with ads:approve does this (`promptsales approvals approve {}`)",
-                    gate.id, gate.id
+                    "  ☑ approval {} granted by {DEMO_APPROVER} ({}) — in a real deployment a person holding these scopes does this (`promptsales approvals approve {}`)",
+                    gate.id,
+                    APPROVER_SCOPES.join(", "),
+                    gate.id
                 ));
                 decide(
                     &orch.runs,

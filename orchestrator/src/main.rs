@@ -149,6 +149,16 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Re-encrypt the CRM's personal data under the current key and rebuild
+    /// its blind indexes: runs the CRM's own `mcp-crm rotate-key` (beside
+    /// `promptsales`) with this environment (PROMPTSALES_ENCRYPTION_KEY the
+    /// new key, PROMPTSALES_ENCRYPTION_KEY_OLD the previous one) and prints
+    /// its report.
+    RotateKey {
+        /// Passed on to `mcp-crm rotate-key` unchanged.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -572,8 +582,30 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::FAILURE);
             }
         }
+        Command::RotateKey { args } => {
+            let bin = orchestrator::rotate::crm_binary(&|k| std::env::var(k).ok());
+            let r = orchestrator::rotate::run(&bin, &cli.common, &args).await?;
+            out!("{}", r.stdout.trim_end());
+            if !r.stderr.trim().is_empty() {
+                eprintln!("{}", r.stderr.trim_end());
+            }
+            if r.code != 0 {
+                return Ok(ExitCode::from(u8::try_from(r.code).unwrap_or(1)));
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The local actor's scopes as configured (for the hint on a refusal; an
+/// invalid value fails the command itself, earlier).
+fn local_scopes(common: &CommonArgs) -> std::collections::BTreeSet<String> {
+    match &common.scopes {
+        Some(raw) => promptsales_shared::config::parse_scopes(raw).unwrap_or_default(),
+        None => promptsales_shared::scope::Scope::local_default()
+            .map(|s| s.as_str().to_owned())
+            .collect(),
+    }
 }
 
 #[tokio::main]
@@ -585,10 +617,15 @@ async fn main() -> ExitCode {
     if cli.common.log.is_none() && !matches!(cli.command, Command::Mcp { .. }) {
         cli.common.log = Some("info,rmcp=warn".into());
     }
+    let held = local_scopes(&cli.common);
     match run(cli).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // A missing scope is named with how to grant it.
+            eprintln!(
+                "error: {}",
+                orchestrator::scopes::explain(&format!("{e:#}"), &held)
+            );
             ExitCode::from(2)
         }
     }

@@ -68,9 +68,13 @@ pub struct CommonArgs {
     /// Who acts over stdio and in the CLI (HTTP takes it from the token).
     #[arg(long, env = "PROMPTSALES_ACTOR", global = true)]
     pub actor: Option<String>,
-    /// Scopes of the local actor, comma-separated (e.g. `ads:approve`).
+    /// Scopes of the local actor, comma-separated (e.g. `ads:approve`);
+    /// unset: every `:read` and `:write` scope, nothing privileged.
     #[arg(long, env = "PROMPTSALES_SCOPES", global = true)]
     pub scopes: Option<String>,
+    /// Days audit rows are kept (default 90).
+    #[arg(long, env = "PROMPTSALES_AUDIT_RETENTION_DAYS", global = true)]
+    pub audit_retention_days: Option<String>,
     /// `text` or `json` logs on stderr.
     #[arg(long, env = "PROMPTSALES_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
@@ -206,6 +210,8 @@ pub struct Config {
     pub scopes: BTreeSet<String>,
     pub log_format: LogFormat,
     pub log_filter: String,
+    /// Days the audit retention job keeps rows.
+    pub audit_retention_days: u32,
     pub llm: Option<LlmConfig>,
 }
 
@@ -222,7 +228,7 @@ pub struct LlmConfig {
 impl std::fmt::Debug for LlmConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LlmConfig")
-            .field("base_url", &self.base_url)
+            .field("base_url", &crate::redact::url(&self.base_url))
             .field("api_key", &"<redacted>")
             .field("model", &self.model)
             .finish()
@@ -390,14 +396,35 @@ impl CommonArgs {
                 actor,
             ));
         }
-        let scopes = parse_scopes(non_empty(&self.scopes).unwrap_or("")).map_err(|bad| {
-            ConfigError::new(
-                "PROMPTSALES_SCOPES",
-                "scopes",
-                "comma-separated scopes such as ads:approve,content:approve",
-                &bad,
-            )
-        })?;
+        // Unset: every read and everyday write (a person at their own
+        // machine), nothing privileged; set (even empty): exactly those.
+        let scopes = match &self.scopes {
+            None => crate::scope::Scope::local_default()
+                .map(|s| s.as_str().to_owned())
+                .collect(),
+            Some(raw) => {
+                let bad = |b: &str| {
+                    ConfigError::new(
+                        "PROMPTSALES_SCOPES",
+                        "scopes",
+                        &format!(
+                            "comma-separated scopes, each one of {}",
+                            <crate::scope::Scope as crate::domain::Vocabulary>::ALL
+                                .iter()
+                                .map(|s| s.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        b,
+                    )
+                };
+                let set = parse_scopes(raw).map_err(|b| bad(&b))?;
+                if let Some(unknown) = set.iter().find(|s| crate::scope::Scope::parse(s).is_err()) {
+                    return Err(bad(unknown));
+                }
+                set
+            }
+        };
         let log_format = match non_empty(&self.log_format).unwrap_or("text") {
             "text" => LogFormat::Text,
             "json" => LogFormat::Json,
@@ -447,6 +474,14 @@ impl CommonArgs {
             scopes,
             log_format,
             log_filter: non_empty(&self.log).unwrap_or("info").to_owned(),
+            audit_retention_days: parse_range(
+                &self.audit_retention_days,
+                "PROMPTSALES_AUDIT_RETENTION_DAYS",
+                "audit-retention-days",
+                1,
+                36_500,
+                90,
+            )? as u32,
             llm,
         })
     }

@@ -11,6 +11,8 @@ pub mod db;
 pub mod delta;
 pub mod domain;
 pub mod error;
+pub mod redact;
+pub mod scope;
 pub mod sql;
 pub mod testing;
 pub mod time;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::http::by_status;
 use super::{
     Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
-    MetricsTarget, PublishRequest, count_of,
+    MetricsTarget, PublishRequest, Secret, count_of,
 };
 use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
@@ -20,9 +20,9 @@ const HINT: &str = "PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN (OAuth, scope adwords) a
 pub struct GoogleAdsConfig {
     pub base_url: String,
     pub api_version: String,
-    pub developer_token: String,
+    pub developer_token: Secret,
     /// OAuth 2.0 access token (Bearer).
-    pub access_token: String,
+    pub access_token: Secret,
     /// Customer id, digits only.
     pub customer_id: String,
     /// Manager account id when acting through one.
@@ -43,8 +43,8 @@ impl GoogleAdsConfig {
                     .to_owned(),
                 api_version: env("PROMPTSALES_GOOGLE_ADS_API_VERSION")
                     .unwrap_or_else(|| "v21".into()),
-                developer_token,
-                access_token,
+                developer_token: Secret::new(developer_token),
+                access_token: Secret::new(access_token),
                 customer_id: digits(c),
                 login_customer_id: env("PROMPTSALES_GOOGLE_ADS_LOGIN_CUSTOMER_ID").map(digits),
             }),
@@ -83,8 +83,8 @@ impl GoogleAds {
                 self.cfg.base_url, self.cfg.api_version, self.cfg.customer_id
             ),
         )
-        .auth(Auth::Bearer(self.cfg.access_token.clone()))
-        .header("developer-token", self.cfg.developer_token.clone())
+        .auth(Auth::Bearer(self.cfg.access_token.expose().to_owned()))
+        .header("developer-token", self.cfg.developer_token.expose())
         .secret("developer-token")
         .json(body);
         if let Some(login) = &self.cfg.login_customer_id {

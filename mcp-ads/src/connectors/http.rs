@@ -1,9 +1,15 @@
 //! One HTTP call to a platform, executed with retries: exponential backoff
-//! on 5xx and on 429 (honouring `Retry-After`), never on other answers.
+//! on 5xx and on 429 (honouring `Retry-After`), never on other answers;
+//! within a connect and a total timeout, reading at most a capped number
+//! of bytes of the answer.
 //!
 //! What a failed call says leaves the process (in tool results and stored
 //! launch outcomes), so it is the platform's own reason with the call's
 //! secrets masked, never the HTTP client's text or a URL with its query.
+//! Secrets travel in headers (or, where a platform wants it, the body),
+//! never in a query string we build; every answer is scrubbed of them
+//! before anything reads, shows or logs it; and types holding them print
+//! `***`.
 
 use std::time::Duration;
 
@@ -12,14 +18,46 @@ use serde_json::{Value, json};
 
 use super::ConnectorError;
 
+/// A credential from configuration: usable through [`Secret::expose`],
+/// printed as `***` by `Debug` (so configs and calls can be logged).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value, for the one place it is sent.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
 /// How a call authenticates.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub enum Auth {
     None,
     /// `Authorization: Bearer <token>`.
     Bearer(String),
     /// `Authorization: Basic base64(user:password)`.
     Basic(String, String),
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Auth::None => f.write_str("None"),
+            Auth::Bearer(_) => f.write_str("Bearer(***)"),
+            Auth::Basic(user, _) => write!(f, "Basic({user}, ***)"),
+        }
+    }
 }
 
 /// What a call sends.
@@ -32,8 +70,8 @@ pub enum Body {
 }
 
 /// One platform request, built once and used both to send and to show in
-/// a dry run.
-#[derive(Debug, Clone, PartialEq)]
+/// a dry run. `Debug` prints it as a dry run would: secrets redacted.
+#[derive(Clone, PartialEq)]
 pub struct Call {
     /// What this step does.
     pub step: String,
@@ -45,6 +83,19 @@ pub struct Call {
     pub body: Body,
     /// Header, query or form names whose values are secrets.
     pub secret_fields: Vec<&'static str>,
+}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let p = self.planned();
+        f.debug_struct("Call")
+            .field("step", &p.step)
+            .field("method", &p.method)
+            .field("url", &p.url)
+            .field("headers", &p.headers)
+            .field("body", &p.body)
+            .finish()
+    }
 }
 
 /// A call as shown in a dry run: secrets replaced by `***`.
@@ -197,6 +248,26 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
+/// Bounds of every call: connecting, the whole exchange, and the answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub connect_timeout: Duration,
+    /// From connecting to the last byte of the answer, per attempt.
+    pub total_timeout: Duration,
+    /// Answers longer than this are refused unread.
+    pub max_response_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(5),
+            total_timeout: Duration::from_secs(30),
+            max_response_bytes: 4 * 1024 * 1024,
+        }
+    }
+}
+
 /// How a platform answer is treated.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -290,6 +361,17 @@ fn host_of(url: &str) -> String {
     }
 }
 
+/// The attempt ran past the total timeout.
+fn timed_out(platform: &'static str, call: &Call, limit: Duration) -> ConnectorError {
+    let host = host_of(&call.url);
+    tracing::warn!(platform, %host, step = %call.step, limit_ms = limit.as_millis() as u64, "platform call timed out");
+    ConnectorError::Transport {
+        platform,
+        host,
+        reason: "the request timed out",
+    }
+}
+
 /// A transport failure in plain words; the client's own text (which names
 /// the full URL) goes to the log without the URL.
 fn transport_error(platform: &'static str, call: &Call, e: reqwest::Error) -> ConnectorError {
@@ -341,17 +423,82 @@ fn pairs(v: &[(String, String)]) -> Vec<(&str, &str)> {
 pub struct Http {
     client: reqwest::Client,
     policy: RetryPolicy,
+    limits: Limits,
+}
+
+/// An answer read within the limits.
+struct Answer {
+    status: u16,
+    retry_after: Option<Duration>,
+    text: String,
 }
 
 impl Http {
-    pub fn new(policy: RetryPolicy) -> Self {
+    pub fn new(policy: RetryPolicy, limits: Limits) -> Self {
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
+            .timeout(limits.total_timeout)
+            .connect_timeout(limits.connect_timeout)
+            // Redirects could carry a request (and its headers) elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("promptsales-mcp-ads/", env!("CARGO_PKG_VERSION")))
             .build()
-            .unwrap_or_default();
-        Self { client, policy }
+            .unwrap_or_else(|e| {
+                // Every attempt is also bounded by its own timer below.
+                tracing::error!(error = %e, "HTTP client settings refused; using the defaults");
+                reqwest::Client::new()
+            });
+        Self {
+            client,
+            policy,
+            limits,
+        }
+    }
+
+    /// One attempt: the request, then the answer read up to the size cap,
+    /// all within the total timeout.
+    async fn attempt(&self, platform: &'static str, call: &Call) -> Result<Answer, ConnectorError> {
+        let max = self.limits.max_response_bytes;
+        let exchange = async {
+            let mut resp = self
+                .request(call)
+                .send()
+                .await
+                .map_err(|e| transport_error(platform, call, e))?;
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let too_large = || {
+                tracing::warn!(platform, step = %call.step, max, "platform answer over the size cap; not read");
+                ConnectorError::protocol(platform, format!("the answer exceeded {max} bytes"))
+            };
+            if resp.content_length().is_some_and(|n| n > max as u64) {
+                return Err(too_large());
+            }
+            let mut body: Vec<u8> = Vec::new();
+            while let Some(chunk) = resp
+                .chunk()
+                .await
+                .map_err(|e| transport_error(platform, call, e))?
+            {
+                if body.len() + chunk.len() > max {
+                    return Err(too_large());
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Answer {
+                status,
+                retry_after,
+                text: String::from_utf8_lossy(&body).into_owned(),
+            })
+        };
+        match tokio::time::timeout(self.limits.total_timeout, exchange).await {
+            Ok(r) => r,
+            Err(_) => Err(timed_out(platform, call, self.limits.total_timeout)),
+        }
     }
 
     fn request(&self, call: &Call) -> reqwest::RequestBuilder {
@@ -392,23 +539,17 @@ impl Http {
         judge: fn(u16, &Value, Option<Duration>) -> Verdict,
     ) -> Result<Value, ConnectorError> {
         let secrets = call.secret_values();
-        let message = |body: &Value| scrub(&error_message(body), &secrets);
+        // Bodies are scrubbed on arrival: a platform (or a proxy) echoing a
+        // credential cannot pass it on to a result, an error or a log line.
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let resp = self
-                .request(call)
-                .send()
-                .await
-                .map_err(|e| transport_error(platform, call, e))?;
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-                .map(Duration::from_secs);
-            let text = resp.text().await.unwrap_or_default();
+            let Answer {
+                status,
+                retry_after,
+                text,
+            } = self.attempt(platform, call).await?;
+            let text = mask_query_tokens(&scrub(&text, &secrets));
             let body: Value = if text.trim().is_empty() {
                 Value::Null
             } else {
@@ -426,7 +567,7 @@ impl Http {
                     return Err(ConnectorError::Unauthorized {
                         platform,
                         status,
-                        message: message(&body),
+                        message: error_message(&body),
                         hint,
                     });
                 }
@@ -434,7 +575,7 @@ impl Http {
                     return Err(ConnectorError::Http {
                         platform,
                         status,
-                        message: message(&body),
+                        message: error_message(&body),
                         retryable,
                     });
                 }
@@ -443,7 +584,7 @@ impl Http {
                         return Err(ConnectorError::RateLimited {
                             platform,
                             attempts: attempt,
-                            message: message(&body),
+                            message: error_message(&body),
                         });
                     }
                     let wait = wait.unwrap_or(backoff).min(self.policy.max_delay);
@@ -460,7 +601,7 @@ impl Http {
                         return Err(ConnectorError::Http {
                             platform,
                             status,
-                            message: message(&body),
+                            message: error_message(&body),
                             retryable: true,
                         });
                     }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::http::by_status;
 use super::{
     Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
-    MetricsTarget, PublishRequest, count_of,
+    MetricsTarget, PublishRequest, Secret, count_of,
 };
 use crate::domain::benchmarks::Platform;
 
@@ -19,7 +19,7 @@ const HINT: &str = "PROMPTSALES_MAILCHIMP_API_KEY (key-dc, e.g. abc123-us21)";
 #[derive(Debug, Clone)]
 pub struct MailchimpConfig {
     pub base_url: String,
-    pub api_key: String,
+    pub api_key: Secret,
     pub list_id: String,
     pub from_name: String,
     pub reply_to: String,
@@ -42,7 +42,7 @@ impl MailchimpConfig {
                         .unwrap_or_else(|| format!("https://{dc}.api.mailchimp.com"))
                         .trim_end_matches('/')
                         .to_owned(),
-                    api_key,
+                    api_key: Secret::new(api_key),
                     list_id,
                     from_name: env("PROMPTSALES_MAILCHIMP_FROM_NAME")
                         .unwrap_or_else(|| "PromptSales".into()),
@@ -87,8 +87,10 @@ impl Mailchimp {
 
     fn call(&self, step: &str, method: &'static str, path: &str) -> Call {
         // Basic auth with any user name and the API key as the password.
-        Call::new(step, method, format!("{}/3.0/{path}", self.cfg.base_url))
-            .auth(Auth::Basic("anystring".into(), self.cfg.api_key.clone()))
+        Call::new(step, method, format!("{}/3.0/{path}", self.cfg.base_url)).auth(Auth::Basic(
+            "anystring".into(),
+            self.cfg.api_key.expose().to_owned(),
+        ))
     }
 
     fn create_call(&self, req: &PublishRequest) -> Call {

@@ -1,7 +1,9 @@
 //! Meta Marketing API (Graph API): a campaign, an ad set and (with a page,
 //! message and landing URL) an ad per channel (Facebook placements for
 //! `meta`, Instagram for `instagram`), created PAUSED and set ACTIVE at
-//! launch; delivery from Insights.
+//! launch; delivery from Insights. The token travels only in the
+//! `Authorization: Bearer` header (Graph accepts it there), never in a
+//! query string or form, so no URL we send or log carries it.
 
 use std::time::Duration;
 
@@ -11,8 +13,8 @@ use serde_json::{Value, json};
 
 use super::http::{Verdict, verdict_of_status};
 use super::{
-    BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
-    MetricsTarget, PublishRequest, cents_of, count_of,
+    Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
+    MetricsTarget, PublishRequest, Secret, cents_of, count_of,
 };
 use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
@@ -20,12 +22,12 @@ use crate::domain::benchmarks::Platform;
 const P: &str = "meta";
 const HINT: &str = "PROMPTSALES_META_ACCESS_TOKEN (a system-user token with ads_management)";
 
-/// Meta settings (`PROMPTSALES_META_*`).
+/// Meta settings (`PROMPTSALES_META_*`); `Debug` prints the token as `***`.
 #[derive(Debug, Clone)]
 pub struct MetaConfig {
     pub base_url: String,
     pub api_version: String,
-    pub access_token: String,
+    pub access_token: Secret,
     /// Ad account id without the `act_` prefix.
     pub ad_account_id: String,
     /// Facebook Page the ads speak as; with it (and a campaign message and
@@ -44,7 +46,7 @@ impl MetaConfig {
                     .trim_end_matches('/')
                     .to_owned(),
                 api_version: env("PROMPTSALES_META_API_VERSION").unwrap_or_else(|| "v21.0".into()),
-                access_token,
+                access_token: Secret::new(access_token),
                 ad_account_id: a.trim_start_matches("act_").to_owned(),
                 page_id: env("PROMPTSALES_META_PAGE_ID"),
             }),
@@ -107,11 +109,14 @@ impl Meta {
         format!("{}/{}/{}", self.cfg.base_url, self.cfg.api_version, path)
     }
 
-    fn post(&self, step: &str, path: &str, mut fields: Vec<(String, String)>) -> Call {
-        fields.push(("access_token".into(), self.cfg.access_token.clone()));
+    fn bearer(&self) -> Auth {
+        Auth::Bearer(self.cfg.access_token.expose().to_owned())
+    }
+
+    fn post(&self, step: &str, path: &str, fields: Vec<(String, String)>) -> Call {
         Call::new(step, "POST", self.url(path))
+            .auth(self.bearer())
             .form(fields)
-            .secret("access_token")
     }
 
     fn campaign_call(&self, req: &PublishRequest) -> Call {
@@ -200,6 +205,22 @@ impl Meta {
             }
             Ok(())
         })
+    }
+}
+
+/// `url` without the `name=…` parameters of its query.
+fn without_query_param(url: &str, name: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|kv| !kv.is_empty() && kv.split('=').next() != Some(name))
+        .collect();
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
     }
 }
 
@@ -298,8 +319,9 @@ impl Connector for Meta {
             let mut first = true;
             // Insights pages through `paging.next` (a full URL).
             loop {
-                let mut call =
-                    Call::new("read insights", "GET", url.clone()).secret("access_token");
+                let mut call = Call::new("read insights", "GET", url.clone())
+                    .auth(self.bearer())
+                    .secret("access_token");
                 if first {
                     call = call
                         .query(
@@ -312,8 +334,7 @@ impl Connector for Meta {
                             "time_range",
                             json!({"since": from.to_string(), "until": to.to_string()}).to_string(),
                         )
-                        .query("limit", "500")
-                        .query("access_token", self.cfg.access_token.clone());
+                        .query("limit", "500");
                 }
                 let body = self.http.send(P, HINT, &call, judge).await?;
                 let rows = body.get("data").and_then(Value::as_array).ok_or_else(|| {
@@ -364,7 +385,9 @@ impl Connector for Meta {
                 }
                 match body.pointer("/paging/next").and_then(Value::as_str) {
                     Some(next) if !rows.is_empty() => {
-                        url = next.to_owned();
+                        // Graph's paging links embed a token: it is dropped
+                        // (the header carries ours).
+                        url = without_query_param(next, "access_token");
                         first = false;
                     }
                     _ => break,
@@ -372,5 +395,59 @@ impl Connector for Meta {
             }
             Ok(out)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_links_lose_their_token() {
+        assert_eq!(
+            without_query_param(
+                "https://g/v21.0/1/insights?limit=5&access_token=EAAB&after=x",
+                "access_token"
+            ),
+            "https://g/v21.0/1/insights?limit=5&after=x"
+        );
+        assert_eq!(
+            without_query_param("https://g/x?access_token=EAAB", "access_token"),
+            "https://g/x"
+        );
+        assert_eq!(
+            without_query_param("https://g/x", "access_token"),
+            "https://g/x"
+        );
+    }
+
+    #[test]
+    fn configs_and_calls_print_no_token() {
+        let env = |k: &str| match k {
+            "PROMPTSALES_META_ACCESS_TOKEN" => Some("EAAB-secret-token".to_owned()),
+            "PROMPTSALES_META_AD_ACCOUNT_ID" => Some("act_1".to_owned()),
+            _ => None,
+        };
+        let cfg = MetaConfig::from_lookup(&env).unwrap();
+        let meta = Meta::new(
+            cfg.clone(),
+            Http::new(
+                super::super::RetryPolicy {
+                    max_attempts: 1,
+                    base_delay: Duration::from_millis(1),
+                    max_delay: Duration::from_millis(1),
+                },
+                super::super::Limits::default(),
+            ),
+        );
+        let call = meta.status_call("set ACTIVE", "123", "ACTIVE");
+        for shown in [format!("{cfg:?}"), format!("{meta:?}"), format!("{call:?}")] {
+            assert!(!shown.contains("EAAB-secret-token"), "{shown}");
+        }
+        assert!(format!("{call:?}").contains("Bearer ***"));
+        assert!(
+            matches!(call.body, super::super::Body::Form(ref f) if f.iter().all(|(k, _)| k != "access_token"))
+        );
+        assert!(call.query.is_empty() && !call.url.contains("access_token"));
     }
 }

@@ -20,7 +20,7 @@ use promptsales_shared::domain::{Channel, Country, Currency};
 use serde::Serialize;
 
 pub use google::{GoogleAds, GoogleAdsConfig};
-pub use http::{Auth, Body, Call, Http, PlannedCall, RetryPolicy, Verdict};
+pub use http::{Auth, Body, Call, Http, Limits, PlannedCall, RetryPolicy, Secret, Verdict};
 pub use mailchimp::{Mailchimp, MailchimpConfig};
 pub use meta::{Meta, MetaConfig};
 pub use sandbox::Sandbox;
@@ -248,6 +248,26 @@ fn retry_policy(env: Lookup<'_>) -> RetryPolicy {
     }
 }
 
+/// Connect and total timeouts and the answer size cap of every platform
+/// call: `PROMPTSALES_CONNECTOR_CONNECT_TIMEOUT_MS` (5000),
+/// `PROMPTSALES_CONNECTOR_TIMEOUT_MS` (30000, per attempt, the answer
+/// included) and `PROMPTSALES_CONNECTOR_MAX_RESPONSE_BYTES` (4 MiB).
+fn limits(env: Lookup<'_>) -> Limits {
+    let d = Limits::default();
+    let num = |k: &str| env(k).and_then(|v| v.trim().parse::<u64>().ok());
+    let ms = |k: &str, d: Duration| num(k).filter(|n| *n > 0).map_or(d, Duration::from_millis);
+    Limits {
+        connect_timeout: ms(
+            "PROMPTSALES_CONNECTOR_CONNECT_TIMEOUT_MS",
+            d.connect_timeout,
+        ),
+        total_timeout: ms("PROMPTSALES_CONNECTOR_TIMEOUT_MS", d.total_timeout),
+        max_response_bytes: num("PROMPTSALES_CONNECTOR_MAX_RESPONSE_BYTES")
+            .filter(|n| *n > 0)
+            .map_or(d.max_response_bytes, |n| n as usize),
+    }
+}
+
 impl Connectors {
     /// Sandbox everywhere.
     pub fn sandbox_only() -> Self {
@@ -261,7 +281,7 @@ impl Connectors {
 
     /// From any variable source (tests pass a map).
     pub fn from_lookup(env: Lookup<'_>) -> Self {
-        let http = Http::new(retry_policy(env));
+        let http = Http::new(retry_policy(env), limits(env));
         let mut live: HashMap<&'static str, Arc<dyn Connector>> = HashMap::new();
         let mut status = Vec::new();
         let mut add =

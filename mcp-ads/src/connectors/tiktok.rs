@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::http::{Verdict, verdict_of_status};
 use super::{
     BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
-    MetricsTarget, PublishRequest, cents_of, count_of, major_units,
+    MetricsTarget, PublishRequest, Secret, cents_of, count_of, major_units,
 };
 use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
@@ -21,7 +21,7 @@ const HINT: &str = "PROMPTSALES_TIKTOK_ACCESS_TOKEN (a long-term advertiser toke
 #[derive(Debug, Clone)]
 pub struct TiktokConfig {
     pub base_url: String,
-    pub access_token: String,
+    pub access_token: Secret,
     pub advertiser_id: String,
 }
 
@@ -36,7 +36,7 @@ impl TiktokConfig {
                     .unwrap_or_else(|| "https://business-api.tiktok.com".into())
                     .trim_end_matches('/')
                     .to_owned(),
-                access_token,
+                access_token: Secret::new(access_token),
                 advertiser_id,
             }),
             (t, a) => Err([
@@ -93,7 +93,7 @@ impl Tiktok {
             method,
             format!("{}/open_api/v1.3/{path}", self.cfg.base_url),
         )
-        .header("Access-Token", self.cfg.access_token.clone())
+        .header("Access-Token", self.cfg.access_token.expose())
         .secret("Access-Token")
     }
 

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::http::by_status;
 use super::{
     Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
-    MetricsTarget, PublishRequest,
+    MetricsTarget, PublishRequest, Secret,
 };
 use crate::domain::benchmarks::Platform;
 
@@ -20,7 +20,7 @@ const HINT: &str = "PROMPTSALES_TWILIO_ACCOUNT_SID and PROMPTSALES_TWILIO_AUTH_T
 pub struct TwilioConfig {
     pub base_url: String,
     pub account_sid: String,
-    pub auth_token: String,
+    pub auth_token: Secret,
     /// Sender: an E.164 number or a Messaging Service SID (`MG…`).
     pub from: String,
 }
@@ -37,7 +37,7 @@ impl TwilioConfig {
                     .trim_end_matches('/')
                     .to_owned(),
                 account_sid,
-                auth_token,
+                auth_token: Secret::new(auth_token),
                 from,
             }),
             (s, t, f) => Err([
@@ -81,7 +81,7 @@ impl Twilio {
         )
         .auth(Auth::Basic(
             self.cfg.account_sid.clone(),
-            self.cfg.auth_token.clone(),
+            self.cfg.auth_token.expose().to_owned(),
         ))
         .form(vec![
             ("To".into(), to.into()),

@@ -1,6 +1,8 @@
 //! The `approval` toolset: submit campaigns and approve or reject them.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -26,6 +28,7 @@ pub struct RejectParams {
 #[tool_router(router = approval_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Submit a draft for approval (draft → pending_approval) after checking its flight has not ended and its channel budgets sum to its budget.",
         annotations(
             read_only_hint = false,
@@ -47,7 +50,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Approve a campaign pending approval (needs the ads:approve scope; its creator cannot approve it). Records who, when and the note.",
+        meta = needs(Scope::AdsApprove),
+        description = "Approve a campaign pending approval (needs the ads:approve scope; four eyes: neither its creator nor its last editor can approve it). Records who, when and the note.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -68,6 +72,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsApprove),
         description = "Reject a campaign pending approval with a note saying what to change (needs ads:approve). It can be edited (back to draft) and resubmitted.",
         annotations(
             read_only_hint = false,

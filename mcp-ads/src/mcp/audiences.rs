@@ -1,6 +1,8 @@
 //! The `audiences` toolset: audience segments sized by CRM.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 
@@ -10,6 +12,7 @@ use crate::service::{SegmentRequest, SegmentResult};
 #[tool_router(router = audiences_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Build a named audience segment from CRM (countries, stages, min score, source channels, last activity, consent for a reach channel): matched, reachable (consented, not suppressed), suppressed and without-consent counts; stored, and attached to a draft campaign when campaign_id is given.",
         annotations(
             read_only_hint = false,

@@ -1,7 +1,9 @@
 //! The `campaigns` toolset: find, draft, generate and plan campaigns.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::domain::{Channel, Page};
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -46,6 +48,7 @@ pub struct UpdateCampaignParams {
 #[tool_router(router = campaigns_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
+        meta = needs(Scope::AdsRead),
         description = "Get one campaign: client, objective, status, budget, dates, channels, countries, plan (budget per channel, KPI targets, schedule), audience, approval, platform publications, attached content, history and the statuses it may move to.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -59,6 +62,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsRead),
         description = "List campaigns by id, filtered by client, status, objective, channel or country, 50 per page by default; pass next_cursor to continue.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -85,6 +89,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Create a draft campaign: client_id, name, objective, budget_cents (hundredths of currency), currency, start_date, end_date, channels, countries; optional allocations per channel (must sum to the budget; default: planned from expected return), audience_hints, segment_id, product_id, subject/message (email, SMS), sms_recipients. The caller is recorded as creator.",
         annotations(
             read_only_hint = false,
@@ -102,6 +107,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Change a draft or rejected campaign (any create_campaign field); a rejected campaign returns to draft. Changing budget, currency or channels re-plans the channel budgets unless allocations are given.",
         annotations(
             read_only_hint = false,
@@ -123,6 +129,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Draft a complete campaign from a goal: channel mix (goal fit, audience hints, the tenant's own CTR/CPA/ROAS by country, documented benchmarks where there is no history), budget plan to the cent with a reason per channel, KPI targets, schedule and audience. It stays a draft.",
         annotations(
             read_only_hint = false,
@@ -140,6 +147,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Split a budget across channels in proportion to expected return (own history, else benchmarks), within floor/cap shares and with an exploration share; parts sum to the budget to the cent and each comes with its reason. With campaign_id (draft or rejected) the plan is saved on the campaign.",
         annotations(
             read_only_hint = false,

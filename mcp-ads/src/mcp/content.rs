@@ -1,7 +1,9 @@
 //! The `content` toolset: attach approved content to campaigns.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::domain::Channel;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -22,6 +24,7 @@ pub struct AttachParams {
 #[tool_router(router = content_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Attach a content asset to campaign channels: only approved assets whose usage rights cover each channel and the campaign's dates (checked with mcp-content); all channels or none.",
         annotations(
             read_only_hint = false,

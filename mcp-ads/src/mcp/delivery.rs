@@ -3,8 +3,10 @@
 //! complete them.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::format_cents;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::service::{ElicitationError, ElicitationMode};
 use rmcp::{tool, tool_router};
@@ -46,7 +48,8 @@ rmcp::elicit_safe!(LaunchConfirmation);
 #[tool_router(router = delivery_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
-        description = "Launch an approved campaign on its platforms (needs ads:launch): each channel is created paused, then enabled; per-channel outcome; a failed channel leaves the others live and the campaign active with that channel marked failed (launch again with a new key retries only it). Spend caps are enforced. idempotency_key: a repeat launches nothing. dry_run: exactly what would be sent and the spend committed. Clients that support elicitation are asked to confirm the spend.",
+        meta = needs(Scope::AdsLaunch),
+        description = "Launch an approved campaign on its platforms (needs ads:launch): one launch per campaign at a time, whatever the key; each channel is created paused, then enabled; per-channel outcome; a failed channel, or one created but never enabled, leaves the others live and is finished (never published twice) by launching again with a new key. Spend caps are enforced. idempotency_key: a repeat launches nothing. dry_run: exactly what would be sent and the spend committed. Clients that support elicitation are asked to confirm the spend.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -135,7 +138,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Pause an active campaign on every platform (active → paused). If a platform refuses, the campaign stays active and the error names each channel.",
+        meta = needs(Scope::AdsLaunch),
+        description = "Pause an active campaign on every platform (active → paused; needs ads:launch). If a platform refuses, the campaign stays active and the error names each channel.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -152,7 +156,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Resume a paused campaign on every platform (paused → active); dry_run says what would resume without changing anything.",
+        meta = needs(Scope::AdsLaunch),
+        description = "Resume a paused campaign on every platform (paused → active; needs ads:launch; refused above the campaign or daily spend cap, with the numbers); dry_run says what would resume without changing anything.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -169,7 +174,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Complete an active or paused campaign: stops delivery on every platform; final.",
+        meta = needs(Scope::AdsLaunch),
+        description = "Complete an active or paused campaign (needs ads:launch): stops delivery on every platform; final.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,

@@ -1,5 +1,6 @@
 //! The MCP surface of the ads context: thin tools over [`AdsService`], one
-//! file per toolset, plus the resources and prompts.
+//! file per toolset (each tool declares its scope), plus the resources
+//! (scoped, audited, served with their toolset) and prompts.
 
 mod approval;
 mod audiences;
@@ -12,16 +13,17 @@ mod resources;
 
 use std::sync::Arc;
 
+use promptsales_server::audit_tool::{Audited, audit_toolset};
 use promptsales_server::auth::Principal;
-use promptsales_server::error::rpc_error;
-use promptsales_server::server::{Auditor, ServeError, Toolset, call_tool_audited, select_tools};
-use promptsales_shared::AppError;
+use promptsales_server::server::{
+    Auditor, ServeError, ToolServer, Toolset, call_tool_audited, select_tools,
+};
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::tool::ToolRouter;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
     ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse,
-    ReadResourceResult, ResourceContents, ServerCapabilities, ServerConfig,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
@@ -41,8 +43,9 @@ type Ctx = RequestContext<RoleServer>;
 #[derive(Clone)]
 pub struct AdsServer {
     svc: AdsService,
-    local: Principal,
     tools: Arc<ToolRouter<Self>>,
+    /// The toolsets served (empty: all): resources follow them.
+    toolsets: Arc<Vec<String>>,
     prompts: Arc<PromptRouter<Self>>,
     auditor: Auditor,
 }
@@ -58,17 +61,17 @@ impl AdsServer {
             ),
             Toolset::new(
                 "approval",
-                "Submit campaigns and approve or reject them (ads:approve)",
+                "Submit campaigns (ads:write) and approve or reject them (ads:approve, four eyes)",
                 Self::approval_tools(),
             ),
             Toolset::new(
                 "delivery",
-                "Launch (ads:launch), pause, resume and complete campaigns on the platforms",
+                "Launch, pause, resume and complete campaigns on the platforms (ads:launch)",
                 Self::delivery_tools(),
             ),
             Toolset::new(
                 "performance",
-                "Delivery, pacing, metric sync and optimisation change sets",
+                "Delivery, pacing, metric sync and optimisation change sets (applied with ads:launch)",
                 Self::performance_tools(),
             ),
             Toolset::new(
@@ -81,14 +84,14 @@ impl AdsServer {
                 "Attach approved content to campaigns",
                 Self::content_tools(),
             ),
+            audit_toolset(),
         ]
     }
 
     /// A server exposing the tools `toolsets`/`read_only` allow; callers
-    /// without a verified token act as `local`.
+    /// without a verified token act as the auditor's local principal.
     pub fn new(
         svc: AdsService,
-        local: Principal,
         auditor: Auditor,
         toolsets: &[String],
         read_only: bool,
@@ -96,15 +99,32 @@ impl AdsServer {
         let tools = select_tools(Self::toolsets(), toolsets, read_only)?;
         Ok(Self {
             svc,
-            local,
             tools: Arc::new(tools),
+            toolsets: Arc::new(toolsets.to_vec()),
             prompts: Arc::new(Self::prompt_router()),
             auditor,
         })
     }
 
     fn who(&self, ctx: &Ctx) -> Principal {
-        Principal::of(ctx, &self.local)
+        Principal::of(ctx, self.auditor.local())
+    }
+
+    /// Whether `toolset` is served.
+    fn serves(&self, toolset: &str) -> bool {
+        self.toolsets.is_empty() || self.toolsets.iter().any(|t| t == toolset)
+    }
+}
+
+impl ToolServer for AdsServer {
+    fn tools(&self) -> &ToolRouter<Self> {
+        &self.tools
+    }
+}
+
+impl Audited for AdsServer {
+    fn auditor(&self) -> &Auditor {
+        &self.auditor
     }
 }
 
@@ -123,9 +143,11 @@ impl ServerHandler for AdsServer {
         .with_instructions(
             "PromptAds: campaigns from goal to launch. Amounts are in hundredths (budget_cents) of the \
              campaign's ISO-4217 currency. Lifecycle: draft → pending_approval → approved → active ⇄ paused → \
-             completed (rejected → draft). Approval needs ads:approve (not by the creator), launch needs \
-             ads:launch; try launch_campaign with dry_run first. Results say sandbox: true where a platform \
-             has no credentials.",
+             completed (rejected → draft). Every tool names its scope (ads:read, ads:write, ads:approve, \
+             ads:launch). Approval needs ads:approve and a person who neither created nor last edited the \
+             campaign; launching, pausing, resuming, completing and applying change sets need ads:launch \
+             (a change set never by its proposer) and stay within the spend caps; try launch_campaign with \
+             dry_run first. Results say sandbox: true where a platform has no credentials.",
         )
     }
 
@@ -142,7 +164,9 @@ impl ServerHandler for AdsServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::resources()))
+        Ok(ListResourcesResult::with_all_items(resources::resources(
+            &|t| self.serves(t),
+        )))
     }
 
     async fn list_resource_templates(
@@ -151,7 +175,7 @@ impl ServerHandler for AdsServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         Ok(ListResourceTemplatesResult::with_all_items(
-            resources::templates(),
+            resources::templates(&|t| self.serves(t)),
         ))
     }
 
@@ -160,17 +184,7 @@ impl ServerHandler for AdsServer {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let who = self.who(&context);
-        let body = self
-            .read(request.uri.as_str(), &who)
-            .await
-            .map_err(rpc_error)?;
-        let text = serde_json::to_string_pretty(&body)
-            .map_err(|e| rpc_error(AppError::Internal(format!("encode resource: {e}"))))?;
-        Ok(ReadResourceResult::new(vec![
-            ResourceContents::text(text, request.uri.clone()).with_mime_type("application/json"),
-        ])
-        .into())
+        self.read_audited(request, &context).await
     }
 }
 
@@ -228,6 +242,7 @@ mod tests {
                 ),
                 ("audiences", vec!["segment_audience".to_owned()]),
                 ("content", vec!["attach_content".to_owned()]),
+                ("audit", vec!["audit_query".to_owned()]),
             ]
         );
         let ro = select_tools(AdsServer::toolsets(), &[], true).unwrap();
@@ -241,6 +256,61 @@ mod tests {
             ro,
             ["get_campaign", "get_campaign_performance", "list_campaigns"]
         );
+    }
+
+    /// Every tool declares exactly the scope of the issue's table (the
+    /// README's tool table says the same), and consequential ones are
+    /// annotated so the audit writes their intent first.
+    #[test]
+    fn every_tool_declares_its_scope() {
+        use promptsales_server::call::declared_scope;
+        use promptsales_shared::scope::Scope;
+        let table: &[(Scope, &[&str])] = &[
+            (
+                Scope::AdsRead,
+                &["get_campaign", "get_campaign_performance", "list_campaigns"],
+            ),
+            (
+                Scope::AdsWrite,
+                &[
+                    "attach_content",
+                    "create_campaign",
+                    "generate_campaign",
+                    "optimize_campaign",
+                    "plan_budget",
+                    "segment_audience",
+                    "submit_for_approval",
+                    "sync_metrics",
+                    "update_campaign",
+                ],
+            ),
+            (Scope::AdsApprove, &["approve_campaign", "reject_campaign"]),
+            (
+                Scope::AdsLaunch,
+                &[
+                    "apply_change_set",
+                    "complete_campaign",
+                    "launch_campaign",
+                    "pause_campaign",
+                    "resume_campaign",
+                    "rollback_change_set",
+                ],
+            ),
+            (Scope::Admin, &["audit_query"]),
+        ];
+        let all = select_tools(AdsServer::toolsets(), &[], false).unwrap();
+        let tools = all.list_all();
+        assert_eq!(
+            tools.len(),
+            table.iter().map(|(_, t)| t.len()).sum::<usize>()
+        );
+        for t in &tools {
+            let want = table
+                .iter()
+                .find(|(_, names)| names.contains(&t.name.as_ref()))
+                .map(|(s, _)| *s);
+            assert_eq!(declared_scope(t), want, "{}", t.name);
+        }
     }
 
     /// Closed vocabularies are published as enums where the argument is.

@@ -2,6 +2,8 @@
 //! optimisation change sets applied and rolled back.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -41,6 +43,7 @@ pub struct ChangeSetParams {
 #[tool_router(router = performance_tools, vis = "pub(super)")]
 impl AdsServer {
     #[tool(
+        meta = needs(Scope::AdsRead),
         description = "Daily and total impressions, reach, clicks, spend, conversions, CTR, CPC, CPA and ROAS per channel, pacing against budget and dates, KPI targets; first pulls fresh platform metrics into ad_daily (refresh: false to skip).",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = true)
     )]
@@ -64,6 +67,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Pull the last days' metrics of every active campaign from its platforms into ad_daily (the job the scheduler runs).",
         annotations(
             read_only_hint = false,
@@ -82,6 +86,7 @@ impl AdsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AdsWrite),
         description = "Propose one change set across the campaign's platforms: budget moved from channels below target ROAS to those above (before/after per channel, reasons, forecast effect), flags for CTR below a threshold after N impressions and for over/under-pacing. Nothing changes until apply_change_set.",
         annotations(
             read_only_hint = false,
@@ -99,7 +104,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Apply a proposed change set on every platform and in the plan in one step (needs ads:approve); recorded so rollback_change_set can undo it. dry_run: the budget each platform would get, nothing changed.",
+        meta = needs(Scope::AdsLaunch),
+        description = "Apply a proposed change set on every platform and in the plan in one step (needs ads:launch; never by its proposer; within the campaign and daily spend caps); recorded so rollback_change_set can undo it. dry_run: the budget each platform would get, nothing changed.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -116,7 +122,8 @@ impl AdsServer {
     }
 
     #[tool(
-        description = "Undo the campaign's latest applied change set: restores the previous budgets on every platform and in the plan (needs ads:approve).",
+        meta = needs(Scope::AdsLaunch),
+        description = "Undo the campaign's latest applied change set: restores the previous budgets on every platform and in the plan (needs ads:launch; never by its proposer; within the spend caps).",
         annotations(
             read_only_hint = false,
             destructive_hint = true,

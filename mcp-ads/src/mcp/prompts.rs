@@ -36,8 +36,8 @@ impl AdsServer {
                  countries, and who we want to reach. Read `ads://channels` for what each channel costs and \
                  delivers. Then call `generate_campaign` and explain the draft: channel mix and why, budget per \
                  channel (it sums to the total), KPI targets and schedule. It stays a draft: next steps are \
-                 `submit_for_approval`, approval by someone else with ads:approve, and `launch_campaign` with \
-                 dry_run first.",
+                 `submit_for_approval`, approval by someone with ads:approve who neither created nor last \
+                 edited it, and `launch_campaign` (ads:launch) with dry_run first.",
                 a.client_id
             ),
         )]
@@ -58,7 +58,7 @@ impl AdsServer {
                  spend against pacing, CTR, CPA and ROAS per channel against the KPI targets. Then call \
                  `optimize_campaign` and walk me through the change set: each budget move with its before/after \
                  and reason, the flags, and the forecast effect. Recommend apply or not; only someone with \
-                 ads:approve can `apply_change_set`, and `rollback_change_set` undoes it."
+                 ads:launch other than its proposer can `apply_change_set`, and `rollback_change_set` undoes it."
             ),
         )]
     }

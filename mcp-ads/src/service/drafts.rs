@@ -226,7 +226,7 @@ impl AdsService {
             )?)?,
         };
         c.validate()?;
-        self.caps.check_campaign(c.budget_cents, c.currency)?;
+        self.caps.check_campaign(c.budget_cents, 0, c.currency)?;
         self.check_refs(tenant, &c.client_id, input.product_id.as_deref())
             .await?;
         let plan = CampaignPlan {
@@ -331,7 +331,8 @@ impl AdsService {
             c.countries = parse_countries(v)?;
         }
         c.validate()?;
-        self.caps.check_campaign(c.budget_cents, c.currency)?;
+        self.caps
+            .check_campaign(c.budget_cents, rec.campaign.budget_cents, c.currency)?;
         let mut plan = rec.plan.clone();
         if let Some(p) = &input.product_id {
             plan.product_id = Some(p.clone());
@@ -376,7 +377,7 @@ impl AdsService {
         });
         c.status = CampaignStatus::Draft;
         self.store
-            .save_campaign(tenant, &c, &plan, &audience, before, mv)
+            .save_campaign(tenant, &c, &plan, &audience, before, &who.subject, mv)
             .await?;
         self.view(tenant, id.as_str()).await
     }

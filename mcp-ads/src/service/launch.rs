@@ -1,13 +1,18 @@
-//! Launching approved campaigns through the connectors (idempotent, per
-//! channel, dry-runnable, within the spend caps) and pausing, resuming and
-//! completing them on every platform.
+//! Launching approved campaigns through the connectors: idempotent per
+//! key, one launch per campaign (a claim taken with a conditional update
+//! before any platform call, refreshed while it runs, taken over when its
+//! process died), per channel, dry-runnable, within the spend caps. A
+//! channel created paused but never enabled is unfinished: a retry enables
+//! it and never publishes it again.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use promptsales_server::auth::Principal;
-use promptsales_shared::domain::{Channel, Currency, format_cents};
-use promptsales_shared::{AppError, vocabulary};
+use promptsales_shared::AppError;
+use promptsales_shared::domain::{Channel, Currency, TenantId, format_cents};
+use promptsales_shared::scope::Scope;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -15,17 +20,7 @@ use super::{AdsService, today};
 use crate::connectors::{Connector, ConnectorError, PlannedCall, PublishRequest};
 use crate::domain::plan::Publication;
 use crate::domain::{CampaignId, CampaignStatus};
-use crate::store::{CampaignRecord, LaunchClaim, Move};
-
-vocabulary! {
-    /// What `pause_campaign`, `resume_campaign` and `complete_campaign` do
-    /// on every platform (also the verb of their lifecycle event).
-    pub enum PlatformMove("action") {
-        Pause => "pause",
-        Resume => "resume",
-        Complete => "complete",
-    }
-}
+use crate::store::{AdsStore, CampaignClaim, CampaignRecord, LaunchClaim, Move, daily_commitment};
 
 /// How the spend was confirmed.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,7 +37,9 @@ pub struct ChannelOutcome {
     pub channel: Channel,
     pub platform: String,
     pub sandbox: bool,
-    /// launched, failed, already_launched or would_launch (dry run).
+    /// launched, failed, already_launched, would_launch or would_enable
+    /// (dry run; would_enable: created paused by an interrupted launch, so
+    /// only enabled).
     pub outcome: String,
     /// This channel's budget for the flight, hundredths.
     pub budget_cents: i64,
@@ -84,17 +81,6 @@ pub struct LaunchResult {
     pub summary: String,
 }
 
-/// The outcome of pause/resume/complete on the platforms.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct PlatformAction {
-    pub campaign_id: String,
-    pub status: CampaignStatus,
-    pub sandbox: bool,
-    /// Per channel: paused, resumed, completed, unchanged or not_supported.
-    pub channels: Vec<ChannelOutcome>,
-    pub summary: String,
-}
-
 struct Step {
     channel: Channel,
     req: PublishRequest,
@@ -109,10 +95,70 @@ struct Prepared {
     daily: i64,
 }
 
+/// Created paused on the platform by a launch that never enabled it (its
+/// process died, or it stopped): unfinished, not launched.
+pub(crate) fn unfinished(p: &Publication) -> bool {
+    p.state == "paused" && p.launched_on.is_none()
+}
+
+/// A channel a launch still has to do: never published, failed, or
+/// published paused and never enabled.
+fn to_do(existing: Option<&Publication>) -> bool {
+    existing.is_none_or(|p| p.state == "failed" || unfinished(p))
+}
+
 fn failed(p: &mut Publication, e: &ConnectorError) {
     p.state = "failed".into();
     p.error = Some(e.to_string());
     p.retryable = e.retryable() || matches!(e, ConnectorError::Missing { .. });
+}
+
+/// Keeps a launch's claim fresh while it runs; stops when dropped. `lost`
+/// turns true when the claim was taken over (this process was thought
+/// dead), and the launch then stops before its next platform call.
+struct Heartbeat {
+    lost: Arc<AtomicBool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Heartbeat {
+    fn start(
+        store: AdsStore,
+        tenant: TenantId,
+        id: CampaignId,
+        key: String,
+        every: std::time::Duration,
+    ) -> Self {
+        let lost = Arc::new(AtomicBool::new(false));
+        let flag = lost.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(every).await;
+                match store.refresh_launch(&tenant, &id, &key).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        flag.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    // A refresh missed now is retried on the next beat.
+                    Err(e) => {
+                        tracing::warn!(campaign = %id, error = %e, "launch claim not refreshed")
+                    }
+                }
+            }
+        });
+        Self { lost, task }
+    }
+
+    fn lost(&self) -> bool {
+        self.lost.load(Ordering::SeqCst)
+    }
 }
 
 impl AdsService {
@@ -122,7 +168,7 @@ impl AdsService {
         let rec = self.store.get_record(tenant, id).await?;
         let c = &rec.campaign;
         let pubs = self.store.publications(tenant, id).await?;
-        let retry = c.status == CampaignStatus::Active && pubs.iter().any(|p| p.state == "failed");
+        let retry = c.status == CampaignStatus::Active && pubs.iter().any(|p| to_do(Some(p)));
         if c.status != CampaignStatus::Approved && !retry {
             if c.status == CampaignStatus::Active {
                 return Err(AppError::Conflict(format!(
@@ -156,7 +202,7 @@ impl AdsService {
                 .unwrap_or(c.budget_cents / n + if i == 0 { c.budget_cents % n } else { 0 });
             let existing = pubs.iter().find(|p| p.channel == *ch).cloned();
             let daily_ch = budget / days.max(1);
-            if existing.as_ref().is_none_or(|p| p.state == "failed") {
+            if to_do(existing.as_ref()) {
                 committed += budget;
                 daily += daily_ch;
             } else {
@@ -164,8 +210,9 @@ impl AdsService {
             }
             steps.push(Step {
                 channel: *ch,
+                // What exists on a platform is finished on that platform.
                 connector: match &existing {
-                    Some(p) if p.state == "failed" && !p.external_ids.is_empty() => {
+                    Some(p) if to_do(Some(p)) && !p.external_ids.is_empty() => {
                         self.connectors.for_publication(&p.platform, p.sandbox)
                     }
                     _ => self.connectors.for_channel(*ch),
@@ -189,20 +236,15 @@ impl AdsService {
                 existing,
             });
         }
-        self.caps.check_campaign(c.budget_cents, c.currency)?;
-        let others = self
-            .store
-            .active_in_currency(tenant, c.currency, id)
-            .await?;
-        let already: i64 = others
-            .iter()
-            .map(|o| {
-                let d = (o.end_date - o.start_date.max(day)).num_days() + 1;
-                if d > 0 { o.budget_cents / d } else { 0 }
-            })
-            .sum();
         self.caps
-            .check_daily(daily, already + live_daily, c.currency)?;
+            .check_campaign(c.budget_cents, c.budget_cents, c.currency)?;
+        let already = self.others_daily(tenant, c.currency, id).await?;
+        self.caps.check_daily(
+            &format!("launching campaign `{id}`"),
+            daily,
+            already + live_daily,
+            c.currency,
+        )?;
         Ok(Prepared {
             rec,
             steps,
@@ -211,40 +253,58 @@ impl AdsService {
         })
     }
 
+    /// What the tenant's other spending campaigns in `currency` commit per
+    /// day now (active ones and those a launch holds).
+    pub(crate) async fn others_daily(
+        &self,
+        tenant: &TenantId,
+        currency: Currency,
+        except: &CampaignId,
+    ) -> Result<i64, AppError> {
+        let day = today();
+        Ok(self
+            .store
+            .active_in_currency(tenant, currency, except)
+            .await?
+            .iter()
+            .map(|o| daily_commitment(o.budget_cents, o.start_date, o.end_date, day))
+            .sum())
+    }
+
     /// What a launch would send and commit, without sending anything.
     pub async fn launch_preview(
         &self,
         who: &Principal,
         id: &str,
     ) -> Result<LaunchResult, AppError> {
-        who.require_scope("ads:launch")?;
+        who.require(Scope::AdsLaunch)?;
         let id = CampaignId::parse(id)?;
         let p = self.prepare_launch(who, &id).await?;
         let channels: Vec<ChannelOutcome> = p
             .steps
             .iter()
             .map(|s| {
-                let done = s.existing.as_ref().is_some_and(|e| e.state != "failed");
+                let existing = s.existing.as_ref();
+                let done = !to_do(existing);
+                let enable_only = existing.is_some_and(|e| !e.external_ids.is_empty());
                 ChannelOutcome {
                     channel: s.channel,
                     platform: s.connector_platform(),
                     sandbox: s.connector.sandbox(),
                     outcome: if done {
                         "already_launched"
+                    } else if enable_only {
+                        "would_enable"
                     } else {
                         "would_launch"
                     }
                     .into(),
                     budget_cents: s.req.budget_cents,
                     daily_budget_cents: s.req.daily_budget_cents,
-                    external_ids: s
-                        .existing
-                        .as_ref()
-                        .map(|e| e.external_ids.clone())
-                        .unwrap_or_default(),
+                    external_ids: existing.map(|e| e.external_ids.clone()).unwrap_or_default(),
                     error: None,
                     retryable: false,
-                    requests: if done {
+                    requests: if done || enable_only {
                         Vec::new()
                     } else {
                         s.connector
@@ -271,7 +331,7 @@ impl AdsService {
                 "dry run: would launch {} channel(s) committing {} {} ({} {}/day); nothing was sent",
                 channels
                     .iter()
-                    .filter(|x| x.outcome == "would_launch")
+                    .filter(|x| x.outcome.starts_with("would_"))
                     .count(),
                 format_cents(p.committed),
                 c.currency,
@@ -283,9 +343,10 @@ impl AdsService {
         })
     }
 
-    /// Launches an approved campaign (or retries its failed channels).
-    /// A repeated `idempotency_key` returns the first result and sends
-    /// nothing.
+    /// Launches an approved campaign (or finishes its failed and unfinished
+    /// channels). A repeated `idempotency_key` returns the first result and
+    /// sends nothing; whatever the key, only one launch of a campaign runs
+    /// at a time (the campaign claim).
     pub async fn launch(
         &self,
         who: &Principal,
@@ -293,7 +354,7 @@ impl AdsService {
         key: &str,
         confirmation: Confirmation,
     ) -> Result<LaunchResult, AppError> {
-        who.require_scope("ads:launch")?;
+        who.require(Scope::AdsLaunch)?;
         let tenant = &who.tenant;
         let id = CampaignId::parse(id)?;
         let key = key.trim();
@@ -304,11 +365,12 @@ impl AdsService {
                 key,
             ));
         }
+        let stale = self.stale_before();
         // A key seen before answers with its first result, before any check
         // that could have changed since (the campaign is active by now).
         match self
             .store
-            .claim_launch(tenant, key, &id, &who.subject)
+            .claim_launch(tenant, key, &id, &who.subject, &stale)
             .await?
         {
             LaunchClaim::Claimed => {}
@@ -336,19 +398,80 @@ impl AdsService {
                 )));
             }
         }
-        let p = match self.prepare_launch(who, &id).await {
-            Ok(p) => p,
-            Err(e) => {
-                // Nothing was sent: free the key for a corrected retry.
-                self.store.release_launch(tenant, key).await?;
-                return Err(e);
-            }
+        let result = match self.claim_campaign(who, &id, key, &stale).await {
+            Ok(()) => self.launch_claimed(who, &id, key, confirmation).await,
+            Err(e) => Err(e),
         };
+        if result.is_err() {
+            // Whatever stopped the launch, neither the key nor the campaign
+            // stays held: a retry (any key) finishes what was started.
+            if let Err(e) = self.store.release_launch(tenant, &id, key).await {
+                tracing::error!(campaign = %id, error = %e, "launch claim not released; it expires as stale");
+            }
+        }
+        result
+    }
+
+    /// Takes the campaign for this launch, or says who holds it.
+    async fn claim_campaign(
+        &self,
+        who: &Principal,
+        id: &CampaignId,
+        key: &str,
+        stale: &str,
+    ) -> Result<(), AppError> {
+        match self
+            .store
+            .claim_campaign(&who.tenant, id, key, &who.subject, stale)
+            .await?
+        {
+            CampaignClaim::Claimed { took_over: None } => Ok(()),
+            CampaignClaim::Claimed { took_over: Some(h) } => {
+                tracing::warn!(campaign = %id, previous = %h.by, since = %h.at,
+                    "took over a stale launch claim (its process stopped refreshing it)");
+                Ok(())
+            }
+            CampaignClaim::Busy(h) => Err(AppError::Conflict(format!(
+                "campaign `{id}` is being launched by {} (idempotency_key {:?}, claim refreshed at {}); \
+                 only one launch of a campaign runs at a time and nothing was sent: read the campaign \
+                 in a moment (a claim not refreshed for {} s is taken over)",
+                h.by,
+                h.key,
+                h.at,
+                self.claim_ttl.as_secs()
+            ))),
+            // Not approved nor active: the checks say why, in their words.
+            CampaignClaim::NotLaunchable => Err(match self.prepare_launch(who, id).await {
+                Err(e) => e,
+                Ok(_) => {
+                    AppError::Conflict(format!("campaign `{id}` changed meanwhile; read it again"))
+                }
+            }),
+        }
+    }
+
+    /// The launch under the campaign claim.
+    async fn launch_claimed(
+        &self,
+        who: &Principal,
+        id: &CampaignId,
+        key: &str,
+        confirmation: Confirmation,
+    ) -> Result<LaunchResult, AppError> {
+        let tenant = &who.tenant;
+        let p = self.prepare_launch(who, id).await?;
+        let beat = Heartbeat::start(
+            self.store.clone(),
+            tenant.clone(),
+            id.clone(),
+            key.to_owned(),
+            (self.claim_ttl / 3).max(std::time::Duration::from_millis(200)),
+        );
         let day = today();
         let mut outcomes = Vec::new();
         for s in &p.steps {
             let platform = s.connector_platform();
-            if let Some(e) = s.existing.as_ref().filter(|e| e.state != "failed") {
+            if let Some(e) = s.existing.as_ref().filter(|e| !to_do(Some(e))) {
                 outcomes.push(ChannelOutcome {
                     channel: s.channel,
                     platform,
@@ -362,6 +485,13 @@ impl AdsService {
                     requests: Vec::new(),
                 });
                 continue;
+            }
+            if beat.lost() {
+                return Err(AppError::Conflict(format!(
+                    "the launch claim of campaign `{id}` was taken over (this launch stopped refreshing \
+                     it); stopped before {}: the other launch finishes the campaign",
+                    s.channel
+                )));
             }
             let mut pubn = Publication {
                 channel: s.channel,
@@ -379,13 +509,20 @@ impl AdsService {
                 launched_on: None,
                 updated_at: String::new(),
             };
-            // Created paused first (unless a failed attempt already created
-            // it), recorded, then enabled.
+            // Created paused first (unless an earlier attempt created it),
+            // recorded, then enabled: a crash in between leaves an
+            // unfinished publication that the retry only enables.
             let created = if pubn.external_ids.is_empty() {
                 match s.connector.publish_paused(&s.req).await {
                     Ok(ids) => {
                         pubn.external_ids = ids;
-                        self.store.save_publication(tenant, &id, &pubn).await?;
+                        if let Err(e) = self.store.save_publication(tenant, id, &pubn).await {
+                            // The ids are not secret; they are what a person
+                            // needs to reconcile the platform by hand.
+                            tracing::error!(campaign = %id, channel = %s.channel, ids = ?pubn.external_ids,
+                                "created paused on the platform but not recorded: reconcile before retrying");
+                            return Err(e);
+                        }
                         true
                     }
                     Err(e) => {
@@ -405,7 +542,7 @@ impl AdsService {
                     Err(e) => failed(&mut pubn, &e),
                 }
             }
-            self.store.save_publication(tenant, &id, &pubn).await?;
+            self.store.save_publication(tenant, id, &pubn).await?;
             outcomes.push(ChannelOutcome {
                 channel: s.channel,
                 platform,
@@ -424,6 +561,20 @@ impl AdsService {
                 requests: Vec::new(),
             });
         }
+        drop(beat);
+        self.finish(who, id, key, &p, outcomes, confirmation).await
+    }
+
+    /// Records the outcome: status move, claim freed, key done — together.
+    async fn finish(
+        &self,
+        who: &Principal,
+        id: &CampaignId,
+        key: &str,
+        p: &Prepared,
+        outcomes: Vec<ChannelOutcome>,
+        confirmation: Confirmation,
+    ) -> Result<LaunchResult, AppError> {
         let live = outcomes.iter().filter(|o| o.outcome != "failed").count();
         let failed_list: Vec<String> = outcomes
             .iter()
@@ -441,31 +592,20 @@ impl AdsService {
             })
             .collect();
         let c = &p.rec.campaign;
-        let mut status = c.status;
-        if live > 0 && c.status == CampaignStatus::Approved {
-            let note = if failed_list.is_empty() {
-                format!("launched on {live} channel(s)")
-            } else {
-                format!(
-                    "launched on {live} channel(s); failed: {}",
-                    failed_list.join(", ")
-                )
-            };
-            self.store
-                .transition(
-                    tenant,
-                    &id,
-                    Move {
-                        actor: &who.subject,
-                        action: "launch",
-                        from: c.status,
-                        to: CampaignStatus::Active,
-                        note: Some(&note),
-                    },
-                )
-                .await?;
-            status = CampaignStatus::Active;
-        }
+        let goes_live = live > 0 && c.status == CampaignStatus::Approved;
+        let status = if goes_live {
+            CampaignStatus::Active
+        } else {
+            c.status
+        };
+        let note = if failed_list.is_empty() {
+            format!("launched on {live} channel(s)")
+        } else {
+            format!(
+                "launched on {live} channel(s); failed: {}",
+                failed_list.join(", ")
+            )
+        };
         let summary = if failed_list.is_empty() {
             format!(
                 "launched on {live} channel(s), committing {} {} ({} {}/day)",
@@ -506,165 +646,21 @@ impl AdsService {
         };
         let json = serde_json::to_string(&result)
             .map_err(|e| AppError::Internal(format!("encode launch: {e}")))?;
-        self.store.finish_launch(tenant, key, &json).await?;
-        Ok(result)
-    }
-
-    /// pause / resume / complete on every platform, then the status move.
-    /// If a platform refuses, the campaign keeps its status and the error
-    /// lists each channel (those already changed are recorded).
-    pub async fn platform_action(
-        &self,
-        who: &Principal,
-        id: &str,
-        action: PlatformMove,
-        dry_run: bool,
-    ) -> Result<PlatformAction, AppError> {
-        let tenant = &who.tenant;
-        let id = CampaignId::parse(id)?;
-        let rec = self.store.get_record(tenant, &id).await?;
-        let from = rec.campaign.status;
-        let to = match action {
-            PlatformMove::Pause => CampaignStatus::Paused,
-            PlatformMove::Resume => CampaignStatus::Active,
-            PlatformMove::Complete => CampaignStatus::Completed,
-        };
-        from.transition(id.as_str(), to)?;
-        let pubs = self.store.publications(tenant, &id).await?;
-        if dry_run {
-            let wanted = if action == PlatformMove::Resume {
-                "paused"
-            } else {
-                "active"
-            };
-            let channels: Vec<ChannelOutcome> = pubs
-                .iter()
-                .map(|p| ChannelOutcome {
-                    channel: p.channel,
-                    platform: p.platform.clone(),
-                    sandbox: p.sandbox,
-                    outcome: if p.state == wanted
-                        || (action == PlatformMove::Complete && p.state == "paused")
-                    {
-                        format!("would_{action}")
-                    } else {
-                        "unchanged".into()
-                    },
-                    budget_cents: p.budget_cents,
-                    daily_budget_cents: 0,
-                    external_ids: p.external_ids.clone(),
-                    error: None,
-                    retryable: false,
-                    requests: Vec::new(),
-                })
-                .collect();
-            let n = channels.iter().filter(|c| c.outcome != "unchanged").count();
-            return Ok(PlatformAction {
-                campaign_id: id.as_str().to_owned(),
-                status: from,
-                sandbox: channels.iter().any(|c| c.sandbox),
-                summary: format!(
-                    "dry run: would {action} {n} platform channel(s) and make the campaign {to}; nothing was changed"
-                ),
-                channels,
-            });
-        }
-        let mut outcomes = Vec::new();
-        let mut problems = Vec::new();
-        for mut p in pubs {
-            let conn = self.connectors.for_publication(&p.platform, p.sandbox);
-            let (wanted_from, wanted_to, verb) = match action {
-                PlatformMove::Pause => ("active", "paused", "paused"),
-                PlatformMove::Resume => ("paused", "active", "resumed"),
-                PlatformMove::Complete => (
-                    if p.state == "paused" {
-                        "paused"
-                    } else {
-                        "active"
-                    },
-                    "completed",
-                    "completed",
-                ),
-            };
-            let mut outcome = ChannelOutcome {
-                channel: p.channel,
-                platform: p.platform.clone(),
-                sandbox: p.sandbox,
-                outcome: "unchanged".into(),
-                budget_cents: p.budget_cents,
-                daily_budget_cents: 0,
-                external_ids: p.external_ids.clone(),
-                error: None,
-                retryable: false,
-                requests: Vec::new(),
-            };
-            if p.state == wanted_from {
-                let r = match action {
-                    PlatformMove::Resume => conn.resume(&p.external_ids).await,
-                    _ if p.state == "paused" => Ok(()),
-                    _ => conn.pause(&p.external_ids).await,
-                };
-                match r {
-                    Ok(()) => {
-                        p.state = wanted_to.into();
-                        outcome.outcome = verb.into();
-                    }
-                    Err(e @ ConnectorError::Unsupported { .. }) => {
-                        outcome.outcome = "not_supported".into();
-                        outcome.error = Some(e.to_string());
-                        if action == PlatformMove::Complete {
-                            p.state = "completed".into();
-                        }
-                    }
-                    Err(e) => {
-                        outcome.outcome = "failed".into();
-                        outcome.error = Some(e.to_string());
-                        outcome.retryable = e.retryable();
-                        problems.push(format!("{}: {e}", p.channel));
-                    }
-                }
-                self.store.save_publication(tenant, &id, &p).await?;
-            } else if action == PlatformMove::Complete && p.state == "failed" {
-                p.state = "completed".into();
-                self.store.save_publication(tenant, &id, &p).await?;
-                outcome.outcome = "completed".into();
-            }
-            outcomes.push(outcome);
-        }
-        if !problems.is_empty() {
-            return Err(AppError::Unavailable(format!(
-                "could not {action} campaign `{id}` on every platform, so it stays {from}: {}; call {action}_campaign again",
-                problems.join("; ")
-            )));
-        }
-        self.store
-            .transition(
-                tenant,
-                &id,
-                Move {
-                    actor: &who.subject,
-                    action: action.as_str(),
-                    from,
-                    to,
-                    note: None,
-                },
-            )
+        let mv = goes_live.then_some(Move {
+            actor: &who.subject,
+            action: "launch",
+            from: c.status,
+            to: CampaignStatus::Active,
+            note: Some(&note),
+        });
+        let held = self
+            .store
+            .finish_launch(&who.tenant, id, key, mv, &json)
             .await?;
-        let n = outcomes.iter().filter(|o| o.outcome != "unchanged").count();
-        Ok(PlatformAction {
-            campaign_id: id.as_str().to_owned(),
-            status: to,
-            sandbox: outcomes.iter().any(|o| o.sandbox),
-            summary: format!(
-                "campaign {to}; {n} platform channel(s) {}",
-                match action {
-                    PlatformMove::Pause => "paused",
-                    PlatformMove::Resume => "resumed",
-                    PlatformMove::Complete => "closed",
-                }
-            ),
-            channels: outcomes,
-        })
+        if !held {
+            tracing::warn!(campaign = %id, "launch finished after its claim was taken over");
+        }
+        Ok(result)
     }
 }
 

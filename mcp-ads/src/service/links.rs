@@ -200,6 +200,7 @@ impl AdsService {
                         &rec.plan,
                         &audience,
                         rec.campaign.status,
+                        &who.subject,
                         None,
                     )
                     .await?;
@@ -270,11 +271,9 @@ impl AdsService {
             }
             checks.push((*ch, a.version));
         }
-        for (ch, version) in checks {
-            self.store
-                .attach_asset(tenant, &id, &asset, ch, version, &who.subject)
-                .await?;
-        }
+        self.store
+            .attach_assets(tenant, &id, &asset, &checks, &who.subject)
+            .await?;
         self.view(tenant, id.as_str()).await
     }
 }

@@ -1,17 +1,23 @@
-//! Use cases of the ads context: campaign views, lists and approvals here;
-//! hand-made drafts in [`drafts`], generated drafts and budgets in
-//! [`planning`], launch and platform actions in [`launch`], performance and
-//! optimisation in [`performance`], audiences and content in [`links`].
+//! Use cases of the ads context: campaign views, lists and approvals (four
+//! eyes) here; hand-made drafts in [`drafts`], generated drafts and budgets
+//! in [`planning`], launches in [`launch`], pause/resume/complete in
+//! [`platform`], performance and proposals in [`performance`], change sets
+//! in [`change_sets`], audiences and content in [`links`].
 
+mod change_sets;
 mod drafts;
 mod launch;
 mod links;
 mod performance;
 mod planning;
+mod platform;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::NaiveDate;
 use futures::future::BoxFuture;
@@ -21,22 +27,25 @@ use promptsales_shared::AppError;
 use promptsales_shared::domain::{
     Channel, ClientId, Country, Page, ProductId, TenantId, page_limit,
 };
+use promptsales_shared::scope::Scope;
+use promptsales_shared::time::format_ts;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+pub use change_sets::{ChangeSetDecision, ChangeSetView};
 pub use drafts::{AllocationInput, CampaignInput};
-pub use launch::{ChannelOutcome, Confirmation, LaunchResult, PlatformAction, PlatformMove};
+pub use launch::{ChannelOutcome, Confirmation, LaunchResult};
 pub use links::{
     AssetCheck, AttachedAsset, AudienceQuery, AudienceSize, AudienceSource, ContentSource,
     SegmentRequest, SegmentResult,
 };
 pub use performance::{
-    ChangeSetDecision, ChangeSetView, ChannelPerformance, DailyPoint, OptimizeRequest,
-    PerformanceReport, SyncReport,
+    ChannelPerformance, DailyPoint, OptimizeRequest, PerformanceReport, SyncReport,
 };
 pub use planning::{BudgetPlan, GenerateRequest, PlanBudgetRequest};
+pub use platform::{PlatformAction, PlatformMove};
 
-use crate::caps::SpendCaps;
+use crate::caps::{DEFAULT_CLAIM_TTL, SpendCaps};
 use crate::connectors::Connectors;
 use crate::domain::plan::{Approval, Audience, CampaignPlan, Event, Publication};
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Objective};
@@ -48,6 +57,9 @@ pub struct AdsService {
     store: AdsStore,
     connectors: Connectors,
     caps: SpendCaps,
+    /// A launch claim not refreshed for this long is stale (its process
+    /// died) and may be taken over.
+    claim_ttl: Duration,
     catalog: Option<CatalogReader>,
     audiences: Option<Arc<dyn AudienceSource>>,
     content: Option<Arc<dyn ContentSource>>,
@@ -68,6 +80,15 @@ pub struct CampaignView {
     pub campaign: Campaign,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
+    /// Who changed it last (update, plan, segment, content); with the
+    /// creator, who may not approve it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_edited_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_edited_at: Option<String>,
+    /// The launch running now, if any (a stale one can be taken over).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub launching: Option<LaunchingView>,
     /// The latest approval decision.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub approval: Option<Approval>,
@@ -75,8 +96,9 @@ pub struct CampaignView {
     pub plan: CampaignPlan,
     /// Each channel on its platform (after a launch).
     pub publications: Vec<Publication>,
-    /// not_launched, launched, or partial (some channels failed and are
-    /// retried by launching again with a new idempotency key).
+    /// not_launched, launching (a launch holds the campaign), launched, or
+    /// partial (some channels failed or were created but not enabled; they
+    /// are finished by launching again with a new idempotency key).
     pub delivery_state: String,
     /// Statuses the campaign may move to next.
     pub allowed_next: Vec<CampaignStatus>,
@@ -84,6 +106,17 @@ pub struct CampaignView {
     pub sandbox: bool,
     pub assets: Vec<AttachedAsset>,
     pub history: Vec<Event>,
+}
+
+/// A launch holding a campaign.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct LaunchingView {
+    pub by: String,
+    /// When the claim was last refreshed.
+    pub since: String,
+    /// True when it stopped refreshing (its process died): the next launch
+    /// takes it over.
+    pub stale: bool,
 }
 
 pub(crate) fn required<T>(field: &str, v: Option<T>, expected: &str) -> Result<T, AppError> {
@@ -139,6 +172,7 @@ impl AdsService {
             store,
             connectors: Connectors::sandbox_only(),
             caps: SpendCaps::default(),
+            claim_ttl: DEFAULT_CLAIM_TTL,
             catalog: None,
             audiences: None,
             content: None,
@@ -153,6 +187,18 @@ impl AdsService {
     pub fn with_caps(mut self, caps: SpendCaps) -> Self {
         self.caps = caps;
         self
+    }
+
+    /// How long a launch claim stays valid without a refresh.
+    pub fn with_launch_claim_ttl(mut self, ttl: Duration) -> Self {
+        self.claim_ttl = ttl.max(Duration::from_secs(1));
+        self
+    }
+
+    /// Claims last refreshed before this instant are stale.
+    pub(crate) fn stale_before(&self) -> String {
+        let ttl = chrono::Duration::from_std(self.claim_ttl).unwrap_or(chrono::Duration::MAX);
+        format_ts(chrono::Utc::now() - ttl)
     }
 
     /// Checks client and product ids against the catalog.
@@ -216,9 +262,19 @@ impl AdsService {
                 at: e.at.clone(),
                 note: e.note.clone(),
             });
-        let delivery_state = if publications.is_empty() {
+        let launching = rec.launch_claim.as_ref().map(|h| LaunchingView {
+            by: h.by.clone(),
+            since: h.at.clone(),
+            stale: h.at < self.stale_before(),
+        });
+        let delivery_state = if launching.as_ref().is_some_and(|l| !l.stale) {
+            "launching"
+        } else if publications.is_empty() {
             "not_launched"
-        } else if publications.iter().any(|p| p.state == "failed") {
+        } else if publications
+            .iter()
+            .any(|p| p.state == "failed" || launch::unfinished(p))
+        {
             "partial"
         } else {
             "launched"
@@ -228,6 +284,9 @@ impl AdsService {
             sandbox: publications.iter().any(|p| p.sandbox),
             delivery_state: delivery_state.into(),
             created_by: rec.created_by,
+            last_edited_by: rec.last_edited_by,
+            last_edited_at: rec.last_edited_at,
+            launching,
             approval,
             audience: rec.audience,
             plan: rec.plan,
@@ -352,14 +411,15 @@ impl AdsService {
         self.view(tenant, id.as_str()).await
     }
 
-    /// pending_approval → approved (scope `ads:approve`; not by its creator).
+    /// pending_approval → approved (scope `ads:approve`; four eyes: not
+    /// by its creator, not by its last editor).
     pub async fn approve(
         &self,
         who: &Principal,
         id: &str,
         note: Option<String>,
     ) -> Result<CampaignView, AppError> {
-        who.require_scope("ads:approve")?;
+        who.require(Scope::AdsApprove)?;
         let tenant = &who.tenant;
         let id = CampaignId::parse(id)?;
         let rec = self.store.get_record(tenant, &id).await?;
@@ -367,12 +427,9 @@ impl AdsService {
             .campaign
             .status
             .transition(id.as_str(), CampaignStatus::Approved)?;
-        if rec.created_by.as_deref() == Some(who.subject.as_str()) {
-            return Err(AppError::PermissionDenied(format!(
-                "{} created campaign `{id}` and cannot approve it: another person with ads:approve must",
-                who.subject
-            )));
-        }
+        four_eyes_on_campaign(who, &rec)?;
+        // The store repeats the editor check in the conditional update, so
+        // an edit between this read and the approval cannot slip through.
         self.store
             .transition(
                 tenant,
@@ -396,7 +453,7 @@ impl AdsService {
         id: &str,
         note: String,
     ) -> Result<CampaignView, AppError> {
-        who.require_scope("ads:approve")?;
+        who.require(Scope::AdsApprove)?;
         if note.trim().is_empty() {
             return Err(AppError::invalid(
                 "note",
@@ -425,6 +482,28 @@ impl AdsService {
             )
             .await?;
         self.view(tenant, id.as_str()).await
+    }
+}
+
+/// Four eyes on a campaign: whoever created it or edited it last cannot
+/// approve it.
+pub(crate) fn four_eyes_on_campaign(who: &Principal, rec: &CampaignRecord) -> Result<(), AppError> {
+    let id = &rec.campaign.id;
+    let me = who.subject.as_str();
+    let role = if rec.created_by.as_deref() == Some(me) {
+        Some("created")
+    } else if rec.last_edited_by.as_deref() == Some(me) {
+        Some("last edited")
+    } else {
+        None
+    };
+    match role {
+        None => Ok(()),
+        Some(role) => Err(AppError::PermissionDenied(format!(
+            "{me} {role} campaign `{id}` and cannot approve it (four eyes): another person with \
+             ads:approve, who neither created nor last edited it, must (editors: {})",
+            rec.editors().join(", ")
+        ))),
     }
 }
 

@@ -239,7 +239,7 @@ impl AdsService {
                     c.id, c.status
                 )));
             }
-            self.caps.check_campaign(total, currency)?;
+            self.caps.check_campaign(total, c.budget_cents, currency)?;
             let mut camp2 = c.clone();
             camp2.budget_cents = total;
             camp2.currency = currency;
@@ -252,7 +252,15 @@ impl AdsService {
             }));
             plan.schedule = schedule(c.start_date, c.end_date, total);
             self.store
-                .save_campaign(tenant, &camp2, &plan, &rec.audience, c.status, None)
+                .save_campaign(
+                    tenant,
+                    &camp2,
+                    &plan,
+                    &rec.audience,
+                    c.status,
+                    &who.subject,
+                    None,
+                )
                 .await?;
             saved = true;
         }
@@ -310,7 +318,7 @@ impl AdsService {
             ));
         }
         let countries = parse_countries(&req.countries)?;
-        self.caps.check_campaign(req.budget_cents, currency)?;
+        self.caps.check_campaign(req.budget_cents, 0, currency)?;
         self.check_refs(tenant, &client, req.product_id.as_deref())
             .await?;
         let hist = self

@@ -11,7 +11,7 @@ use promptsales_shared::domain::{Channel, TenantId};
 use super::*;
 use crate::store::AdsStore;
 
-struct Assets;
+pub(super) struct Assets;
 
 impl ContentSource for Assets {
     fn usability<'a>(

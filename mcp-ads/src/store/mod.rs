@@ -1,13 +1,20 @@
 //! Repository of the ads context: campaign lists here (single reads and
 //! bulk writes are `ads-read`'s, reused through [`AdsStore::reader`] and
-//! [`AdsStore::import`]); lifecycle, launches, publications, segments and
-//! change sets in [`lifecycle`], delivery aggregates in [`delivery`].
+//! [`AdsStore::import`]); the campaign record, its editors and status moves
+//! in [`lifecycle`], launch claims and publications in [`launches`],
+//! change sets in [`change_sets`], segments and assets in [`links`],
+//! delivery aggregates in [`delivery`].
 
+mod change_sets;
 mod delivery;
+mod launches;
 mod lifecycle;
+mod links;
 
+pub use change_sets::{ChangeSetRow, Settle};
 pub use delivery::{DeliveryRow, HistoryRow};
-pub use lifecycle::{CampaignRecord, ChangeSetRow, LaunchClaim, Move, Settle, new_id};
+pub use launches::{CampaignClaim, LaunchClaim, daily_commitment};
+pub use lifecycle::{CampaignRecord, LaunchHold, Move, new_id};
 
 use ads_read::rows::campaign_from_row;
 use ads_read::{AdsImport, AdsReader};

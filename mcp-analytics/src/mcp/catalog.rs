@@ -2,6 +2,8 @@
 //! from the `core` context.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -19,6 +21,7 @@ pub struct ListProductsParams {
 #[tool_router(router = catalog_tools, vis = "pub(super)")]
 impl AnalyticsServer {
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "List the agency's clients: id, name, industry and country (ISO code), by id.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -27,6 +30,7 @@ impl AnalyticsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "List products (id, client, name, category, unit price in hundredths of its ISO-4217 currency), optionally of one client, by id.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]

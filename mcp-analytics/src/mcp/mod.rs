@@ -1,15 +1,18 @@
 //! The MCP surface of the analytics context: thin tools over
 //! [`AnalyticsService`], one file per toolset (`questions`, `pipeline`,
-//! `catalog`), plus the resources and prompts.
+//! `catalog`, and the kit's `audit`), plus the resources and prompts.
 
 mod catalog;
 mod pipeline;
 mod questions;
+mod resources;
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use promptsales_server::error::rpc_error;
+use promptsales_server::audit_tool::{Audited, audit_toolset};
+use promptsales_server::auth::Principal;
+use promptsales_server::call::ToolServer;
 use promptsales_server::server::{Auditor, ServeError, Toolset, call_tool_audited, select_tools};
 use promptsales_shared::AppError;
 use promptsales_shared::domain::TenantId;
@@ -20,7 +23,7 @@ use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, Implementation, ListResourcesResult,
     PaginatedRequestParams, ProgressNotificationParam, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, RequestMetaObject, Resource, ResourceContents, Role,
+    ReadResourceResponse, ReadResourceResult, RequestMetaObject, ResourceContents, Role,
     ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
@@ -34,9 +37,6 @@ pub use catalog::ListProductsParams;
 pub use questions::{AskParams, FunnelParams, QueryMetricsParams, ReportParams};
 
 use crate::service::AnalyticsService;
-
-const SEMANTIC_URI: &str = "analytics://semantic-model";
-const FRESHNESS_URI: &str = "analytics://freshness";
 
 fn as_of(raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
     raw.map(|d| parse_date("as_of", d)).transpose()
@@ -67,7 +67,21 @@ pub struct AnalyticsServer {
     tenant: TenantId,
     tools: Arc<ToolRouter<Self>>,
     prompts: Arc<PromptRouter<Self>>,
+    /// The resources of the selected toolsets.
+    resources: Arc<Vec<&'static resources::ResourceDef>>,
     auditor: Auditor,
+}
+
+impl ToolServer for AnalyticsServer {
+    fn tools(&self) -> &ToolRouter<Self> {
+        &self.tools
+    }
+}
+
+impl Audited for AnalyticsServer {
+    fn auditor(&self) -> &Auditor {
+        &self.auditor
+    }
 }
 
 /// A sender of `(step, total, message)` progress and the task forwarding
@@ -119,6 +133,7 @@ impl AnalyticsServer {
                 "The agency's clients and their products",
                 Self::catalog_tools(),
             ),
+            audit_toolset(),
         ]
     }
 
@@ -136,8 +151,15 @@ impl AnalyticsServer {
             tenant,
             tools: Arc::new(tools),
             prompts: Arc::new(Self::prompt_router()),
+            resources: Arc::new(resources::selected(toolsets)),
             auditor,
         })
+    }
+
+    /// The caller of a request (token principal over HTTP, the local actor
+    /// over stdio).
+    fn caller(&self, context: &RequestContext<RoleServer>) -> Principal {
+        Principal::of(context, self.auditor.local())
     }
 }
 
@@ -241,39 +263,18 @@ impl ServerHandler for AnalyticsServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(vec![
-            Resource::new(SEMANTIC_URI, "semantic-model")
-                .with_title("Semantic model")
-                .with_description("Metrics and dimensions with definitions, SQL and synonyms")
-                .with_mime_type("application/json"),
-            Resource::new(FRESHNESS_URI, "freshness")
-                .with_title("Data freshness")
-                .with_description(
-                    "Warehouse data version, last sync and watermarks per source table",
-                )
-                .with_mime_type("application/json"),
-        ]))
+        Ok(ListResourcesResult::with_all_items(
+            self.resources.iter().map(|r| r.listing()).collect(),
+        ))
     }
 
     async fn read_resource(
         &self,
         request: ReadResourceRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
-        let body = match request.uri.as_str() {
-            SEMANTIC_URI => serde_json::to_string_pretty(&self.svc.semantic_model()),
-            FRESHNESS_URI => {
-                let status = self.svc.sync_status(&self.tenant).await.map_err(rpc_error)?;
-                serde_json::to_string_pretty(&status)
-            }
-            other => {
-                return Err(ErrorData::resource_not_found(
-                    format!("unknown resource {other}: this server has {SEMANTIC_URI} and {FRESHNESS_URI}"),
-                    None,
-                ));
-            }
-        }
-        .map_err(|e| rpc_error(AppError::Internal(format!("encode resource: {e}"))))?;
+        let who = self.caller(&context);
+        let body = self.read_resource_as(&who, request.uri.as_str()).await?;
         Ok(ReadResourceResult::new(vec![
             ResourceContents::text(body, request.uri.clone()).with_mime_type("application/json"),
         ])
@@ -322,10 +323,40 @@ mod tests {
                 ),
                 ("pipeline", owned(&["sync", "sync_status"])),
                 ("catalog", owned(&["list_clients", "list_products"])),
+                ("audit", owned(&["audit_query"])),
             ]
         );
         let ro = select_tools(AnalyticsServer::toolsets(), &[], true).unwrap();
         assert!(ro.get("sync").is_none() && ro.get("ask").is_some());
+        assert!(ro.get("sync_status").is_some());
+    }
+
+    /// Every tool declares the scope the README's table gives it.
+    #[test]
+    fn every_tool_declares_its_scope() {
+        use promptsales_server::call::declared_scope;
+        use promptsales_shared::scope::Scope;
+        let router = router();
+        let mut scopes: Vec<(String, Scope)> = router
+            .list_all()
+            .iter()
+            .map(|t| (t.name.to_string(), declared_scope(t).unwrap()))
+            .collect();
+        scopes.sort_by(|a, b| a.0.cmp(&b.0));
+        let want = [
+            ("ask", Scope::AnalyticsRead),
+            ("audit_query", Scope::Admin),
+            ("describe_metrics", Scope::AnalyticsRead),
+            ("funnel", Scope::AnalyticsRead),
+            ("list_clients", Scope::AnalyticsRead),
+            ("list_products", Scope::AnalyticsRead),
+            ("query_metrics", Scope::AnalyticsRead),
+            ("report", Scope::AnalyticsRead),
+            ("sync", Scope::AnalyticsWrite),
+            ("sync_status", Scope::AnalyticsRead),
+        ];
+        let want: Vec<(String, Scope)> = want.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect();
+        assert_eq!(scopes, want);
     }
 
     /// Closed vocabularies are inline enums where the argument is, so

@@ -2,9 +2,11 @@
 //! inspect its state.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::Json;
-use rmcp::model::RequestMetaObject;
-use rmcp::{Peer, RoleServer, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{RoleServer, tool, tool_router};
 
 use super::{AnalyticsServer, forward_progress};
 use crate::sync::{SyncProgress, SyncReport, SyncStatus};
@@ -12,6 +14,7 @@ use crate::sync::{SyncProgress, SyncReport, SyncStatus};
 #[tool_router(router = pipeline_tools, vis = "pub(super)")]
 impl AnalyticsServer {
     #[tool(
+        meta = needs(Scope::AnalyticsWrite),
         description = "Sync the warehouse from the ads, CRM and catalogue tables (delta by watermark; a re-run with no source change writes nothing). Sends progress notifications when given a progress token.",
         annotations(
             read_only_hint = false,
@@ -22,10 +25,10 @@ impl AnalyticsServer {
     )]
     async fn sync(
         &self,
-        meta: RequestMetaObject,
-        peer: Peer<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<Json<SyncReport>, ToolError> {
-        let (send, forward) = forward_progress(peer, meta);
+        let who = self.caller(&context);
+        let (send, forward) = forward_progress(context.peer.clone(), context.meta.clone());
         // One notification per committed batch; progress counts tables.
         let progress = move |p: SyncProgress| {
             send(
@@ -37,13 +40,14 @@ impl AnalyticsServer {
                 ),
             );
         };
-        let r = self.svc.sync(&self.tenant, Some(&progress)).await;
+        let r = self.svc.sync(&who, Some(&progress)).await;
         drop(progress);
         let _ = forward.await;
         Ok(Json(r?))
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "Watermark, last run and row counts of every source table, and the warehouse's data version and last sync time.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]

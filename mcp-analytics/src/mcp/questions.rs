@@ -2,6 +2,8 @@
 //! semantic model, the lead funnel and the period report.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::RequestMetaObject;
 use rmcp::{Peer, RoleServer, tool, tool_router};
@@ -59,6 +61,7 @@ pub struct ReportParams {
 #[tool_router(router = questions_tools, vis = "pub(super)")]
 impl AnalyticsServer {
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "Answer a question about performance, sales, reach, channels or geography in English or Spanish. Returns the answer sentence, the typed query it ran, columns and rows, the SQL, data freshness and whether it was cached. Questions it cannot map are refused with what it understood and suggested rephrasings.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -79,6 +82,7 @@ impl AnalyticsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "Run a typed query: metrics, dimensions (incl. day/week/month/quarter/year), filters (eq, in, not_in on dimensions; gt, gte, lt, lte on metric values), time_range, compare_to (previous_period | same_period_last_year), order_by, limit (max 1000).",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -94,6 +98,7 @@ impl AnalyticsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "The semantic model: every metric (definition, unit, synonyms in English and Spanish) and dimension, and the time and currency rules.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -102,6 +107,7 @@ impl AnalyticsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "Lead funnel: leads → MQL → SQL → customer counts and stage-to-stage rates, by any dimension leads have.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -123,6 +129,7 @@ impl AnalyticsServer {
     }
 
     #[tool(
+        meta = needs(Scope::AnalyticsRead),
         description = "Period performance report in Markdown: totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix. Sends progress notifications when given a progress token.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]

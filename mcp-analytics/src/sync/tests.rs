@@ -892,3 +892,132 @@ async fn bench_sync() {
             .unwrap();
     }
 }
+
+/// The service checks `analytics:write` itself (the scheduler and any
+/// other entry point go through it): without it nothing runs and no
+/// `sync_runs` row is written. Two tenants share every database; each
+/// syncs, lists and counts only its own rows, and the same question,
+/// cached for one, is answered from the other's data for the other.
+#[tokio::test]
+async fn sync_needs_analytics_write_and_tenants_stay_apart() {
+    use promptsales_catalog::CatalogReader;
+    use promptsales_server::auth::Principal;
+    use promptsales_shared::cache::Cache;
+    use promptsales_shared::config::CacheConfig;
+
+    use crate::domain::semantic::Metric;
+    use crate::domain::spec::QuerySpec;
+    use crate::service::AnalyticsService;
+
+    for t in promptsales_shared::testing::backends(&analytics_read::MIGRATIONS)
+        .await
+        .unwrap()
+    {
+        let env = Env::open(t.config.clone()).await;
+        env.seed().await;
+        // Tenant B reuses A's ids with its own names and one lead only.
+        let b = TenantId::parse("globex").unwrap();
+        let mut secret = client("cli_1", "ES");
+        secret.name = "Globex Secret".into();
+        env.catalog.upsert_client(&b, &secret).await.unwrap();
+        env.ads
+            .upsert_campaigns(&b, &[campaign("cmp_1", "cli_1", Objective::Leads, "EUR")])
+            .await
+            .unwrap();
+        env.crm
+            .upsert_leads(
+                &b,
+                &[lead(
+                    "lead_1",
+                    "cli_1",
+                    Some("cmp_1"),
+                    "2026-03-02T10:00:00Z",
+                )],
+            )
+            .await
+            .unwrap();
+        let cache = Cache::from_config(&CacheConfig {
+            redis_url: None,
+            prefix: "t".into(),
+            default_ttl: std::time::Duration::from_secs(60),
+        });
+        let svc = AnalyticsService::new(
+            CatalogReader::new(env.core.clone()),
+            env.wh.clone(),
+            env.syncer(),
+            cache,
+            None,
+        );
+        let runs = || async {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sync_runs")
+                .fetch_one(env.wh.pool())
+                .await
+                .unwrap()
+        };
+
+        let reader = Principal::new("rita", env.tenant.clone(), ["analytics:read"]);
+        let e = svc.sync(&reader, None).await.unwrap_err();
+        assert!(
+            matches!(e, AppError::PermissionDenied(_)) && e.to_string().contains("analytics:write"),
+            "{e}"
+        );
+        assert_eq!(
+            runs().await,
+            0,
+            "{}: a refused sync runs nothing",
+            t.label()
+        );
+
+        let a_writer = Principal::new("wes", env.tenant.clone(), ["analytics:write"]);
+        let b_writer = Principal::new("gus", b.clone(), ["analytics:write"]);
+        assert!(svc.sync(&a_writer, None).await.unwrap().changed);
+        assert!(svc.sync(&b_writer, None).await.unwrap().changed);
+        for tenant in [&env.tenant, &b] {
+            let ids: Vec<String> = svc
+                .list_clients(tenant)
+                .await
+                .unwrap()
+                .clients
+                .iter()
+                .map(|c| format!("{}:{}", c.id, c.name))
+                .collect();
+            let want = if *tenant == b {
+                vec!["cli_1:Globex Secret".to_owned()]
+            } else {
+                vec![
+                    "cli_1:Client cli_1".to_owned(),
+                    "cli_2:Client cli_2".to_owned(),
+                ]
+            };
+            assert_eq!(ids, want, "{}", t.label());
+        }
+        assert!(svc.list_products(&b, Some("cli_2")).await.is_err());
+        let leads = QuerySpec {
+            metrics: vec![Metric::Leads],
+            ..Default::default()
+        };
+        let as_of = Some(day(2026, 11, 15));
+        for _ in 0..2 {
+            let a = svc
+                .query_metrics(&env.tenant, leads.clone(), as_of)
+                .await
+                .unwrap();
+            let bb = svc.query_metrics(&b, leads.clone(), as_of).await.unwrap();
+            assert_eq!(a.rows[0][0].as_f64(), Some(6.0), "{}", t.label());
+            assert_eq!(bb.rows[0][0].as_f64(), Some(1.0), "{}", t.label());
+            assert_eq!((a.rows.len(), bb.rows.len()), (1, 1));
+        }
+        let a = svc.ask(&env.tenant, "leads", as_of, None).await.unwrap();
+        assert!(a.result.cached, "warm for A");
+        let bb = svc.ask(&b, "leads", as_of, None).await.unwrap();
+        assert_eq!(bb.result.rows[0][0].as_f64(), Some(1.0), "{}", t.label());
+        let b_runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_runs WHERE tenant_id = $1")
+            .bind(b.as_str())
+            .fetch_one(env.wh.pool())
+            .await
+            .unwrap();
+        assert!(b_runs > 0 && b_runs < runs().await);
+        env.wh.close().await;
+        t.cleanup().await;
+    }
+}

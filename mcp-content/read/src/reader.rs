@@ -207,6 +207,8 @@ mod tests {
         let rights = a.rights.unwrap();
         assert_eq!(rights.allowed_channels, [Channel::Instagram, Channel::Meta]);
         assert_eq!(a.decision.map(|d| d.by), Some("maria".into()));
+        assert_eq!(a.created_by.as_deref(), Some("ana"));
+        assert_eq!(a.edited_by, None, "no version row: the editor is unknown");
 
         let ok = reader
             .usability(&t, "ast_1", Channel::Email, from, to)

@@ -22,7 +22,10 @@ macro_rules! select_assets {
         concat!(
             "SELECT id, client_id, campaign_id, channel, format, language, title, body, \
              version, status, licence, rights_owner, rights_expires_at, allowed_channels, \
-             placement, fields, decided_by, decided_at, decision_note, \
+             placement, fields, decided_by, decided_at, decision_note, created_by, \
+             (SELECT v.created_by FROM content_asset_versions v \
+               WHERE v.tenant_id = content_assets.tenant_id AND v.asset_id = content_assets.id \
+                 AND v.version = content_assets.version) AS edited_by, \
              created_at, updated_at FROM content_assets ",
             $rest
         )
@@ -130,6 +133,8 @@ pub fn asset_from_row(r: &AnyRow) -> Result<Asset, AppError> {
             AssetStatus::Approved | AssetStatus::Rejected => decision_from_row(r, status)?,
             _ => None,
         },
+        created_by: r.try_get("created_by")?,
+        edited_by: r.try_get("edited_by")?,
         created_at: ts_from_row(r, "created_at")?,
         updated_at: ts_from_row(r, "updated_at")?,
     })

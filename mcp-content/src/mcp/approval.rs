@@ -1,12 +1,16 @@
-//! The `approval` toolset: approve or reject assets (needs `content:approve`).
+//! The `approval` toolset: approve or reject assets (needs `content:approve`,
+//! checked by the service, and a person other than the asset's creator and
+//! its last editor).
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use super::{APPROVE_SCOPE, ContentServer, Ctx};
+use super::{ContentServer, Ctx};
 use crate::domain::{Action, Asset};
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -20,7 +24,8 @@ pub struct DecisionParams {
 #[tool_router(router = approval_tools, vis = "pub(super)")]
 impl ContentServer {
     #[tool(
-        description = "Approve the asset's current version (needs the content:approve scope); records who, when and the note.",
+        meta = needs(Scope::ContentApprove),
+        description = "Approve the asset's current version (needs the content:approve scope; four eyes: refused to the asset's creator and to the author of its current version); records who, when and the note.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -37,7 +42,8 @@ impl ContentServer {
     }
 
     #[tool(
-        description = "Reject the asset's current version with a note saying why (needs the content:approve scope); records who and when.",
+        meta = needs(Scope::ContentApprove),
+        description = "Reject the asset's current version with a note saying why (needs the content:approve scope; four eyes: refused to the asset's creator and to the author of its current version); records who and when.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -55,7 +61,7 @@ impl ContentServer {
 }
 
 impl ContentServer {
-    /// Both decisions need the approval scope, checked here in the server.
+    /// Both decisions: the service checks the scope and the four eyes.
     async fn decide(
         &self,
         ctx: &Ctx,
@@ -63,11 +69,8 @@ impl ContentServer {
         action: Action,
     ) -> Result<Json<Asset>, ToolError> {
         let who = self.who(ctx);
-        who.require_scope(APPROVE_SCOPE)?;
         Ok(Json(
-            self.svc
-                .decide(&who.tenant, &who.subject, &p.asset_id, action, p.note)
-                .await?,
+            self.svc.decide(&who, &p.asset_id, action, p.note).await?,
         ))
     }
 }

@@ -1,7 +1,9 @@
 //! The `brand` toolset: brand guidelines per client.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::domain::ClientId;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -35,6 +37,7 @@ pub struct BrandAnswer {
 #[tool_router(router = brand_tools, vis = "pub(super)")]
 impl ContentServer {
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Set a client's brand guidelines (replacing earlier ones): voice, banned words, required disclaimers, preferred terms (avoid → prefer). Generation applies them and reports violations; score_content checks them.",
         annotations(
             read_only_hint = false,
@@ -57,6 +60,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Get a client's brand guidelines (absent when none are set).",
         annotations(
             read_only_hint = true,

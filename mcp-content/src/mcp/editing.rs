@@ -1,6 +1,8 @@
 //! The `editing` toolset: revise, archive and set usage rights of assets.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -37,6 +39,7 @@ pub struct RightsParams {
 #[tool_router(router = editing_tools, vis = "pub(super)")]
 impl ContentServer {
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Write a new version of an asset (history is kept; the new version is a draft needing approval again). Generated copy is revised through its fields and must fit its channel's limits; pass expected_version to avoid overwriting someone else's revision.",
         annotations(
             read_only_hint = false,
@@ -68,6 +71,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Archive an asset: it stays in the library with its history but can no longer be revised, approved or used.",
         annotations(
             read_only_hint = false,
@@ -86,6 +90,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Set an asset's usage rights: licence, owner, expiry (RFC 3339) and allowed channels (empty = all); absent rights clears them. Expired or channel-restricted assets are reported unusable for that channel.",
         annotations(
             read_only_hint = false,

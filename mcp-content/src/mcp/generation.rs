@@ -2,6 +2,8 @@
 //! it, optimise it for search.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -51,6 +53,7 @@ pub struct SeoParams {
 #[tool_router(router = generation_tools, vis = "pub(super)")]
 impl ContentServer {
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Write channel-ready copy from a brief (client, product, benefit, offer, audience, objective, channels, language en/es, tone, keywords, call to action, variants 1-20). Every field fits the channel's limits in content://channels (Google Ads headlines 30 / descriptions 90, X 280 weighted, email subject 60, SMS 160 GSM-7 or 70 UCS-2, …) and is checked against the client's brand guidelines. Each variant is saved as a draft asset (version 1). engine: auto, offline or llm.",
         annotations(
             read_only_hint = false,
@@ -80,6 +83,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentWrite),
         description = "Art direction for images and video per channel: medium, aspect ratio and size, scene, composition, mood, text overlay within the channel's limit, safe zones, alt text (≤125) and an image prompt. With generate_images and an image endpoint configured, also generates each image and stores it in the data dir as an image asset.",
         annotations(
             read_only_hint = false,
@@ -102,6 +106,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Score an asset or a text (0-100): channel limit violations, brand-guideline violations (banned words, avoided terms, missing disclaimers), readability (Flesch for English, Fernández-Huerta for Spanish) and keyword coverage.",
         annotations(
             read_only_hint = true,
@@ -132,6 +137,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Search and answer-engine optimisation of an asset: title (≤60) and meta description (≤155) with the main keyword, keyword coverage, readability, an answer-first summary and schema.org FAQPage JSON-LD; returns the scores before and after. The asset is not changed: save the result with revise_asset.",
         annotations(
             read_only_hint = true,

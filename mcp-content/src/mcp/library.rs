@@ -2,8 +2,10 @@
 
 use chrono::{NaiveDate, SubsecRound, Utc};
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{Channel, Page};
+use promptsales_shared::scope::Scope;
 use promptsales_shared::time::parse_date;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -69,6 +71,7 @@ fn parse_day(field: &str, v: Option<&str>, default: NaiveDate) -> Result<NaiveDa
 #[tool_router(router = library_tools, vis = "pub(super)")]
 impl ContentServer {
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Get one asset of the content library: client, campaign, channel, format, language, title, body, structured fields, version, approval status and decision, usage rights, plus usable_on: the channels its usage rights allow right now.",
         annotations(
             read_only_hint = true,
@@ -92,6 +95,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "List assets of the content library, optionally by client, campaign, channel, status, language and placement, 50 per page by default; pass next_cursor to continue.",
         annotations(
             read_only_hint = true,
@@ -122,6 +126,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Every version of an asset, oldest first: text, fields, author, revision note and approval decision.",
         annotations(
             read_only_hint = true,
@@ -144,6 +149,7 @@ impl ContentServer {
     }
 
     #[tool(
+        meta = needs(Scope::ContentRead),
         description = "Whether an asset may run on a channel over a flight (from-to): approved, usage rights allow the channel and last through `to`, and the asset fits the channel. Reasons say why not, one per problem. mcp-ads runs the same check before attaching an asset.",
         annotations(
             read_only_hint = true,

@@ -15,9 +15,12 @@ use std::sync::Arc;
 
 use content_read::AssetReader;
 use promptsales_catalog::CatalogReader;
+use promptsales_server::audit_tool::{Audited, audit_toolset};
 use promptsales_server::auth::Principal;
 use promptsales_server::error::rpc_error;
-use promptsales_server::server::{Auditor, ServeError, Toolset, call_tool_audited, select_tools};
+use promptsales_server::server::{
+    Auditor, ServeError, ToolServer, Toolset, call_tool_audited, select_tools,
+};
 use promptsales_shared::AppError;
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::tool::ToolRouter;
@@ -39,9 +42,6 @@ pub use generation::{GenerateParams, ScoreParams, SeoParams};
 pub use library::{GetAssetParams, ListAssetsParams, UsabilityParams, VersionList};
 pub use prompts::{AdCopyArgs, EmailCampaignArgs, SeoArticleArgs, SocialPostArgs};
 
-/// The scope approving and rejecting assets needs.
-pub const APPROVE_SCOPE: &str = "content:approve";
-
 type Ctx = RequestContext<RoleServer>;
 
 /// The content MCP server.
@@ -49,8 +49,9 @@ type Ctx = RequestContext<RoleServer>;
 pub struct ContentServer {
     svc: ContentService,
     reader: AssetReader,
-    local: Principal,
     catalog: Option<CatalogReader>,
+    /// The toolsets served (all when `None`): resources follow them.
+    selected: Option<Arc<[String]>>,
     tools: Arc<ToolRouter<Self>>,
     prompts: Arc<PromptRouter<Self>>,
     auditor: Auditor,
@@ -79,17 +80,19 @@ impl ContentServer {
             ),
             Toolset::new(
                 "approval",
-                "Approve or reject assets (needs content:approve)",
+                "Approve or reject assets (needs content:approve; never by the asset's creator or \
+                 last editor)",
                 Self::approval_tools(),
             ),
+            audit_toolset(),
         ]
     }
 
-    /// A server exposing the tools `toolsets`/`read_only` allow; `local` is
-    /// the caller over stdio (HTTP tokens carry their own).
+    /// A server exposing the tools `toolsets`/`read_only` allow. The
+    /// caller over stdio is the auditor's local principal (HTTP tokens
+    /// carry their own).
     pub fn new(
         svc: ContentService,
-        local: Principal,
         auditor: Auditor,
         toolsets: &[String],
         read_only: bool,
@@ -98,8 +101,8 @@ impl ContentServer {
         Ok(Self {
             reader: AssetReader::new(svc.store().db().clone()),
             svc,
-            local,
             catalog: None,
+            selected: (!toolsets.is_empty()).then(|| toolsets.into()),
             tools: Arc::new(tools),
             prompts: Arc::new(Self::prompt_router()),
             auditor,
@@ -113,7 +116,26 @@ impl ContentServer {
     }
 
     fn who(&self, ctx: &Ctx) -> Principal {
-        Principal::of(ctx, &self.local)
+        Principal::of(ctx, self.auditor.local())
+    }
+
+    /// Whether toolset `name` is served (resources follow their toolset).
+    fn serves(&self, name: &str) -> bool {
+        self.selected
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|t| t == name))
+    }
+}
+
+impl ToolServer for ContentServer {
+    fn tools(&self) -> &ToolRouter<Self> {
+        &self.tools
+    }
+}
+
+impl Audited for ContentServer {
+    fn auditor(&self) -> &Auditor {
+        &self.auditor
     }
 }
 
@@ -163,7 +185,8 @@ impl ServerHandler for ContentServer {
         .with_instructions(
             "PromptContent: channel-ready copy in English and Spanish within each channel's limits \
              (content://channels), art direction, SEO/answer-engine optimisation, brand guidelines \
-             per client, and the asset library: versions, approval (content:approve), usage rights.",
+             per client, and the asset library: versions, approval (content:approve, by someone \
+             other than the asset's creator and last editor), usage rights.",
         )
     }
 
@@ -180,7 +203,7 @@ impl ServerHandler for ContentServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::resources()))
+        Ok(ListResourcesResult::with_all_items(self.resources()))
     }
 
     async fn list_resource_templates(
@@ -189,7 +212,7 @@ impl ServerHandler for ContentServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         Ok(ListResourceTemplatesResult::with_all_items(
-            resources::templates(),
+            self.templates(),
         ))
     }
 
@@ -199,7 +222,7 @@ impl ServerHandler for ContentServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let who = self.who(&context);
-        let body = self.read(request.uri.as_str(), &who).await?;
+        let body = self.read_audited(request.uri.as_str(), &who).await?;
         Ok(ReadResourceResult::new(vec![
             ResourceContents::text(body, request.uri.clone()).with_mime_type("application/json"),
         ])
@@ -218,7 +241,10 @@ impl ServerHandler for ContentServer {
             _ => "",
         };
         let mut values: Vec<String> = match request.argument.name.as_str() {
-            "client_id" => self.client_choices(&who, typed).await,
+            // Client ids come from the databases: only for readers.
+            "client_id" if who.has_scope(resources::RESOURCE_SCOPE.as_str()) => {
+                self.client_choices(&who, typed).await
+            }
             "channel" => prompts::channel_choices(prompt)
                 .into_iter()
                 .filter(|c| c.starts_with(&typed.to_lowercase()))

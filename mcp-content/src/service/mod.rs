@@ -62,13 +62,25 @@ pub(super) fn long_field(p: Placement) -> Option<&'static str> {
 }
 
 /// The content use cases, over one store.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ContentService {
     store: ContentStore,
     cache: Option<Cache>,
     llm: Option<LlmConfig>,
     images: Option<ImageConfig>,
     data_dir: Option<PathBuf>,
+}
+
+/// Endpoints print without their keys or URL credentials.
+impl std::fmt::Debug for ContentService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContentService")
+            .field("store", &self.store)
+            .field("llm", &self.llm.clone().map(crate::llm::ChatEndpoint))
+            .field("images", &self.images)
+            .field("data_dir", &self.data_dir)
+            .finish()
+    }
 }
 
 impl ContentService {

@@ -67,39 +67,15 @@ impl ContentService {
             }
             _ => None,
         };
-        for d in dirs {
-            let image = match images {
-                Some((cfg, dir)) if d.medium == "image" => {
-                    let (bytes, kind) =
-                        crate::llm::generate_image(cfg, &d.image_prompt, &d.generation_size)
-                            .await?;
-                    let path = store_image(dir, tenant, &bytes, kind).await?;
-                    let asset = self
-                        .store
-                        .create_asset(
-                            tenant,
-                            &NewAsset {
-                                client_id: client.clone(),
-                                campaign_id: campaign.clone(),
-                                channel: d.channel.spec().library_channel,
-                                format: AssetFormat::Image,
-                                language,
-                                title: Some(d.alt_text.clone()),
-                                body: path.display().to_string(),
-                                rights: None,
-                                created_by: Some(author.to_owned()),
-                                placement: None,
-                                fields: None,
-                            },
-                        )
-                        .await?;
-                    Some(GeneratedImage {
-                        asset_id: asset.id.into_string(),
-                        path: path.display().to_string(),
-                        bytes: bytes.len(),
-                        kind: kind.into(),
-                    })
-                }
+        // Every image is fetched before anything is stored: a failed or
+        // refused image (timeout, size cap, not an image) leaves no file
+        // and no asset behind.
+        let mut fetched: Vec<Option<(Vec<u8>, &'static str)>> = Vec::with_capacity(dirs.len());
+        for d in &dirs {
+            fetched.push(match images {
+                Some((cfg, _)) if d.medium == "image" => Some(
+                    crate::llm::generate_image(cfg, &d.image_prompt, &d.generation_size).await?,
+                ),
                 Some(_) => {
                     notes.push(format!(
                         "{}: video is art direction only (the endpoint makes still images)",
@@ -107,6 +83,50 @@ impl ContentService {
                     ));
                     None
                 }
+                None => None,
+            });
+        }
+        let mut news = Vec::new();
+        let mut files = Vec::new();
+        if let Some((_, dir)) = images {
+            for (d, image) in dirs.iter().zip(&fetched) {
+                let Some((bytes, kind)) = image else {
+                    continue;
+                };
+                let path = store_image(dir, tenant, bytes, kind).await?;
+                news.push(NewAsset {
+                    client_id: client.clone(),
+                    campaign_id: campaign.clone(),
+                    channel: d.channel.spec().library_channel,
+                    format: AssetFormat::Image,
+                    language,
+                    title: Some(d.alt_text.clone()),
+                    body: path.display().to_string(),
+                    rights: None,
+                    created_by: Some(author.to_owned()),
+                    placement: None,
+                    fields: None,
+                });
+                files.push((path, bytes.len(), *kind));
+            }
+        }
+        // All image assets in one transaction.
+        let assets = if news.is_empty() {
+            Vec::new()
+        } else {
+            self.store.create_assets(tenant, &news).await?
+        };
+        let mut stored = files.into_iter().zip(assets);
+        for (d, image) in dirs.into_iter().zip(fetched) {
+            let image = match image {
+                Some(_) => stored
+                    .next()
+                    .map(|((path, bytes, kind), asset)| GeneratedImage {
+                        asset_id: asset.id.into_string(),
+                        path: path.display().to_string(),
+                        bytes,
+                        kind: kind.into(),
+                    }),
                 None => None,
             };
             items.push(VisualBriefItem {

@@ -28,7 +28,8 @@ pub static MIGRATIONS: Migrations = Migrations {
 /// What readers of the crm database need: leads and sales with their delta
 /// indexes exist from version 2, the consent ledger and the erasure
 /// column the audience queries filter on from 3; later versions
-/// (the audit log, 4) add nothing these queries touch.
+/// (the audit log, 4; the ledger's actors and the verified inbound
+/// messages, 5) add nothing these queries touch.
 pub static SCHEMA: ReadSchema = ReadSchema {
     migrations: &MIGRATIONS,
     min_version: 3,

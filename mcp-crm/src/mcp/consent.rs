@@ -1,7 +1,9 @@
 //! The `consent` toolset: the consent and suppression ledger across email,
-//! SMS and WhatsApp.
+//! SMS and WhatsApp (`crm:consent`).
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -29,7 +31,8 @@ pub struct SuppressParams {
     /// The channel to suppress; default `all`: every channel, paid media
     /// included.
     pub channel: Option<ContactChannel>,
-    /// Why or where, e.g. "replied STOP", "complaint by phone".
+    /// Why or where, e.g. "replied STOP", "complaint by phone" (required,
+    /// also to lift: the ledger keeps it with who made the change).
     pub source: String,
     /// true to lift an earlier suppression instead.
     pub lift: Option<bool>,
@@ -38,7 +41,8 @@ pub struct SuppressParams {
 #[tool_router(router = consent_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
-        description = "Record consent given or withdrawn for a lead's contact on email, sms or whatsapp, with its source; kept in the ledger history with a timestamp.",
+        meta = needs(Scope::CrmConsent),
+        description = "Record consent given or withdrawn for a lead's contact on email, sms or whatsapp, with its source; kept in the ledger history with who recorded it and when. Needs the crm:consent scope.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -54,19 +58,14 @@ impl CrmServer {
         let who = self.who(&ctx);
         let out = self
             .svc
-            .record_consent(
-                &who.tenant,
-                &p.lead_id,
-                p.channel.into(),
-                p.granted,
-                &p.source,
-            )
+            .record_consent(&who, &p.lead_id, p.channel.into(), p.granted, &p.source)
             .await?;
         Ok(Json(out))
     }
 
     #[tool(
-        description = "Suppress (opt out) a lead's contacts on one channel or on all (paid-media audiences included), with the source; lift: true removes an earlier suppression. Kept in the ledger history; mcp-ads checks it before a campaign reaches a person.",
+        meta = needs(Scope::CrmConsent),
+        description = "Suppress (opt out) a lead's contacts on one channel or on all (paid-media audiences included), with the source; lift: true removes an earlier suppression. Kept in the ledger history with who changed it and why; mcp-ads checks it before a campaign reaches a person. Needs the crm:consent scope.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -83,7 +82,7 @@ impl CrmServer {
         let out = self
             .svc
             .suppress(
-                &who.tenant,
+                &who,
                 &p.lead_id,
                 p.channel,
                 &p.source,

@@ -2,7 +2,9 @@
 //! knowledge base and send messages.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::domain::Channel;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -22,7 +24,8 @@ pub struct LogInteractionParams {
     pub direction: Direction,
     /// What was said, at most 10,000 characters.
     pub text: String,
-    /// When it happened (RFC 3339); default now.
+    /// When it happened (RFC 3339), at most 5 minutes in the future;
+    /// default now.
     pub at: Option<String>,
 }
 
@@ -51,7 +54,8 @@ pub struct KbEntryParams {
 #[tool_router(router = conversations_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
-        description = "Log an interaction with a lead (channel, direction in/out, text). Inbound text gets a sentiment from -1 to 1 (offline EN/ES lexicon, or the LLM when configured) and the lead is re-scored. An inbound STOP/BAJA suppresses that channel in the ledger.",
+        meta = needs(Scope::CrmWrite),
+        description = "Log an interaction with a lead (channel, direction in/out, text). Inbound text gets a sentiment from -1 to 1 (offline EN/ES lexicon, or the LLM when configured) and the lead is re-scored. An inbound STOP/BAJA suppresses that channel in the ledger. `at` may not lie in the future; a logged message never opens WhatsApp's 24-hour service window (only messages the signed webhook received do).",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -81,6 +85,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "Draft a reply to the lead's last message in their language (en/es) from the knowledge base (crm://knowledge-base). A draft for a person to review — it is never sent by itself; send it with send_message.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -95,7 +100,8 @@ impl CrmServer {
     }
 
     #[tool(
-        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message), is refused with the reason. WhatsApp goes through the Cloud API when configured; otherwise the message is recorded with sandbox: true.",
+        meta = needs(Scope::CrmSend),
+        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message received through the signed webhook), is refused with the reason. WhatsApp goes through the Cloud API when configured; otherwise the message is recorded with sandbox: true. Needs the crm:send scope.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -111,12 +117,13 @@ impl CrmServer {
         let who = self.who(&ctx);
         let out = self
             .svc
-            .send_message(&who.tenant, &p.lead_id, p.channel.into(), &p.text)
+            .send_message(&who, &p.lead_id, p.channel.into(), &p.text)
             .await?;
         Ok(Json(out))
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Create or replace a knowledge-base answer (language en/es, topic, keywords, answer) that suggest_reply drafts from.",
         annotations(
             read_only_hint = false,

@@ -2,7 +2,9 @@
 //! funnel.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::domain::{Channel, Page};
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -102,6 +104,7 @@ pub struct MarkLostParams {
 #[tool_router(router = leads_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Register a lead from any source. Email is trimmed and lower-cased, phone normalised to E.164 (default dialling code from country). A repeat of the same person (same email or phone) never creates a twin: it returns the existing lead with duplicate_of and matched_on, and records the new source. New leads start in iql and are scored at once.",
         annotations(
             read_only_hint = false,
@@ -137,6 +140,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Update a lead's profile: name, email, phone, company, product interest, language, city, country. Only the fields given change; an email or phone already held by another lead is refused. Re-scores the lead.",
         annotations(
             read_only_hint = false,
@@ -169,6 +173,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "The 360° view of one lead: profile with contact details, current score with its reasons, every source it came from, stage history, interactions, sales and the consent/suppression state of its contacts.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -183,6 +188,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "Search leads by stage, score range, country, channel, campaign, client, seller and creation dates; every filter given must match. Ordered by id, 50 per page by default; pass next_cursor to continue. Contact details are not returned here (use get_lead).",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -211,6 +217,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Move a lead forward in the funnel (iql → mql → sql → customer), or reopen a lost lead to iql, mql or sql. Recorded in the stage history with the reason and who did it.",
         annotations(
             read_only_hint = false,
@@ -233,6 +240,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Mark an open lead as lost; the reason is required and recorded in the stage history.",
         annotations(
             read_only_hint = false,
@@ -255,6 +263,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Score a lead 0-100 with the transparent points model — fit (served market +10, product interest +10, company +10), engagement (4 per inbound message up to 20, recent message +10/+5, replied to us +10), intent (pricing question, demo request, buying words: +10 each, EN/ES), negative tone -10 — and list the reasons. Promotes iql → mql at 40 and → sql at 70, recorded in the stage history.",
         annotations(
             read_only_hint = false,

@@ -1,6 +1,7 @@
 //! The MCP surface of the CRM context: thin tools over [`CrmService`], one
 //! file per toolset (each a `#[tool_router]` block with its parameter
-//! types), plus the resources and prompts.
+//! types, every tool declaring the scope it needs), plus the audit toolset,
+//! the resources (scoped, audited, served with their toolset) and prompts.
 
 mod consent;
 mod conversations;
@@ -14,9 +15,11 @@ mod sellers;
 
 use std::sync::Arc;
 
+use promptsales_server::audit_tool::{Audited, audit_toolset};
 use promptsales_server::auth::Principal;
-use promptsales_server::error::rpc_error;
-use promptsales_server::server::{Auditor, ServeError, Toolset, call_tool_audited, select_tools};
+use promptsales_server::server::{
+    Auditor, ServeError, ToolServer, Toolset, call_tool_audited, select_tools,
+};
 use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::tool::ToolRouter;
 use rmcp::model::{
@@ -57,10 +60,12 @@ pub struct NoParams {}
 #[derive(Clone)]
 pub struct CrmServer {
     svc: CrmService,
-    local: Principal,
     tools: Arc<ToolRouter<Self>>,
     prompts: Arc<PromptRouter<Self>>,
     auditor: Auditor,
+    /// The toolsets `--toolsets` selected (empty: all); resources are
+    /// served only with theirs.
+    toolsets: Arc<Vec<String>>,
 }
 
 impl CrmServer {
@@ -98,14 +103,15 @@ impl CrmServer {
                 "GDPR export and erasure of a person's data",
                 Self::privacy_tools(),
             ),
+            audit_toolset(),
         ]
     }
 
-    /// A server exposing the tools `toolsets`/`read_only` allow; `local` is
-    /// the caller over stdio (HTTP tokens carry their own).
+    /// A server exposing the tools `toolsets`/`read_only` allow. Over stdio
+    /// the caller is the auditor's local principal (HTTP tokens carry
+    /// their own).
     pub fn new(
         svc: CrmService,
-        local: Principal,
         auditor: Auditor,
         toolsets: &[String],
         read_only: bool,
@@ -113,15 +119,32 @@ impl CrmServer {
         let tools = select_tools(Self::toolsets(), toolsets, read_only)?;
         Ok(Self {
             svc,
-            local,
             tools: Arc::new(tools),
             prompts: Arc::new(Self::prompt_router()),
             auditor,
+            toolsets: Arc::new(toolsets.to_vec()),
         })
     }
 
     fn who(&self, ctx: &Ctx) -> Principal {
-        Principal::of(ctx, &self.local)
+        Principal::of(ctx, self.auditor.local())
+    }
+
+    /// Whether the toolset named `name` is served.
+    fn serves(&self, name: &str) -> bool {
+        self.toolsets.is_empty() || self.toolsets.iter().any(|t| t == name)
+    }
+}
+
+impl ToolServer for CrmServer {
+    fn tools(&self) -> &ToolRouter<Self> {
+        &self.tools
+    }
+}
+
+impl Audited for CrmServer {
+    fn auditor(&self) -> &Auditor {
+        &self.auditor
     }
 }
 
@@ -140,9 +163,10 @@ impl ServerHandler for CrmServer {
         .with_instructions(
             "PromptCRM: leads from every source to a closed sale. register_lead deduplicates by \
              email/phone; leads are scored 0-100 with reasons and move iql → mql (40) → sql (70) → \
-             customer, or lost. Messages go out only through send_message, which checks the consent \
-             and suppression ledger. Personal data is encrypted at rest; gdpr_export_lead and \
-             gdpr_erase_lead serve data-subject requests.",
+             customer, or lost. Messages go out only through send_message (crm:send), which checks \
+             the consent and suppression ledger (changed with crm:consent). Personal data is \
+             encrypted at rest; gdpr_export_lead and gdpr_erase_lead (crm:gdpr) serve data-subject \
+             requests. Every tool and resource declares its scope under _meta.promptsales/scope.",
         )
     }
 
@@ -159,7 +183,9 @@ impl ServerHandler for CrmServer {
         _request: Option<PaginatedRequestParams>,
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(resources::resources()))
+        Ok(ListResourcesResult::with_all_items(resources::resources(
+            |t| self.serves(t),
+        )))
     }
 
     async fn list_resource_templates(
@@ -168,7 +194,7 @@ impl ServerHandler for CrmServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourceTemplatesResult, ErrorData> {
         Ok(ListResourceTemplatesResult::with_all_items(
-            resources::templates(),
+            resources::templates(|t| self.serves(t)),
         ))
     }
 
@@ -178,13 +204,7 @@ impl ServerHandler for CrmServer {
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
         let who = self.who(&context);
-        let body = self
-            .read(request.uri.as_str(), &who)
-            .await
-            .map_err(|e| match e {
-                resources::ReadError::Unknown(m) => ErrorData::resource_not_found(m, None),
-                resources::ReadError::App(e) => rpc_error(e),
-            })?;
+        let body = self.read_audited(request.uri.as_str(), &who).await?;
         Ok(ReadResourceResult::new(vec![
             ResourceContents::text(body, request.uri.clone()).with_mime_type("application/json"),
         ])
@@ -239,6 +259,7 @@ mod tests {
             ),
             ("sales", &["record_sale"]),
             ("privacy", &["gdpr_erase_lead", "gdpr_export_lead"]),
+            ("audit", &["audit_query"]),
         ];
         assert_eq!(names.len(), expected.len());
         for ((name, tools), (want, want_tools)) in names.iter().zip(expected) {
@@ -303,5 +324,164 @@ mod tests {
             )
             .is_ok()
         );
+    }
+
+    /// Every tool declares the scope the issue assigns it; privileged
+    /// ones are left out of `--read-only`, reads stay.
+    #[test]
+    fn every_tool_declares_its_scope_and_read_only_lists_no_privileged_one() {
+        use promptsales_server::call::declared_scope;
+        use promptsales_shared::scope::Scope;
+        let expected: &[(&str, Scope)] = &[
+            ("get_lead", Scope::CrmRead),
+            ("search_leads", Scope::CrmRead),
+            ("predict_purchase_intent", Scope::CrmRead),
+            ("suggest_reply", Scope::CrmRead),
+            ("list_sellers", Scope::CrmRead),
+            ("seller_metrics", Scope::CrmRead),
+            ("follow_ups_due", Scope::CrmRead),
+            ("register_lead", Scope::CrmWrite),
+            ("update_lead", Scope::CrmWrite),
+            ("advance_stage", Scope::CrmWrite),
+            ("mark_lost", Scope::CrmWrite),
+            ("score_lead", Scope::CrmWrite),
+            ("log_interaction", Scope::CrmWrite),
+            ("upsert_kb_entry", Scope::CrmWrite),
+            ("upsert_seller", Scope::CrmWrite),
+            ("assign_lead", Scope::CrmWrite),
+            ("record_sale", Scope::CrmWrite),
+            ("train_intent_model", Scope::CrmWrite),
+            ("send_message", Scope::CrmSend),
+            ("record_consent", Scope::CrmConsent),
+            ("suppress", Scope::CrmConsent),
+            ("gdpr_export_lead", Scope::CrmGdpr),
+            ("gdpr_erase_lead", Scope::CrmGdpr),
+            ("audit_query", Scope::Admin),
+        ];
+        let all = select_tools(CrmServer::toolsets(), &[], false)
+            .unwrap()
+            .list_all();
+        assert_eq!(all.len(), expected.len());
+        for (name, scope) in expected {
+            let t = all.iter().find(|t| t.name == *name).unwrap();
+            assert_eq!(declared_scope(t), Some(*scope), "{name}");
+        }
+        let erase = all.iter().find(|t| t.name == "gdpr_erase_lead").unwrap();
+        assert_eq!(
+            erase.annotations.as_ref().and_then(|a| a.destructive_hint),
+            Some(true)
+        );
+        let ro: Vec<String> = select_tools(CrmServer::toolsets(), &[], true)
+            .unwrap()
+            .list_all()
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        for hidden in [
+            "gdpr_export_lead",
+            "gdpr_erase_lead",
+            "send_message",
+            "record_consent",
+            "suppress",
+            "register_lead",
+        ] {
+            assert!(
+                !ro.iter().any(|n| n == hidden),
+                "{hidden} under --read-only"
+            );
+        }
+        for shown in [
+            "get_lead",
+            "search_leads",
+            "suggest_reply",
+            "follow_ups_due",
+        ] {
+            assert!(
+                ro.iter().any(|n| n == shown),
+                "{shown} missing under --read-only"
+            );
+        }
+    }
+
+    /// Resources check `crm:read`, are audited as `resource:<uri>`, and
+    /// exist only with their toolset.
+    #[tokio::test]
+    async fn resources_are_scoped_audited_and_follow_the_toolsets() {
+        use promptsales_server::auth::Principal;
+        use promptsales_shared::audit::AuditLog;
+        use promptsales_shared::domain::TenantId;
+
+        use crate::crypto::Crypto;
+        use crate::store::CrmStore;
+
+        for t in promptsales_shared::testing::backends(&crm_read::MIGRATIONS)
+            .await
+            .unwrap()
+        {
+            let tenant = TenantId::parse("res").unwrap();
+            let reader = Principal::new("rita", tenant.clone(), ["crm:read"]);
+            let writer = Principal::new("walt", tenant.clone(), ["crm:write"]);
+            let auditor =
+                Auditor::spawn(AuditLog::new(t.db.clone()), "mcp-crm", reader.clone(), 90);
+            let svc = CrmService::new(
+                CrmStore::new(t.db.clone()),
+                Crypto::new(&[6u8; 32]).unwrap(),
+            );
+            let server = |sets: &[&str]| {
+                let sets: Vec<String> = sets.iter().map(|s| (*s).to_owned()).collect();
+                CrmServer::new(svc.clone(), auditor.clone(), &sets, false).unwrap()
+            };
+            let all = server(&[]);
+            let body = all.read_audited("crm://pipeline", &reader).await.unwrap();
+            assert!(body.contains("thresholds"));
+            let e = all
+                .read_audited("crm://pipeline", &writer)
+                .await
+                .unwrap_err();
+            assert!(
+                e.message.contains("`crm:read`") && e.message.contains("walt"),
+                "{e:?}"
+            );
+            let e = all
+                .read_audited("crm://leads/lead_none", &writer)
+                .await
+                .unwrap_err();
+            assert!(e.message.contains("`crm:read`"), "scope first: {e:?}");
+            let sellers_only = server(&["sellers"]);
+            assert!(
+                sellers_only
+                    .read_audited("crm://sellers", &reader)
+                    .await
+                    .is_ok()
+            );
+            let e = sellers_only
+                .read_audited("crm://leads/lead_1", &reader)
+                .await
+                .unwrap_err();
+            assert!(e.message.contains("not selected"), "{e:?}");
+            let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+                "SELECT actor, tool, outcome, error_kind FROM audit_log WHERE tool LIKE 'resource:%' ORDER BY id",
+            )
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
+            let pipeline = "resource:crm://pipeline".to_owned();
+            assert_eq!(
+                rows[..2],
+                [
+                    ("rita".into(), pipeline.clone(), "ok".into(), None),
+                    (
+                        "walt".into(),
+                        pipeline,
+                        "protocol_error".into(),
+                        Some("permission_denied".into())
+                    ),
+                ],
+                "{}",
+                t.label()
+            );
+            assert_eq!(rows.len(), 5);
+            t.cleanup().await;
+        }
     }
 }

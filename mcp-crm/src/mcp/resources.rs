@@ -1,8 +1,18 @@
 //! The server's resources: the pipeline, the sellers' leaderboard, the
-//! knowledge base and each lead's 360° view.
+//! knowledge base and each lead's 360° view. Each declares the scope it
+//! needs in its `_meta` (`crm:read`, checked when read, over stdio too),
+//! belongs to a toolset (listed and served only when that toolset is), and
+//! every read is audited like a tool call, as `resource:<uri>`.
 
+use std::time::Instant;
+
+use promptsales_server::ToolError;
 use promptsales_server::auth::Principal;
+use promptsales_server::call::needs;
 use promptsales_shared::AppError;
+use promptsales_shared::audit::AuditEntry;
+use promptsales_shared::scope::Scope;
+use rmcp::ErrorData;
 use rmcp::model::{Resource, ResourceTemplate};
 
 use super::CrmServer;
@@ -11,38 +21,88 @@ const PIPELINE_URI: &str = "crm://pipeline";
 const SELLERS_URI: &str = "crm://sellers";
 const KB_URI: &str = "crm://knowledge-base";
 const LEAD_TEMPLATE: &str = "crm://leads/{id}";
+const LEAD_PREFIX: &str = "crm://leads/";
 
-/// The fixed resources.
-pub(super) fn resources() -> Vec<Resource> {
-    vec![
-        Resource::new(PIPELINE_URI, "pipeline")
-            .with_title("Pipeline")
-            .with_description("Leads and average score per funnel stage, with the thresholds")
-            .with_mime_type("application/json"),
-        Resource::new(SELLERS_URI, "sellers")
-            .with_title("Sellers")
-            .with_description("The sales team with load, conversions and revenue (leaderboard)")
-            .with_mime_type("application/json"),
-        Resource::new(KB_URI, "knowledge-base")
-            .with_title("Knowledge base")
-            .with_description("Answers suggest_reply drafts from, per language and topic")
-            .with_mime_type("application/json"),
-    ]
+/// The scope every resource of this server needs: they only read.
+const RESOURCE_SCOPE: Scope = Scope::CrmRead;
+
+/// A fixed resource and the toolset it is served with.
+struct Fixed {
+    uri: &'static str,
+    name: &'static str,
+    title: &'static str,
+    description: &'static str,
+    toolset: &'static str,
 }
 
-/// The resources addressed by lead id.
-pub(super) fn templates() -> Vec<ResourceTemplate> {
+const FIXED: &[Fixed] = &[
+    Fixed {
+        uri: PIPELINE_URI,
+        name: "pipeline",
+        title: "Pipeline",
+        description: "Leads and average score per funnel stage, with the thresholds",
+        toolset: "leads",
+    },
+    Fixed {
+        uri: SELLERS_URI,
+        name: "sellers",
+        title: "Sellers",
+        description: "The sales team with load, conversions and revenue (leaderboard)",
+        toolset: "sellers",
+    },
+    Fixed {
+        uri: KB_URI,
+        name: "knowledge-base",
+        title: "Knowledge base",
+        description: "Answers suggest_reply drafts from, per language and topic",
+        toolset: "conversations",
+    },
+];
+
+/// The toolset the lead template is served with.
+const LEAD_TOOLSET: &str = "leads";
+
+/// The toolset a resource URI belongs to, if it names one of ours.
+fn toolset_of(uri: &str) -> Option<&'static str> {
+    FIXED
+        .iter()
+        .find(|f| f.uri == uri)
+        .map(|f| f.toolset)
+        .or_else(|| uri.starts_with(LEAD_PREFIX).then_some(LEAD_TOOLSET))
+}
+
+/// The fixed resources of the toolsets served.
+pub(super) fn resources(serves: impl Fn(&str) -> bool) -> Vec<Resource> {
+    FIXED
+        .iter()
+        .filter(|f| serves(f.toolset))
+        .map(|f| {
+            Resource::new(f.uri, f.name)
+                .with_title(f.title)
+                .with_description(f.description)
+                .with_mime_type("application/json")
+                .with_meta(needs(RESOURCE_SCOPE))
+        })
+        .collect()
+}
+
+/// The resources addressed by lead id, when their toolset is served.
+pub(super) fn templates(serves: impl Fn(&str) -> bool) -> Vec<ResourceTemplate> {
+    if !serves(LEAD_TOOLSET) {
+        return Vec::new();
+    }
     vec![
         ResourceTemplate::new(LEAD_TEMPLATE, "lead")
             .with_title("Lead")
             .with_description("The 360° view of one lead, as get_lead returns it")
-            .with_mime_type("application/json"),
+            .with_mime_type("application/json")
+            .with_meta(needs(RESOURCE_SCOPE)),
     ]
 }
 
 /// Why a resource could not be read.
-pub(super) enum ReadError {
-    /// No resource has this URI.
+enum ReadError {
+    /// No resource has this URI here (or its toolset is not served).
     Unknown(String),
     App(AppError),
 }
@@ -57,22 +117,117 @@ fn to_json<T: serde::Serialize>(v: &T) -> Result<String, AppError> {
     serde_json::to_string_pretty(v).map_err(|e| AppError::Internal(format!("encode resource: {e}")))
 }
 
+/// The audit log's name for a read of `uri` (bounded: the URI is the
+/// client's).
+fn audit_name(uri: &str) -> String {
+    let mut name = String::from("resource:");
+    name.extend(uri.chars().take(200));
+    name
+}
+
 impl CrmServer {
-    /// The body (pretty JSON) of the resource at `uri`.
-    pub(super) async fn read(&self, uri: &str, who: &Principal) -> Result<String, ReadError> {
+    /// The body (pretty JSON) of the resource at `uri`, for `who`.
+    async fn read(&self, uri: &str, who: &Principal) -> Result<String, ReadError> {
+        let Some(toolset) = toolset_of(uri) else {
+            return Err(ReadError::Unknown(format!(
+                "unknown resource {uri}: this server has {PIPELINE_URI}, {SELLERS_URI}, {KB_URI} and {LEAD_TEMPLATE}"
+            )));
+        };
+        if !self.serves(toolset) {
+            return Err(ReadError::Unknown(format!(
+                "resource {uri} is not served here: its toolset `{toolset}` is not selected (--toolsets)"
+            )));
+        }
+        who.require(RESOURCE_SCOPE)?;
         let t = &who.tenant;
         Ok(match uri {
             PIPELINE_URI => to_json(&self.svc.pipeline(t).await?)?,
             SELLERS_URI => to_json(&self.svc.seller_metrics(t).await?)?,
             KB_URI => to_json(&self.svc.knowledge_base(t).await?)?,
-            other => match other.strip_prefix("crm://leads/") {
-                Some(id) => to_json(&self.svc.get_lead(t, id).await?)?,
-                None => {
-                    return Err(ReadError::Unknown(format!(
-                        "unknown resource {other}: this server has {PIPELINE_URI}, {SELLERS_URI}, {KB_URI} and {LEAD_TEMPLATE}"
-                    )));
-                }
-            },
+            other => {
+                let id = other.strip_prefix(LEAD_PREFIX).unwrap_or_default();
+                to_json(&self.svc.get_lead(t, id).await?)?
+            }
         })
+    }
+
+    /// [`CrmServer::read`], audited like a tool call, with errors as the
+    /// protocol's (a missing scope names it and the caller's).
+    pub(super) async fn read_audited(
+        &self,
+        uri: &str,
+        who: &Principal,
+    ) -> Result<String, ErrorData> {
+        let started = Instant::now();
+        let (result, kind, reference) = match self.read(uri, who).await {
+            Ok(body) => (Ok(body), None, None),
+            Err(ReadError::Unknown(m)) => (
+                Err(ErrorData::resource_not_found(m, None)),
+                Some("not_found"),
+                None,
+            ),
+            Err(ReadError::App(e)) => {
+                let e = ToolError::from(e);
+                let kind = e.kind();
+                let reference = e.reference().map(str::to_owned);
+                let mapped = if kind == "permission_denied" {
+                    ErrorData::invalid_request(e.message().to_owned(), None)
+                } else {
+                    ErrorData::from(e)
+                };
+                (Err(mapped), Some(kind), reference)
+            }
+        };
+        let tenant = who.tenant.to_string();
+        let tool = audit_name(uri);
+        let entry = AuditEntry {
+            actor: &who.subject,
+            tenant: &tenant,
+            server: self.auditor.server(),
+            tool: &tool,
+            outcome: if result.is_ok() {
+                "ok"
+            } else {
+                "protocol_error"
+            },
+            error_kind: kind,
+            error_ref: reference.as_deref(),
+            latency_us: started.elapsed().as_micros() as i64,
+        };
+        // Written directly (the kit's batching writer only takes tool
+        // calls); a failed write is logged, the read still answers.
+        if let Err(e) = self.auditor.log().record(&entry).await {
+            tracing::warn!(error = %e, tool, "audit row of a resource read not written");
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resources_follow_their_toolsets_and_declare_their_scope() {
+        let all = resources(|_| true);
+        assert_eq!(all.len(), 3);
+        for r in &all {
+            let meta = serde_json::to_value(&r.meta).unwrap();
+            assert_eq!(meta["promptsales/scope"], "crm:read", "{}", r.uri);
+        }
+        let only_sellers = resources(|t| t == "sellers");
+        assert_eq!(only_sellers.len(), 1);
+        assert_eq!(only_sellers[0].uri, SELLERS_URI);
+        assert!(templates(|t| t == "sellers").is_empty());
+        let t = templates(|t| t == "leads");
+        assert_eq!(t[0].uri_template, LEAD_TEMPLATE);
+        assert_eq!(
+            serde_json::to_value(&t[0].meta).unwrap()["promptsales/scope"],
+            "crm:read"
+        );
+        assert_eq!(toolset_of("crm://leads/lead_1"), Some("leads"));
+        assert_eq!(toolset_of(KB_URI), Some("conversations"));
+        assert_eq!(toolset_of("crm://nope"), None);
+        assert_eq!(audit_name(&"x".repeat(500)).len(), "resource:".len() + 200);
     }
 }

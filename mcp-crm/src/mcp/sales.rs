@@ -1,6 +1,8 @@
 //! The `sales` toolset: record closed sales.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -26,6 +28,7 @@ pub struct RecordSaleParams {
 #[tool_router(router = sales_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Record a closed sale for a lead (amount as a decimal string, ISO currency, product, campaign): the lead becomes a customer (stage history) and the sale is what analytics syncs.",
         annotations(
             read_only_hint = false,

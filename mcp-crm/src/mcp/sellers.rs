@@ -2,6 +2,8 @@
 //! follow-up alerts.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
 use schemars::JsonSchema;
@@ -62,6 +64,7 @@ pub struct SellerList {
 #[tool_router(router = sellers_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "List the sellers leads can be assigned to, with whether each is active and how many open leads they can handle (capacity).",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -79,6 +82,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Create or update a seller: name, capacity (open leads they can hold), active, and the countries they cover for by_country assignment.",
         annotations(
             read_only_hint = false,
@@ -108,6 +112,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmWrite),
         description = "Assign a lead to a seller: round_robin (the active seller with room who waited longest), least_loaded (fewest open leads, respecting capacity) or by_country (sellers covering the lead's country), or a given seller_id.",
         annotations(
             read_only_hint = false,
@@ -135,6 +140,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "Seller leaderboard: leads held, open, won and lost, conversion rate, average first-response time in minutes and revenue per currency, best first.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -149,6 +155,7 @@ impl CrmServer {
     }
 
     #[tool(
+        meta = needs(Scope::CrmRead),
         description = "The morning alerts: open leads whose last inbound message has waited longer than unanswered_hours (default 24) for a reply, and hot leads (score ≥ hot_score, default 70) without contact for quiet_days (default 3). Longest waits first.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]

@@ -1,14 +1,18 @@
-//! The consent and suppression ledger of a lead's contacts.
+//! The consent and suppression ledger of a lead's contacts. Changing it
+//! needs the `crm:consent` scope, checked here so every entry point is
+//! covered; each change records who made it and why.
 
 use chrono::Utc;
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::TenantId;
+use promptsales_shared::scope::Scope;
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{CrmService, contacts, hashes_for, short_text};
 use crate::domain::{ConsentKind, ContactChannel, LeadId};
-use crate::store::{LeadRecord, LedgerEvent, Permission};
+use crate::store::{LeadRecord, LedgerChange, LedgerEvent, Permission};
 
 /// The ledger state of a lead's contacts after a change.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -23,12 +27,14 @@ impl CrmService {
     /// contact (email for `email`, phone for `sms`/`whatsapp`).
     pub async fn record_consent(
         &self,
-        tenant: &TenantId,
+        who: &Principal,
         id: &str,
         channel: ContactChannel,
         granted: bool,
         source: &str,
     ) -> Result<LedgerState, AppError> {
+        who.require(Scope::CrmConsent)?;
+        let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
         if channel == ContactChannel::All {
             return Err(AppError::invalid(
@@ -57,38 +63,32 @@ impl CrmService {
         } else {
             ConsentKind::ConsentWithdrawn
         };
-        for (_, h) in &hashes {
-            self.store
-                .record_ledger(
-                    tenant,
-                    h,
-                    channel,
-                    kind,
-                    &source,
-                    Some(&rec.lead.id),
-                    Utc::now(),
-                )
-                .await?;
-        }
-        self.ledger_state(tenant, &rec).await
+        self.change_ledger(who, &rec, &hashes, channel, kind, &source)
+            .await
     }
 
     /// Suppresses (opt-out) a channel or `all` for the lead's contacts, or
     /// lifts a suppression with `lift`.
     pub async fn suppress(
         &self,
-        tenant: &TenantId,
+        who: &Principal,
         id: &str,
         channel: Option<ContactChannel>,
         source: &str,
         lift: bool,
     ) -> Result<LedgerState, AppError> {
+        who.require(Scope::CrmConsent)?;
+        let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
         let channel = channel.unwrap_or(ContactChannel::All);
         let source = short_text("source", Some(source.to_owned()))?.ok_or_else(|| {
             AppError::invalid(
                 "source",
-                "why or where the opt-out came from (required)",
+                if lift {
+                    "why the suppression is lifted (required)"
+                } else {
+                    "why or where the opt-out came from (required)"
+                },
                 "",
             )
         })?;
@@ -104,20 +104,36 @@ impl CrmService {
         } else {
             ConsentKind::Suppressed
         };
-        for (_, h) in &hashes {
-            self.store
-                .record_ledger(
-                    tenant,
-                    h,
-                    channel,
-                    kind,
-                    &source,
-                    Some(&rec.lead.id),
-                    Utc::now(),
-                )
-                .await?;
-        }
-        self.ledger_state(tenant, &rec).await
+        self.change_ledger(who, &rec, &hashes, channel, kind, &source)
+            .await
+    }
+
+    /// One ledger change on every contact it applies to, in one
+    /// transaction, recorded as made by `who` for `source`.
+    async fn change_ledger(
+        &self,
+        who: &Principal,
+        rec: &LeadRecord,
+        hashes: &[(&'static str, String)],
+        channel: ContactChannel,
+        kind: ConsentKind,
+        source: &str,
+    ) -> Result<LedgerState, AppError> {
+        let now = Utc::now();
+        let changes: Vec<LedgerChange<'_>> = hashes
+            .iter()
+            .map(|(_, h)| LedgerChange {
+                contact_hash: h,
+                channel,
+                kind,
+                source,
+                actor: &who.subject,
+                lead_id: Some(&rec.lead.id),
+                at: now,
+            })
+            .collect();
+        self.store.record_ledger(&who.tenant, &changes).await?;
+        self.ledger_state(&who.tenant, rec).await
     }
 
     pub(super) async fn ledger_state(

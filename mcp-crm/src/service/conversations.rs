@@ -1,20 +1,23 @@
 //! Conversations with a lead: logged interactions (sentiment, opt-out
 //! keywords, re-scoring), the knowledge base, drafted replies and sending
-//! under the consent ledger.
+//! under the consent ledger (`crm:send`).
 
 use chrono::{DateTime, Duration, Utc};
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{Channel, TenantId, validate_id};
+use promptsales_shared::scope::Scope;
 use promptsales_shared::time::{format_ts, parse_ts};
 use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{CrmService, ScoreCard, contacts, hashes_for, message_text, short_text};
+use crate::crypto::Field;
 use crate::domain::scoring::{self, Language};
 use crate::domain::{
     ConsentKind, ConsentState, ContactChannel, Direction, Interaction, InteractionId, LeadId,
 };
-use crate::store::{KbEntry, LeadRecord, OutboundMessage, new_id};
+use crate::store::{KbEntry, LeadRecord, LedgerChange, OutboundMessage, new_id};
 
 /// Spanish-speaking markets: where we write Spanish unless told otherwise.
 const SPANISH_MARKETS: &[&str] = &[
@@ -84,6 +87,10 @@ impl CrmService {
         (scoring::lexicon_sentiment(text), "lexicon")
     }
 
+    /// Logs an interaction a person reports (a call, a message seen
+    /// elsewhere): it re-scores the lead and honours an opt-out keyword, but
+    /// it never opens WhatsApp's service window (only messages the signed
+    /// webhook verified do) and cannot be dated in the future.
     #[allow(clippy::too_many_arguments)]
     pub async fn log_interaction(
         &self,
@@ -97,28 +104,38 @@ impl CrmService {
     ) -> Result<LoggedInteraction, AppError> {
         let rec = self.record(tenant, id).await?;
         let text = message_text(text)?;
-        let at = at
-            .map(|a| parse_ts("at", a))
-            .transpose()?
-            .unwrap_or_else(Utc::now);
-        self.add_interaction(tenant, actor, &rec, channel, direction, text, at, None)
-            .await
+        let at = logged_at(at, Utc::now())?;
+        let (interaction, source) = self
+            .new_interaction(&rec, channel, direction, text, at, None)
+            .await?;
+        self.store.add_interaction(tenant, &interaction).await?;
+        let opted_out = opt_out_channel(&interaction);
+        if let Some(ch) = opted_out {
+            let why = format!("opt-out keyword in an inbound {channel} message, logged by hand");
+            let hashes = hashes_for(&rec, ch);
+            let changes = suppressions(&hashes, ch, &why, actor, &rec.lead.id, at);
+            self.store.record_ledger(tenant, &changes).await?;
+        }
+        let score = self.rescore(tenant, &rec.lead.id, actor).await?;
+        Ok(LoggedInteraction {
+            interaction,
+            sentiment_source: source.into(),
+            score,
+            opted_out,
+        })
     }
 
-    /// Stores an interaction (with sentiment), applies opt-out keywords and
-    /// re-scores. `id` makes the write idempotent (webhook redeliveries).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn add_interaction(
+    /// A new interaction of a lead not erased, with its sentiment when
+    /// inbound; `id` makes the write idempotent (webhook redeliveries).
+    pub(super) async fn new_interaction(
         &self,
-        tenant: &TenantId,
-        actor: &str,
         rec: &LeadRecord,
         channel: Channel,
         direction: Direction,
         text: String,
         at: DateTime<Utc>,
         id: Option<InteractionId>,
-    ) -> Result<LoggedInteraction, AppError> {
+    ) -> Result<(Interaction, &'static str), AppError> {
         if rec.erased_at.is_some() {
             return Err(AppError::Conflict(format!(
                 "lead `{}` was erased (GDPR): nothing more is recorded about them",
@@ -140,39 +157,7 @@ impl CrmService {
             text,
             sentiment,
         };
-        self.store.add_interaction(tenant, &interaction).await?;
-        let mut opted_out = None;
-        let lowered = interaction.text.trim().to_lowercase();
-        let lowered = lowered.trim_end_matches(['.', '!']);
-        if direction == Direction::In && OPT_OUT_WORDS.contains(&lowered) {
-            let ch = match channel {
-                Channel::Whatsapp => ContactChannel::Whatsapp,
-                Channel::Sms => ContactChannel::Sms,
-                Channel::Email => ContactChannel::Email,
-                _ => ContactChannel::All,
-            };
-            for (_, hash) in hashes_for(rec, ch) {
-                self.store
-                    .record_ledger(
-                        tenant,
-                        &hash,
-                        ch,
-                        ConsentKind::Suppressed,
-                        &format!("opt-out keyword in an inbound {channel} message"),
-                        Some(&rec.lead.id),
-                        at,
-                    )
-                    .await?;
-            }
-            opted_out = Some(ch);
-        }
-        let score = self.rescore(tenant, &rec.lead.id, actor).await?;
-        Ok(LoggedInteraction {
-            interaction,
-            sentiment_source: source.into(),
-            score,
-            opted_out,
-        })
+        Ok((interaction, source))
     }
 
     pub async fn upsert_kb_entry(
@@ -244,7 +229,10 @@ impl CrmService {
         ranked.truncate(2);
         let name = self
             .crypto
-            .decrypt_opt(rec.name_enc.as_deref())?
+            .decrypt_opt(
+                Field::lead(tenant.as_str(), rec.lead.id.as_str(), "name_enc"),
+                rec.name_enc.as_deref(),
+            )?
             .and_then(|n| n.split_whitespace().next().map(str::to_owned));
         let answers: Vec<&str> = ranked.iter().map(|(_, e)| e.answer.as_str()).collect();
         let draft = match lang {
@@ -283,15 +271,19 @@ impl CrmService {
     }
 
     /// Sends a message after checking the ledger: a suppressed contact or
-    /// one without consent is refused with the reason (WhatsApp also
-    /// allows replies within 24 h of the lead's last WhatsApp message).
+    /// one without consent is refused with the reason. WhatsApp also allows
+    /// replies within 24 h of the person's last message that the signed
+    /// webhook verified (the platform's service window). Needs `crm:send`,
+    /// checked here so every entry point is covered.
     pub async fn send_message(
         &self,
-        tenant: &TenantId,
+        who: &Principal,
         id: &str,
         channel: ContactChannel,
         text: &str,
     ) -> Result<SendResult, AppError> {
+        who.require(Scope::CrmSend)?;
+        let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
         if channel == ContactChannel::All {
             return Err(AppError::invalid(
@@ -308,12 +300,20 @@ impl CrmService {
             )));
         }
         let uses_email = channel == ContactChannel::Email;
-        let (enc, hash) = if uses_email {
-            (rec.email_enc.as_deref(), rec.email_hash.as_deref())
+        let (column, enc, hash) = if uses_email {
+            (
+                "email_enc",
+                rec.email_enc.as_deref(),
+                rec.email_hash.as_deref(),
+            )
         } else {
-            (rec.phone_enc.as_deref(), rec.phone_hash.as_deref())
+            (
+                "phone_enc",
+                rec.phone_enc.as_deref(),
+                rec.phone_hash.as_deref(),
+            )
         };
-        let (Some(enc), Some(_)) = (enc, hash) else {
+        let (Some(enc), Some(hash)) = (enc, hash) else {
             return Err(AppError::Conflict(format!(
                 "refused: lead `{}` has no {} for {channel}",
                 rec.lead.id,
@@ -337,32 +337,36 @@ impl CrmService {
             .iter()
             .find(|p| p.contact == label && p.channel == channel)
             .and_then(|p| p.consent);
-        let allowed_by = if consent == Some(ConsentState::Granted) {
-            "consent"
-        } else if channel == ContactChannel::Whatsapp
+        let window_open = channel == ContactChannel::Whatsapp
             && self
                 .store
-                .interactions_of(tenant, &rec.lead.id)
+                .last_verified_inbound(tenant, hash, Utc::now() - Duration::hours(24))
                 .await?
-                .iter()
-                .any(|i| {
-                    i.direction == Direction::In
-                        && i.channel == Channel::Whatsapp
-                        && Utc::now() - i.at < Duration::hours(24)
-                })
-        {
+                .is_some();
+        let allowed_by = if consent == Some(ConsentState::Granted) {
+            "consent"
+        } else if window_open {
             "whatsapp_service_window"
         } else {
             return Err(AppError::Conflict(format!(
-                "refused: no consent for {channel} on record for lead `{}` ({}); record_consent first",
+                "refused: no consent for {channel} on record for lead `{}` ({}){}; record_consent first",
                 rec.lead.id,
                 match consent {
                     Some(ConsentState::Withdrawn) => "consent was withdrawn",
                     _ => "never given",
+                },
+                if channel == ContactChannel::Whatsapp {
+                    ", and no verified WhatsApp message from them in the last 24 h opens the \
+                     service window"
+                } else {
+                    ""
                 }
             )));
         };
-        let to = self.crypto.decrypt(enc)?;
+        let to = self.crypto.decrypt(
+            Field::lead(tenant.as_str(), rec.lead.id.as_str(), column),
+            enc,
+        )?;
         let receipt = self.connector.send(channel, &to, &text).await?;
         let now = Utc::now();
         let msg = OutboundMessage {
@@ -398,5 +402,112 @@ impl CrmService {
             interaction_id: interaction.id,
             allowed_by: allowed_by.into(),
         })
+    }
+}
+
+/// How far in the future a logged `at` may lie: clocks drift a little, but
+/// an interaction is logged after it happens.
+const MAX_SKEW: Duration = Duration::minutes(5);
+
+/// When a logged interaction happened: `at` if given (at most
+/// [`MAX_SKEW`] after `now`), else `now`.
+pub(super) fn logged_at(at: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>, AppError> {
+    let Some(raw) = at else { return Ok(now) };
+    let t = parse_ts("at", raw)?;
+    if t > now + MAX_SKEW {
+        return Err(AppError::invalid(
+            "at",
+            "when the interaction happened, not in the future (at most 5 minutes ahead of the \
+             server clock)",
+            raw,
+        ));
+    }
+    Ok(t)
+}
+
+/// The channel an inbound opt-out keyword (STOP, BAJA…) suppresses.
+pub(super) fn opt_out_channel(i: &Interaction) -> Option<ContactChannel> {
+    let lowered = i.text.trim().to_lowercase();
+    let lowered = lowered.trim_end_matches(['.', '!']);
+    if i.direction != Direction::In || !OPT_OUT_WORDS.contains(&lowered) {
+        return None;
+    }
+    Some(match i.channel {
+        Channel::Whatsapp => ContactChannel::Whatsapp,
+        Channel::Sms => ContactChannel::Sms,
+        Channel::Email => ContactChannel::Email,
+        _ => ContactChannel::All,
+    })
+}
+
+/// The suppressions of an opt-out on `hashes`, by `actor` for `why`.
+pub(super) fn suppressions<'a>(
+    hashes: &'a [(&'static str, String)],
+    channel: ContactChannel,
+    why: &'a str,
+    actor: &'a str,
+    lead: &'a LeadId,
+    at: DateTime<Utc>,
+) -> Vec<LedgerChange<'a>> {
+    hashes
+        .iter()
+        .map(|(_, h)| LedgerChange {
+            contact_hash: h,
+            channel,
+            kind: ConsentKind::Suppressed,
+            source: why,
+            actor,
+            lead_id: Some(lead),
+            at,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_logged_time_may_not_lie_in_the_future() {
+        let now = parse_ts("now", "2026-03-01T12:00:00Z").unwrap();
+        assert_eq!(logged_at(None, now).unwrap(), now);
+        let past = logged_at(Some("2026-02-28T09:30:00Z"), now).unwrap();
+        assert_eq!(format_ts(past), "2026-02-28T09:30:00.000000Z");
+        // A little clock skew is fine.
+        assert!(logged_at(Some("2026-03-01T12:04:59Z"), now).is_ok());
+        for future in ["2026-03-01T12:05:01Z", "2099-01-01T00:00:00Z"] {
+            let e = logged_at(Some(future), now).unwrap_err().to_string();
+            assert!(e.contains("`at`") && e.contains("future"), "{e}");
+        }
+        assert!(logged_at(Some("yesterday"), now).is_err());
+    }
+
+    #[test]
+    fn only_inbound_opt_out_words_opt_out() {
+        let i = |direction, channel, text: &str| Interaction {
+            id: InteractionId::from_trusted("int_1".into()),
+            lead_id: LeadId::from_trusted("lead_1".into()),
+            at: Utc::now(),
+            channel,
+            direction,
+            text: text.into(),
+            sentiment: None,
+        };
+        assert_eq!(
+            opt_out_channel(&i(Direction::In, Channel::Whatsapp, " Stop! ")),
+            Some(ContactChannel::Whatsapp)
+        );
+        assert_eq!(
+            opt_out_channel(&i(Direction::In, Channel::Web, "baja")),
+            Some(ContactChannel::All)
+        );
+        assert_eq!(
+            opt_out_channel(&i(Direction::Out, Channel::Sms, "STOP")),
+            None
+        );
+        assert_eq!(
+            opt_out_channel(&i(Direction::In, Channel::Sms, "please don't stop")),
+            None
+        );
     }
 }

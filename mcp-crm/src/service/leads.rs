@@ -11,6 +11,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{CrmService, contacts, json, rank_stage, short_text};
+use crate::crypto::Field;
 use crate::domain::scoring::{self, Language, MessageFacts, ScoreInput, ScoreReason};
 use crate::domain::{
     Interaction, Lead, LeadId, LeadStage, Sale, SellerId, normalise_email, normalise_phone,
@@ -193,10 +194,11 @@ impl CrmService {
         let phone_hash = phone
             .as_ref()
             .map(|p| self.crypto.blind_index(t, "phone", p));
-        let row = NewLeadRow {
-            name_enc: self.encrypt_opt(&name)?,
-            email_enc: self.encrypt_opt(&email)?,
-            phone_enc: self.encrypt_opt(&phone)?,
+        let id = lead.id.clone();
+        let mut row = NewLeadRow {
+            name_enc: self.seal(tenant, &id, "name_enc", name.as_deref())?,
+            email_enc: self.seal(tenant, &id, "email_enc", email.as_deref())?,
+            phone_enc: self.seal(tenant, &id, "phone_enc", phone.as_deref())?,
             email_hash: email_hash.clone(),
             phone_hash: phone_hash.clone(),
             company,
@@ -205,12 +207,26 @@ impl CrmService {
             score_reasons: Some(json(&reasons)?),
             lead,
         };
+        // Every blind index the person may be stored under: the current
+        // key's, then (while a key rotation is unfinished) the previous
+        // key's, which rows not yet rotated still carry.
+        let candidates = |kind: &str, v: &Option<String>, current: &Option<String>| {
+            let mut all: Vec<String> = current.iter().cloned().collect();
+            if let Some(v) = v {
+                all.extend(self.crypto.previous_blind_indexes(t, kind, v));
+            }
+            all
+        };
+        let emails = candidates("email", &email, &email_hash);
+        let phones = candidates("phone", &phone, &phone_hash);
         // Insert-or-find: the unique blind indexes decide who is first (also
         // across processes); a conflicting insert writes nothing, and the
         // person is then found and merged. Most registrations are new
-        // people, so trying the insert first saves two look-ups.
-        for _ in 0..3 {
-            if self.store.insert_new_lead(tenant, &row, actor).await? {
+        // people, so trying the insert first saves two look-ups (unless a
+        // rotation is unfinished: the unique index cannot see old indexes).
+        for attempt in 0..3 {
+            let look_first = attempt == 0 && self.crypto.has_previous();
+            if !look_first && self.store.insert_new_lead(tenant, &row, actor).await? {
                 return Ok(Registration {
                     created: true,
                     duplicate_of: None,
@@ -229,18 +245,20 @@ impl CrmService {
                     },
                 });
             }
-            if let Some((existing, matched)) = self
-                .store
-                .find_by_contact(tenant, email_hash.as_deref(), phone_hash.as_deref())
-                .await?
+            if let Some((existing, matched)) =
+                self.store.find_by_contact(tenant, &emails, &phones).await?
             {
+                // The details fill the existing row: seal them for it.
+                row.name_enc = self.seal(tenant, &existing, "name_enc", name.as_deref())?;
+                row.email_enc = self.seal(tenant, &existing, "email_enc", email.as_deref())?;
+                row.phone_enc = self.seal(tenant, &existing, "phone_enc", phone.as_deref())?;
                 self.store.merge_into(tenant, &existing, &row).await?;
                 let rec = self.store.lead_record(tenant, &existing).await?;
                 return Ok(Registration {
                     created: false,
                     duplicate_of: Some(existing),
                     matched_on: Some(matched.into()),
-                    lead: self.profile(&rec)?,
+                    lead: self.profile(tenant, &rec)?,
                 });
             }
             // The holder was erased or changed between the two steps: retry.
@@ -268,7 +286,8 @@ impl CrmService {
             .transpose()?
             .map(|e| -> Result<_, AppError> {
                 Ok((
-                    self.crypto.encrypt(&e)?,
+                    self.crypto
+                        .encrypt(Field::lead(t, id.as_str(), "email_enc"), &e)?,
                     self.crypto.blind_index(t, "email", &e),
                 ))
             })
@@ -280,7 +299,8 @@ impl CrmService {
             .transpose()?
             .map(|p| -> Result<_, AppError> {
                 Ok((
-                    self.crypto.encrypt(&p)?,
+                    self.crypto
+                        .encrypt(Field::lead(t, id.as_str(), "phone_enc"), &p)?,
                     self.crypto.blind_index(t, "phone", &p),
                 ))
             })
@@ -290,7 +310,7 @@ impl CrmService {
             .update_profile(
                 tenant,
                 &id,
-                self.encrypt_opt(&name)?,
+                self.seal(tenant, &id, "name_enc", name.as_deref())?,
                 email,
                 phone,
                 short_text("company", u.company)?,
@@ -302,7 +322,7 @@ impl CrmService {
             .await?;
         self.rescore(tenant, &id, actor).await?;
         let rec = self.store.lead_record(tenant, &id).await?;
-        self.profile(&rec)
+        self.profile(tenant, &rec)
     }
 
     /// The 360° view: profile, score with reasons, sources, stage history,
@@ -328,7 +348,7 @@ impl CrmService {
             interactions: self.store.interactions_of(tenant, &id).await?,
             sales: self.sales_of(tenant, &id).await?,
             contact_permissions: self.store.permissions(tenant, &contacts(&rec)).await?,
-            profile: self.profile(&rec)?,
+            profile: self.profile(tenant, &rec)?,
         })
     }
 

@@ -1,11 +1,14 @@
 //! Use cases of the CRM context, one file per toolset: leads (registration
 //! with dedupe, scoring and stages), conversations (interactions, replies,
-//! sending), the consent ledger, sellers, sales, purchase intent and GDPR.
-//! Arguments arrive typed (closed vocabularies are enums); open values
-//! (ids, countries, currencies, texts, dates) are checked here.
+//! sending), verified inbound WhatsApp messages, the consent ledger,
+//! sellers, sales, purchase intent and GDPR. Arguments arrive typed
+//! (closed vocabularies are enums); open values (ids, countries,
+//! currencies, texts, dates) are checked here, and so are the privileged
+//! scopes (`crm:send`, `crm:consent`, `crm:gdpr`), whatever the entry point.
 
 mod consent;
 mod conversations;
+mod inbound;
 mod intent;
 mod leads;
 mod privacy;
@@ -13,6 +16,8 @@ mod sales;
 mod sellers;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod trust_tests;
 
 use std::collections::HashSet;
 
@@ -23,6 +28,7 @@ use serde::Serialize;
 
 pub use consent::LedgerState;
 pub use conversations::{LoggedInteraction, ReplyDraft, SendResult};
+pub use inbound::{WEBHOOK_ACTOR, WhatsappInbound, message_key};
 pub use intent::{Factor, IntentPrediction, ModelInfo};
 pub use leads::{Lead360, LeadProfile, LeadQuery, LeadUpdate, NewLead, Registration, ScoreCard};
 pub use privacy::{Erasure, GdprExport};
@@ -30,7 +36,7 @@ pub use sales::SaleRecorded;
 pub use sellers::{Assignment, FollowUp, FollowUps, Revenue, SellerFigures, SellerMetrics};
 
 use crate::connector::Connector;
-use crate::crypto::Crypto;
+use crate::crypto::{Crypto, Field};
 use crate::domain::{ContactChannel, LeadId, LeadStage};
 use crate::store::{CrmStore, LeadRecord};
 
@@ -123,12 +129,18 @@ impl CrmService {
         &self.crypto
     }
 
-    fn profile(&self, r: &LeadRecord) -> Result<LeadProfile, AppError> {
+    /// A lead's profile with its contact details decrypted.
+    fn profile(&self, tenant: &TenantId, r: &LeadRecord) -> Result<LeadProfile, AppError> {
+        let (t, id) = (tenant.as_str(), r.lead.id.as_str());
+        let open = |column: &str, v: &Option<String>| {
+            self.crypto
+                .decrypt_opt(Field::lead(t, id, column), v.as_deref())
+        };
         Ok(LeadProfile {
             lead: r.lead.clone(),
-            name: self.crypto.decrypt_opt(r.name_enc.as_deref())?,
-            email: self.crypto.decrypt_opt(r.email_enc.as_deref())?,
-            phone: self.crypto.decrypt_opt(r.phone_enc.as_deref())?,
+            name: open("name_enc", &r.name_enc)?,
+            email: open("email_enc", &r.email_enc)?,
+            phone: open("phone_enc", &r.phone_enc)?,
             company: r.company.clone(),
             product_interest: r.product_interest.clone(),
             language: r.language.clone(),
@@ -138,8 +150,17 @@ impl CrmService {
         })
     }
 
-    fn encrypt_opt(&self, v: &Option<String>) -> Result<Option<String>, AppError> {
-        v.as_deref().map(|s| self.crypto.encrypt(s)).transpose()
+    /// Encrypts a lead's contact columns for row `id` (each ciphertext is
+    /// bound to its tenant, row and column).
+    fn seal(
+        &self,
+        tenant: &TenantId,
+        id: &LeadId,
+        column: &str,
+        v: Option<&str>,
+    ) -> Result<Option<String>, AppError> {
+        self.crypto
+            .encrypt_opt(Field::lead(tenant.as_str(), id.as_str(), column), v)
     }
 
     async fn record(&self, tenant: &TenantId, id: &str) -> Result<LeadRecord, AppError> {

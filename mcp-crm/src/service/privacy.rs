@@ -1,9 +1,11 @@
 //! GDPR data-subject requests: export everything held on a person, or
-//! erase their personal data while keeping anonymised facts.
+//! erase their personal data while keeping anonymised facts. Both need the
+//! `crm:gdpr` scope, checked here so every entry point is covered.
 
 use chrono::{DateTime, Utc};
+use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::TenantId;
+use promptsales_shared::scope::Scope;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -39,9 +41,11 @@ pub struct Erasure {
 impl CrmService {
     pub async fn gdpr_export_lead(
         &self,
-        tenant: &TenantId,
+        who: &Principal,
         id: &str,
     ) -> Result<GdprExport, AppError> {
+        who.require(Scope::CrmGdpr)?;
+        let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
         let lead_id = rec.lead.id.clone();
         Ok(GdprExport {
@@ -57,18 +61,18 @@ impl CrmService {
             messages: self.store.outbound_of(tenant, &lead_id).await?,
             sales: self.sales_of(tenant, &lead_id).await?,
             consent: self.ledger_state(tenant, &rec).await?,
-            profile: self.profile(&rec)?,
+            profile: self.profile(tenant, &rec)?,
         })
     }
 
-    pub async fn gdpr_erase_lead(
-        &self,
-        tenant: &TenantId,
-        actor: &str,
-        id: &str,
-    ) -> Result<Erasure, AppError> {
+    pub async fn gdpr_erase_lead(&self, who: &Principal, id: &str) -> Result<Erasure, AppError> {
+        who.require(Scope::CrmGdpr)?;
+        let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
-        let erased = self.store.erase_lead(tenant, &rec.lead.id, actor).await?;
+        let erased = self
+            .store
+            .erase_lead(tenant, &rec.lead.id, &who.subject)
+            .await?;
         Ok(Erasure {
             lead_id: rec.lead.id.clone(),
             erased,

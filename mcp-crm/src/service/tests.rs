@@ -9,7 +9,9 @@ use promptsales_shared::testing::{TestDb, backends};
 use promptsales_shared::time::parse_ts;
 use sqlx::Row;
 
-use crate::crypto::Crypto;
+use promptsales_server::auth::Principal;
+
+use crate::crypto::{Crypto, Field};
 use crate::domain::{
     AssignStrategy, ContactChannel, Direction, Interaction, InteractionId, Lead, LeadId, LeadStage,
 };
@@ -26,6 +28,21 @@ fn svc(t: &TestDb) -> CrmService {
 
 fn tenant(s: &str) -> TenantId {
     TenantId::parse(s).unwrap()
+}
+
+/// A caller of `tenant` holding every crm scope (the privileged ones too).
+fn staff(tenant: &TenantId) -> Principal {
+    Principal::new(
+        "staff",
+        tenant.clone(),
+        [
+            "crm:read",
+            "crm:write",
+            "crm:send",
+            "crm:consent",
+            "crm:gdpr",
+        ],
+    )
 }
 
 fn person(email: Option<&str>, phone: Option<&str>) -> NewLead {
@@ -137,7 +154,16 @@ async fn personal_data_is_encrypted_at_rest_and_searchable_by_blind_index() {
         // Another key cannot read it.
         let other = Crypto::new(&[1u8; 32]).unwrap();
         let enc: String = row.try_get("email_enc").unwrap();
-        assert!(other.decrypt(&enc).is_err());
+        let id = r.lead.lead.id.as_str();
+        assert!(other.decrypt(Field::lead("enc", id, "email_enc"), &enc).is_err());
+        // The right key reads it only where it was written.
+        let c = Crypto::new(&[9u8; 32]).unwrap();
+        assert_eq!(
+            c.decrypt(Field::lead("enc", id, "email_enc"), &enc).unwrap(),
+            "ana@example.com"
+        );
+        assert!(c.decrypt(Field::lead("enc", id, "phone_enc"), &enc).is_err());
+        assert!(c.decrypt(Field::lead("enc", "lead_other", "email_enc"), &enc).is_err());
         // Bad input names the field and writes nothing.
         for (p, field) in [
             (person(Some("not-an-email"), None), "email"),
@@ -310,9 +336,9 @@ async fn tenants_cannot_read_update_or_erase_each_others_leads() {
         nf(s.update_lead(&b, "x", id, Default::default())
             .await
             .unwrap_err());
-        nf(s.gdpr_erase_lead(&b, "x", id).await.unwrap_err());
-        nf(s.gdpr_export_lead(&b, id).await.unwrap_err());
-        nf(s.send_message(&b, id, ContactChannel::Email, "hi")
+        nf(s.gdpr_erase_lead(&staff(&b), id).await.unwrap_err());
+        nf(s.gdpr_export_lead(&staff(&b), id).await.unwrap_err());
+        nf(s.send_message(&staff(&b), id, ContactChannel::Email, "hi")
             .await
             .unwrap_err());
         assert!(
@@ -361,13 +387,13 @@ async fn the_ledger_gates_sends_and_audiences() {
             .id;
         // Without consent: refused with the reason.
         let e = s
-            .send_message(&ten, a.as_str(), ContactChannel::Email, "Hola")
+            .send_message(&staff(&ten), a.as_str(), ContactChannel::Email, "Hola")
             .await
             .unwrap_err()
             .to_string();
         assert!(e.contains("refused") && e.contains("consent"), "{e}");
         s.record_consent(
-            &ten,
+            &staff(&ten),
             a.as_str(),
             ContactChannel::Email,
             true,
@@ -376,7 +402,7 @@ async fn the_ledger_gates_sends_and_audiences() {
         .await
         .unwrap();
         s.record_consent(
-            &ten,
+            &staff(&ten),
             b.as_str(),
             ContactChannel::Email,
             true,
@@ -385,7 +411,7 @@ async fn the_ledger_gates_sends_and_audiences() {
         .await
         .unwrap();
         s.record_consent(
-            &ten,
+            &staff(&ten),
             b.as_str(),
             ContactChannel::Whatsapp,
             true,
@@ -394,20 +420,20 @@ async fn the_ledger_gates_sends_and_audiences() {
         .await
         .unwrap();
         let sent = s
-            .send_message(&ten, a.as_str(), ContactChannel::Email, "Hola Ana")
+            .send_message(&staff(&ten), a.as_str(), ContactChannel::Email, "Hola Ana")
             .await
             .unwrap();
         assert!(sent.sandbox);
         assert_eq!(sent.allowed_by, "consent");
         // Suppression wins over consent, on every channel with `all`.
         let st = s
-            .suppress(&ten, b.as_str(), None, "replied STOP", false)
+            .suppress(&staff(&ten), b.as_str(), None, "replied STOP", false)
             .await
             .unwrap();
         assert!(st.permissions.iter().any(|p| p.suppressed));
         assert_eq!(st.history.len(), 4, "{:?}", st.history);
         let e = s
-            .send_message(&ten, b.as_str(), ContactChannel::Whatsapp, "Hola")
+            .send_message(&staff(&ten), b.as_str(), ContactChannel::Whatsapp, "Hola")
             .await
             .unwrap_err()
             .to_string();
@@ -416,7 +442,7 @@ async fn the_ledger_gates_sends_and_audiences() {
             "{e}"
         );
         let e = s
-            .send_message(&ten, c.as_str(), ContactChannel::Sms, "Hola")
+            .send_message(&staff(&ten), c.as_str(), ContactChannel::Sms, "Hola")
             .await
             .unwrap_err()
             .to_string();
@@ -469,7 +495,7 @@ async fn the_ledger_gates_sends_and_audiences() {
             0
         );
         // Lifting restores reach.
-        s.suppress(&ten, b.as_str(), None, "asked to resume", true)
+        s.suppress(&staff(&ten), b.as_str(), None, "asked to resume", true)
             .await
             .unwrap();
         assert_eq!(
@@ -491,12 +517,12 @@ async fn the_ledger_gates_sends_and_audiences() {
             .unwrap();
         assert_eq!(l.opted_out, Some(crate::domain::ContactChannel::Whatsapp));
         assert!(
-            s.send_message(&ten, b.as_str(), ContactChannel::Whatsapp, "x")
+            s.send_message(&staff(&ten), b.as_str(), ContactChannel::Whatsapp, "x")
                 .await
                 .is_err()
         );
         assert!(
-            s.send_message(&ten, b.as_str(), ContactChannel::Email, "x")
+            s.send_message(&staff(&ten), b.as_str(), ContactChannel::Email, "x")
                 .await
                 .is_ok()
         );
@@ -519,12 +545,12 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
         s.log_interaction(&ten, "t", id, Channel::Whatsapp, Direction::In, "Hola, soy Erase Me, mi correo es erase.me@example.com", None)
             .await
             .unwrap();
-        s.record_consent(&ten, id, ContactChannel::Email, true, "form").await.unwrap();
-        s.send_message(&ten, id, ContactChannel::Email, "Hola Ana").await.unwrap();
+        s.record_consent(&staff(&ten), id, ContactChannel::Email, true, "form").await.unwrap();
+        s.send_message(&staff(&ten), id, ContactChannel::Email, "Hola Ana").await.unwrap();
         s.record_sale(&ten, "t", id, "1250.50", "COP", None, None, None).await.unwrap();
         let e = s.record_sale(&ten, "t", id, "-5", "COP", None, None, None).await.unwrap_err();
         assert!(e.to_string().contains("`amount`"), "{e}");
-        let x = s.gdpr_export_lead(&ten, id).await.unwrap();
+        let x = s.gdpr_export_lead(&staff(&ten), id).await.unwrap();
         assert_eq!(x.profile.email.as_deref(), Some("erase.me@example.com"));
         assert_eq!(x.interactions.len(), 2);
         assert_eq!(x.messages.len(), 1);
@@ -542,10 +568,10 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
             (leads, sales, inter)
         };
         let before = totals().await;
-        let r = s.gdpr_erase_lead(&ten, "dpo", id).await.unwrap();
+        let r = s.gdpr_erase_lead(&staff(&ten), id).await.unwrap();
         assert!(r.erased);
         assert_eq!(totals().await, before, "analytics totals unchanged");
-        assert!(!s.gdpr_erase_lead(&ten, "dpo", id).await.unwrap().erased);
+        assert!(!s.gdpr_erase_lead(&staff(&ten), id).await.unwrap().erased);
         // SQL level: no personal data anywhere for this lead.
         let row = sqlx::query(
             "SELECT name_enc, email_enc, phone_enc, email_hash, phone_hash, city, erased_at, stage, country FROM leads WHERE tenant_id = $1 AND id = $2",

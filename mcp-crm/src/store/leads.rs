@@ -203,33 +203,35 @@ impl CrmStore {
         record_from_row(&row)
     }
 
-    /// The lead holding this email or phone blind index, email first.
+    /// The lead holding one of these email or phone blind indexes (several
+    /// while a key rotation is unfinished), email first.
     pub async fn find_by_contact(
         &self,
         tenant: &TenantId,
-        email_hash: Option<&str>,
-        phone_hash: Option<&str>,
+        email_hashes: &[String],
+        phone_hashes: &[String],
     ) -> Result<Option<(LeadId, &'static str)>, AppError> {
-        for (hash, col, sql) in [
+        for (hashes, col, sql) in [
             (
-                email_hash,
+                email_hashes,
                 "email",
                 "SELECT id FROM leads WHERE tenant_id = $1 AND email_hash = $2",
             ),
             (
-                phone_hash,
+                phone_hashes,
                 "phone",
                 "SELECT id FROM leads WHERE tenant_id = $1 AND phone_hash = $2",
             ),
         ] {
-            let Some(h) = hash else { continue };
-            let id: Option<String> = sqlx::query_scalar(sql)
-                .bind(tenant.as_str())
-                .bind(h.to_owned())
-                .fetch_optional(self.db().pool())
-                .await?;
-            if let Some(id) = id {
-                return Ok(Some((LeadId::from_trusted(id), col)));
+            for h in hashes {
+                let id: Option<String> = sqlx::query_scalar(sql)
+                    .bind(tenant.as_str())
+                    .bind(h.clone())
+                    .fetch_optional(self.db().pool())
+                    .await?;
+                if let Some(id) = id {
+                    return Ok(Some((LeadId::from_trusted(id), col)));
+                }
             }
         }
         Ok(None)

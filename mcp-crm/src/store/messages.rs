@@ -166,7 +166,7 @@ impl CrmStore {
     }
 }
 
-async fn insert_interaction(
+pub(super) async fn insert_interaction(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     tenant: &TenantId,
     i: &Interaction,

@@ -1,8 +1,9 @@
 //! Repository of the CRM context, one file per aggregate: leads (records,
 //! registration, stages), the consent ledger, conversations (interactions,
-//! knowledge base, sent messages), sellers, the intent model and GDPR
-//! erasure. The bulk imports and the row mappers other contexts share are
-//! `crm-read`'s; this store reuses them.
+//! knowledge base, sent messages), verified inbound messages, sellers, the
+//! intent model, GDPR erasure and key rotation. The bulk imports and the
+//! row mappers other contexts share are `crm-read`'s; this store reuses
+//! them.
 
 use chrono::{DateTime, Utc};
 use crm_read::CrmImport;
@@ -10,17 +11,21 @@ use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
 use promptsales_shared::time::parse_ts;
 
+mod inbound;
 mod intent;
 mod leads;
 mod ledger;
 mod messages;
 mod privacy;
+mod rotation;
 mod sellers;
 
+pub use inbound::VerifiedInbound;
 pub use intent::IntentRow;
 pub use leads::{LeadFilter, LeadRecord, LeadSource, NewLeadRow, StageChange, record_from_row};
-pub use ledger::{LedgerEvent, Permission};
+pub use ledger::{LedgerChange, LedgerEvent, Permission};
 pub use messages::{KbEntry, OutboundMessage};
+pub use rotation::{ResealedLead, Rewritten, SealedLead};
 pub use sellers::{ContactTimes, SellerActivity, SellerLoad};
 
 /// Access to the CRM tables of one database.

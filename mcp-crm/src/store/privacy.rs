@@ -13,8 +13,9 @@ impl CrmStore {
     /// Removes a lead's personal data, keeping anonymised facts (stage,
     /// score, country, channel, sales) so totals do not change: encrypted
     /// contact details and their blind indexes, city, company, free texts
-    /// of interactions and messages. The ledger keeps its suppressions
-    /// (keyed by blind index) so an opted-out person stays opted out.
+    /// of interactions and messages, the sender index of their verified
+    /// WhatsApp messages. The ledger keeps its suppressions (keyed by blind
+    /// index) so an opted-out person stays opted out.
     pub async fn erase_lead(
         &self,
         tenant: &TenantId,
@@ -44,6 +45,9 @@ impl CrmStore {
             "UPDATE outbound_messages SET text = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
             "UPDATE sales SET city = NULL, updated_at = $3 WHERE tenant_id = $1 AND lead_id = $2 AND city IS NOT NULL",
             "UPDATE lead_stage_history SET reason = '[erased]' WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
+            // The message ids stay (a replayed delivery must still change
+            // nothing); the sender's index goes with the lead's.
+            "UPDATE webhook_messages SET contact_hash = NULL WHERE tenant_id = $1 AND lead_id = $2 AND $3 IS NOT NULL",
         ] {
             sqlx::query(sql)
                 .bind(tenant.as_str().to_owned())

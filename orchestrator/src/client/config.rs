@@ -81,6 +81,7 @@ pub fn forwarded_env(args: &CommonArgs) -> Vec<(String, String)> {
         tenant,
         actor,
         scopes,
+        audit_retention_days,
         log_format,
         log: _,
         llm_base_url,
@@ -100,6 +101,7 @@ pub fn forwarded_env(args: &CommonArgs) -> Vec<(String, String)> {
         ("PROMPTSALES_TENANT", tenant),
         ("PROMPTSALES_ACTOR", actor),
         ("PROMPTSALES_SCOPES", scopes),
+        ("PROMPTSALES_AUDIT_RETENTION_DAYS", audit_retention_days),
         ("PROMPTSALES_LOG_FORMAT", log_format),
         ("PROMPTSALES_LLM_BASE_URL", llm_base_url),
         ("PROMPTSALES_LLM_API_KEY", llm_api_key),
@@ -111,6 +113,26 @@ pub fn forwarded_env(args: &CommonArgs) -> Vec<(String, String)> {
 }
 
 impl HubConfig {
+    /// Spawned servers run as `actor` with exactly `scopes` — the local
+    /// actor's resolved configuration, flags included — so a server never
+    /// holds more than the person who started the command. (Calls as
+    /// another identity, the approver at a gate, override both.)
+    pub fn run_as<'a>(mut self, actor: &str, scopes: impl IntoIterator<Item = &'a String>) -> Self {
+        let scopes = scopes
+            .into_iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
+        for spec in &mut self.servers {
+            spec.env
+                .retain(|(k, _)| k != "PROMPTSALES_ACTOR" && k != "PROMPTSALES_SCOPES");
+            spec.env
+                .push(("PROMPTSALES_ACTOR".into(), actor.to_owned()));
+            spec.env.push(("PROMPTSALES_SCOPES".into(), scopes.clone()));
+        }
+        self
+    }
+
     /// From the environment: `PROMPTSALES_SERVERS` (which servers, default
     /// all four), `PROMPTSALES_<NAME>_URL` / `PROMPTSALES_<NAME>_TOKEN`
     /// (HTTP instead of stdio), `PROMPTSALES_SERVERS_DIR`,
@@ -251,6 +273,34 @@ mod tests {
                 ("DATABASE_URL".to_owned(), "sqlite://x.db".to_owned()),
                 ("PROMPTSALES_TENANT".to_owned(), "acme".to_owned()),
             ]
+        );
+    }
+
+    #[test]
+    fn spawned_servers_run_as_the_local_actor_with_its_scopes() {
+        let c = HubConfig::from_lookup(&lookup(&[]))
+            .unwrap()
+            .run_as("ana", &["ads:read".to_owned(), "crm:write".to_owned()]);
+        for s in &c.servers {
+            assert_eq!(
+                s.env,
+                vec![
+                    ("PROMPTSALES_ACTOR".to_owned(), "ana".to_owned()),
+                    (
+                        "PROMPTSALES_SCOPES".to_owned(),
+                        "ads:read,crm:write".to_owned()
+                    ),
+                ]
+            );
+        }
+        // No scopes is an empty list, never "unset" (which would be the defaults).
+        let c = HubConfig::from_lookup(&lookup(&[]))
+            .unwrap()
+            .run_as("bob", &[]);
+        assert!(
+            c.servers[0]
+                .env
+                .contains(&("PROMPTSALES_SCOPES".to_owned(), String::new()))
         );
     }
 

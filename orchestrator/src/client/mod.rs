@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use promptsales_shared::scope::Scope;
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
 use rmcp::service::RunningService;
 use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
@@ -34,6 +35,8 @@ pub struct ToolInfo {
     pub read_only: bool,
     pub idempotent: bool,
     pub destructive: bool,
+    /// The scope the tool declares (`_meta["promptsales/scope"]`).
+    pub scope: Option<Scope>,
 }
 
 impl ToolInfo {
@@ -48,6 +51,22 @@ impl ToolInfo {
             read_only: a.and_then(|a| a.read_only_hint).unwrap_or(false),
             idempotent: a.and_then(|a| a.idempotent_hint).unwrap_or(false),
             destructive: a.and_then(|a| a.destructive_hint).unwrap_or(true),
+            scope: promptsales_server::call::declared_scope(t),
+        }
+    }
+
+    /// Why the agent must ask the person before calling this tool, if it
+    /// must: it needs a privileged scope (spends, sends, approves, erases,
+    /// administers), is annotated destructive, or declares no scope at all
+    /// and may write (nothing to judge it by).
+    pub fn consequence(&self) -> Option<String> {
+        match self.scope {
+            Some(s) if s.is_privileged() => Some(format!("it needs the privileged `{s}` scope")),
+            _ if self.destructive && !self.read_only => {
+                Some("it is annotated destructive (it changes or removes data)".into())
+            }
+            None if !self.read_only => Some("it declares no scope and may change data".into()),
+            _ => None,
         }
     }
 

@@ -1,16 +1,18 @@
 //! The `approvals` toolset: decide a run's approval gate (confirmed by the person through elicitation where the client supports it), then continue the run.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
 use promptsales_shared::AppError;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::service::{ElicitationError, ElicitationMode, RequestContext};
 use rmcp::{RoleServer, tool, tool_router};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::{OrchestratorServer, RunView};
-use crate::pipeline::decide;
+use super::{Elicit, OrchestratorServer, RunView};
 use crate::pipeline::runner::ResumeOpts;
+use crate::pipeline::{check_decider, decide};
 
 promptsales_shared::vocabulary! {
     /// What a person decides at a gate.
@@ -43,7 +45,8 @@ rmcp::elicit_safe!(ApprovalConfirmation);
 #[tool_router(router = approvals_tools, vis = "pub(super)")]
 impl OrchestratorServer {
     #[tool(
-        description = "Approve (or reject, with a note) a run's approval gate, then continue the run. Needs the gate's scope (ads:approve); the person who started the run cannot approve it. Clients that support elicitation are asked to confirm first.",
+        meta = needs(Scope::OrchestratorApprove),
+        description = "Approve (or reject, with a note) a run's approval gate, then continue the run. Needs orchestrator:approve and the gate's own scope (ads:approve for launches); the steps after the gate run as the approver with the scope each needs (content:approve, ads:approve, ads:launch). The person who started the run cannot approve it. Clients that support elicitation are asked to confirm first.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -63,7 +66,9 @@ impl OrchestratorServer {
             .runs
             .get_approval(&who.tenant, &p.approval_id)
             .await?;
-        who.require_scope(&a.required_scope)?;
+        // Nobody is asked to confirm what they may not decide.
+        let run = self.orch.runs.get_run(&who.tenant, &a.run_id).await?;
+        check_decider(&who, &a, &run)?;
         let mut note = p.note.clone();
         if context
             .peer
@@ -96,9 +101,11 @@ impl OrchestratorServer {
         }
         let decided = decide(&self.orch.runs, &who, &a.id, approve, note.as_deref()).await?;
         let hub = self.hub().await?;
+        let confirm = Elicit::new(&context);
         let report = self
             .orch
             .runner(hub)
+            .with_confirm(&confirm)
             .resume(&decided.run_id, &ResumeOpts::default())
             .await?;
         Ok(Json(report.into()))

@@ -5,8 +5,16 @@ mod pipelines;
 
 use std::sync::Arc;
 
+use futures::future::BoxFuture;
+use rmcp::Peer;
+use rmcp::service::{ElicitationError, ElicitationMode};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
 use promptsales_server::app::Runtime;
+use promptsales_server::audit_tool::{Audited, audit_toolset};
 use promptsales_server::auth::Principal;
+use promptsales_server::call::ToolServer;
 use promptsales_server::server::{
     Auditor, Readiness, ServeArgs, ServeError, Toolset, call_tool_audited, select_tools,
 };
@@ -24,8 +32,9 @@ pub use pipelines::{
     BuiltinRecipe, GetRunParams, ListRunsParams, RunList, RunPipelineParams, RunView,
 };
 
+use crate::agent::confirm::{Confirm, Confirmation};
 use crate::app::Orchestrator;
-use crate::client::{Hub, HubConfig};
+use crate::client::Hub;
 
 /// The orchestrator MCP server.
 #[derive(Clone)]
@@ -52,6 +61,7 @@ impl OrchestratorServer {
                 "Decide approval gates",
                 Self::approvals_tools(),
             ),
+            audit_toolset(),
         ]
     }
 
@@ -76,7 +86,9 @@ impl OrchestratorServer {
             .get_or_try_init(|| async {
                 // The configuration error names variables and their values
                 // (URLs): the log gets them, the client a reference.
-                let config = HubConfig::from_env()
+                let config = self
+                    .orch
+                    .hub_config()
                     .map_err(|e| AppError::Internal(format!("server configuration: {e}")))?;
                 Ok::<Hub, AppError>(Hub::connect(config).await)
             })
@@ -102,6 +114,67 @@ impl OrchestratorServer {
     }
 }
 
+impl ToolServer for OrchestratorServer {
+    fn tools(&self) -> &ToolRouter<Self> {
+        &self.tools
+    }
+}
+
+impl Audited for OrchestratorServer {
+    fn auditor(&self) -> &Auditor {
+        &self.auditor
+    }
+}
+
+/// The person's answer when asked to allow one consequential call.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct CallConfirmation {
+    /// True to allow this one call.
+    pub confirm: bool,
+}
+rmcp::elicit_safe!(CallConfirmation);
+
+/// Confirmation through the MCP client: an elicitation form where the
+/// client supports one; otherwise no (nobody can be asked, so nothing
+/// consequential happens).
+pub struct Elicit {
+    peer: Peer<RoleServer>,
+}
+
+impl Elicit {
+    pub fn new(context: &RequestContext<RoleServer>) -> Self {
+        Self {
+            peer: context.peer.clone(),
+        }
+    }
+}
+
+impl Confirm for Elicit {
+    fn confirm<'a>(&'a self, c: &'a Confirmation) -> BoxFuture<'a, bool> {
+        Box::pin(async move {
+            if !self
+                .peer
+                .supported_elicitation_modes()
+                .contains(&ElicitationMode::Form)
+            {
+                return false;
+            }
+            match self.peer.elicit::<CallConfirmation>(c.question()).await {
+                Ok(Some(CallConfirmation { confirm })) => confirm,
+                Ok(None)
+                | Err(ElicitationError::UserDeclined | ElicitationError::UserCancelled) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, tool = %c.tool, "confirmation not obtained; call refused");
+                    false
+                }
+            }
+        })
+    }
+    fn declined(&self) -> &'static str {
+        "the person did not confirm it (or their MCP client cannot be asked)"
+    }
+}
+
 #[tool_handler(router = self.tools)]
 impl ServerHandler for OrchestratorServer {
     fn get_info(&self) -> ServerConfig {
@@ -110,7 +183,8 @@ impl ServerHandler for OrchestratorServer {
             .with_instructions(
                 "PromptSales orchestrator: run pipelines across the content, ads, CRM and analytics \
                  servers. launch-campaign stops at an approval gate; approve it with `approve` \
-                 (needs ads:approve, not the run's starter).",
+                 (needs orchestrator:approve and ads:approve, not the run's starter; the launch \
+                 after it runs as the approver, with ads:launch).",
             )
     }
 
@@ -159,12 +233,36 @@ mod tests {
                     vec!["get_run".into(), "list_runs".into(), "run_pipeline".into()]
                 ),
                 ("approvals", vec!["approve".into()]),
+                ("audit", vec!["audit_query".into()]),
             ]
         );
         let ro = select_tools(OrchestratorServer::toolsets(), &[], true).unwrap();
         let mut ro: Vec<String> = ro.list_all().iter().map(|t| t.name.to_string()).collect();
         ro.sort();
         assert_eq!(ro, ["get_run", "list_runs"]);
+    }
+
+    #[test]
+    fn every_tool_declares_the_scope_it_needs() {
+        use promptsales_server::call::declared_scope;
+        use promptsales_shared::scope::Scope;
+        let all = select_tools(OrchestratorServer::toolsets(), &[], false).unwrap();
+        let mut scopes: Vec<(String, Option<Scope>)> = all
+            .list_all()
+            .iter()
+            .map(|t| (t.name.to_string(), declared_scope(t)))
+            .collect();
+        scopes.sort();
+        assert_eq!(
+            scopes,
+            vec![
+                ("approve".into(), Some(Scope::OrchestratorApprove)),
+                ("audit_query".into(), Some(Scope::Admin)),
+                ("get_run".into(), Some(Scope::OrchestratorRead)),
+                ("list_runs".into(), Some(Scope::OrchestratorRead)),
+                ("run_pipeline".into(), Some(Scope::OrchestratorRun)),
+            ]
+        );
     }
 
     #[test]
@@ -191,5 +289,99 @@ mod tests {
             ["running", "waiting_approval", "succeeded", "failed"]
         );
         assert_eq!(allowed("approve", "decision"), ["approve", "reject"]);
+    }
+
+    /// A server whose one tool asks through [`Elicit`].
+    #[derive(Clone)]
+    struct Probe {
+        tools: ToolRouter<Self>,
+    }
+
+    #[rmcp::tool_router]
+    impl Probe {
+        #[rmcp::tool(description = "asks the person")]
+        async fn ask(&self, context: RequestContext<RoleServer>) -> String {
+            let c = Confirmation {
+                tool: "ads.launch_campaign".into(),
+                reason: "it needs the privileged `ads:launch` scope".into(),
+                args: serde_json::json!({"campaign_id": "cmp_1"}),
+            };
+            Elicit::new(&context).confirm(&c).await.to_string()
+        }
+    }
+
+    #[tool_handler(router = self.tools)]
+    impl ServerHandler for Probe {
+        fn get_info(&self) -> ServerConfig {
+            ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        }
+    }
+
+    /// A person at an MCP client: answers elicitations when it can.
+    #[derive(Clone)]
+    struct Person {
+        /// `None`: the client cannot be asked (no elicitation capability).
+        answer: Option<bool>,
+    }
+
+    impl rmcp::ClientHandler for Person {
+        fn get_info(&self) -> rmcp::model::ClientConfig {
+            let caps = match self.answer {
+                Some(_) => rmcp::model::ClientCapabilities::builder()
+                    .enable_elicitation()
+                    .build(),
+                None => rmcp::model::ClientCapabilities::default(),
+            };
+            rmcp::model::ClientConfig::new(caps, Implementation::new("person", "1"))
+        }
+
+        async fn create_elicitation(
+            &self,
+            request: rmcp::model::ElicitRequestParams,
+            _context: RequestContext<rmcp::RoleClient>,
+        ) -> Result<rmcp::model::ElicitResult, ErrorData> {
+            assert!(format!("{request:?}").contains("ads.launch_campaign"));
+            Ok(match self.answer {
+                Some(true) => {
+                    rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Accept)
+                        .with_content(serde_json::json!({"confirm": true}))
+                }
+                _ => rmcp::model::ElicitResult::new(rmcp::model::ElicitationAction::Decline),
+            })
+        }
+    }
+
+    async fn asked(answer: Option<bool>) -> String {
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let probe = Probe {
+            tools: Probe::tool_router(),
+        };
+        tokio::spawn(async move {
+            if let Ok(s) = rmcp::serve_server(probe, server_io).await {
+                let _ = s.waiting().await;
+            }
+        });
+        let client = rmcp::serve_client_with_lifecycle(
+            Person { answer },
+            client_io,
+            rmcp::ClientLifecycleMode::Initialize,
+        )
+        .await
+        .unwrap();
+        let r = client
+            .call_tool(CallToolRequestParams::new("ask"))
+            .await
+            .unwrap();
+        let _ = client.cancel().await;
+        r.content[0].as_text().unwrap().text.clone()
+    }
+
+    /// `promptsales mcp` asks through elicitation: a yes is a yes; a
+    /// decline, or a client that cannot be asked, is a no.
+    #[tokio::test]
+    async fn elicitation_confirms_and_anything_else_refuses() {
+        assert_eq!(asked(Some(true)).await, "true");
+        assert_eq!(asked(Some(false)).await, "false");
+        assert_eq!(asked(None).await, "false");
     }
 }

@@ -1,6 +1,8 @@
 //! The `pipelines` toolset: start a built-in pipeline, list runs, read one run.
 
 use promptsales_server::ToolError;
+use promptsales_server::call::needs;
+use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, tool, tool_router};
@@ -8,8 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::OrchestratorServer;
-use crate::pipeline::load_recipe;
+use super::{Elicit, OrchestratorServer};
 use crate::pipeline::runner::RunReport;
 use crate::pipeline::store::RunStatus;
 
@@ -88,7 +89,8 @@ pub struct RunList {
 #[tool_router(router = pipelines_tools, vis = "pub(super)")]
 impl OrchestratorServer {
     #[tool(
-        description = "Start a pipeline (launch-campaign, weekly-report or lead-nurture) and run it until it finishes, fails or waits at an approval gate; returns every step with its input, output and timing.",
+        meta = needs(Scope::OrchestratorRun),
+        description = "Start a pipeline (launch-campaign, weekly-report or lead-nurture) and run it until it finishes, fails or waits at an approval gate; returns every step with its input, output and timing. Needs orchestrator:run: the steps run as this orchestrator's own identity.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -102,14 +104,17 @@ impl OrchestratorServer {
         context: RequestContext<RoleServer>,
     ) -> Result<Json<RunView>, ToolError> {
         let who = self.caller(&context)?;
-        let source = load_recipe(p.recipe.as_str())?;
         let hub = self.hub().await?;
-        let mut runner = self.orch.runner(hub);
-        runner.actor = who.subject.clone();
-        Ok(Json(runner.start(&source, &p.params).await?.into()))
+        let confirm = Elicit::new(&context);
+        let report = self
+            .orch
+            .start_for(&who, hub, &confirm, p.recipe.as_str(), &p.params)
+            .await?;
+        Ok(Json(report.into()))
     }
 
     #[tool(
+        meta = needs(Scope::OrchestratorRead),
         description = "List pipeline runs, newest first: id, recipe, status, who started it and when.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -134,6 +139,7 @@ impl OrchestratorServer {
     }
 
     #[tool(
+        meta = needs(Scope::OrchestratorRead),
         description = "One run: status, every step (input, output, status, timing) and the approval it waits for.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
@@ -160,6 +166,7 @@ mod tests {
     use promptsales_shared::domain::Vocabulary;
 
     use super::*;
+    use crate::pipeline::load_recipe;
     use crate::pipeline::recipe::BUILTIN;
 
     #[test]

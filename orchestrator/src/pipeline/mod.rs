@@ -8,8 +8,9 @@ pub mod toml;
 
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
+use promptsales_shared::scope::Scope;
 
-use store::{Approval, ApprovalStatus, RunStore};
+use store::{Approval, ApprovalStatus, Run, RunStore};
 
 /// A recipe by built-in name or from a file path.
 pub fn load_recipe(name_or_path: &str) -> Result<String, AppError> {
@@ -40,9 +41,49 @@ pub fn load_recipe(name_or_path: &str) -> Result<String, AppError> {
     ))
 }
 
-/// Approves or rejects a gate. Only a principal holding the gate's scope
-/// may decide, never the person who started the run (four eyes), and a
-/// rejection needs a note saying why.
+/// Whether `who` may decide approval `a` of `run`: it needs
+/// `orchestrator:approve` and the gate's own scope (e.g. `ads:approve`),
+/// and is not the person who started the run (four eyes). Checked before a
+/// person is asked to confirm, and again when the decision is recorded.
+pub fn check_decider(who: &Principal, a: &Approval, run: &Run) -> Result<(), AppError> {
+    let mut missing: Vec<Scope> = Vec::new();
+    for s in [Scope::OrchestratorApprove, a.required_scope] {
+        if !who.has_scope(s.as_str()) && !missing.contains(&s) {
+            missing.push(s);
+        }
+    }
+    if !missing.is_empty() {
+        let held = if who.scopes.is_empty() {
+            "none".to_owned()
+        } else {
+            who.scopes.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
+        return Err(AppError::PermissionDenied(format!(
+            "deciding approval {} needs the {} scope{}; {} holds: {held}",
+            a.id,
+            missing
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            if missing.len() > 1 { "s" } else { "" },
+            who.subject
+        )));
+    }
+    if run.started_by == who.subject {
+        return Err(AppError::PermissionDenied(format!(
+            "{} started run {} and cannot approve its own gate; another approver must",
+            who.subject, run.id
+        )));
+    }
+    Ok(())
+}
+
+/// Approves or rejects a gate. Only a principal holding
+/// `orchestrator:approve` and the gate's scope may decide, never the person
+/// who started the run (four eyes), and a rejection needs a note saying why.
+/// The scopes the decider held are recorded: the steps after the gate that
+/// run as the approver may use only those.
 pub async fn decide(
     store: &RunStore,
     who: &Principal,
@@ -51,14 +92,8 @@ pub async fn decide(
     note: Option<&str>,
 ) -> Result<Approval, AppError> {
     let a = store.get_approval(&who.tenant, approval_id).await?;
-    who.require_scope(&a.required_scope)?;
     let run = store.get_run(&who.tenant, &a.run_id).await?;
-    if run.started_by == who.subject {
-        return Err(AppError::PermissionDenied(format!(
-            "{} started run {} and cannot approve its own gate; another approver must",
-            who.subject, run.id
-        )));
-    }
+    check_decider(who, &a, &run)?;
     let note = note.map(str::trim).filter(|n| !n.is_empty());
     if !approve && note.is_none() {
         return Err(AppError::invalid(

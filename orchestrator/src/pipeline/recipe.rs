@@ -3,7 +3,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use promptsales_shared::AppError;
-use serde::{Deserialize, Serialize};
+use promptsales_shared::scope::Scope;
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
 /// The built-in recipes, embedded in the binary.
@@ -46,18 +47,26 @@ pub struct ParamSpec {
     pub description: String,
 }
 
-/// A gate: the run stops here until a person with `scope` approves.
+/// A gate: the run stops here until a person with `scope` (and
+/// `orchestrator:approve`) approves.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Gate {
     /// What the approver is asked (templated).
     pub summary: String,
-    #[serde(default = "default_scope")]
-    pub scope: String,
+    /// A privileged scope; legacy names (`pipelines:approve`) read as their
+    /// current scope.
+    #[serde(default = "default_scope", deserialize_with = "gate_scope")]
+    pub scope: Scope,
 }
 
-fn default_scope() -> String {
-    "ads:approve".into()
+fn default_scope() -> Scope {
+    Scope::AdsApprove
+}
+
+fn gate_scope<'de, D: Deserializer<'de>>(d: D) -> Result<Scope, D::Error> {
+    let raw = String::deserialize(d)?;
+    crate::scopes::parse_scope("gate.scope", &raw).map_err(serde::de::Error::custom)
 }
 
 /// What a failing call does to the run.
@@ -154,7 +163,17 @@ impl Recipe {
                         t,
                     ));
                 }
-                (None, Some(_)) => {
+                (None, Some(g)) => {
+                    // Anyone who may only read or write could pass a gate
+                    // on an everyday scope: that is no approval.
+                    if !g.scope.is_privileged() {
+                        return Err(AppError::invalid(
+                            &format!("steps.{}.gate.scope", s.id),
+                            "a privileged scope such as ads:approve, content:approve or \
+                             orchestrator:approve",
+                            g.scope.as_str(),
+                        ));
+                    }
                     if s.for_each.is_some() {
                         return Err(AppError::invalid(
                             &format!("steps.{}.for_each", s.id),
@@ -338,6 +357,38 @@ mod tests {
         let e = Recipe::parse("name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"ads.x\"\nbogus = 1")
             .unwrap_err();
         assert!(e.to_string().contains("bogus"), "{e}");
+    }
+
+    #[test]
+    fn gate_scopes_are_typed_privileged_and_legacy_names_map() {
+        let gate = |scope: &str| {
+            Recipe::parse(&format!(
+                "name = \"x\"\n[[steps]]\nid = \"g\"\ngate = {{ summary = \"ok?\", scope = \"{scope}\" }}"
+            ))
+        };
+        let r = gate("pipelines:approve").unwrap();
+        assert_eq!(
+            r.steps[0].gate.as_ref().unwrap().scope,
+            Scope::OrchestratorApprove
+        );
+        assert_eq!(
+            gate("content:approve").unwrap().steps[0]
+                .gate
+                .as_ref()
+                .unwrap()
+                .scope,
+            Scope::ContentApprove
+        );
+        let e = gate("ads:everything").unwrap_err().to_string();
+        assert!(e.contains("gate.scope") && e.contains("ads:approve"), "{e}");
+        let e = gate("ads:read").unwrap_err().to_string();
+        assert!(
+            e.contains("steps.g.gate.scope") && e.contains("privileged"),
+            "{e}"
+        );
+        let (_, launch) = Recipe::builtin("launch-campaign").unwrap();
+        let g = launch.steps.iter().find_map(|s| s.gate.as_ref()).unwrap();
+        assert_eq!(g.scope, Scope::AdsApprove);
     }
 
     #[test]

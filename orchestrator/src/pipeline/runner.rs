@@ -19,6 +19,7 @@ use super::store::{
     Approval, ApprovalStatus, Run, RunStatus, RunStore, StepRow, StepStatus, new_id,
 };
 use super::template::{render, truthy};
+use crate::agent::confirm::Confirm;
 use crate::client::{Identity, Tools};
 use gate::{GateOutcome, approver_of};
 use record::set_step;
@@ -65,7 +66,21 @@ pub struct Runner<'a> {
     /// Who starts runs (recorded on the run).
     pub actor: String,
     pub progress: Option<Progress<'a>>,
+    /// Who says yes to a consequential call before the run's first
+    /// approved gate (none: such calls are made as the recipe says — the
+    /// scheduler's jobs, which a person configured).
+    pub confirm: Option<&'a dyn Confirm>,
     owner: String,
+}
+
+/// As whom a step's calls run, and whether a gate already approved them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallAs {
+    /// The approver of the last gate (`as = "approver"` steps).
+    pub approver: Option<Identity>,
+    /// A gate of this run was approved before this step: a person holding
+    /// its scope said yes to what follows.
+    pub gated: bool,
 }
 
 impl<'a> Runner<'a> {
@@ -76,6 +91,7 @@ impl<'a> Runner<'a> {
             tenant,
             actor: actor.to_owned(),
             progress: None,
+            confirm: None,
             owner: format!(
                 "{}:{}:{}",
                 lease::host_name(),
@@ -87,6 +103,13 @@ impl<'a> Runner<'a> {
 
     pub fn with_progress(mut self, p: Progress<'a>) -> Self {
         self.progress = Some(p);
+        self
+    }
+
+    /// Consequential calls before the first approved gate are made only
+    /// when `c` says yes (the CLI's terminal, an MCP client's elicitation).
+    pub fn with_confirm(mut self, c: &'a dyn Confirm) -> Self {
+        self.confirm = Some(c);
         self
     }
 
@@ -184,15 +207,17 @@ impl<'a> Runner<'a> {
             .collect();
         let mut ctx = json!({ "params": params, "steps": {}, "run": { "id": run_id } });
         let mut approver: Option<Identity> = None;
+        let mut gated = false;
         let mut printed = Vec::new();
-        for (seq, step) in recipe.steps.iter().enumerate() {
-            let seq = (seq as i64 + 1) * 1000;
+        for (index, step) in recipe.steps.iter().enumerate() {
+            let seq = (index as i64 + 1) * 1000;
             // Finished before: never repeated, only read back.
             if let Some(row) = rows.get(&step.id)
                 && matches!(row.status, StepStatus::Succeeded | StepStatus::Skipped)
             {
-                if step.gate.is_some() {
+                if step.gate.is_some() && row.status == StepStatus::Succeeded {
                     approver = approver_of(row.output.as_ref());
+                    gated = true;
                 }
                 set_step(&mut ctx, &step.id, row.status, row.output.clone());
                 continue;
@@ -209,11 +234,13 @@ impl<'a> Runner<'a> {
                 Err(e) => return self.fail(run_id, seq, step, &step.id, &e).await,
             }
             if let Some(gate) = &step.gate {
-                match self.pass_gate(run_id, seq, step, gate, &ctx).await? {
+                let after = recipe.steps.get(index + 1..).unwrap_or_default();
+                match self.pass_gate(run_id, seq, step, gate, after, &ctx).await? {
                     GateOutcome::Waiting => return Ok(printed),
                     GateOutcome::Failed => return Ok(Vec::new()),
                     GateOutcome::Approved(out) => {
                         approver = approver_of(Some(&out));
+                        gated = true;
                         set_step(&mut ctx, &step.id, StepStatus::Succeeded, Some(out));
                         continue;
                     }
@@ -273,7 +300,10 @@ impl<'a> Runner<'a> {
                         &key,
                         &ctx,
                         rows.get(&key),
-                        identity.clone(),
+                        &CallAs {
+                            approver: identity.clone(),
+                            gated,
+                        },
                         opts,
                     )
                     .await?;

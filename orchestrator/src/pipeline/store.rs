@@ -3,6 +3,7 @@
 use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::TenantId;
+use promptsales_shared::scope::Scope;
 use promptsales_shared::time::now_ts;
 use serde::Serialize;
 use serde_json::Value;
@@ -83,7 +84,9 @@ pub struct Approval {
     pub run_id: String,
     pub step_key: String,
     pub summary: String,
-    pub required_scope: String,
+    /// The scope an approver needs besides `orchestrator:approve` (a
+    /// legacy name stored by an older build reads as its current scope).
+    pub required_scope: Scope,
     pub status: ApprovalStatus,
     pub decided_by: Option<String>,
     pub decided_scopes: Vec<String>,
@@ -149,7 +152,11 @@ fn approval_from(row: &AnyRow) -> Result<Approval, AppError> {
         run_id: row.try_get("run_id")?,
         step_key: row.try_get("step_key")?,
         summary: row.try_get("summary")?,
-        required_scope: row.try_get("required_scope")?,
+        required_scope: crate::scopes::parse_scope(
+            "required_scope",
+            &row.try_get::<String, _>("required_scope")?,
+        )
+        .map_err(|e| AppError::Internal(format!("stored approval scope: {e}")))?,
         status: stored(
             ApprovalStatus::parse,
             "approval",
@@ -477,7 +484,7 @@ impl RunStore {
         run_id: &str,
         step_key: &str,
         summary: &str,
-        scope: &str,
+        scope: Scope,
     ) -> Result<Approval, AppError> {
         let now = now_ts();
         sqlx::query(
@@ -490,7 +497,7 @@ impl RunStore {
         .bind(run_id)
         .bind(step_key)
         .bind(summary)
-        .bind(scope)
+        .bind(scope.as_str())
         .bind(&now)
         .execute(self.db.pool())
         .await?;

@@ -62,9 +62,9 @@ impl Runtime {
         Auditor::spawn(
             AuditLog::new(own.clone()),
             self.server,
-            self.config.tenant.as_str(),
+            self.local_principal(),
+            self.config.audit_retention_days,
         )
-        .with_actor(&self.config.actor)
     }
 
     /// Who acts over stdio and in the CLI.

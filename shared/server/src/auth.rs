@@ -4,8 +4,11 @@
 //!
 //! Tokens are JWTs issued by the deployment's authorization server: HS256
 //! with a shared secret, or RS256/ES256 with the issuer's public key (PEM).
-//! Claims: `sub`, `exp`, `tenant` (optional: the server's own tenant when
-//! absent), `scope` (space-separated, OAuth 2.0) or `scp` (array).
+//! Claims, all required: `sub`, `exp`, `iss` (the configured issuer), `aud`
+//! (this server's resource URL, RFC 8707), `tenant` (the server's tenant);
+//! scopes in `scope` (space-separated, OAuth 2.0) or `scp` (array). HS256
+//! only with a secret, RS256/ES256 only with a public key (no algorithm
+//! confusion, no `alg: none`).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use serde_json::json;
 use promptsales_shared::AppError;
 use promptsales_shared::config::Config;
 use promptsales_shared::domain::TenantId;
+use promptsales_shared::scope::Scope;
 
 /// The identity a tool call runs as.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +76,11 @@ impl Principal {
     }
 
     /// Fails with a message naming the missing scope and the caller.
+    pub fn require(&self, scope: Scope) -> Result<(), AppError> {
+        self.require_scope(scope.as_str())
+    }
+
+    /// Fails with a message naming the missing scope and the caller.
     pub fn require_scope(&self, scope: &str) -> Result<(), AppError> {
         if self.has_scope(scope) {
             return Ok(());
@@ -94,6 +103,8 @@ pub use promptsales_shared::config::parse_scopes;
 struct Claims {
     sub: String,
     exp: u64,
+    iss: String,
+    aud: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     tenant: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,6 +122,8 @@ pub enum TokenError {
     Invalid(String),
     #[error("token is for tenant {token:?}, this server serves {server:?}")]
     WrongTenant { token: String, server: String },
+    #[error("this needs the {} scope", needed.join(" "))]
+    InsufficientScope { needed: Vec<String> },
 }
 
 /// Verifies bearer tokens for one server.
@@ -183,17 +196,26 @@ impl TokenVerifier {
                 }
             }
         };
+        // Tokens must name who issued them and which server they are for:
+        // a token minted for another resource is never accepted here.
+        let issuer = s.issuer.as_deref().filter(|i| !i.trim().is_empty()).ok_or(
+            "PROMPTSALES_JWT_ISSUER (--jwt-issuer): required with authentication on: the `iss` \
+             of the authorization server's tokens",
+        )?;
+        let audience = s
+            .audience
+            .as_deref()
+            .filter(|a| !a.trim().is_empty())
+            .ok_or(
+                "PROMPTSALES_JWT_AUDIENCE (--jwt-audience) or PROMPTSALES_PUBLIC_URL: required \
+                 with authentication on: the `aud` tokens for this server carry (its resource URL)",
+            )?;
         let mut validation = Validation::new(algorithms[0]);
         validation.algorithms = algorithms;
-        validation.set_required_spec_claims(&["exp", "sub"]);
+        validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.leeway = 30;
-        match &s.audience {
-            Some(aud) => validation.set_audience(&[aud]),
-            None => validation.validate_aud = false,
-        }
-        if let Some(iss) = &s.issuer {
-            validation.set_issuer(&[iss]);
-        }
+        validation.set_audience(&[audience]);
+        validation.set_issuer(&[issuer]);
         let metadata_url = s.resource_url.as_ref().map(|r| {
             format!(
                 "{}/.well-known/oauth-protected-resource",
@@ -222,7 +244,11 @@ impl TokenVerifier {
             .map_err(|e| TokenError::Invalid(e.to_string()))?;
         let c = data.claims;
         let tenant = match c.tenant {
-            None => self.tenant.clone(),
+            None => {
+                return Err(TokenError::Invalid(
+                    "the token has no `tenant` claim".into(),
+                ));
+            }
             Some(t) if t == self.tenant.as_str() => self.tenant.clone(),
             Some(t) => {
                 return Err(TokenError::WrongTenant {
@@ -244,7 +270,9 @@ impl TokenVerifier {
         })
     }
 
-    fn challenge(&self, err: &TokenError) -> Response {
+    /// The RFC 6750 answer: 401 with a challenge for a missing or bad
+    /// token, 403 `insufficient_scope` naming every scope the request needs.
+    pub fn challenge(&self, err: &TokenError) -> Response {
         let mut value = String::from("Bearer");
         let mut parts = Vec::new();
         if let Some(url) = &self.metadata_url {
@@ -254,9 +282,16 @@ impl TokenVerifier {
             TokenError::Missing => (StatusCode::UNAUTHORIZED, None),
             TokenError::Invalid(_) => (StatusCode::UNAUTHORIZED, Some("invalid_token")),
             TokenError::WrongTenant { .. } => (StatusCode::FORBIDDEN, Some("insufficient_scope")),
+            TokenError::InsufficientScope { .. } => {
+                (StatusCode::FORBIDDEN, Some("insufficient_scope"))
+            }
         };
         if let Some(code) = code {
             parts.push(format!("error=\"{code}\""));
+        }
+        if let TokenError::InsufficientScope { needed } = err {
+            parts.push(format!("scope=\"{}\"", needed.join(" ")));
+            parts.push(format!("error_description=\"{err}\""));
         }
         if !parts.is_empty() {
             value.push(' ');
@@ -277,19 +312,46 @@ impl TokenVerifier {
     }
 }
 
-/// axum middleware: verifies the bearer token and attaches the
-/// [`Principal`] to the request (rmcp hands the request parts to tools).
+/// What the middleware needs: the verifier and the scope each tool
+/// declares, to refuse a `tools/call` before dispatch (2026-07-28 requests
+/// name the method and tool in `Mcp-Method`/`Mcp-Name`).
+#[derive(Clone, Debug)]
+pub struct Gate {
+    pub verifier: Arc<TokenVerifier>,
+    pub tool_scopes: Arc<std::collections::HashMap<String, Scope>>,
+}
+
+/// axum middleware: verifies the bearer token, refuses a tool call whose
+/// declared scope the token lacks (403 `insufficient_scope`), and attaches
+/// the [`Principal`] to the request (rmcp hands the request parts to tools).
 pub async fn require_bearer(
-    State(verifier): State<Arc<TokenVerifier>>,
+    State(gate): State<Gate>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let header = request
-        .headers()
+    let verifier = &gate.verifier;
+    let headers = request.headers();
+    let header = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
+    let called_tool = (headers.get("mcp-method").and_then(|v| v.to_str().ok())
+        == Some("tools/call"))
+    .then(|| headers.get("mcp-name").and_then(|v| v.to_str().ok()))
+    .flatten()
+    .map(str::to_owned);
     match verifier.verify(header) {
         Ok(principal) => {
+            if let Some(needed) = called_tool
+                .as_deref()
+                .and_then(|t| gate.tool_scopes.get(t))
+                .filter(|s| !principal.has_scope(s.as_str()))
+            {
+                let e = TokenError::InsufficientScope {
+                    needed: vec![needed.as_str().to_owned()],
+                };
+                tracing::info!(subject = %principal.subject, error = %e, "tool call refused");
+                return verifier.challenge(&e);
+            }
             request.extensions_mut().insert(principal);
             next.run(request).await
         }
@@ -306,33 +368,35 @@ pub fn resource_metadata(s: &AuthSettings) -> serde_json::Value {
         "resource": s.resource_url,
         "authorization_servers": s.authorization_servers,
         "bearer_methods_supported": ["header"],
-        "scopes_supported": KNOWN_SCOPES,
+        "scopes_supported": <Scope as promptsales_shared::domain::Vocabulary>::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
     })
 }
 
-/// Scopes the servers check.
-pub const KNOWN_SCOPES: &[&str] = &[
-    "ads:approve",
-    "ads:launch",
-    "content:approve",
-    "crm:gdpr",
-    "pipelines:approve",
-];
+/// What an HS256 token minted by [`mint_hs256`] says.
+#[derive(Debug, Clone)]
+pub struct Mint<'a> {
+    pub issuer: &'a str,
+    pub audience: &'a str,
+    pub subject: &'a str,
+    /// `None` mints a token without the (required) tenant claim.
+    pub tenant: Option<&'a str>,
+    pub scopes: &'a [&'a str],
+    pub ttl_secs: i64,
+}
 
 /// Mints an HS256 token (tests, local tooling and the demo).
-pub fn mint_hs256(
-    secret: &str,
-    subject: &str,
-    tenant: &str,
-    scopes: &[&str],
-    ttl_secs: i64,
-) -> Result<String, AppError> {
-    let exp = (chrono::Utc::now().timestamp() + ttl_secs).max(0) as u64;
+pub fn mint_hs256(secret: &str, m: &Mint<'_>) -> Result<String, AppError> {
+    let exp = (chrono::Utc::now().timestamp() + m.ttl_secs).max(0) as u64;
     let claims = Claims {
-        sub: subject.to_owned(),
+        sub: m.subject.to_owned(),
         exp,
-        tenant: Some(tenant.to_owned()),
-        scope: Some(scopes.join(" ")),
+        iss: m.issuer.to_owned(),
+        aud: m.audience.to_owned(),
+        tenant: m.tenant.map(str::to_owned),
+        scope: Some(m.scopes.join(" ")),
         scp: None,
     };
     jsonwebtoken::encode(
@@ -348,53 +412,119 @@ mod tests {
     use super::*;
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const ISS: &str = "https://auth.agency.example";
+    const AUD: &str = "https://ads.example.com/mcp";
 
-    fn verifier() -> TokenVerifier {
-        let s = AuthSettings {
+    fn settings() -> AuthSettings {
+        AuthSettings {
             hs256_secret: Some(SECRET.into()),
+            issuer: Some(ISS.into()),
+            audience: Some(AUD.into()),
             resource_url: Some("https://ads.example.com".into()),
             ..Default::default()
-        };
-        TokenVerifier::from_settings(&s, TenantId::parse("acme").unwrap())
+        }
+    }
+
+    fn verifier() -> TokenVerifier {
+        TokenVerifier::from_settings(&settings(), TenantId::parse("acme").unwrap())
             .unwrap()
             .unwrap()
     }
 
+    fn mint(m: Mint<'_>) -> String {
+        format!("Bearer {}", mint_hs256(SECRET, &m).unwrap())
+    }
+
+    fn good<'a>() -> Mint<'a> {
+        Mint {
+            issuer: ISS,
+            audience: AUD,
+            subject: "ana",
+            tenant: Some("acme"),
+            scopes: &["ads:approve", "ads:launch"],
+            ttl_secs: 60,
+        }
+    }
+
     #[test]
     fn a_valid_token_yields_its_principal() {
-        let t = mint_hs256(SECRET, "ana", "acme", &["ads:approve", "ads:launch"], 60).unwrap();
-        let p = verifier().verify(Some(&format!("Bearer {t}"))).unwrap();
+        let p = verifier().verify(Some(&mint(good()))).unwrap();
         assert_eq!(p.subject, "ana");
         assert_eq!(p.tenant.as_str(), "acme");
         assert!(p.has_scope("ads:approve") && p.has_scope("ads:launch"));
-        assert!(p.require_scope("content:approve").is_err());
+        assert!(p.require(Scope::ContentApprove).is_err());
     }
 
     #[test]
     fn bad_tokens_are_refused() {
         let v = verifier();
+        let invalid = |t: String| matches!(v.verify(Some(&t)), Err(TokenError::Invalid(_)));
         assert_eq!(v.verify(None), Err(TokenError::Missing));
         assert_eq!(v.verify(Some("Basic abc")), Err(TokenError::Missing));
-        let expired = mint_hs256(SECRET, "ana", "acme", &[], -3600).unwrap();
+        assert!(
+            invalid(mint(Mint {
+                ttl_secs: -3600,
+                ..good()
+            })),
+            "expired"
+        );
+        assert!(
+            invalid(mint(Mint {
+                tenant: None,
+                ..good()
+            })),
+            "no tenant"
+        );
+        assert!(
+            invalid(mint(Mint {
+                issuer: "https://evil.example",
+                ..good()
+            })),
+            "issuer"
+        );
+        assert!(
+            invalid(mint(Mint {
+                audience: "https://other.example/mcp",
+                ..good()
+            })),
+            "aud"
+        );
+        let forged = mint_hs256("another-secret-another-secret-xx", &good()).unwrap();
+        assert!(invalid(format!("Bearer {forged}")), "signature");
+        // `alg: none`, unsigned.
+        let none = format!(
+            "Bearer {}.{}.",
+            base64url(r#"{"alg":"none","typ":"JWT"}"#),
+            base64url(&format!(
+                r#"{{"sub":"eve","exp":9999999999,"iss":"{ISS}","aud":"{AUD}","tenant":"acme","scope":"admin"}}"#
+            ))
+        );
+        assert!(invalid(none), "alg none");
         assert!(matches!(
-            v.verify(Some(&format!("Bearer {expired}"))),
-            Err(TokenError::Invalid(_))
-        ));
-        let forged =
-            mint_hs256("another-secret-another-secret-xx", "ana", "acme", &[], 60).unwrap();
-        assert!(matches!(
-            v.verify(Some(&format!("Bearer {forged}"))),
-            Err(TokenError::Invalid(_))
-        ));
-        let other = mint_hs256(SECRET, "ana", "globex", &[], 60).unwrap();
-        assert!(matches!(
-            v.verify(Some(&format!("Bearer {other}"))),
+            v.verify(Some(&mint(Mint {
+                tenant: Some("globex"),
+                ..good()
+            }))),
             Err(TokenError::WrongTenant { .. })
         ));
     }
 
+    fn base64url(s: &str) -> String {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let b = s.as_bytes();
+        let mut out = String::new();
+        for chunk in b.chunks(3) {
+            let n = chunk.iter().fold(0u32, |acc, x| (acc << 8) | u32::from(*x))
+                << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+
     #[test]
-    fn challenge_points_at_the_resource_metadata() {
+    fn challenges_point_at_the_metadata_and_name_missing_scopes() {
         let r = verifier().challenge(&TokenError::Invalid("x".into()));
         assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
         let h = r.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
@@ -402,6 +532,15 @@ mod tests {
             h.contains(
                 "resource_metadata=\"https://ads.example.com/.well-known/oauth-protected-resource\""
             ) && h.contains("invalid_token"),
+            "{h}"
+        );
+        let r = verifier().challenge(&TokenError::InsufficientScope {
+            needed: vec!["crm:gdpr".into()],
+        });
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let h = r.headers()[header::WWW_AUTHENTICATE].to_str().unwrap();
+        assert!(
+            h.contains("error=\"insufficient_scope\"") && h.contains("scope=\"crm:gdpr\""),
             "{h}"
         );
     }
@@ -416,21 +555,39 @@ mod tests {
             TenantId::parse("acme").unwrap(),
             Vec::<String>::new(),
         );
-        let e = p.require_scope("ads:approve").unwrap_err().to_string();
+        let e = p.require(Scope::AdsApprove).unwrap_err().to_string();
         assert!(e.contains("ads:approve") && e.contains("bob"), "{e}");
     }
 
     #[test]
-    fn short_secrets_and_double_keys_are_config_errors() {
+    fn missing_keys_issuers_and_audiences_are_config_errors() {
         let t = TenantId::parse("acme").unwrap();
         let short = AuthSettings {
             hs256_secret: Some("short".into()),
-            ..Default::default()
+            ..settings()
         };
         assert!(
             TokenVerifier::from_settings(&short, t.clone())
                 .unwrap_err()
                 .contains("PROMPTSALES_JWT_SECRET")
+        );
+        let no_aud = AuthSettings {
+            audience: None,
+            ..settings()
+        };
+        assert!(
+            TokenVerifier::from_settings(&no_aud, t.clone())
+                .unwrap_err()
+                .contains("PROMPTSALES_JWT_AUDIENCE")
+        );
+        let no_iss = AuthSettings {
+            issuer: None,
+            ..settings()
+        };
+        assert!(
+            TokenVerifier::from_settings(&no_iss, t.clone())
+                .unwrap_err()
+                .contains("PROMPTSALES_JWT_ISSUER")
         );
         assert!(
             TokenVerifier::from_settings(&AuthSettings::default(), t)

@@ -10,6 +10,10 @@ use rmcp::handler::server::tool::IntoCallToolResult;
 use rmcp::model::{CallToolResponse, CallToolResult, ContentBlock, MetaObject};
 use serde_json::json;
 
+/// JSON-RPC code of a resource or prompt refused for a missing scope (the
+/// implementation-defined server-error range).
+pub const PERMISSION_DENIED: rmcp::model::ErrorCode = rmcp::model::ErrorCode(-32003);
+
 /// `_meta` key of a failed call's kind and correlation id.
 pub const ERROR_META: &str = "promptsales/error";
 
@@ -115,6 +119,7 @@ impl From<ToolError> for rmcp::ErrorData {
         match e.kind {
             "invalid_argument" => rmcp::ErrorData::invalid_params(e.message, None),
             "not_found" => rmcp::ErrorData::resource_not_found(e.message, None),
+            "permission_denied" => rmcp::ErrorData::new(PERMISSION_DENIED, e.message, None),
             _ => rmcp::ErrorData::internal_error(e.message, None),
         }
     }

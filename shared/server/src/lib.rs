@@ -6,7 +6,10 @@
 
 pub mod app;
 pub mod args;
+pub mod audit;
+pub mod audit_tool;
 pub mod auth;
+pub mod call;
 pub mod error;
 pub mod llm;
 pub mod server;

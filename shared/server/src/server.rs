@@ -5,7 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -13,25 +13,22 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::serve::ListenerExt;
-use rmcp::handler::server::tool::{ToolCallContext, ToolRouter};
-use rmcp::model::{CallToolRequestParams, CallToolResponse};
-use rmcp::service::RequestContext;
+use rmcp::handler::server::tool::ToolRouter;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::{StreamableHttpServerConfig, StreamableHttpService};
-use rmcp::{ErrorData, RoleServer, ServerHandler, ServiceExt};
+use rmcp::{ServerHandler, ServiceExt};
 use serde_json::json;
-use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use promptsales_shared::audit::{AuditEntry, AuditLog};
 use promptsales_shared::cache::Cache;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::TenantId;
-use rmcp::model::{CallToolResult, ContentBlock, ErrorCode};
 
-use crate::args::{check_vocabulary, deserialize_message, sanitize_schema};
-use crate::auth::{AuthSettings, Principal, TokenVerifier};
-use crate::error::{ERROR_META, ToolError};
+use crate::args::sanitize_schema;
+pub use crate::audit::Auditor;
+use crate::auth::{AuthSettings, Gate, TokenVerifier};
+pub use crate::call::{ToolServer, call_tool_audited, error_result};
+use crate::call::{declared_scope, tool_scopes};
 
 /// Transport selection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -76,10 +73,11 @@ pub struct ServeArgs {
     /// PEM public key (RSA or EC) of RS256/ES256 bearer tokens; turns OAuth on.
     #[arg(long, env = "PROMPTSALES_JWT_PUBLIC_KEY_FILE")]
     pub jwt_public_key_file: Option<std::path::PathBuf>,
-    /// Required `iss` of bearer tokens.
+    /// Required `iss` of bearer tokens (required with authentication on).
     #[arg(long, env = "PROMPTSALES_JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
-    /// Required `aud` of bearer tokens.
+    /// Required `aud` of bearer tokens (default: `--public-url`; one of the
+    /// two is required with authentication on).
     #[arg(long, env = "PROMPTSALES_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
     /// Public URL of this server, advertised as the OAuth protected resource.
@@ -109,7 +107,12 @@ impl ServeArgs {
             hs256_secret: self.jwt_secret.clone().filter(|s| !s.is_empty()),
             public_key_pem,
             issuer: self.jwt_issuer.clone(),
-            audience: self.jwt_audience.clone(),
+            // The audience tokens must carry: configured, else this server's
+            // public URL (its canonical resource URI, RFC 8707).
+            audience: self
+                .jwt_audience
+                .clone()
+                .or_else(|| self.public_url.clone()),
             resource_url: self
                 .public_url
                 .clone()
@@ -190,11 +193,16 @@ pub enum ServeError {
     Session(String),
     #[error("{0}")]
     Auth(String),
+    #[error("tool {0:?} declares no scope (a bug in the server: add `meta = needs(Scope::…)`)")]
+    UnscopedTool(String),
 }
 
 /// The router of the tools the flags allow: those of the selected toolsets
 /// (all when none is selected) and, with `read_only`, only those annotated
-/// `readOnlyHint: true`. Published schemas keep to formats clients know.
+/// `readOnlyHint: true` whose declared scope only reads (so a read-only
+/// server lists nothing that exports personal data or administers).
+/// Every tool must declare its scope. Published schemas keep to formats
+/// clients know.
 pub fn select_tools<S>(
     toolsets: Vec<Toolset<S>>,
     selected: &[String],
@@ -213,6 +221,16 @@ where
                     .collect::<Vec<_>>()
                     .join(", "),
             });
+        }
+    }
+    for set in &toolsets {
+        if let Some(t) = set
+            .router
+            .list_all()
+            .into_iter()
+            .find(|t| declared_scope(t).is_none())
+        {
+            return Err(ServeError::UnscopedTool(t.name.to_string()));
         }
     }
     let mut router = ToolRouter::new();
@@ -234,7 +252,8 @@ where
                 .annotations
                 .as_ref()
                 .and_then(|a| a.read_only_hint)
-                .unwrap_or(false);
+                .unwrap_or(false)
+                && declared_scope(&tool).is_some_and(|s| s.is_read());
             if !read_only_tool {
                 router.remove_route(&tool.name);
             }
@@ -274,221 +293,6 @@ impl Readiness {
     }
 }
 
-struct OwnedAudit {
-    actor: String,
-    tenant: String,
-    tool: String,
-    outcome: &'static str,
-    error_kind: Option<String>,
-    error_ref: Option<String>,
-    latency_us: i64,
-}
-
-enum AuditMsg {
-    Entry(OwnedAudit),
-    Flush(oneshot::Sender<()>),
-}
-
-/// Records every tool call in the audit log, off the request path: entries
-/// go through a bounded channel to a writer that inserts them in batches.
-#[derive(Clone)]
-pub struct Auditor {
-    server: &'static str,
-    tenant: Arc<str>,
-    actor: Arc<str>,
-    tx: mpsc::Sender<AuditMsg>,
-}
-
-impl std::fmt::Debug for Auditor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Auditor")
-            .field("server", &self.server)
-            .finish()
-    }
-}
-
-impl Auditor {
-    /// Starts the writer task; `tenant` (and the actor, `local` unless
-    /// [`Auditor::with_actor`]) are recorded for calls that carry no
-    /// verified principal (stdio).
-    pub fn spawn(log: AuditLog, server: &'static str, tenant: &str) -> Self {
-        let (tx, mut rx) = mpsc::channel::<AuditMsg>(8192);
-        tokio::spawn(async move {
-            let mut batch: Vec<OwnedAudit> = Vec::with_capacity(256);
-            while let Some(msg) = rx.recv().await {
-                let mut flushes = Vec::new();
-                let mut push = |m: AuditMsg, batch: &mut Vec<OwnedAudit>| match m {
-                    AuditMsg::Entry(e) => batch.push(e),
-                    AuditMsg::Flush(done) => flushes.push(done),
-                };
-                push(msg, &mut batch);
-                while batch.len() < 256 {
-                    match rx.try_recv() {
-                        Ok(m) => push(m, &mut batch),
-                        Err(_) => break,
-                    }
-                }
-                let entries: Vec<AuditEntry<'_>> = batch
-                    .iter()
-                    .map(|e| AuditEntry {
-                        actor: &e.actor,
-                        tenant: &e.tenant,
-                        server,
-                        tool: &e.tool,
-                        outcome: e.outcome,
-                        error_kind: e.error_kind.as_deref(),
-                        error_ref: e.error_ref.as_deref(),
-                        latency_us: e.latency_us,
-                    })
-                    .collect();
-                if let Err(err) = log.record_many(&entries).await {
-                    tracing::warn!(error = %err, rows = entries.len(), "audit rows not written");
-                }
-                drop(entries);
-                batch.clear();
-                for done in flushes {
-                    let _ = done.send(());
-                }
-            }
-        });
-        Self {
-            server,
-            tenant: Arc::from(tenant),
-            actor: Arc::from("local"),
-            tx,
-        }
-    }
-
-    /// The actor recorded for calls without a verified principal.
-    pub fn with_actor(mut self, actor: &str) -> Self {
-        self.actor = Arc::from(actor);
-        self
-    }
-
-    /// Waits until every entry sent so far is written.
-    pub async fn flush(&self) {
-        let (done, wait) = oneshot::channel();
-        if self.tx.send(AuditMsg::Flush(done)).await.is_ok() {
-            let _ = wait.await;
-        }
-    }
-
-    async fn record(
-        &self,
-        who: Option<&Principal>,
-        tool: &str,
-        outcome: Outcome,
-        started: Instant,
-    ) {
-        let entry = OwnedAudit {
-            actor: who.map_or_else(|| self.actor.to_string(), |p| p.subject.clone()),
-            tenant: who.map_or_else(|| self.tenant.to_string(), |p| p.tenant.to_string()),
-            tool: tool.to_owned(),
-            outcome: outcome.outcome,
-            error_kind: outcome.kind,
-            error_ref: outcome.reference,
-            latency_us: started.elapsed().as_micros() as i64,
-        };
-        if self.tx.send(AuditMsg::Entry(entry)).await.is_err() {
-            tracing::warn!(tool, "audit writer stopped; row not written");
-        }
-    }
-}
-
-/// How a call ended, for the audit row.
-struct Outcome {
-    outcome: &'static str,
-    kind: Option<String>,
-    reference: Option<String>,
-}
-
-impl Outcome {
-    fn of(result: &Result<CallToolResponse, ErrorData>) -> Self {
-        match result {
-            Ok(CallToolResponse::Complete(r)) if r.is_error == Some(true) => {
-                let meta = r.meta.as_ref().and_then(|m| m.0.get(ERROR_META));
-                let field = |k: &str| {
-                    meta.and_then(|m| m.get(k))
-                        .and_then(|v| v.as_str())
-                        .map(str::to_owned)
-                };
-                Self {
-                    outcome: "tool_error",
-                    kind: field("kind"),
-                    reference: field("ref"),
-                }
-            }
-            Ok(_) => Self {
-                outcome: "ok",
-                kind: None,
-                reference: None,
-            },
-            Err(e) => Self {
-                outcome: "protocol_error",
-                kind: Some(format!("rpc_{}", e.code.0.unsigned_abs())),
-                reference: None,
-            },
-        }
-    }
-}
-
-/// `call_tool` for every server: checks closed-vocabulary arguments against
-/// the tool's published schema, routes through the (selected) router,
-/// turns arguments rmcp could not deserialise into an `isError` result the
-/// model can act on (as the 2025-11-25 specification asks of input
-/// validation), and writes the audit row.
-pub async fn call_tool_audited<S>(
-    server: &S,
-    router: &ToolRouter<S>,
-    auditor: &Auditor,
-    request: CallToolRequestParams,
-    context: RequestContext<RoleServer>,
-) -> Result<CallToolResponse, ErrorData>
-where
-    S: ServerHandler,
-{
-    let started = Instant::now();
-    let tool = request.name.to_string();
-    let who = context
-        .extensions
-        .get::<axum::http::request::Parts>()
-        .and_then(|p| p.extensions.get::<Principal>())
-        .cloned();
-    let precheck = match (router.get(&tool), request.arguments.as_ref()) {
-        (Some(t), Some(args)) => check_vocabulary(&t.input_schema, args).err(),
-        _ => None,
-    };
-    let result = match precheck {
-        Some(message) => Ok(ToolError::invalid_arguments(message).into_result().into()),
-        None => match router
-            .call(ToolCallContext::new(server, request, context))
-            .await
-        {
-            Err(e)
-                if e.code == ErrorCode::INVALID_PARAMS
-                    && e.message.starts_with("failed to deserialize parameters") =>
-            {
-                Ok(
-                    ToolError::invalid_arguments(deserialize_message(&e.message))
-                        .into_result()
-                        .into(),
-                )
-            }
-            other => other,
-        },
-    };
-    auditor
-        .record(who.as_ref(), &tool, Outcome::of(&result), started)
-        .await;
-    result
-}
-
-/// A tool result that is an error with a plain sentence (tools that build
-/// their own results).
-pub fn error_result(message: impl Into<String>) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(message.into())])
-}
-
 /// Waits for SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -521,7 +325,7 @@ pub fn http_app<S, F>(
     args: &ServeArgs,
     readiness: Readiness,
     cancel: CancellationToken,
-    auth: Option<(Arc<TokenVerifier>, AuthSettings)>,
+    auth: Option<(Gate, AuthSettings)>,
     extra: Router,
     factory: F,
 ) -> Router
@@ -556,9 +360,9 @@ where
     );
     let mut mcp_routes = Router::new().nest_service("/mcp", mcp);
     let mut app = Router::new();
-    if let Some((verifier, settings)) = auth {
+    if let Some((gate, settings)) = auth {
         mcp_routes = mcp_routes.layer(axum::middleware::from_fn_with_state(
-            verifier,
+            gate,
             crate::auth::require_bearer,
         ));
         let metadata = crate::auth::resource_metadata(&settings);
@@ -603,7 +407,7 @@ pub async fn run<S, F>(
     factory: F,
 ) -> Result<(), ServeError>
 where
-    S: ServerHandler + Send + 'static,
+    S: ToolServer,
     F: Fn() -> S + Send + Sync + 'static,
 {
     run_with_routes(name, args, readiness, auditor, factory, Router::new()).await
@@ -620,7 +424,7 @@ pub async fn run_with_routes<S, F>(
     extra: Router,
 ) -> Result<(), ServeError>
 where
-    S: ServerHandler + Send + 'static,
+    S: ToolServer,
     F: Fn() -> S + Send + Sync + 'static,
 {
     match args.transport {
@@ -647,7 +451,7 @@ where
             // The runtime's tenant: tokens for another tenant are refused.
             let tenant = auditor
                 .as_ref()
-                .map(|a| TenantId::from_trusted(a.tenant.to_string()))
+                .map(|a| a.local().tenant.clone())
                 .unwrap_or_else(|| TenantId::from_trusted("default".into()));
             let settings = args.auth_settings()?;
             let verifier =
@@ -663,7 +467,17 @@ where
             if verifier.is_some() {
                 tracing::info!(server = name, "bearer-token authentication on /mcp");
             }
-            let auth = verifier.map(|v| (Arc::new(v), settings));
+            // The scope each tool declares, to refuse a call before dispatch.
+            let tool_scopes = Arc::new(tool_scopes(factory().tools()));
+            let auth = verifier.map(|v| {
+                (
+                    Gate {
+                        verifier: Arc::new(v),
+                        tool_scopes,
+                    },
+                    settings,
+                )
+            });
             let cancel = CancellationToken::new();
             let app = http_app(args, readiness, cancel.child_token(), auth, extra, factory);
             let listener = tokio::net::TcpListener::bind(args.bind)
@@ -702,25 +516,29 @@ where
 
 #[cfg(test)]
 mod tests {
-    use rmcp::{tool, tool_router};
+    use promptsales_shared::scope::Scope;
+    use rmcp::service::RequestContext;
+    use rmcp::{RoleServer, tool, tool_router};
 
     use super::*;
+    use crate::auth::Principal;
+    use crate::call::needs;
 
     #[derive(Clone)]
     struct Dummy;
 
     #[tool_router(router = set_a)]
     impl Dummy {
-        #[tool(description = "reads", annotations(read_only_hint = true))]
+        #[tool(description = "reads", meta = needs(Scope::AdsRead), annotations(read_only_hint = true))]
         async fn look(&self) -> String {
             "seen".into()
         }
-        #[tool(description = "writes", annotations(read_only_hint = false))]
+        #[tool(description = "writes", meta = needs(Scope::AdsWrite), annotations(read_only_hint = false))]
         async fn touch(&self) -> String {
             "done".into()
         }
         /// Tools see their caller through the request context.
-        #[tool(description = "who", annotations(read_only_hint = true))]
+        #[tool(description = "who", meta = needs(Scope::AdsRead), annotations(read_only_hint = true))]
         async fn whoami(&self, context: RequestContext<RoleServer>) -> String {
             let local = Principal::new(
                 "local",
@@ -733,7 +551,7 @@ mod tests {
 
     #[tool_router(router = set_b)]
     impl Dummy {
-        #[tool(description = "unannotated")]
+        #[tool(description = "unannotated", meta = needs(Scope::CrmRead))]
         async fn other(&self) -> String {
             "?".into()
         }
@@ -771,6 +589,41 @@ mod tests {
         let b_ro = select_tools(sets(), &["b".into()], true).unwrap();
         assert!(names(&b_ro).is_empty());
         assert_eq!(sets()[0].tool_names(), ["look", "touch", "whoami"]);
+    }
+
+    #[derive(Clone)]
+    struct Loose;
+
+    #[tool_router(router = loose_tools)]
+    impl Loose {
+        #[tool(description = "no scope", annotations(read_only_hint = true))]
+        async fn anything(&self) -> String {
+            "!".into()
+        }
+        #[tool(description = "exports", meta = needs(Scope::CrmGdpr), annotations(read_only_hint = true))]
+        async fn export(&self) -> String {
+            "!".into()
+        }
+    }
+
+    #[test]
+    fn every_tool_declares_a_scope_and_read_only_lists_only_reads() {
+        let e = select_tools(
+            vec![Toolset::new("x", "", Loose::loose_tools())],
+            &[],
+            false,
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("anything") && e.contains("scope"), "{e}");
+        let mut r = Loose::loose_tools();
+        r.remove_route("anything");
+        let ro = select_tools(vec![Toolset::new("x", "", r)], &[], true).unwrap();
+        assert!(
+            ro.list_all().is_empty(),
+            "a read-only tool that needs crm:gdpr is not listed under --read-only"
+        );
     }
 
     #[test]

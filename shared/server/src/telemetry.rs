@@ -9,11 +9,15 @@ use promptsales_shared::config::LogFormat;
 pub fn init(format: LogFormat, filter: &str) {
     // sqlx warns about slow statements with the whole statement text: for a
     // bulk upsert that is megabytes of placeholders. Keep them unless asked.
-    let filter = if filter.contains("sqlx") {
-        filter.to_owned()
-    } else {
-        format!("{filter},sqlx::query=error")
-    };
+    let mut filter = filter.to_owned();
+    if !filter.contains("sqlx") {
+        filter.push_str(",sqlx::query=error");
+    }
+    // async-openai logs a failed response body word for word, which can
+    // quote an endpoint's address or key back.
+    if !filter.contains("async_openai") {
+        filter.push_str(",async_openai=error");
+    }
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

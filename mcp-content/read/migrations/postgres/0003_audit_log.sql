@@ -1,6 +1,8 @@
 -- The audit trail of this context's tool calls: one row per call, written
 -- by the server that owns this context (error kind and correlation id of
--- failed calls included).
+-- failed calls included). A call that spends, sends, deletes or approves
+-- writes its row as an `intent` before it acts and completes it after, so
+-- a crash mid-call still leaves the row.
 CREATE TABLE audit_log (
     id         BIGSERIAL PRIMARY KEY,
     at         TEXT NOT NULL,
@@ -11,6 +13,11 @@ CREATE TABLE audit_log (
     outcome    TEXT NOT NULL,
     error_kind TEXT,
     error_ref  TEXT,
+    state      TEXT NOT NULL DEFAULT 'done' CHECK (state IN ('intent', 'done')),
+    completed_at TEXT,
+    targets    TEXT,
+    args_hash  TEXT,
     latency_us BIGINT NOT NULL
 );
 CREATE INDEX audit_log_at ON audit_log (tenant_id, at);
+CREATE INDEX audit_log_tool ON audit_log (tenant_id, tool, at);

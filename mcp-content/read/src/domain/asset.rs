@@ -128,6 +128,14 @@ pub struct Asset {
     /// The last approval decision on the current version.
     #[serde(default)]
     pub decision: Option<Decision>,
+    /// Who created the asset (generation records its caller); absent for
+    /// imported assets of unknown origin.
+    #[serde(default)]
+    pub created_by: Option<String>,
+    /// Who wrote the current version: the creator for version 1, the
+    /// author of the last revision after that.
+    #[serde(default)]
+    pub edited_by: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -182,6 +190,7 @@ fn optional_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<
 impl NewAsset {
     /// Validates and normalises the input into version 1 of a draft asset.
     pub fn into_asset(self, id: AssetId, now: DateTime<Utc>) -> Result<Asset, AppError> {
+        let author = self.author()?;
         let asset = Asset {
             id,
             client_id: self.client_id,
@@ -203,6 +212,8 @@ impl NewAsset {
             placement: self.placement,
             fields: self.fields,
             decision: None,
+            edited_by: author.clone(),
+            created_by: author,
             created_at: now,
             updated_at: now,
         };
@@ -241,6 +252,27 @@ impl Asset {
             ));
         }
         Ok(())
+    }
+
+    /// Four eyes: a decision on the current version is taken by someone
+    /// other than the asset's creator and the author of that version.
+    /// `Err` is the sentence that tells the caller why not and what to do.
+    pub fn may_be_decided_by(&self, who: &str) -> Result<(), AppError> {
+        let who = who.trim();
+        let same = |a: &Option<String>| a.as_deref().map(str::trim) == Some(who);
+        let role = if same(&self.created_by) {
+            "created it"
+        } else if same(&self.edited_by) {
+            "wrote its current version"
+        } else {
+            return Ok(());
+        };
+        Err(AppError::PermissionDenied(format!(
+            "{who} {role} (asset {} version {}): approving or rejecting it needs someone other \
+             than its creator and its last editor (four eyes); ask another approver",
+            self.id.as_str(),
+            self.version
+        )))
     }
 
     /// Whether the asset's usage rights allow `channel` at `now` (always,
@@ -301,6 +333,37 @@ mod tests {
         assert_eq!(a.body, "¡Nuevo sabor!");
         assert_eq!(a.created_at, now);
         assert_eq!(a.updated_at, now);
+        assert_eq!(a.created_by.as_deref(), Some("ana"));
+        assert_eq!(a.edited_by.as_deref(), Some("ana"));
+    }
+
+    #[test]
+    fn four_eyes_refuses_the_creator_and_the_last_editor() {
+        let mut a = new_asset()
+            .into_asset(AssetId::parse("ast_1").unwrap(), ts("2026-03-01T10:00:00Z"))
+            .unwrap();
+        let e = a.may_be_decided_by("ana").unwrap_err();
+        assert_eq!(e.kind(), "permission_denied");
+        let text = e.to_string();
+        assert!(
+            text.contains("ana created it") && text.contains("four eyes"),
+            "{text}"
+        );
+        assert!(a.may_be_decided_by("maria").is_ok());
+        // maria revises: now neither ana (creator) nor maria (editor) decides.
+        a.edited_by = Some("maria".into());
+        a.version = 2;
+        let text = a.may_be_decided_by("maria").unwrap_err().to_string();
+        assert!(
+            text.contains("maria wrote its current version") && text.contains("version 2"),
+            "{text}"
+        );
+        assert!(a.may_be_decided_by(" ana ").is_err());
+        assert!(a.may_be_decided_by("bob").is_ok());
+        // Unknown authors (imports) do not block anyone.
+        a.created_by = None;
+        a.edited_by = None;
+        assert!(a.may_be_decided_by("ana").is_ok());
     }
 
     #[test]

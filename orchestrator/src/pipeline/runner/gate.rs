@@ -1,6 +1,7 @@
 //! Approval gates inside a run: a gate waits for a person's decision, fails the run on a rejection, and on an approval records who approved so later steps can act as them.
 
 use promptsales_shared::AppError;
+use promptsales_shared::scope::Scope;
 use serde_json::{Value, json};
 
 use super::Runner;
@@ -27,6 +28,7 @@ impl Runner<'_> {
         seq: i64,
         step: &Step,
         gate: &Gate,
+        after: &[Step],
         ctx: &Value,
     ) -> Result<GateOutcome, AppError> {
         let summary = match render(&Value::String(gate.summary.clone()), ctx) {
@@ -40,10 +42,11 @@ impl Runner<'_> {
         };
         let a = self
             .store
-            .approval_for_gate(&self.tenant, run_id, &step.id, &summary, &gate.scope)
+            .approval_for_gate(&self.tenant, run_id, &step.id, &summary, gate.scope)
             .await?;
         match a.status {
             ApprovalStatus::Pending => {
+                let (needs, continue_needs) = self.gate_needs(gate, after);
                 self.store
                     .step_started(
                         &self.tenant,
@@ -52,7 +55,8 @@ impl Runner<'_> {
                         seq,
                         &step.id,
                         None,
-                        &json!({"summary": summary}),
+                        &json!({"summary": summary, "approver_needs": needs,
+                                "continue_needs": continue_needs}),
                         None,
                         StepStatus::Waiting,
                     )
@@ -62,7 +66,9 @@ impl Runner<'_> {
                     .await?;
                 self.say(&format!(
                     "  ⏸ {}: waiting for approval {} ({} needed): {summary}",
-                    step.id, a.id, gate.scope
+                    step.id,
+                    a.id,
+                    needs.join(", ")
                 ));
                 Ok(GateOutcome::Waiting)
             }
@@ -110,6 +116,38 @@ impl Runner<'_> {
                 Ok(GateOutcome::Approved(out))
             }
         }
+    }
+}
+
+impl Runner<'_> {
+    /// What passing `gate` takes, from the tools' declared scopes: the
+    /// approver's (`orchestrator:approve` and the gate's own to decide, then
+    /// each step that runs as the approver), and the rest of the steps up to
+    /// the next gate, which run as whoever continues the run (the approver's
+    /// own process after `approvals approve`, else the agent).
+    fn gate_needs(&self, gate: &Gate, after: &[Step]) -> (Vec<String>, Vec<String>) {
+        let mut approver = vec![Scope::OrchestratorApprove, gate.scope];
+        let mut rest: Vec<Scope> = Vec::new();
+        for s in after.iter().take_while(|s| s.gate.is_none()) {
+            let Some(scope) = s
+                .tool
+                .as_deref()
+                .and_then(|t| self.tools.tool(t))
+                .and_then(|t| t.scope)
+            else {
+                continue;
+            };
+            let list = if s.as_.is_some() {
+                &mut approver
+            } else {
+                &mut rest
+            };
+            if !list.contains(&scope) {
+                list.push(scope);
+            }
+        }
+        let names = |v: Vec<Scope>| v.into_iter().map(|s| s.as_str().to_owned()).collect();
+        (names(approver), names(rest))
     }
 }
 

@@ -7,8 +7,9 @@ use promptsales_shared::AppError;
 use promptsales_shared::time::format_ts;
 use serde_json::{Value, json};
 
-use super::{Outcome, ResumeOpts, Runner};
-use crate::client::{CallError, CallOpts, Identity};
+use super::{CallAs, Outcome, ResumeOpts, Runner};
+use crate::agent::confirm::Confirmation;
+use crate::client::{CallError, CallOpts, Identity, ToolInfo};
 use crate::pipeline::recipe::{OnError, Step};
 use crate::pipeline::store::{StepRow, StepStatus};
 use crate::pipeline::template::render;
@@ -33,7 +34,7 @@ impl Runner<'_> {
         key: &str,
         ctx: &Value,
         existing: Option<&StepRow>,
-        identity: Option<Identity>,
+        call_as: &CallAs,
         opts: &ResumeOpts,
     ) -> Result<Outcome, AppError> {
         let tool = step.tool.as_deref().unwrap_or_default();
@@ -92,6 +93,21 @@ impl Runner<'_> {
         if let (Some(arg), Some(k), Some(m)) = (&key_arg, &idem, args.as_object_mut()) {
             m.insert(arg.clone(), Value::String(k.clone()));
         }
+        // Refused before any call: the approver lacks the tool's scope, or
+        // the person did not confirm a consequential call.
+        let (identity, refused) = match call_as
+            .approver
+            .as_ref()
+            .map(|a| as_approver(a, tool, info.as_ref()))
+        {
+            None => (None, None),
+            Some(Ok(id)) => (Some(id), None),
+            Some(Err(e)) => (None, Some(e)),
+        };
+        let refused = match refused {
+            Some(e) => Some(e),
+            None => self.unconfirmed(tool, info.as_ref(), &args, call_as).await,
+        };
         self.store
             .step_started(
                 &self.tenant,
@@ -108,7 +124,9 @@ impl Runner<'_> {
         let started = Instant::now();
         let mut attempt = 0u32;
         let result = loop {
-            let r = if crate::pipeline::recipe::INTERNAL_TOOLS.contains(&tool) {
+            let r = if let Some(e) = &refused {
+                Err(e.clone())
+            } else if crate::pipeline::recipe::INTERNAL_TOOLS.contains(&tool) {
                 self.internal(tool, run_id, key, &args).await
             } else {
                 let call_opts = CallOpts {
@@ -193,6 +211,30 @@ impl Runner<'_> {
         }
     }
 
+    /// The refusal of a consequential call the person did not confirm:
+    /// asked only before the run's first approved gate, for calls made as
+    /// the run's own identity, when the runner has someone to ask.
+    async fn unconfirmed(
+        &self,
+        tool: &str,
+        info: Option<&ToolInfo>,
+        args: &Value,
+        call_as: &CallAs,
+    ) -> Option<CallError> {
+        let confirm = self.confirm?;
+        if call_as.gated || call_as.approver.is_some() {
+            return None;
+        }
+        let c = Confirmation::of(info?, args)?;
+        if confirm.confirm(&c).await {
+            return None;
+        }
+        Some(CallError::Tool {
+            tool: tool.to_owned(),
+            message: c.refusal(confirm.declined()),
+        })
+    }
+
     /// Tools the runner provides itself.
     async fn internal(
         &self,
@@ -257,6 +299,45 @@ impl Runner<'_> {
             other => Err(bad(format!("unknown internal tool {other}"))),
         }
     }
+}
+
+/// The identity a step run as the approver calls with: the approver, with
+/// exactly the scope the tool declares — and only if the approver held it
+/// when deciding the gate.
+pub(super) fn as_approver(
+    approver: &Identity,
+    tool: &str,
+    info: Option<&ToolInfo>,
+) -> Result<Identity, CallError> {
+    let Some(info) = info else {
+        return Err(CallError::UnknownTool {
+            tool: tool.to_owned(),
+            hint: "no connected server offers it".into(),
+        });
+    };
+    let Some(scope) = info.scope else {
+        return Err(CallError::Tool {
+            tool: tool.to_owned(),
+            message: format!(
+                "`{tool}` declares no scope, so it is never run as the approver {}",
+                approver.actor
+            ),
+        });
+    };
+    if !approver.scopes.iter().any(|s| s == scope.as_str()) {
+        return Err(CallError::Tool {
+            tool: tool.to_owned(),
+            message: format!(
+                "permission denied: this step runs as the approver {}, who did not hold the \
+                 `{scope}` scope when approving; an approver holding `{scope}` must decide the gate",
+                approver.actor
+            ),
+        });
+    }
+    Ok(Identity {
+        actor: approver.actor.clone(),
+        scopes: vec![scope.as_str().to_owned()],
+    })
 }
 
 /// A short, stable hex digest of `s` (FNV-1a), for derived ids.

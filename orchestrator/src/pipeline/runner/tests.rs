@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use chrono::Utc;
 use futures::future::BoxFuture;
 use promptsales_server::auth::Principal;
+use promptsales_shared::scope::Scope;
 use promptsales_shared::testing::backends;
 use promptsales_shared::time::format_ts;
 
@@ -20,9 +21,23 @@ use crate::pipeline::recipe::BUILTIN;
 /// and can be told to lose the connection on a tool once.
 #[derive(Default)]
 struct Fake {
+    /// Tool, arguments, and the identity's actor and scopes (none: the
+    /// runner's own).
     calls: Mutex<Vec<(String, Value, Option<String>)>>,
+    identities: Mutex<Vec<(String, Option<Vec<String>>)>>,
     drop_once: Mutex<BTreeSet<String>>,
     launched_keys: Mutex<BTreeSet<String>>,
+}
+
+/// The scope each fake tool declares, as the real servers do.
+fn scope_of(q: &str) -> Scope {
+    match q {
+        "content.generate_content" | "content.optimize_for_search" => Scope::ContentWrite,
+        "content.approve_asset" => Scope::ContentApprove,
+        "ads.approve_campaign" => Scope::AdsApprove,
+        "ads.launch_campaign" => Scope::AdsLaunch,
+        _ => Scope::AdsWrite,
+    }
 }
 
 fn info(q: &str, idempotent: bool, key: bool) -> ToolInfo {
@@ -39,7 +54,8 @@ fn info(q: &str, idempotent: bool, key: bool) -> ToolInfo {
         input_schema: json!({"type": "object", "properties": props}),
         read_only: false,
         idempotent,
-        destructive: false,
+        destructive: q == "ads.launch_campaign",
+        scope: Some(scope_of(q)),
     }
 }
 
@@ -80,6 +96,10 @@ impl Tools for Fake {
                 q.to_owned(),
                 args.clone(),
                 opts.identity.as_ref().map(|i| i.actor.clone()),
+            ));
+            self.identities.lock().unwrap().push((
+                q.to_owned(),
+                opts.identity.as_ref().map(|i| i.scopes.clone()),
             ));
             if args["dry_run"] != json!(true) && self.drop_once.lock().unwrap().remove(q) {
                 // The call reached the server, then the connection died.
@@ -131,12 +151,16 @@ fn params() -> Value {
            "start_date": "2026-12-01", "end_date": "2026-12-31", "channels": ["meta", "email"]})
 }
 
+/// Exactly what an approver of the launch gate needs.
+const APPROVER_SCOPES: [&str; 4] = [
+    "orchestrator:approve",
+    "ads:approve",
+    "content:approve",
+    "ads:launch",
+];
+
 fn approver(tenant: &TenantId) -> Principal {
-    Principal::new(
-        "ana.approver",
-        tenant.clone(),
-        ["ads:approve", "content:approve"],
-    )
+    Principal::new("ana.approver", tenant.clone(), APPROVER_SCOPES)
 }
 
 fn launch_src() -> &'static str {
@@ -170,8 +194,21 @@ async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing(
         let e = decide(&store, &nobody, &gate.id, true, None)
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("ads:approve"), "{e}");
-        let starter = Principal::new("agent", tenant.clone(), ["ads:approve"]);
+        assert!(
+            e.to_string()
+                .contains("`orchestrator:approve` and `ads:approve`"),
+            "{e}"
+        );
+        // The gate's scope alone does not decide: orchestrator:approve too.
+        let half = Principal::new("carl", tenant.clone(), ["ads:approve"]);
+        let e = decide(&store, &half, &gate.id, true, None)
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("`orchestrator:approve` scope"),
+            "{e}"
+        );
+        let starter = Principal::new("agent", tenant.clone(), APPROVER_SCOPES);
         assert!(
             decide(&store, &starter, &gate.id, true, None)
                 .await
@@ -198,21 +235,49 @@ async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing(
             done.run.error
         );
         assert_eq!(fake.count("ads.launch_campaign"), 1);
-        // Approvals ran as the approver; one asset was refused and skipped,
-        // so only three were attached.
+        // Approvals and the launch ran as the approver, each with exactly
+        // its tool's scope; the drafting before the gate as the runner's own
+        // identity. One asset was refused and skipped, so only three were
+        // attached.
         let calls = fake.calls.lock().unwrap().clone();
-        assert!(
-            calls
-                .iter()
-                .filter(|(t, _, _)| t == "content.approve_asset")
-                .all(|(_, _, who)| who.as_deref() == Some("ana.approver"))
+        for t in [
+            "content.approve_asset",
+            "ads.approve_campaign",
+            "ads.launch_campaign",
+        ] {
+            assert!(
+                calls
+                    .iter()
+                    .filter(|(q, _, _)| q == t)
+                    .all(|(_, _, who)| who.as_deref() == Some("ana.approver")),
+                "{t}"
+            );
+        }
+        for (t, scopes) in fake.identities.lock().unwrap().iter() {
+            match t.as_str() {
+                "content.approve_asset" | "ads.approve_campaign" | "ads.launch_campaign" => {
+                    assert_eq!(
+                        scopes.as_deref(),
+                        Some(&[scope_of(t).as_str().to_owned()][..])
+                    )
+                }
+                _ => assert_eq!(scopes, &None, "{t}"),
+            }
+        }
+        // The gate recorded what its approver needs.
+        let waiting = &r.steps.iter().find(|s| s.step_key == "approval").unwrap();
+        let input = waiting.input.as_ref().unwrap();
+        assert_eq!(
+            input["approver_needs"],
+            json!([
+                "orchestrator:approve",
+                "ads:approve",
+                "content:approve",
+                "ads:launch"
+            ])
         );
-        assert!(
-            calls
-                .iter()
-                .filter(|(t, _, _)| t == "ads.launch_campaign")
-                .all(|(_, _, who)| who.is_none())
-        );
+        // attach_content runs as whoever continues the run.
+        assert_eq!(input["continue_needs"], json!(["ads:write"]));
         assert_eq!(fake.count("ads.attach_content"), 3);
         let launch = calls
             .iter()
@@ -454,6 +519,112 @@ args = { campaign_id = "{{steps.a.output.campaign_id}}" }
         assert_eq!(r.run.status, RunStatus::Failed);
         assert!(r.run.error.unwrap().contains("steps.a.output.campaign_id"));
         assert!(runner.start(src, &json!({"nope": 1})).await.is_err());
+        t.cleanup().await;
+    }
+}
+
+/// An approver without `ads:launch` passes the gate, but the launch that
+/// runs as them is refused by the runner before any call, naming the scope.
+#[tokio::test]
+async fn steps_as_the_approver_need_the_scope_the_approver_held() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        let gate = r.waiting_on.unwrap();
+        let no_launch = Principal::new(
+            "ana.approver",
+            tenant.clone(),
+            ["orchestrator:approve", "ads:approve", "content:approve"],
+        );
+        decide(&store, &no_launch, &gate.id, true, None)
+            .await
+            .unwrap();
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        let e = r.run.error.unwrap();
+        assert!(
+            e.contains("step preview") && e.contains("`ads:launch`"),
+            "{e}"
+        );
+        assert_eq!(
+            fake.calls
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|(q, _, _)| q == "ads.launch_campaign")
+                .count(),
+            0
+        );
+        t.cleanup().await;
+    }
+}
+
+/// Before any gate, a consequential step waits for the person's yes when
+/// the runner has someone to ask: no is a failed step and no call.
+#[tokio::test]
+async fn consequential_steps_before_a_gate_need_a_yes() {
+    use crate::agent::confirm::{Answer, Refuse};
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let src = r#"
+name = "spend-now"
+[[steps]]
+id = "draft"
+tool = "ads.plan_budget"
+[[steps]]
+id = "launch"
+tool = "ads.launch_campaign"
+args = { campaign_id = "cmp_1" }
+"#;
+        let refuse = Refuse;
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent").with_confirm(&refuse);
+        let r = runner.start(src, &json!({})).await.unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        let e = r.run.error.unwrap();
+        assert!(e.contains("not called") && e.contains("ads:launch"), "{e}");
+        assert_eq!(
+            fake.count("ads.plan_budget"),
+            1,
+            "everyday writes need no yes"
+        );
+        assert_eq!(fake.count("ads.launch_campaign"), 0);
+        let yes = Answer(true);
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent").with_confirm(&yes);
+        let r = runner.start(src, &json!({})).await.unwrap();
+        assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
+        assert_eq!(fake.count("ads.launch_campaign"), 1);
+        // After an approved gate the approver's decision is the yes: the
+        // launch recipe finishes with a runner that would refuse.
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent").with_confirm(&refuse);
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        assert_eq!(
+            r.run.status,
+            RunStatus::WaitingApproval,
+            "{:?}",
+            r.run.error
+        );
+        decide(
+            &store,
+            &approver(&tenant),
+            &r.waiting_on.unwrap().id,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
         t.cleanup().await;
     }
 }
