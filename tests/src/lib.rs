@@ -448,8 +448,11 @@ impl HttpServer {
         };
         let bind = format!("127.0.0.1:{port}");
         let mut cmd = command(name, backend);
-        cmd.args(["--transport", "http", "--bind", &bind])
-            .args(args)
+        // A subcommand (`promptsales mcp`) comes before the launcher flags.
+        let sub = args.iter().take_while(|a| !a.starts_with('-')).count();
+        cmd.args(&args[..sub])
+            .args(["--transport", "http", "--bind", &bind])
+            .args(&args[sub..])
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -507,5 +510,67 @@ impl HttpServer {
             .await
             .expect("server did not stop within 15 s of SIGTERM")
             .unwrap()
+    }
+}
+
+/// Bearer tokens as the deployment's authorization server would mint them:
+/// servers started with [`tokens::env`] accept tokens from [`tokens::mint`].
+pub mod tokens {
+    use promptsales_server::auth::{Mint, mint_hs256};
+
+    pub const SECRET: &str = "test-secret-test-secret-test-secret!";
+    pub const ISSUER: &str = "https://auth.promptsales.test";
+    /// The resource every test server is told it is (`aud`).
+    pub const AUDIENCE: &str = "https://mcp.promptsales.test/mcp";
+
+    /// Environment turning bearer-token authentication on.
+    pub fn env() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("PROMPTSALES_JWT_SECRET", SECRET),
+            ("PROMPTSALES_JWT_ISSUER", ISSUER),
+            ("PROMPTSALES_JWT_AUDIENCE", AUDIENCE),
+        ]
+    }
+
+    /// A valid token for `subject` in `tenant` with `scopes`, for 10 minutes.
+    pub fn mint(subject: &str, tenant: &str, scopes: &[&str]) -> String {
+        mint_with(Mint {
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            subject,
+            tenant: Some(tenant),
+            scopes,
+            ttl_secs: 600,
+        })
+    }
+
+    /// A token with any claims (expired, foreign issuer, no tenant…).
+    pub fn mint_with(m: Mint<'_>) -> String {
+        mint_hs256(SECRET, &m).expect("sign a test token")
+    }
+}
+
+/// The `X-Hub-Signature-256` value Meta sends with a webhook delivery:
+/// `sha256=` and the hex HMAC-SHA256 of the body under the app secret.
+pub fn meta_signature(app_secret: &str, body: &[u8]) -> String {
+    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, app_secret.as_bytes());
+    format!(
+        "sha256={}",
+        hex::encode(aws_lc_rs::hmac::sign(&key, body).as_ref())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn meta_signatures_are_rfc_4231_hmacs() {
+        // RFC 4231 test case 2, in Meta's header form.
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"Jefe");
+        let tag = aws_lc_rs::hmac::sign(&key, b"what do ya want for nothing?");
+        assert_eq!(
+            hex::encode(tag.as_ref()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+        assert!(super::meta_signature("Jefe", b"x").starts_with("sha256="));
     }
 }

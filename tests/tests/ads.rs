@@ -9,15 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::IntoResponse;
 use promptsales_catalog::{CatalogWriter, Client as CatalogClient};
-use promptsales_server::auth::mint_hs256;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{ClientId, Country, TenantId};
 use std::process::Stdio;
 
-use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env};
+use promptsales_tests::{Backend, Client, Era, HttpServer, command, stdio_client_env, tokens};
 use rmcp::model::{
     ClientCapabilities, ClientConfig, ElicitRequestParams, ElicitResult, ElicitationAction,
     GetPromptRequestParams, Implementation, ReadResourceRequestParams,
@@ -28,8 +27,6 @@ use rmcp::{
     ClientHandler, ClientLifecycleMode, ErrorData, Peer, RoleClient, serve_client_with_lifecycle,
 };
 use serde_json::{Value, json};
-
-const SECRET: &str = "0123456789abcdef0123456789abcdef-ads";
 
 async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> Result<Value, String> {
     promptsales_tests::call_tool(client, tool, args).await
@@ -103,7 +100,9 @@ fn campaign(name: &str, budget: i64, channels: &[&str]) -> Value {
 /// The lifecycle: bad input, illegal moves, scopes, self-approval,
 /// rejection and revision, dry run, idempotent sandbox launch, performance,
 /// optimisation with apply and rollback, pause/resume/complete, generation,
-/// budget plans, resources and prompts.
+/// budget plans, resources and prompts. Ana holds the local default scopes
+/// (every read and write); her approver session only `ads:approve`; Bob
+/// `ads:approve` and `ads:launch`.
 async fn lifecycle(backend: &Backend, era: Era) {
     let ana = stdio_client_env(
         "mcp-ads",
@@ -404,7 +403,7 @@ async fn lifecycle(backend: &Backend, era: Era) {
     assert!(
         err(&ana, "apply_change_set", json!({"change_set_id": cs_id}))
             .await
-            .contains("ads:approve")
+            .contains("ads:launch")
     );
     let dry = ok(
         &bob,
@@ -450,18 +449,23 @@ async fn lifecycle(backend: &Backend, era: Era) {
         moved["budget_before_cents"].as_i64().unwrap()
     );
 
-    // Pause, resume, complete; completed is final.
+    // Pause, resume, complete (ads:launch); completed is final.
+    assert!(
+        err(&ana, "pause_campaign", json!({"campaign_id": id}))
+            .await
+            .contains("ads:launch")
+    );
     assert_eq!(
-        ok(&ana, "pause_campaign", json!({"campaign_id": id})).await["status"],
+        ok(&bob, "pause_campaign", json!({"campaign_id": id})).await["status"],
         "paused"
     );
     assert!(
-        err(&ana, "pause_campaign", json!({"campaign_id": id}))
+        err(&bob, "pause_campaign", json!({"campaign_id": id}))
             .await
             .contains("is paused")
     );
     let would = ok(
-        &ana,
+        &bob,
         "resume_campaign",
         json!({"campaign_id": id, "dry_run": true}),
     )
@@ -476,10 +480,10 @@ async fn lifecycle(backend: &Backend, era: Era) {
         "{would}"
     );
     assert_eq!(
-        ok(&ana, "resume_campaign", json!({"campaign_id": id})).await["status"],
+        ok(&bob, "resume_campaign", json!({"campaign_id": id})).await["status"],
         "active"
     );
-    let done = ok(&ana, "complete_campaign", json!({"campaign_id": id})).await;
+    let done = ok(&bob, "complete_campaign", json!({"campaign_id": id})).await;
     assert_eq!(done["status"], "completed");
     let e = err(
         &bob,
@@ -629,6 +633,7 @@ async fn platform(
     State(p): State<Platforms>,
     method: Method,
     uri: Uri,
+    headers: HeaderMap,
     body: Bytes,
 ) -> axum::response::Response {
     let path = uri.path().to_owned();
@@ -648,8 +653,15 @@ async fn platform(
         return axum::Json(json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800"}}))
             .into_response();
     }
-    // Meta: every write must carry the token.
-    if method == Method::POST && !body.contains("access_token=meta-token") {
+    // Meta: every call carries the token, only in the Authorization header.
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if bearer != "Bearer meta-token"
+        || body.contains("meta-token")
+        || uri.query().unwrap_or_default().contains("access_token")
+    {
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"error": {"message": "no token", "code": 190}})),
@@ -681,8 +693,8 @@ async fn start_platforms() -> (Platforms, String) {
 
 async fn connectors_over_http(backend: &Backend) {
     let (platforms, base) = start_platforms().await;
-    let env: Vec<(&str, &str)> = vec![
-        ("PROMPTSALES_JWT_SECRET", SECRET),
+    let mut env = tokens::env();
+    env.extend([
         ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "77"),
         ("PROMPTSALES_META_BASE_URL", &base),
@@ -693,17 +705,20 @@ async fn connectors_over_http(backend: &Backend) {
         ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "3"),
         ("PROMPTSALES_ADS_CAMPAIGN_BUDGET_CAP", "USD=200000"),
         ("PROMPTSALES_ADS_TENANT_DAILY_CAP", "USD=5000"),
-    ];
+    ]);
     let server = HttpServer::start_env("mcp-ads", backend, &[], &env).await;
-    let token =
-        |who: &str, scopes: &[&str]| mint_hs256(SECRET, who, "default", scopes, 600).unwrap();
+    // Ana drafts (over an `initialize` session, where a missing scope is a
+    // tool result); Bob approves and launches (2026-07-28, stateless).
     let ana = server
-        .client_with_token(Era::Stateless, &token("ana", &[]))
+        .client_with_token(
+            Era::Initialize,
+            &tokens::mint("ana", "default", &["ads:read", "ads:write"]),
+        )
         .await;
     let bob = server
         .client_with_token(
-            Era::Initialize,
-            &token("bob", &["ads:approve", "ads:launch"]),
+            Era::Stateless,
+            &tokens::mint("bob", "default", &["ads:read", "ads:approve", "ads:launch"]),
         )
         .await;
     let label = backend.label;
@@ -761,7 +776,8 @@ async fn connectors_over_http(backend: &Backend) {
     assert_eq!(reqs.len(), 4);
     assert_eq!(reqs[0]["url"], format!("{base}/v21.0/act_77/campaigns"));
     assert_eq!(reqs[0]["body"]["status"], "PAUSED");
-    assert_eq!(reqs[0]["body"]["access_token"], "***");
+    assert_eq!(reqs[0]["headers"]["Authorization"], "Bearer ***");
+    assert!(reqs[0]["body"].get("access_token").is_none(), "{meta_plan}");
     assert_eq!(
         ch(&dry, "tiktok")["requests"][0]["headers"]["Access-Token"],
         "***"
@@ -917,7 +933,7 @@ async fn connectors_over_http(backend: &Backend) {
 
     // Pausing reaches the live platforms.
     let before = platforms.count("/");
-    let paused = ok(&ana, "pause_campaign", json!({"campaign_id": id})).await;
+    let paused = ok(&bob, "pause_campaign", json!({"campaign_id": id})).await;
     assert_eq!(paused["status"], "paused");
     assert!(platforms.count("/") > before);
 

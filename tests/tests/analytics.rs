@@ -13,7 +13,7 @@ use orchestrator::dataset::Dataset;
 use orchestrator::seed::{SeedSpec, generate};
 use orchestrator::stores::Stores;
 use promptsales_shared::config::CommonArgs;
-use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client};
+use promptsales_tests::{Backend, Client, Era, HttpServer, stdio_client, tokens};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
@@ -912,10 +912,24 @@ async fn ask_matches_independent_answers_on_both_backends_and_transports() {
         typed_inputs(&client).await;
         client.cancel().await.unwrap();
 
-        let srv =
-            HttpServer::start("mcp-analytics", &backend, &["--sync-interval-secs", "0"]).await;
-        let client = srv.client(Era::Stateless).await;
+        // Over HTTP with a real signed token holding only `analytics:read`.
+        let srv = HttpServer::start_env(
+            "mcp-analytics",
+            &backend,
+            &["--sync-interval-secs", "0"],
+            &tokens::env(),
+        )
+        .await;
+        let token = tokens::mint("analyst@agency.example", "default", &["analytics:read"]);
+        let client = srv.client_with_token(Era::Stateless, &token).await;
         ask_all(&client, &all, &format!("{} http", backend.label)).await;
+        client.cancel().await.unwrap();
+        let client = srv.client_with_token(Era::Initialize, &token).await;
+        let (err, _, text) = call(&client, "sync", json!({})).await;
+        assert!(
+            err && text.contains("analytics:write"),
+            "a reader cannot sync: {text}"
+        );
         client.cancel().await.unwrap();
         assert!(srv.terminate().await.success());
     }

@@ -1,7 +1,8 @@
 //! ARCHITECTURE.md tells the truth: its crate graph is the one `cargo
 //! metadata` reports, no package but `tests` depends on another context's
-//! server, every tool of its index is in the file it names, and the index
-//! lists exactly the tools the servers publish (one snapshot each).
+//! server, every tool of its index is in the file it names with the scope
+//! it publishes, and the index lists exactly the tools the servers publish
+//! (one snapshot each).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -93,8 +94,8 @@ fn the_tool_index_names_every_published_tool_and_its_file() {
     let mut indexed = BTreeSet::new();
     for line in doc.lines().filter(|l| l.starts_with("| `")) {
         let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-        // | `tool` | server | `file` | use case |
-        let (Some(tool), Some(server), Some(file)) = (cells.get(1), cells.get(2), cells.get(3))
+        // | `tool` | server | `scope` | `file` | use case |
+        let (Some(tool), Some(server), Some(file)) = (cells.get(1), cells.get(2), cells.get(4))
         else {
             continue;
         };
@@ -108,9 +109,24 @@ fn the_tool_index_names_every_published_tool_and_its_file() {
         }
         let source = std::fs::read_to_string(workspace_root().join(file))
             .unwrap_or_else(|e| panic!("{tool}: {file}: {e}"));
+        // A tool is an `async fn` of a `#[tool_router]` block, or a route
+        // the server kit builds by name (`audit_query`).
         assert!(
-            source.contains(&format!("async fn {tool}(")),
+            source.contains(&format!("async fn {tool}("))
+                || source.contains(&format!("\"{tool}\"")),
             "{tool} is not in {file}"
+        );
+        let scope = cells
+            .get(3)
+            .map(|c| c.trim_matches('`'))
+            .unwrap_or_default();
+        let snapshot = workspace_root().join(format!(
+            "tests/tests/snapshots/servers__{server}__tool__{tool}.snap"
+        ));
+        let published = std::fs::read_to_string(&snapshot).unwrap_or_default();
+        assert!(
+            published.contains(&format!("\"promptsales/scope\": \"{scope}\"")),
+            "{server}.{tool}: ARCHITECTURE.md says scope {scope}, the server publishes otherwise"
         );
         indexed.insert(format!("{server}__{tool}"));
     }

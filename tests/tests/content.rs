@@ -1,9 +1,10 @@
 //! mcp-content through a real MCP client: generation within channel limits in
-//! English and Spanish, the asset library (versions, approvals with scopes,
-//! rights, usability), brand guidelines, SEO, visual briefs, resources,
-//! prompts and completion — over stdio and HTTP, on SQLite and on
-//! PostgreSQL + Redis; the LLM and image engines against a local fake
-//! OpenAI-compatible server.
+//! English and Spanish, the asset library (versions, approvals with scopes
+//! and four eyes, rights, usability), brand guidelines, SEO, visual briefs,
+//! resources, prompts and completion — over stdio and HTTP (real signed
+//! tokens), on SQLite and on PostgreSQL + Redis; the LLM and image engines
+//! against a local fake OpenAI-compatible server. The scope matrix, four
+//! eyes and the limits of outbound calls are in `content_trust.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use promptsales_tests::{Backend, Era, HttpServer, command, stdio_client_env};
+use promptsales_tests::{Backend, Era, HttpServer, command, stdio_client_env, tokens};
 use rmcp::model::{
     CallToolRequestParams, CallToolResult, GetPromptRequestParams, ReadResourceRequestParams,
     ResourceContents,
@@ -124,13 +125,25 @@ fn variant<'a>(g: &'a Value, channel: &str) -> &'a Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generation_library_brand_seo_and_resources_over_stdio() {
     for backend in Backend::all() {
+        // Ana writes; Maria, another person, decides (four eyes).
         let client = stdio_client_env(
             "mcp-content",
             &backend,
             &[],
             &[
-                ("PROMPTSALES_SCOPES", "content:approve"),
+                ("PROMPTSALES_SCOPES", "content:read,content:write"),
                 ("PROMPTSALES_ACTOR", "ana"),
+            ],
+            Era::Initialize,
+        )
+        .await;
+        let maria = stdio_client_env(
+            "mcp-content",
+            &backend,
+            &[],
+            &[
+                ("PROMPTSALES_SCOPES", "content:read,content:approve"),
+                ("PROMPTSALES_ACTOR", "maria"),
             ],
             Era::Initialize,
         )
@@ -159,6 +172,7 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
         assert_eq!(a["asset"]["status"], "draft");
         assert_eq!(a["asset"]["version"], 1);
         assert_eq!(a["asset"]["placement"], "sms");
+        assert_eq!(a["asset"]["created_by"], "ana");
         let listed = ok(
             &client,
             "list_assets",
@@ -242,16 +256,19 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
         .await;
         assert_eq!(unusable["usable"], false);
         assert!(unusable["reasons"][0].as_str().unwrap().contains("draft"));
+        let e = err(&client, "approve_asset", json!({ "asset_id": sms_id })).await;
+        assert!(e.contains("content:approve") && e.contains("ana"), "{e}");
         let a = ok(
-            &client,
+            &maria,
             "approve_asset",
             json!({ "asset_id": sms_id, "note": "legal ok" }),
         )
         .await;
         assert_eq!(a["status"], "approved");
-        assert_eq!(a["decision"]["by"], "ana");
+        assert_eq!(a["decision"]["by"], "maria");
         assert_eq!(a["decision"]["note"], "legal ok");
-        let e = err(&client, "approve_asset", json!({ "asset_id": sms_id })).await;
+        assert_eq!(a["edited_by"], "ana");
+        let e = err(&maria, "approve_asset", json!({ "asset_id": sms_id })).await;
         assert!(e.contains("already approved"), "{e}");
         let usable = ok(
             &client,
@@ -322,10 +339,10 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
         assert!(e.contains("not found"), "{e}");
 
         // Reject needs a note; archive is final.
-        let e = err(&client, "reject_asset", json!({ "asset_id": sms_id })).await;
+        let e = err(&maria, "reject_asset", json!({ "asset_id": sms_id })).await;
         assert!(e.contains("`note`"), "{e}");
         let r = ok(
-            &client,
+            &maria,
             "reject_asset",
             json!({ "asset_id": sms_id, "note": "offer ended" }),
         )
@@ -485,42 +502,49 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
             .unwrap();
         assert!(c.contains(&"cli_001".to_owned()), "{c:?}");
         client.cancel().await.unwrap();
+        maria.cancel().await.unwrap();
+    }
+}
+
+/// A call the token's scopes do not open: over a 2026-07-28 session the
+/// HTTP gate answers 403 `insufficient_scope` before dispatch; over an
+/// `initialize` session the tool result names the scope and the caller.
+async fn refused(client: &Client, era: Era, tool: &str, args: Value) -> String {
+    let r = client
+        .call_tool(
+            CallToolRequestParams::new(tool.to_owned())
+                .with_arguments(args.as_object().unwrap().clone()),
+        )
+        .await;
+    match (era, r) {
+        (Era::Stateless, Err(e)) => e.to_string(),
+        (Era::Initialize, Ok(r)) if r.is_error == Some(true) => format!("{:?}", r.content),
+        (era, other) => panic!("{tool} over {era:?} should be refused: {other:?}"),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn approval_needs_the_scope_over_http() {
-    let secret = "a-test-secret-of-at-least-32-bytes!!";
     for backend in Backend::all() {
-        let srv = HttpServer::start_env(
-            "mcp-content",
-            &backend,
-            &[],
-            &[("PROMPTSALES_JWT_SECRET", secret)],
-        )
-        .await;
-        let writer =
-            promptsales_server::auth::mint_hs256(secret, "copywriter", "default", &[], 600)
-                .unwrap();
-        let approver = promptsales_server::auth::mint_hs256(
-            secret,
-            "maria",
-            "default",
-            &["content:approve"],
-            600,
-        )
-        .unwrap();
+        let srv = HttpServer::start_env("mcp-content", &backend, &[], &tokens::env()).await;
+        let writer = tokens::mint("copywriter", "default", &["content:read", "content:write"]);
+        let approver = tokens::mint("maria", "default", &["content:read", "content:approve"]);
         for era in Era::ALL {
             let w = srv.client_with_token(era, &writer).await;
             let g = ok(&w, "generate_content", brief("es", &["x"], 1)).await;
             let id = g["variants"][0]["asset_id"].as_str().unwrap().to_owned();
             let a = ok(&w, "get_asset", json!({ "asset_id": id })).await;
             assert_eq!(a["asset"]["status"], "draft");
-            let e = err(&w, "approve_asset", json!({ "asset_id": id })).await;
-            assert!(
-                e.contains("content:approve") && e.contains("copywriter"),
-                "{e}"
-            );
+            assert_eq!(a["asset"]["created_by"], "copywriter");
+            let e = refused(&w, era, "approve_asset", json!({ "asset_id": id })).await;
+            match era {
+                Era::Initialize => assert!(
+                    e.contains("content:approve") && e.contains("copywriter"),
+                    "{e}"
+                ),
+                // The gate's 403 `insufficient_scope`, as the client reports it.
+                Era::Stateless => assert!(e.to_lowercase().contains("insufficient scope"), "{e}"),
+            }
             w.cancel().await.unwrap();
 
             let m = srv.client_with_token(era, &approver).await;

@@ -2,7 +2,9 @@
 //! on PostgreSQL + Redis, over stdio and streamable HTTP: registration and
 //! dedupe, scoring and stages, the ledger gating sends, sellers, sales,
 //! GDPR, resources and prompts, tenant isolation, the WhatsApp connector
-//! against a local fake, the webhook routes and key handling at start.
+//! against a local fake, the webhook routes and key handling at start. The
+//! local actor holds the privileged crm scopes through `PROMPTSALES_SCOPES`
+//! (scope refusals themselves are `crm_trust.rs`'s).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,12 @@ use serde_json::{Value, json};
 const KEY: (&str, &str) = (
     "PROMPTSALES_ENCRYPTION_KEY",
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+);
+
+/// Every crm scope: sending, the ledger and GDPR need theirs.
+const SCOPES: (&str, &str) = (
+    "PROMPTSALES_SCOPES",
+    "crm:read,crm:write,crm:send,crm:consent,crm:gdpr",
 );
 
 async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
@@ -166,6 +174,21 @@ async fn sales_day(c: &Client, label: &str) {
     )
     .await;
     assert!(e.contains("refused") && e.contains("consent"), "{e}");
+    // A logged WhatsApp message opens no service window (only messages the
+    // signed webhook verified do): consent is needed.
+    let e = err(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "whatsapp", "text": reply["draft"]}),
+    )
+    .await;
+    assert!(e.contains("refused") && e.contains("service window"), "{e}");
+    ok(
+        c,
+        "record_consent",
+        json!({"lead_id": id, "channel": "whatsapp", "granted": true, "source": "asked on WhatsApp"}),
+    )
+    .await;
     let wa = ok(
         c,
         "send_message",
@@ -173,7 +196,7 @@ async fn sales_day(c: &Client, label: &str) {
     )
     .await;
     assert_eq!(wa["sandbox"], true);
-    assert_eq!(wa["allowed_by"], "whatsapp_service_window");
+    assert_eq!(wa["allowed_by"], "consent");
     ok(
         c,
         "record_consent",
@@ -193,7 +216,15 @@ async fn sales_day(c: &Client, label: &str) {
         json!({"lead_id": id, "source": "asked by phone"}),
     )
     .await;
-    assert_eq!(st["history"].as_array().unwrap().len(), 3, "{st}");
+    assert_eq!(st["history"].as_array().unwrap().len(), 4, "{st}");
+    assert!(
+        st["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["actor"] == "local"),
+        "every change names who made it: {st}"
+    );
     let e = err(
         c,
         "send_message",
@@ -308,7 +339,7 @@ async fn sales_day(c: &Client, label: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crm_over_stdio_on_both_backends() {
     for backend in Backend::all() {
-        let c = stdio_client_env("mcp-crm", &backend, &[], &[KEY], Era::Initialize).await;
+        let c = stdio_client_env("mcp-crm", &backend, &[], &[KEY, SCOPES], Era::Initialize).await;
         sales_day(&c, backend.label).await;
         c.cancel().await.unwrap();
 
@@ -317,7 +348,7 @@ async fn crm_over_stdio_on_both_backends() {
             "mcp-crm",
             &backend,
             &[],
-            &[KEY, ("PROMPTSALES_TENANT", "tenant_a")],
+            &[KEY, SCOPES, ("PROMPTSALES_TENANT", "tenant_a")],
             Era::Stateless,
         )
         .await;
@@ -325,7 +356,7 @@ async fn crm_over_stdio_on_both_backends() {
             "mcp-crm",
             &backend,
             &[],
-            &[KEY, ("PROMPTSALES_TENANT", "tenant_b")],
+            &[KEY, SCOPES, ("PROMPTSALES_TENANT", "tenant_b")],
             Era::Stateless,
         )
         .await;
@@ -462,6 +493,7 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
             &[],
             &[
                 KEY,
+                SCOPES,
                 ("PROMPTSALES_WHATSAPP_TOKEN", "wa-token"),
                 ("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID", "1055"),
                 ("PROMPTSALES_WHATSAPP_API_BASE", &base),
@@ -537,7 +569,7 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
             }}]}]
         }))
         .unwrap();
-        let sig = format!("sha256={}", hex(&hmac_sha256(b"app-secret", &body)));
+        let sig = promptsales_tests::meta_signature("app-secret", &body);
         for _ in 0..2 {
             let r = http
                 .post(&hook)
@@ -597,100 +629,4 @@ async fn start_refuses_a_malformed_key_and_postgres_without_one() {
             "{e}"
         );
     }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// SHA-256 (FIPS 180-4), enough to sign webhook bodies like Meta does.
-fn sha256(data: &[u8]) -> [u8; 32] {
-    const K: [u32; 64] = [
-        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
-        0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
-        0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
-        0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
-        0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
-        0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
-        0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
-        0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
-        0xc67178f2,
-    ];
-    let mut h: [u32; 8] = [
-        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
-        0x5be0cd19,
-    ];
-    let mut msg = data.to_vec();
-    msg.push(0x80);
-    while msg.len() % 64 != 56 {
-        msg.push(0);
-    }
-    msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
-    for chunk in msg.chunks(64) {
-        let mut w = [0u32; 64];
-        for i in 0..16 {
-            w[i] = u32::from_be_bytes(chunk[i * 4..i * 4 + 4].try_into().unwrap());
-        }
-        for i in 16..64 {
-            let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-            let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-            w[i] = w[i - 16]
-                .wrapping_add(s0)
-                .wrapping_add(w[i - 7])
-                .wrapping_add(s1);
-        }
-        let mut v = h;
-        for i in 0..64 {
-            let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
-            let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
-            let t1 = v[7]
-                .wrapping_add(s1)
-                .wrapping_add(ch)
-                .wrapping_add(K[i])
-                .wrapping_add(w[i]);
-            let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
-            let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
-            let t2 = s0.wrapping_add(maj);
-            v = [
-                t1.wrapping_add(t2),
-                v[0],
-                v[1],
-                v[2],
-                v[3].wrapping_add(t1),
-                v[4],
-                v[5],
-                v[6],
-            ];
-        }
-        for (a, b) in h.iter_mut().zip(v) {
-            *a = a.wrapping_add(b);
-        }
-    }
-    let mut out = [0u8; 32];
-    for (i, x) in h.iter().enumerate() {
-        out[i * 4..i * 4 + 4].copy_from_slice(&x.to_be_bytes());
-    }
-    out
-}
-
-fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
-    let mut k = [0u8; 64];
-    k[..key.len()].copy_from_slice(key);
-    let inner: Vec<u8> = k
-        .iter()
-        .map(|b| b ^ 0x36)
-        .chain(data.iter().copied())
-        .collect();
-    let outer: Vec<u8> = k.iter().map(|b| b ^ 0x5c).chain(sha256(&inner)).collect();
-    sha256(&outer)
-}
-
-#[test]
-fn test_hmac_matches_the_rfc_4231_vector() {
-    // RFC 4231 test case 2.
-    assert_eq!(
-        hex(&hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-    );
 }

@@ -1,5 +1,6 @@
-//! BRIEF §4 import on both backends: round trip, idempotence, and bad rows
-//! reported one by one while the good ones land.
+//! BRIEF §4 import on both backends: round trip, idempotence, bad rows
+//! reported one by one while the good ones land, and the scope its closing
+//! sync needs named with how to grant it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ads_read::domain::CampaignId;
@@ -232,4 +233,61 @@ async fn cli_seed_prints_counts_that_match_the_database() {
     assert!(!counts.trim().is_empty());
     let tail = printed.split("rows in the database now:").nth(1).unwrap();
     assert_eq!(tail.trim(), counts.trim());
+}
+
+/// The import writes through the read crates, then asks the analytics
+/// server to sync; a local actor without `analytics:write` is told which
+/// scope the sync needs and how to grant it (the rows stay imported).
+#[tokio::test]
+async fn cli_import_names_the_scope_its_sync_needs() {
+    let backend = Backend::sqlite();
+    let csv = tempfile::tempdir().unwrap();
+    let out = command("promptsales", &backend)
+        .args([
+            "seed",
+            "--clients",
+            "1",
+            "--campaigns",
+            "2",
+            "--days",
+            "5",
+            "--out",
+        ])
+        .arg(csv.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = command("promptsales", &backend)
+        .args(["import", "--dir"])
+        .arg(csv.path())
+        .env("PROMPTSALES_SCOPES", "crm:write,ads:write")
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("`analytics:write`")
+            && err.contains("PROMPTSALES_SCOPES=ads:write,analytics:write,crm:write"),
+        "{err}"
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("imported"), "{stdout}");
+    // With the default local scopes (every read and write) it syncs.
+    let out = command("promptsales", &backend)
+        .args(["import", "--dir"])
+        .arg(csv.path())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -1,19 +1,29 @@
 //! The LLM engine of `ask` against a local fake OpenAI-compatible server:
 //! the request carries the QuerySpec function, the answer comes from the
 //! model's arguments, repeated questions spend no tokens, and unusable
-//! output falls back to the deterministic parser.
+//! output falls back to the deterministic parser. An endpoint that fails
+//! (5xx echoing the request, or refusing connections) costs the answer
+//! nothing, and neither its address nor its key reaches the client or the
+//! server's log.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use std::process::Stdio;
+use std::time::Duration;
+
 use axum::Router;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use promptsales_tests::{Backend, Era, stdio_client};
+use promptsales_tests::{Backend, Client, Era, command, stdio_client};
+use rmcp::ServiceExt;
 use rmcp::model::CallToolRequestParams;
+use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
 
 #[derive(Clone, Default)]
 struct Fake {
@@ -25,8 +35,24 @@ async fn completions(
     State(f): State<Fake>,
     headers: HeaderMap,
     body: axum::Json<Value>,
-) -> axum::Json<Value> {
+) -> Response {
     f.calls.fetch_add(1, Ordering::SeqCst);
+    let question = body["messages"][1]["content"].as_str().unwrap_or("");
+    if body["model"] == "outage-model" {
+        // A proxy's error page quoting the request, credentials included.
+        let echo = format!(
+            "upstream failed for http://{}/v1/chat/completions with {}",
+            headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+            headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+        );
+        return (StatusCode::BAD_GATEWAY, echo).into_response();
+    }
     let auth_ok =
         headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer test-key");
     let tool = &body["tools"][0]["function"];
@@ -35,7 +61,6 @@ async fn completions(
     if !(auth_ok && schema_ok) {
         f.bad_requests.fetch_add(1, Ordering::SeqCst);
     }
-    let question = body["messages"][1]["content"].as_str().unwrap_or("");
     let arguments = if question.contains("broken") {
         json!({"metrics": ["profit"]}).to_string()
     } else {
@@ -66,6 +91,7 @@ async fn completions(
         }],
         "usage": {"prompt_tokens": 900, "completion_tokens": 40, "total_tokens": 940}
     }))
+    .into_response()
 }
 
 #[tokio::test]
@@ -142,4 +168,96 @@ async fn llm_engine_translates_caches_and_falls_back() {
         "auth header and function schema sent"
     );
     client.cancel().await.unwrap();
+}
+
+/// `mcp-analytics` over stdio with its log captured.
+async fn with_log(backend: &Backend) -> (Client, tokio::task::JoinHandle<String>) {
+    let (transport, stderr) = TokioChildProcess::builder(command("mcp-analytics", backend))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = stderr.unwrap();
+    let log = tokio::spawn(async move {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s).await;
+        s
+    });
+    (().serve(transport).await.unwrap(), log)
+}
+
+fn llm_backend(base_url: &str, key: &str, model: &str) -> Backend {
+    let mut backend = Backend::sqlite();
+    backend
+        .vars
+        .push(("PROMPTSALES_LLM_BASE_URL".into(), base_url.into()));
+    backend
+        .vars
+        .push(("PROMPTSALES_LLM_API_KEY".into(), key.into()));
+    backend
+        .vars
+        .push(("PROMPTSALES_LLM_MODEL".into(), model.into()));
+    backend
+}
+
+#[tokio::test]
+async fn a_failing_endpoint_leaks_neither_its_address_nor_its_key() {
+    let fake = Fake::default();
+    let app = Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .with_state(fake.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // The fake answers 502 to this model, quoting the request.
+    for (base, key, model) in [
+        (
+            format!("http://127.0.0.1:{port}/v1"),
+            "sk-outage-key-0123456789",
+            "outage-model",
+        ),
+        (
+            format!("http://127.0.0.1:{closed}/v1"),
+            "sk-closed-key-0123456789",
+            "fake-model",
+        ),
+    ] {
+        let backend = llm_backend(&base, key, model);
+        let (client, log) = with_log(&backend).await;
+        let r = client
+            .call_tool(
+                CallToolRequestParams::new("ask").with_arguments(
+                    json!({"question": "leads by channel last month", "as_of": "2026-11-15"})
+                        .as_object()
+                        .unwrap()
+                        .clone(),
+                ),
+            )
+            .await
+            .unwrap();
+        assert_ne!(r.is_error, Some(true), "{r:?}");
+        let answer = serde_json::to_string(&r).unwrap();
+        assert!(
+            answer.contains("LLM engine was unreachable"),
+            "the deterministic parser answered and says why: {answer}"
+        );
+        client.cancel().await.unwrap();
+        let log = tokio::time::timeout(Duration::from_secs(15), log)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(log.contains("LLM request failed"), "{log}");
+        for (what, text) in [("answer", &answer), ("log", &log)] {
+            for secret in [key, "127.0.0.1:", base.as_str()] {
+                assert!(!text.contains(secret), "{what} shows {secret}: {text}");
+            }
+        }
+    }
+    assert!(
+        fake.calls.load(Ordering::SeqCst) >= 1,
+        "the outage was called"
+    );
 }

@@ -15,12 +15,20 @@ use promptsales_server::auth::Principal;
 use promptsales_shared::config::{CommonArgs, DbConfig};
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::TenantId;
-use promptsales_tests::{Backend, Era, HttpServer, bin_dir, command, stdio_client_env};
+use promptsales_tests::{Backend, Era, HttpServer, bin_dir, command, stdio_client_env, tokens};
 use rmcp::model::CallToolRequestParams;
 use serde_json::{Value, json};
 
-const AGENT_SCOPES: &str = "ads:launch,ads:write,content:write,crm:write";
-const APPROVER_SCOPES: &str = "ads:approve,content:approve,ads:launch";
+/// The agent: every read and everyday write (the local default, spelled
+/// out), nothing privileged — it can neither approve nor launch.
+const AGENT_SCOPES: &str = "content:read,content:write,ads:read,ads:write,crm:read,crm:write,analytics:read,analytics:write,orchestrator:read";
+/// An approver: deciding the gate (`orchestrator:approve` + `ads:approve`)
+/// and the steps that run as them after it (`content:approve`,
+/// `ads:approve`, `ads:launch`), plus `ads:write` for the step that runs as
+/// whoever continues the run (`approvals approve` continues it in the
+/// approver's own process).
+const APPROVER_SCOPES: &str =
+    "orchestrator:approve,ads:approve,content:approve,ads:launch,ads:write";
 /// The CRM encrypts lead PII; PostgreSQL deployments must give the key.
 const KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
@@ -73,7 +81,8 @@ async fn seed(backend: &Backend) {
     )
     .await;
     assert_eq!(code, 0, "seed: {out}\n{err}");
-    let (code, out, err) = ps(backend, &["sync"], "seeder", "").await;
+    // The sync needs nothing but the analytics server's `sync` scope.
+    let (code, out, err) = ps(backend, &["sync"], "seeder", "analytics:write").await;
     assert_eq!(code, 0, "sync: {out}\n{err}");
 }
 
@@ -137,7 +146,11 @@ async fn launch_waits_at_the_gate_refuses_non_approvers_and_launches_once() {
         assert!(list.contains(&approval), "{label}: {list}");
         let (code, _, err) = ps(&backend, &["approvals", "approve", &approval], "bob", "").await;
         assert_ne!(code, 0);
-        assert!(err.contains("ads:approve"), "{label}: {err}");
+        assert!(
+            err.contains("`orchestrator:approve` and `ads:approve`")
+                && err.contains("PROMPTSALES_SCOPES=ads:approve,orchestrator:approve"),
+            "{label}: the refusal names the scopes and how to grant them: {err}"
+        );
         let (code, _, err) = ps(
             &backend,
             &["approvals", "approve", &approval],
@@ -480,7 +493,7 @@ async fn the_planner_cli_calls_tools_or_asks_back() {
             "¿cuántos leads tuvimos por canal en los últimos 30 días?",
         ],
         "ana",
-        "",
+        "analytics:read",
     )
     .await;
     assert_eq!(code, 0, "{out}\n{err}");
@@ -524,6 +537,13 @@ async fn the_orchestrator_is_an_mcp_server() {
             let envs = [
                 ("PROMPTSALES_SERVERS_DIR", bin_dir().display().to_string()),
                 ("PROMPTSALES_ENCRYPTION_KEY", KEY.to_owned()),
+                // Over stdio the local actor calls: starting pipelines is
+                // orchestrator:run, on top of the everyday scopes the
+                // steps use.
+                (
+                    "PROMPTSALES_SCOPES",
+                    format!("{AGENT_SCOPES},orchestrator:run"),
+                ),
             ];
             let envs: Vec<(&str, &str)> = envs.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let client = stdio_client_env("promptsales", &backend, &["mcp"], &envs, era).await;
@@ -535,7 +555,16 @@ async fn the_orchestrator_is_an_mcp_server() {
                 .map(|t| t.name.to_string())
                 .collect();
             names.sort();
-            assert_eq!(names, ["approve", "get_run", "list_runs", "run_pipeline"]);
+            assert_eq!(
+                names,
+                [
+                    "approve",
+                    "audit_query",
+                    "get_run",
+                    "list_runs",
+                    "run_pipeline"
+                ]
+            );
             let run = call(
                 &client,
                 "run_pipeline",
@@ -718,22 +747,8 @@ async fn claude_config_and_the_demo() {
 async fn the_hub_reaches_servers_over_http_with_a_bearer_token() {
     for backend in Backend::all() {
         seed(&backend).await;
-        let secret = "an-hs256-secret-of-at-least-32-bytes!!";
-        let server = HttpServer::start_env(
-            "mcp-analytics",
-            &backend,
-            &[],
-            &[("PROMPTSALES_JWT_SECRET", secret)],
-        )
-        .await;
-        let token = promptsales_server::auth::mint_hs256(
-            secret,
-            "agent",
-            "default",
-            &["analytics:read"],
-            300,
-        )
-        .unwrap();
+        let server = HttpServer::start_env("mcp-analytics", &backend, &[], &tokens::env()).await;
+        let token = tokens::mint("agent", "default", &["analytics:read"]);
         let lookup = |k: &str| match k {
             "PROMPTSALES_SERVERS" => Some("analytics".to_owned()),
             "PROMPTSALES_ANALYTICS_URL" => Some(server.mcp_url()),
@@ -927,7 +942,6 @@ async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
         let report: Value = serde_json::from_str(&out).unwrap();
         let approval = report["waiting_on"]["id"].as_str().unwrap().to_owned();
 
-        let secret = "an-hs256-secret-of-at-least-32-bytes!!";
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -936,7 +950,7 @@ async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
         let bind = format!("127.0.0.1:{port}");
         let mut cmd = command("promptsales", &backend);
         cmd.args(["mcp", "--transport", "http", "--bind", &bind])
-            .env("PROMPTSALES_JWT_SECRET", secret)
+            .envs(tokens::env())
             // The orchestrator's own service identity, used for the steps
             // that are not the approver's.
             .env("PROMPTSALES_ACTOR", "promptsales-agent")
@@ -957,8 +971,7 @@ async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         let client = |scopes: &'static [&'static str]| {
-            let token = promptsales_server::auth::mint_hs256(secret, "bob", "default", scopes, 300)
-                .unwrap();
+            let token = tokens::mint("bob", "default", scopes);
             let cfg = StreamableHttpClientTransportConfig::with_uri(format!("http://{bind}/mcp"))
                 .auth_header(token);
             rmcp::serve_client_with_lifecycle(
@@ -967,26 +980,40 @@ async fn the_orchestrator_mcp_server_over_http_checks_the_token_scope() {
                 rmcp::ClientLifecycleMode::Initialize,
             )
         };
-        let reader = client(&[]).await.unwrap();
+        let reader = client(&["orchestrator:read"]).await.unwrap();
         let listed = call(&reader, "list_runs", json!({})).await;
         assert!(!listed["runs"].as_array().unwrap().is_empty(), "{listed}");
+        let approve_args = json!({"approval_id": approval, "note": "ok"})
+            .as_object()
+            .unwrap()
+            .clone();
         let r = reader
-            .call_tool(
-                CallToolRequestParams::new("approve").with_arguments(
-                    json!({"approval_id": approval, "note": "ok"})
-                        .as_object()
-                        .unwrap()
-                        .clone(),
-                ),
-            )
+            .call_tool(CallToolRequestParams::new("approve").with_arguments(approve_args.clone()))
             .await
             .unwrap();
         assert_eq!(r.is_error, Some(true));
-        assert!(format!("{r:?}").contains("ads:approve"), "{r:?}");
+        assert!(format!("{r:?}").contains("orchestrator:approve"), "{r:?}");
         reader.cancel().await.unwrap();
-        let approver = client(&["ads:approve", "content:approve", "ads:launch"])
+        // The tool's scope alone is not the gate's: ads:approve too.
+        let half = client(&["orchestrator:approve"]).await.unwrap();
+        let r = half
+            .call_tool(CallToolRequestParams::new("approve").with_arguments(approve_args))
             .await
             .unwrap();
+        assert_eq!(r.is_error, Some(true));
+        assert!(format!("{r:?}").contains("`ads:approve`"), "{r:?}");
+        half.cancel().await.unwrap();
+        // The approver's token: deciding, and the steps that run as them.
+        // The step that does not (attaching copy) runs as the orchestrator's
+        // own identity, with its everyday ads:write.
+        let approver = client(&[
+            "orchestrator:approve",
+            "ads:approve",
+            "content:approve",
+            "ads:launch",
+        ])
+        .await
+        .unwrap();
         let run = call(
             &approver,
             "approve",
