@@ -4,7 +4,7 @@
 //! WhatsApp connector and webhook, and the `rotate-key` command.
 
 pub mod connector;
-pub mod crypto;
+pub use promptsales_shared::crypto;
 pub mod domain;
 pub mod mcp;
 pub mod rotate;

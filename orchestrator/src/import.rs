@@ -337,6 +337,9 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
                 name: r.text("name", 200)?,
                 industry: r.text("industry", 100)?,
                 country: Country::parse(r.get("country"))?,
+                time_zone: promptsales_shared::domain::TimeZone::of_country(Country::parse(
+                    r.get("country"),
+                )?),
             })
         },
     ) {

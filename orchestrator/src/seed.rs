@@ -267,6 +267,7 @@ pub fn generate(spec: &SeedSpec) -> Result<Dataset, promptsales_shared::AppError
             name,
             industry: industry.to_owned(),
             country: Country::parse(country)?,
+            time_zone: promptsales_shared::domain::TimeZone::of_country(Country::parse(country)?),
         });
         let mut products = Vec::new();
         for (pname, category, usd) in catalog(industry) {

@@ -28,6 +28,9 @@ pub enum AppError {
     /// what was understood and how to rephrase.
     #[error("{0}")]
     NotUnderstood(String),
+    /// The client's subscription plan does not allow more of something.
+    #[error("{0}")]
+    Quota(Box<QuotaExceeded>),
     /// A bug or an unexpected state; details are in the server log.
     #[error("internal error: {0}")]
     Internal(String),
@@ -67,8 +70,46 @@ impl AppError {
             AppError::PermissionDenied(_) => "permission_denied",
             AppError::Unavailable(_) => "unavailable",
             AppError::NotUnderstood(_) => "not_understood",
+            AppError::Quota(_) => "quota_exceeded",
             AppError::Internal(_) => "internal",
         }
+    }
+}
+
+/// What a plan's limit refused: what, for whom, used, limit, and when the
+/// count starts again (absent for limits that do not reset, such as seats).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaExceeded {
+    /// e.g. `generations this month`.
+    pub what: String,
+    pub client: String,
+    pub plan: String,
+    /// Already used, in the limit's unit (`250`, `1,200.00 USD`).
+    pub used: String,
+    /// What this request would add.
+    pub requested: String,
+    pub limit: String,
+    /// When the count resets, e.g. `2027-01-01 00:00 America/Bogota`.
+    pub resets: Option<String>,
+}
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "quota exceeded: {} for client {} (plan {}): {} used + {} requested > limit {}",
+            self.what, self.client, self.plan, self.used, self.requested, self.limit
+        )?;
+        match &self.resets {
+            Some(r) => write!(f, "; resets {r}"),
+            None => write!(f, "; it does not reset: raise the plan or free some"),
+        }
+    }
+}
+
+impl From<QuotaExceeded> for AppError {
+    fn from(q: QuotaExceeded) -> Self {
+        AppError::Quota(Box::new(q))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bench;
 pub mod cache;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod delta;
 pub mod domain;

@@ -68,6 +68,9 @@ async fn prepare(backend: &Backend) {
                 name: "Andes Outdoor".into(),
                 industry: "retail".into(),
                 country: Country::parse("CO").unwrap(),
+                time_zone: promptsales_shared::domain::TimeZone::of_country(
+                    Country::parse("CO").unwrap(),
+                ),
             },
         )
         .await

@@ -36,6 +36,9 @@ async fn add_client(backend: &Backend) {
                 name: "Hotel Cartagena".into(),
                 industry: "hospitality".into(),
                 country: Country::parse("CO").unwrap(),
+                time_zone: promptsales_shared::domain::TimeZone::of_country(
+                    Country::parse("CO").unwrap(),
+                ),
             },
         )
         .await

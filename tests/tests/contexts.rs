@@ -72,6 +72,9 @@ async fn add_client(backend: &Backend) {
         name: "Café Andino".into(),
         industry: "coffee".into(),
         country: promptsales_shared::domain::Country::parse("CO").unwrap(),
+        time_zone: promptsales_shared::domain::TimeZone::of_country(
+            promptsales_shared::domain::Country::parse("CO").unwrap(),
+        ),
     };
     promptsales_catalog::CatalogWriter::new(core.clone())
         .upsert_client(&cfg.tenant, &client)

@@ -120,6 +120,9 @@ fn client(id: &str, country: &str) -> Client {
         name: format!("Client {id}"),
         industry: "retail".into(),
         country: Country::parse(country).unwrap(),
+        time_zone: promptsales_shared::domain::TimeZone::of_country(
+            Country::parse(country).unwrap(),
+        ),
     }
 }
 

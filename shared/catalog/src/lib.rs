@@ -1,9 +1,11 @@
-//! The `core` context: the agency's clients and their products, the
+//! The `core` context: the agency's clients (with their time zones), their
+//! products and their subscription plans at each sub-company, the
 //! reference data every sub-company points at. Owned (migrated) by
 //! `promptsales migrate` and the agent's own commands; servers read it
 //! through [`CatalogReader`] after checking its version ([`SCHEMA`]).
 
 pub mod model;
+pub mod plan;
 mod reader;
 mod writer;
 
@@ -11,6 +13,7 @@ use promptsales_shared::db::{Migrations, ReadSchema};
 use sqlx::migrate::Migrator;
 
 pub use model::{Client, Product};
+pub use plan::{Limit, LimitKind, Plan, QuotaCheck, SubCompany, Usage, UsageLine};
 pub use reader::CatalogReader;
 pub use writer::CatalogWriter;
 
@@ -24,8 +27,8 @@ pub static MIGRATIONS: Migrations = Migrations {
     postgres: &POSTGRES,
 };
 
-/// What [`CatalogReader`]'s queries need: the delta indexes of version 2.
+/// What [`CatalogReader`]'s queries need: time zones and plans (version 3).
 pub static SCHEMA: ReadSchema = ReadSchema {
     migrations: &MIGRATIONS,
-    min_version: 2,
+    min_version: 3,
 };

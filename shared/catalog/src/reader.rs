@@ -5,11 +5,12 @@
 use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
 use promptsales_shared::delta::{Changed, Watermark, fetch_changed};
-use promptsales_shared::domain::{ClientId, Country, Currency, ProductId, TenantId};
+use promptsales_shared::domain::{ClientId, Country, Currency, ProductId, TenantId, TimeZone};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::model::{Client, Product};
+use crate::plan::{Plan, SubCompany};
 
 /// Reads the clients and products of one database.
 #[derive(Clone, Debug)]
@@ -23,6 +24,20 @@ pub(crate) fn client_from_row(r: &AnyRow) -> Result<Client, AppError> {
         name: r.try_get("name")?,
         industry: r.try_get("industry")?,
         country: Country::parse(&r.try_get::<String, _>("country")?)?,
+        time_zone: TimeZone::parse(&r.try_get::<String, _>("time_zone")?)
+            .map_err(|e| AppError::Internal(format!("stored client time zone: {e}")))?,
+    })
+}
+
+fn plan_from_row(r: &AnyRow) -> Result<Plan, AppError> {
+    let stored = |e: String| AppError::Internal(format!("stored plan: {e}"));
+    Ok(Plan {
+        id: r.try_get("id")?,
+        context: SubCompany::parse(&r.try_get::<String, _>("context")?)
+            .map_err(|e| stored(e.to_string()))?,
+        name: r.try_get("name")?,
+        limits: serde_json::from_str(&r.try_get::<String, _>("limits")?)
+            .map_err(|e| stored(e.to_string()))?,
     })
 }
 
@@ -48,7 +63,7 @@ impl CatalogReader {
 
     pub async fn get_client(&self, tenant: &TenantId, id: &ClientId) -> Result<Client, AppError> {
         let row = sqlx::query(
-            "SELECT id, name, industry, country FROM clients WHERE tenant_id = $1 AND id = $2",
+            "SELECT id, name, industry, country, time_zone FROM clients WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant.as_str())
         .bind(id.as_str())
@@ -68,7 +83,7 @@ impl CatalogReader {
     }
     pub async fn list_clients(&self, tenant: &TenantId) -> Result<Vec<Client>, AppError> {
         let rows = sqlx::query(
-            "SELECT id, name, industry, country FROM clients WHERE tenant_id = $1 ORDER BY id",
+            "SELECT id, name, industry, country, time_zone FROM clients WHERE tenant_id = $1 ORDER BY id",
         )
         .bind(tenant.as_str())
         .fetch_all(self.db.pool())
@@ -116,9 +131,9 @@ impl CatalogReader {
     ) -> Result<Vec<Changed<Client>>, AppError> {
         let rows = fetch_changed(
             self.db.pool(),
-            "SELECT id, name, industry, country, updated_at FROM clients \
+            "SELECT id, name, industry, country, time_zone, updated_at FROM clients \
              WHERE tenant_id = $1 ORDER BY updated_at, id LIMIT $2",
-            "SELECT id, name, industry, country, updated_at FROM clients \
+            "SELECT id, name, industry, country, time_zone, updated_at FROM clients \
              WHERE tenant_id = $1 AND (updated_at, id) > ($2, $3) \
              ORDER BY updated_at, id LIMIT $4",
             tenant.as_str(),
@@ -154,6 +169,55 @@ impl CatalogReader {
             .map(|r| Changed::from_row(r, product_from_row))
             .collect()
     }
+    /// A plan by id.
+    pub async fn plan(&self, tenant: &TenantId, id: &str) -> Result<Option<Plan>, AppError> {
+        let row = sqlx::query(
+            "SELECT id, context, name, limits FROM plans WHERE tenant_id = $1 AND id = $2",
+        )
+        .bind(tenant.as_str())
+        .bind(id.to_owned())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(plan_from_row).transpose()
+    }
+
+    /// Every plan of the tenant, optionally of one sub-company, by id.
+    pub async fn list_plans(
+        &self,
+        tenant: &TenantId,
+        context: Option<SubCompany>,
+    ) -> Result<Vec<Plan>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id, context, name, limits FROM plans \
+             WHERE tenant_id = $1 AND ($2 IS NULL OR context = $2) ORDER BY id",
+        )
+        .bind(tenant.as_str())
+        .bind(context.map(|c| c.as_str().to_owned()))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter().map(plan_from_row).collect()
+    }
+
+    /// The plan a client is on at one sub-company, if any.
+    pub async fn plan_of(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        context: SubCompany,
+    ) -> Result<Option<Plan>, AppError> {
+        let row = sqlx::query(
+            "SELECT p.id, p.context, p.name, p.limits FROM client_plans c \
+             JOIN plans p ON p.tenant_id = c.tenant_id AND p.id = c.plan_id \
+             WHERE c.tenant_id = $1 AND c.client_id = $2 AND c.context = $3",
+        )
+        .bind(tenant.as_str())
+        .bind(client.as_str())
+        .bind(context.as_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.as_ref().map(plan_from_row).transpose()
+    }
+
     /// Row counts per table, for reports and tests.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
         Ok(self
@@ -189,6 +253,7 @@ mod tests {
             name: name.into(),
             industry: "retail".into(),
             country: Country::parse("CO").unwrap(),
+            time_zone: TimeZone::parse("America/Bogota").unwrap(),
         }
     }
 
@@ -286,6 +351,77 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    async fn plans(db: Db) {
+        use crate::plan::{Limit, LimitKind};
+        let reader = CatalogReader::new(db.clone());
+        let writer = CatalogWriter::new(db);
+        let t = TenantId::parse("t1").unwrap();
+        writer
+            .upsert_client(&t, &client("cli_1", "A"))
+            .await
+            .unwrap();
+        let growth = Plan {
+            id: "crm_growth".into(),
+            context: SubCompany::Crm,
+            name: "Growth".into(),
+            limits: vec![Limit {
+                kind: LimitKind::LeadsStored,
+                value: 10_000,
+                currency: None,
+            }],
+        };
+        assert!(writer.upsert_plan(&t, &growth).await.unwrap());
+        assert!(!writer.upsert_plan(&t, &growth).await.unwrap(), "unchanged");
+        let cli = ClientId::parse("cli_1").unwrap();
+        assert_eq!(
+            reader.plan_of(&t, &cli, SubCompany::Crm).await.unwrap(),
+            None
+        );
+        writer.assign_plan(&t, &cli, "crm_growth").await.unwrap();
+        assert_eq!(
+            reader.plan_of(&t, &cli, SubCompany::Crm).await.unwrap(),
+            Some(growth.clone())
+        );
+        assert_eq!(
+            reader.plan_of(&t, &cli, SubCompany::Ads).await.unwrap(),
+            None
+        );
+        assert_eq!(
+            reader
+                .list_plans(&t, Some(SubCompany::Crm))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            reader
+                .list_plans(&t, Some(SubCompany::Ads))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        let e = writer
+            .assign_plan(&t, &cli, "nope")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("plan") && e.contains("nope"), "{e}");
+        let stored = reader.get_client(&t, &cli).await.unwrap();
+        assert_eq!(stored.time_zone.as_str(), "America/Bogota");
+    }
+
+    #[tokio::test]
+    async fn plans_are_stored_and_assigned_on_every_backend() {
+        for t in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
+            .unwrap()
+        {
+            plans(t.db.clone()).await;
+            t.cleanup().await;
+        }
     }
 
     #[tokio::test]

@@ -4,11 +4,13 @@ mod channel;
 mod country;
 mod ids;
 mod money;
+mod time_zone;
 
 pub use channel::Channel;
 pub use country::{COUNTRY_NAMES, Country};
 pub use ids::{ClientId, ProductId, TenantId, validate_id};
 pub use money::{Currency, Money, format_cents, parse_cents};
+pub use time_zone::TimeZone;
 
 /// A required, trimmed, bounded free-text field.
 pub fn required_text(field: &str, value: &str, max: usize) -> Result<String, crate::AppError> {

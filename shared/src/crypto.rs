@@ -1,4 +1,5 @@
-//! Personal data at rest: AES-256-GCM encryption bound to where each value
+//! Secrets and personal data at rest (the crm's PII, the ads and crm
+//! platform credentials): AES-256-GCM encryption bound to where each value
 //! lives, and keyed blind indexes (HMAC-SHA256), both from one master key
 //! with separate derived keys; key ids in every ciphertext so keys rotate.
 //!
@@ -13,12 +14,12 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::AppError;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::hmac;
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use promptsales_shared::AppError;
 
 /// The environment variable holding the master key.
 pub const KEY_VAR: &str = "PROMPTSALES_ENCRYPTION_KEY";
@@ -399,9 +400,10 @@ impl Crypto {
     }
 
     /// A value in the first format (no key id, no associated data), as
-    /// servers before key ids wrote them: for tests of the upgrade path.
-    #[cfg(test)]
-    pub(crate) fn encrypt_v1(&self, plaintext: &str) -> String {
+    /// servers before key ids wrote them: for tests of the upgrade path
+    /// (a fixed nonce: never use it to store anything).
+    #[doc(hidden)]
+    pub fn encrypt_v1(&self, plaintext: &str) -> String {
         let nonce = [5u8; NONCE_LEN];
         let mut buf = plaintext.as_bytes().to_vec();
         self.current
