@@ -53,6 +53,10 @@ pub struct CommonArgs {
     /// How long to wait for a pooled connection, in milliseconds.
     #[arg(long, env = "PROMPTSALES_DB_ACQUIRE_TIMEOUT_MS", global = true)]
     pub db_acquire_timeout_ms: Option<String>,
+    /// How long an unused pooled connection stays open, in milliseconds
+    /// (lower it when many processes share one PostgreSQL).
+    #[arg(long, env = "PROMPTSALES_DB_IDLE_TIMEOUT_MS", global = true)]
+    pub db_idle_timeout_ms: Option<String>,
     /// `redis://HOST:PORT`; when absent the cache is in-process.
     #[arg(long, env = "REDIS_URL", global = true)]
     pub redis_url: Option<String>,
@@ -115,6 +119,7 @@ pub struct DbConfig {
     pub schema_prefix: String,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    pub idle_timeout: Duration,
     /// Whether the owner migrates its context at start (`PROMPTSALES_MIGRATE`).
     pub migrate: bool,
 }
@@ -128,6 +133,7 @@ impl DbConfig {
             schema_prefix: schema_prefix.into(),
             max_connections: 4,
             acquire_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(300),
             migrate: true,
         }
     }
@@ -356,6 +362,14 @@ impl CommonArgs {
             600_000,
             5_000,
         )?;
+        let idle_ms = parse_range(
+            &self.db_idle_timeout_ms,
+            "PROMPTSALES_DB_IDLE_TIMEOUT_MS",
+            "db-idle-timeout-ms",
+            100,
+            3_600_000,
+            300_000,
+        )?;
         let redis_url = match non_empty(&self.redis_url) {
             None => None,
             Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
@@ -462,6 +476,7 @@ impl CommonArgs {
                 schema_prefix,
                 max_connections,
                 acquire_timeout: Duration::from_millis(acquire_ms),
+                idle_timeout: Duration::from_millis(idle_ms),
                 migrate,
             },
             cache: CacheConfig {

@@ -42,7 +42,7 @@ pub enum KeyError {
     )]
     Malformed { var: &'static str, got: String },
     #[error(
-        "{KEY_VAR} is not set: PostgreSQL deployments must provide the key that encrypts lead personal data (32 bytes, hex or base64)"
+        "{KEY_VAR} is not set: PostgreSQL deployments must provide the key that encrypts personal data and platform credentials (32 bytes, hex or base64)"
     )]
     Missing,
     #[error("cannot read or create the development key {path}: {source}")]
@@ -141,7 +141,7 @@ fn dev_key(data_dir: &Path) -> Result<[u8; 32], KeyError> {
         Ok(()) => {
             tracing::warn!(
                 path = %path.display(),
-                "{KEY_VAR} not set: generated a development key for lead personal data; \
+                "{KEY_VAR} not set: generated a development key for personal data and platform credentials; \
                  set {KEY_VAR} in production and keep it safe (losing it loses the data)"
             );
             Ok(key)

@@ -260,7 +260,7 @@ impl Db {
         let opts = AnyPoolOptions::new()
             .max_connections(cfg.max_connections)
             .acquire_timeout(cfg.acquire_timeout)
-            .idle_timeout(Duration::from_secs(300));
+            .idle_timeout(cfg.idle_timeout);
         let url = cfg.url_for(context);
         if let Some(file) = cfg.sqlite_file(context) {
             if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {

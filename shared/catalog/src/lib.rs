@@ -13,7 +13,7 @@ use promptsales_shared::db::{Migrations, ReadSchema};
 use sqlx::migrate::Migrator;
 
 pub use model::{Client, Product};
-pub use plan::{Limit, LimitKind, Plan, QuotaCheck, SubCompany, Usage, UsageLine};
+pub use plan::{Limit, LimitKind, Meter, Plan, QuotaCheck, SubCompany, Usage, UsageLine};
 pub use reader::CatalogReader;
 pub use writer::CatalogWriter;
 

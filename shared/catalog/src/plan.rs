@@ -3,8 +3,8 @@
 //! client's time zone) or standing limits — and the one check every server
 //! runs before it acts, with the numbers in its refusal.
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone as _, Utc};
-use promptsales_shared::domain::{Currency, TimeZone, format_cents};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, TimeZone as _, Utc};
+use promptsales_shared::domain::{ClientId, Currency, TimeZone, format_money};
 use promptsales_shared::error::QuotaExceeded;
 use promptsales_shared::{AppError, vocabulary};
 use schemars::JsonSchema;
@@ -203,7 +203,7 @@ pub struct QuotaCheck<'a> {
 
 fn shown(v: i64, currency: Option<Currency>) -> String {
     match currency {
-        Some(c) => format!("{} {}", format_cents(v), c.as_str()),
+        Some(c) => format_money(v, c),
         None => v.to_string(),
     }
 }
@@ -252,6 +252,120 @@ pub fn check(q: &QuotaCheck<'_>) -> Result<(), AppError> {
         resets,
     }
     .into())
+}
+
+/// The month key of `now` in `tz` (`YYYY-MM`, the key of monthly
+/// counters) and when the next month starts (UTC).
+pub fn period_of(tz: TimeZone, now: DateTime<Utc>) -> (String, DateTime<Utc>) {
+    let (start, next) = month_window(tz, now);
+    (
+        start.with_timezone(&tz.tz()).format("%Y-%m").to_string(),
+        next,
+    )
+}
+
+/// A client's plan at one sub-company and this month's counters, read once
+/// per call: what a server checks a request against and reports as usage.
+#[derive(Debug, Clone)]
+pub struct Meter {
+    pub client: ClientId,
+    pub plan: Option<Plan>,
+    pub time_zone: TimeZone,
+    pub now: DateTime<Utc>,
+    /// The client's month, `YYYY-MM` in its zone: the counters' key.
+    pub period: String,
+    /// When the month turns (UTC).
+    pub resets_at: DateTime<Utc>,
+    used: Vec<(LimitKind, i64)>,
+}
+
+impl Meter {
+    /// The meter of `client` at `now`; counters start empty
+    /// ([`Meter::with_used`] fills them from the server's store).
+    pub fn new(
+        client: ClientId,
+        plan: Option<Plan>,
+        time_zone: TimeZone,
+        now: DateTime<Utc>,
+    ) -> Meter {
+        let (period, resets_at) = period_of(time_zone, now);
+        Meter {
+            client,
+            plan,
+            time_zone,
+            now,
+            period,
+            resets_at,
+            used: Vec::new(),
+        }
+    }
+
+    /// This month's counters, by kind (absent: nothing used).
+    pub fn with_used(mut self, used: Vec<(LimitKind, i64)>) -> Meter {
+        self.used = used;
+        self
+    }
+
+    pub fn used(&self, kind: LimitKind) -> i64 {
+        self.used
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    pub fn limit(&self, kind: LimitKind) -> Option<i64> {
+        self.plan
+            .as_ref()
+            .and_then(|p| p.limit(kind))
+            .map(|l| l.value)
+    }
+
+    /// `Ok` when `adding` more of a count `kind` fits the plan; otherwise
+    /// the refusal with what, used, requested, limit and the local reset.
+    pub fn check(&self, kind: LimitKind, used: i64, adding: i64) -> Result<(), AppError> {
+        check(&QuotaCheck {
+            client: self.client.as_str(),
+            plan: self.plan.as_ref(),
+            kind,
+            used,
+            adding,
+            currency: None,
+            time_zone: self.time_zone,
+            now: self.now,
+        })
+    }
+
+    /// When the month turns, in the client's zone (`2027-01-01 00:00
+    /// America/Bogota`).
+    pub fn resets_local(&self) -> String {
+        format!(
+            "{} {}",
+            self.resets_at
+                .with_timezone(&self.time_zone.tz())
+                .format("%Y-%m-%d %H:%M"),
+            self.time_zone
+        )
+    }
+
+    /// The `usage` report of the monthly counts `kinds` at `context`.
+    pub fn usage(&self, context: SubCompany, kinds: &[LimitKind]) -> Usage {
+        Usage {
+            client_id: self.client.as_str().to_owned(),
+            context,
+            plan: self.plan.as_ref().map(|p| p.id.clone()),
+            time_zone: self.time_zone,
+            lines: kinds
+                .iter()
+                .map(|&kind| UsageLine {
+                    kind,
+                    used: self.used(kind),
+                    limit: self.limit(kind),
+                    currency: None,
+                    resets_at: Some(self.resets_at.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -322,7 +436,7 @@ mod tests {
         c.plan = Some(&p);
         let e = check(&c).unwrap_err().to_string();
         assert!(
-            e.contains("4500.00 USD used + 600.00 USD requested > limit 5000.00 USD"),
+            e.contains("4,500.00 USD used + 600.00 USD requested > limit 5,000.00 USD"),
             "{e}"
         );
         assert!(e.contains("2027-01-01 00:00 America/Bogota"), "{e}");

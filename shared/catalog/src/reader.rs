@@ -218,6 +218,21 @@ impl CatalogReader {
         row.as_ref().map(plan_from_row).transpose()
     }
 
+    /// A client's plan at `context` and its time zone; a client the catalog
+    /// does not know has no plan and months in UTC (counted, unlimited).
+    pub async fn plan_and_zone(
+        &self,
+        tenant: &TenantId,
+        client: &ClientId,
+        context: SubCompany,
+    ) -> Result<(Option<Plan>, TimeZone), AppError> {
+        match self.get_client(tenant, client).await {
+            Ok(c) => Ok((self.plan_of(tenant, client, context).await?, c.time_zone)),
+            Err(AppError::NotFound { .. }) => Ok((None, TimeZone::UTC)),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Row counts per table, for reports and tests.
     pub async fn counts(&self, tenant: &TenantId) -> Result<Vec<(&'static str, i64)>, AppError> {
         Ok(self

@@ -18,6 +18,11 @@ pub fn init(format: LogFormat, filter: &str) {
     if !filter.contains("async_openai") {
         filter.push_str(",async_openai=error");
     }
+    // rmcp's debug lines echo whole requests, tool arguments (and so any
+    // credential given to `set_connection`) included.
+    if !filter.contains("rmcp") {
+        filter.push_str(",rmcp=info");
+    }
     let filter = EnvFilter::try_new(&filter).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

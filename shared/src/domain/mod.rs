@@ -9,7 +9,7 @@ mod time_zone;
 pub use channel::Channel;
 pub use country::{COUNTRY_NAMES, Country};
 pub use ids::{ClientId, ProductId, TenantId, validate_id};
-pub use money::{Currency, Money, format_cents, parse_cents};
+pub use money::{Currency, Money, display_decimals, format_cents, format_money, parse_cents};
 pub use time_zone::TimeZone;
 
 /// A required, trimmed, bounded free-text field.

@@ -165,6 +165,68 @@ pub fn format_cents(cents: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+// Money as a person reads it: major units with the currency's own
+// decimals and separators (`1.234.567 COP`, `1,234.50 USD`,
+// `9.000,00 EUR`). Amounts are stored in hundredths of every currency (the
+// schema's convention); whole-unit currencies (ISO 4217 exponent 0, and the
+// Colombian peso, whose centavos no longer circulate) show no decimals.
+
+/// Currencies shown without decimals: ISO 4217 exponent 0, and COP.
+const WHOLE: &[&str] = &[
+    "BIF", "CLP", "COP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
+    "VUV", "XAF", "XOF", "XPF",
+];
+
+/// Currencies written with `.` between thousands and `,` before decimals.
+const DOT_GROUPS: &[&str] = &[
+    "ARS", "BOB", "BRL", "CLP", "COP", "DKK", "EUR", "IDR", "ISK", "PYG", "TRY", "UYU", "VES",
+];
+
+/// Decimals a person sees for `currency` (0 or 2).
+pub fn display_decimals(currency: Currency) -> u32 {
+    if WHOLE.contains(&currency.as_str()) {
+        0
+    } else {
+        2
+    }
+}
+
+fn group(digits: &str, sep: char) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(sep);
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `cents` hundredths of `currency` in major units with its code:
+/// `format_money(123_456_700, COP)` = `"1.234.567 COP"`. Whole-unit
+/// currencies round half away from zero.
+pub fn format_money(cents: i64, currency: Currency) -> String {
+    let code = currency.as_str();
+    let (thousands, decimal) = if DOT_GROUPS.contains(&code) {
+        ('.', ',')
+    } else {
+        (',', '.')
+    };
+    let sign = if cents < 0 { "-" } else { "" };
+    let abs = cents.unsigned_abs();
+    let body = if display_decimals(currency) == 0 {
+        let units = abs / 100 + u64::from(abs % 100 >= 50);
+        group(&units.to_string(), thousands)
+    } else {
+        format!(
+            "{}{decimal}{:02}",
+            group(&(abs / 100).to_string(), thousands),
+            abs % 100
+        )
+    };
+    format!("{sign}{body} {code}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,5 +276,28 @@ mod tests {
     fn unknown_currency_is_rejected() {
         assert!(Currency::parse("XYZ").is_err());
         assert!(Currency::parse("US").is_err());
+    }
+}
+
+#[cfg(test)]
+mod display_tests {
+    use super::*;
+
+    fn cur(c: &str) -> Currency {
+        Currency::parse(c).unwrap()
+    }
+
+    #[test]
+    fn each_currency_reads_as_its_people_write_it() {
+        assert_eq!(format_money(123_456_700, cur("COP")), "1.234.567 COP");
+        assert_eq!(format_money(123_456_750, cur("COP")), "1.234.568 COP");
+        assert_eq!(format_money(99_900, cur("CLP")), "999 CLP");
+        assert_eq!(format_money(123_450, cur("USD")), "1,234.50 USD");
+        assert_eq!(format_money(900_000, cur("EUR")), "9.000,00 EUR");
+        assert_eq!(format_money(123_456_789, cur("MXN")), "1,234,567.89 MXN");
+        assert_eq!(format_money(-5, cur("USD")), "-0.05 USD");
+        assert_eq!(format_money(0, cur("JPY")), "0 JPY");
+        assert_eq!(display_decimals(cur("COP")), 0);
+        assert_eq!(display_decimals(cur("PEN")), 2);
     }
 }
