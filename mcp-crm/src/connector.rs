@@ -1,8 +1,10 @@
 //! Channel connectors for `send_message`: the WhatsApp Cloud API over
-//! `reqwest` when configured, otherwise a sandbox that records the message
-//! without sending it. The token travels only in the `Authorization`
-//! header; calls have connect and total timeouts and a cap on the response
-//! read; neither the token nor the URL reaches an error or a log line.
+//! `reqwest` with the client's own account (its connection) or the
+//! environment's default account, otherwise a sandbox that records the
+//! message without sending it; and the check `test_connection` runs. The
+//! token travels only in the `Authorization` header; calls have connect
+//! and total timeouts and a cap on the response read; neither the token
+//! nor the URL reaches an error or a log line.
 
 use std::time::Duration;
 
@@ -18,8 +20,66 @@ const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
 /// Most bytes of a provider response we read (a send answers in well
 /// under 1 KiB; anything larger is not an answer we use).
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+/// The Cloud API's host and version when the environment names none.
+const DEFAULT_BASE: &str = "https://graph.facebook.com";
+const DEFAULT_VERSION: &str = "v21.0";
 
-/// WhatsApp Cloud API settings (`PROMPTSALES_WHATSAPP_*`).
+fn env_var(k: &str) -> Option<String> {
+    std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where the WhatsApp Cloud API is (`PROMPTSALES_WHATSAPP_API_BASE`,
+/// `PROMPTSALES_WHATSAPP_API_VERSION`): every account is reached there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WhatsappApi {
+    /// e.g. `https://graph.facebook.com`.
+    pub base_url: String,
+    /// Graph API version, e.g. `v21.0`.
+    pub version: String,
+}
+
+impl Default for WhatsappApi {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE.into(),
+            version: DEFAULT_VERSION.into(),
+        }
+    }
+}
+
+impl WhatsappApi {
+    pub fn from_env() -> Self {
+        Self {
+            base_url: env_var("PROMPTSALES_WHATSAPP_API_BASE")
+                .unwrap_or_else(|| DEFAULT_BASE.into())
+                .trim_end_matches('/')
+                .to_owned(),
+            version: env_var("PROMPTSALES_WHATSAPP_API_VERSION")
+                .unwrap_or_else(|| DEFAULT_VERSION.into()),
+        }
+    }
+}
+
+/// A WhatsApp sender: a phone-number id and the token allowed to send
+/// from it (a client's connection, or the environment's default).
+#[derive(Clone, PartialEq, Eq)]
+pub struct WhatsappAccount {
+    pub phone_number_id: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for WhatsappAccount {
+    /// The token never reaches a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WhatsappAccount")
+            .field("phone_number_id", &self.phone_number_id)
+            .field("token", &"[redacted]")
+            .finish()
+    }
+}
+
+/// WhatsApp Cloud API settings of the single-client shortcut
+/// (`PROMPTSALES_WHATSAPP_*`): where the API is and the default account.
 #[derive(Clone)]
 pub struct WhatsappConfig {
     /// e.g. `https://graph.facebook.com`.
@@ -43,21 +103,31 @@ impl std::fmt::Debug for WhatsappConfig {
 }
 
 impl WhatsappConfig {
-    /// Settings from the environment: live sending needs both
+    /// Settings from the environment: the default account needs both
     /// `PROMPTSALES_WHATSAPP_TOKEN` and `PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID`.
     pub fn from_env() -> Option<Self> {
-        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
-        let token = var("PROMPTSALES_WHATSAPP_TOKEN")?;
-        let phone_number_id = var("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID")?;
+        let token = env_var("PROMPTSALES_WHATSAPP_TOKEN")?;
+        let phone_number_id = env_var("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID")?;
+        let api = WhatsappApi::from_env();
         Some(Self {
-            base_url: var("PROMPTSALES_WHATSAPP_API_BASE")
-                .unwrap_or_else(|| "https://graph.facebook.com".into())
-                .trim_end_matches('/')
-                .to_owned(),
-            version: var("PROMPTSALES_WHATSAPP_API_VERSION").unwrap_or_else(|| "v21.0".into()),
+            base_url: api.base_url,
+            version: api.version,
             phone_number_id,
             token,
         })
+    }
+
+    fn split(self) -> (WhatsappApi, WhatsappAccount) {
+        (
+            WhatsappApi {
+                base_url: self.base_url,
+                version: self.version,
+            },
+            WhatsappAccount {
+                phone_number_id: self.phone_number_id,
+                token: self.token,
+            },
+        )
     }
 }
 
@@ -68,12 +138,18 @@ pub struct Receipt {
     pub sandbox: bool,
     /// The provider's message id (`wamid.…`), when sent for real.
     pub provider_message_id: Option<String>,
+    /// The sender it went out from (WhatsApp phone-number id), when live.
+    pub from: Option<String>,
 }
 
 /// Sends messages on direct channels.
 #[derive(Debug, Clone, Default)]
 pub struct Connector {
-    whatsapp: Option<(WhatsappConfig, reqwest::Client)>,
+    api: WhatsappApi,
+    /// The environment's account: senders without a connection use it.
+    default: Option<WhatsappAccount>,
+    /// Present when this process may reach the provider at all.
+    http: Option<reqwest::Client>,
 }
 
 /// Why a provider call failed, in words safe for a log line: the kind of
@@ -90,25 +166,64 @@ fn failure_kind(e: &reqwest::Error) -> &'static str {
     }
 }
 
+/// A provider answer read up to the size cap: status and JSON (`Null`
+/// when over the cap or not JSON).
+async fn read_capped(
+    mut resp: reqwest::Response,
+) -> Result<(reqwest::StatusCode, serde_json::Value), reqwest::Error> {
+    let status = resp.status();
+    let mut raw = Vec::new();
+    let mut truncated = false;
+    while let Some(chunk) = resp.chunk().await? {
+        if raw.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            truncated = true;
+            break;
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    let value = if truncated {
+        tracing::warn!(
+            status = status.as_u16(),
+            limit = MAX_RESPONSE_BYTES,
+            "WhatsApp response over the size cap; not read"
+        );
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null)
+    };
+    Ok((status, value))
+}
+
 impl Connector {
-    /// Records messages without sending them.
+    /// Records messages without sending them (no account is ever used).
     pub fn sandbox() -> Self {
         Self::default()
     }
 
-    /// Sends WhatsApp messages through the Cloud API when `cfg` is set.
+    /// Reaches the Cloud API at `api`: clients' own accounts, and
+    /// `default` (the environment's) for senders without one.
+    pub fn new(api: WhatsappApi, default: Option<WhatsappAccount>) -> Result<Self, AppError> {
+        Self::with_limits(api, default, CONNECT_TIMEOUT, TOTAL_TIMEOUT)
+    }
+
+    /// Sends WhatsApp messages through the Cloud API when `cfg` is set
+    /// (the single-client shortcut); a sandbox otherwise.
     pub fn with_whatsapp(cfg: Option<WhatsappConfig>) -> Result<Self, AppError> {
-        Self::with_limits(cfg, CONNECT_TIMEOUT, TOTAL_TIMEOUT)
+        match cfg {
+            None => Ok(Self::sandbox()),
+            Some(cfg) => {
+                let (api, account) = cfg.split();
+                Self::new(api, Some(account))
+            }
+        }
     }
 
     fn with_limits(
-        cfg: Option<WhatsappConfig>,
+        api: WhatsappApi,
+        default: Option<WhatsappAccount>,
         connect: Duration,
         total: Duration,
     ) -> Result<Self, AppError> {
-        let Some(cfg) = cfg else {
-            return Ok(Self::sandbox());
-        };
         let http = reqwest::Client::builder()
             .connect_timeout(connect)
             .timeout(total)
@@ -119,35 +234,57 @@ impl Connector {
                 AppError::Internal(format!("WhatsApp HTTP client: {}", failure_kind(&e)))
             })?;
         Ok(Self {
-            whatsapp: Some((cfg, http)),
+            api,
+            default,
+            http: Some(http),
         })
     }
 
-    /// Whether `channel` sends for real.
+    /// Whether `channel` sends for real from the default account.
     pub fn is_live(&self, channel: ContactChannel) -> bool {
-        channel == ContactChannel::Whatsapp && self.whatsapp.is_some()
+        channel == ContactChannel::Whatsapp && self.http.is_some() && self.default.is_some()
     }
 
-    /// Sends `text` to `to` (E.164 phone or email address).
+    /// The default account's phone-number id, when there is one.
+    pub fn default_sender(&self) -> Option<&str> {
+        self.default.as_ref().map(|a| a.phone_number_id.as_str())
+    }
+
+    /// Sends `text` to `to` (E.164 phone or email address) from the
+    /// default account.
     pub async fn send(
         &self,
         channel: ContactChannel,
         to: &str,
         text: &str,
     ) -> Result<Receipt, AppError> {
-        let Some((wa, http)) = self
-            .whatsapp
-            .as_ref()
-            .filter(|_| channel == ContactChannel::Whatsapp)
-        else {
-            return Ok(Receipt {
-                sandbox: true,
-                provider_message_id: None,
-            });
+        self.send_from(None, channel, to, text).await
+    }
+
+    /// Sends `text` to `to` from `account` (a client's connection), or
+    /// from the default account when `None`; a sandbox receipt when the
+    /// channel has no live connector or no account applies.
+    pub async fn send_from(
+        &self,
+        account: Option<&WhatsappAccount>,
+        channel: ContactChannel,
+        to: &str,
+        text: &str,
+    ) -> Result<Receipt, AppError> {
+        let sandbox = Receipt {
+            sandbox: true,
+            provider_message_id: None,
+            from: None,
+        };
+        if channel != ContactChannel::Whatsapp {
+            return Ok(sandbox);
+        }
+        let (Some(http), Some(wa)) = (&self.http, account.or(self.default.as_ref())) else {
+            return Ok(sandbox);
         };
         let url = format!(
             "{}/{}/{}/messages",
-            wa.base_url, wa.version, wa.phone_number_id
+            self.api.base_url, self.api.version, wa.phone_number_id
         );
         let body = json!({
             "messaging_product": "whatsapp",
@@ -162,33 +299,14 @@ impl Connector {
                 "WhatsApp could not be reached; the message was not sent, retry later".into(),
             )
         };
-        let mut resp = http
+        let resp = http
             .post(&url)
             .bearer_auth(&wa.token)
             .json(&body)
             .send()
             .await
             .map_err(|e| unreachable(&e))?;
-        let status = resp.status();
-        let mut raw = Vec::new();
-        let mut truncated = false;
-        while let Some(chunk) = resp.chunk().await.map_err(|e| unreachable(&e))? {
-            if raw.len() + chunk.len() > MAX_RESPONSE_BYTES {
-                truncated = true;
-                break;
-            }
-            raw.extend_from_slice(&chunk);
-        }
-        let value: serde_json::Value = if truncated {
-            tracing::warn!(
-                status = status.as_u16(),
-                limit = MAX_RESPONSE_BYTES,
-                "WhatsApp response over the size cap; not read"
-            );
-            serde_json::Value::Null
-        } else {
-            serde_json::from_slice(&raw).unwrap_or(serde_json::Value::Null)
-        };
+        let (status, value) = read_capped(resp).await.map_err(|e| unreachable(&e))?;
         if !status.is_success() {
             // The provider's own message may quote the request; the client
             // gets the status and what to do, the log the provider's code.
@@ -213,7 +331,38 @@ impl Connector {
         Ok(Receipt {
             sandbox: false,
             provider_message_id: id,
+            from: Some(wa.phone_number_id.clone()),
         })
+    }
+
+    /// Checks that `account` can reach its number: reads the number's
+    /// display name (`GET /{phone-number-id}`, token in the header).
+    /// `Ok` with what the provider said, or `Err` with a sentence safe to
+    /// show (status or failure kind, never the token or the URL).
+    pub async fn check(&self, account: &WhatsappAccount) -> Result<String, String> {
+        let Some(http) = &self.http else {
+            return Err("this server runs without live connectors (sandbox)".into());
+        };
+        let url = format!(
+            "{}/{}/{}",
+            self.api.base_url, self.api.version, account.phone_number_id
+        );
+        let resp = http
+            .get(&url)
+            .query(&[("fields", "display_phone_number,verified_name")])
+            .bearer_auth(&account.token)
+            .send()
+            .await
+            .map_err(|e| format!("WhatsApp could not be reached ({})", failure_kind(&e)))?;
+        let (status, value) = read_capped(resp)
+            .await
+            .map_err(|e| format!("WhatsApp answered badly ({})", failure_kind(&e)))?;
+        if !status.is_success() {
+            return Err(refusal(status.as_u16()));
+        }
+        let number = value["display_phone_number"].as_str().unwrap_or("?");
+        let name = value["verified_name"].as_str().unwrap_or("?");
+        Ok(format!("reached {number} ({name})"))
     }
 }
 
@@ -221,8 +370,9 @@ impl Connector {
 fn refusal(status: u16) -> String {
     match status {
         401 | 403 => format!(
-            "WhatsApp rejected this server's credentials (HTTP {status}): the message was not sent; \
-             check PROMPTSALES_WHATSAPP_TOKEN and PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID"
+            "WhatsApp rejected the sender's credentials (HTTP {status}): the message was not sent; \
+             check the client's connection (list_connections, set_connection) or \
+             PROMPTSALES_WHATSAPP_TOKEN and PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID"
         ),
         429 => format!(
             "WhatsApp is rate-limiting this number (HTTP {status}): the message was not sent, retry later"
@@ -288,6 +438,15 @@ mod tests {
         let seen: Seen = Arc::default();
         let app = axum::Router::new()
             .route("/{version}/{phone_id}/messages", post(fake))
+            .route(
+                "/{version}/{phone_id}",
+                axum::routing::get(|headers: HeaderMap, Path((_, id)): Path<(String, String)>| async move {
+                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok") {
+                        return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"code": 190}})));
+                    }
+                    (StatusCode::OK, Json(json!({"display_phone_number": "+57 300 000 0000", "verified_name": "Café", "id": id})))
+                }),
+            )
             .with_state(seen.clone());
         let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = l.local_addr().unwrap();
@@ -323,6 +482,48 @@ mod tests {
         assert_eq!(body["to"], "573001234567");
         assert_eq!(body["type"], "text");
         assert_eq!(body["text"]["body"], "Hola Ana");
+    }
+
+    #[tokio::test]
+    async fn a_clients_account_sends_from_its_number_and_is_checked() {
+        let (base, seen) = start().await;
+        let api = WhatsappApi {
+            base_url: base.clone(),
+            version: "v21.0".into(),
+        };
+        // No default account: only a client's own connection sends.
+        let c = Connector::new(api, None).unwrap();
+        assert!(!c.is_live(ContactChannel::Whatsapp));
+        let r = c
+            .send(ContactChannel::Whatsapp, "+573001234567", "x")
+            .await
+            .unwrap();
+        assert!(r.sandbox && r.from.is_none());
+        let account = WhatsappAccount {
+            phone_number_id: "2077".into(),
+            token: "tok".into(),
+        };
+        let r = c
+            .send_from(
+                Some(&account),
+                ContactChannel::Whatsapp,
+                "+573001234567",
+                "Hola",
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.from.as_deref(), Some("2077"));
+        assert_eq!(seen.lock().unwrap()[0].0, "v21.0/2077");
+        assert!(c.check(&account).await.unwrap().contains("Café"));
+        let wrong = WhatsappAccount {
+            phone_number_id: "2077".into(),
+            token: "nope".into(),
+        };
+        let e = c.check(&wrong).await.unwrap_err();
+        assert!(e.contains("401") && !e.contains("nope"), "{e}");
+        assert!(!format!("{wrong:?}").contains("nope"));
+        let e = Connector::sandbox().check(&account).await.unwrap_err();
+        assert!(e.contains("sandbox"), "{e}");
     }
 
     #[tokio::test]
@@ -402,8 +603,10 @@ mod tests {
         let base = misbehaving().await;
         let secret = "EAAG-secret-token";
         let limited = |path: &str| {
+            let (api, account) = cfg(&format!("{base}/{path}"), secret).split();
             Connector::with_limits(
-                Some(cfg(&format!("{base}/{path}"), secret)),
+                api,
+                Some(account),
                 std::time::Duration::from_millis(200),
                 std::time::Duration::from_millis(400),
             )

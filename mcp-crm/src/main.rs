@@ -1,6 +1,7 @@
 //! `mcp-crm`: the CRM MCP server binary. It migrates only the crm context
-//! (its audit log included) and reads no other context. `mcp-crm
-//! rotate-key` moves the personal data to a new encryption key.
+//! (its audit log included) and reads the catalog (`core`: clients' time
+//! zones and plans) after checking its version. `mcp-crm rotate-key` moves
+//! the personal data and the connections' credentials to a new key.
 
 use std::time::Instant;
 
@@ -68,17 +69,30 @@ async fn main() -> anyhow::Result<()> {
     if let Some(Command::RotateKey { batch }) = cli.command {
         return rotate_key(&rt, &db, batch).await;
     }
+    let catalog = rt.read(&promptsales_catalog::SCHEMA).await?;
     let auditor = rt.auditor(&db);
     let crypto = keys(&rt, &db)?;
-    let connector = mcp_crm::connector::Connector::with_whatsapp(
-        mcp_crm::connector::WhatsappConfig::from_env(),
-    )?;
+    // Clients' own numbers (connections) and the environment's default
+    // account (the single-client shortcut) reach the same API.
+    let default = mcp_crm::connector::WhatsappConfig::from_env().map(|c| {
+        mcp_crm::connector::WhatsappAccount {
+            phone_number_id: c.phone_number_id,
+            token: c.token,
+        }
+    });
+    let connector =
+        mcp_crm::connector::Connector::new(mcp_crm::connector::WhatsappApi::from_env(), default)?;
     let svc = mcp_crm::CrmService::new(mcp_crm::store::CrmStore::new(db.clone()), crypto)
         .with_connector(connector)
-        .with_llm(rt.config.llm.clone());
+        .with_llm(rt.config.llm.clone())
+        .with_catalog(promptsales_catalog::CatalogReader::new(catalog.clone()));
     let hook = mcp_crm::webhook::WebhookConfig::from_env().map_err(anyhow::Error::msg)?;
-    if hook.is_some() && cli.serve.transport == Transport::Http {
-        tracing::info!(path = mcp_crm::webhook::PATH, "WhatsApp webhook enabled");
+    if cli.serve.transport == Transport::Http {
+        tracing::info!(
+            path = mcp_crm::webhook::PATH,
+            default_number = hook.is_some(),
+            "WhatsApp webhook: clients' connected numbers, and the environment's default number when configured"
+        );
     }
     let routes = mcp_crm::webhook::router(
         svc.clone(),
@@ -93,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
         cli.serve.read_only,
     )?;
     let readiness = Readiness {
-        dbs: vec![db],
+        dbs: vec![db, catalog],
         cache: Some(rt.cache.clone()),
     };
     run_with_routes(

@@ -2,7 +2,8 @@
 //! key — decrypts each value (under the previous key, or any older format),
 //! encrypts it again bound to its row and column, rebuilds the email and
 //! phone blind indexes and moves the ledger rows keyed by the old indexes —
-//! in keyset batches, each batch one transaction. Idempotent and
+//! in keyset batches, each batch one transaction; then the sealed
+//! credentials of the clients' connections, one connection at a time. Idempotent and
 //! resumable: a lead already under the current key is skipped, so an
 //! interrupted run is simply run again.
 
@@ -10,7 +11,9 @@ use promptsales_shared::AppError;
 use serde::Serialize;
 
 use crate::crypto::{Crypto, Field};
-use crate::store::{CrmStore, ResealedLead, Rewritten, SealedLead};
+use crate::store::{
+    ConnectionRow, CrmStore, ResealedConnection, ResealedLead, Rewritten, SealedLead,
+};
 
 /// Default number of leads per batch.
 pub const DEFAULT_BATCH: i64 = 500;
@@ -39,6 +42,10 @@ pub struct RotationReport {
     pub permissions_reindexed: u64,
     pub permissions_merged: u64,
     pub inbound_messages_reindexed: u64,
+    /// Connections whose sealed credentials were looked at.
+    pub connections_scanned: u64,
+    /// Connections whose credentials were encrypted again.
+    pub connections_rotated: u64,
     /// Ledger contacts no lead holds (erased people): their entries keep
     /// the index they were written under, which the new key cannot match.
     pub ledger_contacts_without_lead: i64,
@@ -171,8 +178,74 @@ pub async fn rotate(
             "rotation progress"
         );
     }
+    rotate_connections(store, crypto, &mut report).await?;
     report.ledger_contacts_without_lead = store.ledger_contacts_without_lead().await?;
     Ok(report)
+}
+
+/// A connection's credentials sealed again under the current key; `None`
+/// when they already are.
+fn reseal_connection(
+    crypto: &Crypto,
+    tenant: &str,
+    c: &ConnectionRow,
+) -> Result<Option<ResealedConnection>, AppError> {
+    let sealed = [&c.token_enc, &c.app_secret_enc, &c.verify_token_enc];
+    if sealed
+        .iter()
+        .copied()
+        .flatten()
+        .all(|v| crypto.is_current(v))
+    {
+        return Ok(None);
+    }
+    let row = format!("{}:{}", c.client_id, c.channel);
+    let again = |column: &str, v: &Option<String>| -> Result<Option<String>, AppError> {
+        let Some(stored) = v else { return Ok(None) };
+        let at = Field {
+            tenant,
+            table: "connections",
+            row: &row,
+            column,
+        };
+        let plain = crypto.decrypt(at, stored)?;
+        Ok(Some(crypto.encrypt(at, &plain)?))
+    };
+    Ok(Some(ResealedConnection {
+        tenant: tenant.to_owned(),
+        client_id: c.client_id.as_str().to_owned(),
+        channel: c.channel.clone(),
+        updated_at: c.updated_at.clone(),
+        token_enc: again("token_enc", &c.token_enc)?,
+        app_secret_enc: again("app_secret_enc", &c.app_secret_enc)?,
+        verify_token_enc: again("verify_token_enc", &c.verify_token_enc)?,
+    }))
+}
+
+/// Moves every connection's credentials to the current key.
+async fn rotate_connections(
+    store: &CrmStore,
+    crypto: &Crypto,
+    report: &mut RotationReport,
+) -> Result<(), AppError> {
+    for (tenant, c) in store.sealed_connections().await? {
+        report.connections_scanned += 1;
+        match reseal_connection(crypto, &tenant, &c) {
+            Ok(None) => {}
+            Ok(Some(r)) => {
+                if store.reseal_connection(&r).await? {
+                    report.connections_rotated += 1;
+                } else {
+                    report.changed_during_run += 1;
+                }
+            }
+            Err(e) => {
+                tracing::error!(%tenant, client = %c.client_id, channel = %c.channel, error = %e, "connection not rotated");
+                report.failed += 1;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -277,7 +350,7 @@ mod tests {
                         name: None,
                         text: "hola".into(),
                         at: None,
-                        client_id: ClientId::parse("cli_wa").unwrap(),
+                        client_id: ClientId::parse("cli_1").unwrap(),
                         country: Country::parse("CO").unwrap(),
                     },
                 )
@@ -307,7 +380,25 @@ mod tests {
                 .await
                 .unwrap();
             before
-                .gdpr_erase_lead(&staff(&t1), l4.as_str())
+                .gdpr_erase_lead(&staff(&t1), l4.as_str(), false)
+                .await
+                .unwrap();
+
+            // A client's connection, its credentials under the old key.
+            let admin = Principal::new("root", t1.clone(), ["admin"]);
+            before
+                .set_connection(
+                    &admin,
+                    crate::service::NewConnection {
+                        client_id: "cli_1".into(),
+                        channel: crate::service::ConnectionChannel::Whatsapp,
+                        phone_number_id: "2077".into(),
+                        access_token: Some("tok".into()),
+                        app_secret: Some("app-secret".into()),
+                        verify_token: None,
+                        enabled: true,
+                    },
+                )
                 .await
                 .unwrap();
 
@@ -339,6 +430,11 @@ mod tests {
             assert!(r.ledger_events_reindexed >= 2, "{r:?}");
             assert!(r.permissions_reindexed >= 2, "{r:?}");
             assert_eq!(r.inbound_messages_reindexed, 1, "{r:?}");
+            assert_eq!(
+                (r.connections_scanned, r.connections_rotated),
+                (1, 1),
+                "{r:?}"
+            );
             assert_eq!(
                 r.ledger_contacts_without_lead, 1,
                 "the erased person's opt-out"
@@ -396,6 +492,12 @@ mod tests {
                 before.get_lead(&t1, l1.as_str()).await.is_err(),
                 "the old key alone no longer reads"
             );
+            let route = after.whatsapp_route(&t1, "2077").await.unwrap().unwrap();
+            assert_eq!(
+                route.app_secret, "app-secret",
+                "the new key opens the connection"
+            );
+            assert!(before.whatsapp_route(&t1, "2077").await.is_err());
 
             // Idempotent: a second run finds nothing to do.
             let again = rotate(&store, &both, 500).await.unwrap();
@@ -408,6 +510,7 @@ mod tests {
                 (4, 0, 4),
                 "{again:?}"
             );
+            assert_eq!(again.connections_rotated, 0, "{again:?}");
             db.cleanup().await;
         }
     }

@@ -1,9 +1,13 @@
 //! The WhatsApp Cloud API webhook (HTTP mode, beside `/mcp`): the GET
-//! verification handshake, and POSTed messages verified by
-//! `X-Hub-Signature-256`, deduplicated by message id (the shared cache
-//! first, then durably in the database) and turned into leads and verified
-//! inbound interactions — the only ones that open WhatsApp's service window.
+//! verification handshake, and POSTed messages routed by the
+//! `phone_number_id` they were sent to — a client's connection, verified
+//! with that client's app secret and recorded as that client's leads, or
+//! the environment's default number (the single-client shortcut) — then
+//! deduplicated by message id (the shared cache first, then durably in the
+//! database) and turned into verified inbound interactions, the only ones
+//! that open WhatsApp's service window.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use aws_lc_rs::{digest, hmac};
@@ -19,15 +23,19 @@ use promptsales_shared::domain::{ClientId, Country, TenantId};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::domain::country_of_phone;
-use crate::service::{CrmService, WhatsappInbound, message_key};
+use crate::domain::{country_of_phone, normalise_phone};
+use crate::service::{CrmService, WhatsappInbound, WhatsappRoute, message_key};
 
 /// Path of the webhook.
 pub const PATH: &str = "/webhooks/whatsapp";
 /// How long a delivered message id is remembered.
 const DEDUPE_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Country of a number whose plan names none, without a configured default.
+const FALLBACK_COUNTRY: &str = "US";
 
-/// Webhook settings (`PROMPTSALES_WHATSAPP_*`).
+/// The single-client webhook settings (`PROMPTSALES_WHATSAPP_*`): the
+/// default number's verify token and app secret, and the client its
+/// deliveries belong to.
 #[derive(Clone)]
 pub struct WebhookConfig {
     /// The token Meta echoes in the verification handshake.
@@ -53,9 +61,9 @@ impl std::fmt::Debug for WebhookConfig {
 }
 
 impl WebhookConfig {
-    /// From the environment; `None` (webhook off) unless both the verify
-    /// token and the app secret are set. A bad client or country is an
-    /// error naming the variable.
+    /// From the environment; `None` (no default number) unless both the
+    /// verify token and the app secret are set. A bad client or country is
+    /// an error naming the variable.
     pub fn from_env() -> Result<Option<Self>, String> {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         let (Some(verify_token), Some(app_secret)) = (
@@ -84,28 +92,28 @@ struct Hook {
     svc: CrmService,
     cache: Cache,
     tenant: TenantId,
-    cfg: WebhookConfig,
+    /// The environment's default number, if configured.
+    cfg: Option<WebhookConfig>,
 }
 
-/// The webhook routes; without configuration they answer 404 so nothing
-/// is accepted by accident.
+/// The webhook routes: deliveries for the clients' connected numbers, and
+/// for the environment's default number when configured. A delivery for a
+/// number neither knows is refused (401), so nothing is accepted by
+/// accident.
 pub fn router(
     svc: CrmService,
     cache: Cache,
     tenant: TenantId,
     cfg: Option<WebhookConfig>,
 ) -> Router {
-    match cfg {
-        None => Router::new(),
-        Some(cfg) => Router::new()
-            .route(PATH, get(verify).post(receive))
-            .with_state(Hook {
-                svc,
-                cache,
-                tenant,
-                cfg,
-            }),
-    }
+    Router::new()
+        .route(PATH, get(verify).post(receive))
+        .with_state(Hook {
+            svc,
+            cache,
+            tenant,
+            cfg,
+        })
 }
 
 #[derive(Deserialize)]
@@ -126,14 +134,27 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(da.as_ref(), db.as_ref()).is_ok()
 }
 
+/// The handshake: the environment's verify token or any connected
+/// client's.
 async fn verify(State(h): State<Hook>, Query(q): Query<Handshake>) -> Response {
-    match (q.mode.as_deref(), q.verify_token, q.challenge) {
-        (Some("subscribe"), Some(token), Some(challenge))
-            if same(token.as_bytes(), h.cfg.verify_token.as_bytes()) =>
-        {
-            (StatusCode::OK, challenge).into_response()
-        }
-        _ => (StatusCode::FORBIDDEN, "verification failed").into_response(),
+    let (Some("subscribe"), Some(token), Some(challenge)) =
+        (q.mode.as_deref(), q.verify_token, q.challenge)
+    else {
+        return (StatusCode::FORBIDDEN, "verification failed").into_response();
+    };
+    let mut known: Vec<String> = h.cfg.iter().map(|c| c.verify_token.clone()).collect();
+    match h.svc.whatsapp_verify_tokens(&h.tenant).await {
+        Ok(t) => known.extend(t),
+        Err(e) => tracing::warn!(error = %e, "connections' verify tokens not read"),
+    }
+    // Every candidate is compared, so the time does not say which matched.
+    let matched = known
+        .iter()
+        .fold(false, |m, k| same(token.as_bytes(), k.as_bytes()) | m);
+    if matched {
+        (StatusCode::OK, challenge).into_response()
+    } else {
+        (StatusCode::FORBIDDEN, "verification failed").into_response()
     }
 }
 
@@ -152,6 +173,8 @@ pub fn signature_ok(secret: &str, body: &[u8], header: Option<&str>) -> bool {
 /// One text message of a delivery.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InboundMessage {
+    /// The number it was sent to (`metadata.phone_number_id`), if named.
+    pub phone_number_id: Option<String>,
     pub id: String,
     pub from: String,
     pub name: Option<String>,
@@ -166,6 +189,9 @@ pub fn messages(payload: &Value) -> Vec<InboundMessage> {
     for entry in payload["entry"].as_array().into_iter().flatten() {
         for change in entry["changes"].as_array().into_iter().flatten() {
             let value = &change["value"];
+            let phone_number_id = value["metadata"]["phone_number_id"]
+                .as_str()
+                .map(str::to_owned);
             let contacts = value["contacts"].as_array().cloned().unwrap_or_default();
             for m in value["messages"].as_array().into_iter().flatten() {
                 let (Some(id), Some(from)) = (m["id"].as_str(), m["from"].as_str()) else {
@@ -183,6 +209,7 @@ pub fn messages(payload: &Value) -> Vec<InboundMessage> {
                     other => format!("[{other} message]"),
                 };
                 out.push(InboundMessage {
+                    phone_number_id: phone_number_id.clone(),
                     id: id.to_owned(),
                     from: from.to_owned(),
                     name,
@@ -195,27 +222,121 @@ pub fn messages(payload: &Value) -> Vec<InboundMessage> {
     out
 }
 
+/// The numbers a payload's changes were sent to (`None`: a change that
+/// names none), whether or not they carry messages.
+fn numbers(payload: &Value) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = Vec::new();
+    for entry in payload["entry"].as_array().into_iter().flatten() {
+        for change in entry["changes"].as_array().into_iter().flatten() {
+            let n = change["value"]["metadata"]["phone_number_id"]
+                .as_str()
+                .map(str::to_owned);
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push(None);
+    }
+    out
+}
+
+/// Where deliveries for one number go: the client, the app secret that
+/// must have signed them, and the country of numbers without a plan.
+struct Route {
+    client_id: ClientId,
+    app_secret: String,
+    country: Country,
+}
+
+/// The route of a number: its client's connection, else (or for a
+/// delivery naming no number) the environment's default; `None` when
+/// neither knows it.
+async fn route_of(
+    h: &Hook,
+    number: Option<&str>,
+) -> Result<Option<Route>, promptsales_shared::AppError> {
+    let fallback = || Country::parse(FALLBACK_COUNTRY);
+    if let Some(n) = number
+        && let Some(WhatsappRoute {
+            client_id,
+            app_secret,
+        }) = h.svc.whatsapp_route(&h.tenant, n).await?
+    {
+        let country = match h.svc.client_country(&h.tenant, &client_id).await? {
+            Some(c) => c,
+            None => match &h.cfg {
+                Some(cfg) => cfg.default_country,
+                None => fallback()?,
+            },
+        };
+        return Ok(Some(Route {
+            client_id,
+            app_secret,
+            country,
+        }));
+    }
+    Ok(h.cfg.as_ref().map(|c| Route {
+        client_id: c.client_id.clone(),
+        app_secret: c.app_secret.clone(),
+        country: c.default_country,
+    }))
+}
+
 async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Response {
     let sig = headers
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if !signature_ok(&h.cfg.app_secret, &body, sig) {
-        return (
+    let unsigned = || {
+        (
             StatusCode::UNAUTHORIZED,
             "invalid or missing X-Hub-Signature-256",
         )
-            .into_response();
+            .into_response()
+    };
+    if sig.is_none() {
+        return unsigned();
     }
     let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
-        return (StatusCode::BAD_REQUEST, "body is not JSON").into_response();
+        // Not JSON: only the default number's secret can vouch for it.
+        return match &h.cfg {
+            Some(c) if signature_ok(&c.app_secret, &body, sig) => {
+                (StatusCode::BAD_REQUEST, "body is not JSON").into_response()
+            }
+            _ => unsigned(),
+        };
     };
+    // Every number the delivery names must be known, and the signature
+    // must verify under each one's app secret (one Meta app signs all of
+    // its numbers' deliveries).
+    let mut routes: BTreeMap<Option<String>, Route> = BTreeMap::new();
+    for n in numbers(&payload) {
+        match route_of(&h, n.as_deref()).await {
+            Ok(Some(r)) if signature_ok(&r.app_secret, &body, sig) => {
+                routes.insert(n, r);
+            }
+            Ok(_) => return unsigned(),
+            Err(e) => {
+                tracing::warn!(error = %e, "WhatsApp delivery not routed");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "could not route the delivery; retry",
+                )
+                    .into_response();
+            }
+        }
+    }
     for m in messages(&payload) {
+        let Some(route) = routes.get(&m.phone_number_id) else {
+            continue;
+        };
         let key = format!("crm:wa:msg:{}:{}", h.tenant, message_key(&m.id));
         if h.cache.get_json::<bool>(&key).await.is_some() {
             tracing::debug!("duplicate WhatsApp delivery dropped (cache)");
             continue;
         }
-        match handle(&h, &m).await {
+        match handle(&h, route, &m).await {
             Ok(()) => h.cache.set_json(&key, &true, Some(DEDUPE_TTL)).await,
             Err(e) => {
                 // A 5xx makes Meta retry the delivery later.
@@ -231,16 +352,24 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Resp
     (StatusCode::OK, "ok").into_response()
 }
 
-async fn handle(h: &Hook, m: &InboundMessage) -> Result<(), promptsales_shared::AppError> {
-    let phone = format!("+{}", m.from.trim_start_matches('+'));
-    let country = country_of_phone(&phone).unwrap_or(h.cfg.default_country);
+async fn handle(
+    h: &Hook,
+    route: &Route,
+    m: &InboundMessage,
+) -> Result<(), promptsales_shared::AppError> {
+    // WhatsApp ids are international numbers without the `+`, Mexican
+    // ones still with the retired mobile `1`: normalised first, so the
+    // country comes from a valid number.
+    let raw = format!("+{}", m.from.trim_start_matches('+'));
+    let phone = normalise_phone(&raw, route.country).unwrap_or(raw);
+    let country = country_of_phone(&phone).unwrap_or(route.country);
     let inbound = WhatsappInbound {
         message_id: m.id.clone(),
         phone,
         name: m.name.clone(),
         text: m.text.clone(),
         at: m.timestamp.and_then(|t| Utc.timestamp_opt(t, 0).single()),
-        client_id: h.cfg.client_id.clone(),
+        client_id: route.client_id.clone(),
         country,
     };
     if h.svc.receive_whatsapp(&h.tenant, inbound).await?.is_none() {
@@ -444,6 +573,7 @@ mod tests {
                 svc.gdpr_export_lead(&staff, id)
                     .await
                     .unwrap()
+                    .lead
                     .consent
                     .permissions
                     .iter()
@@ -451,7 +581,7 @@ mod tests {
             };
             assert!(suppressed().await, "{}", t.label());
             let x = svc.gdpr_export_lead(&staff, id).await.unwrap();
-            assert_eq!(x.consent.history.last().unwrap().actor, "webhook");
+            assert_eq!(x.lead.consent.history.last().unwrap().actor, "webhook");
             // Lifted by a person; then the signed STOP is replayed to a
             // process whose cache never saw it (a restart, another
             // replica, a day later): it changes nothing.
@@ -466,6 +596,119 @@ mod tests {
                 "replayed STOP re-suppressed ({})",
                 t.label()
             );
+            t.cleanup().await;
+        }
+    }
+
+    fn to_number(number: &str, id: &str) -> Vec<u8> {
+        serde_json::to_vec(&json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"phone_number_id": number},
+                "contacts": [{"profile": {"name": "Lucía Pérez"}, "wa_id": "5215512345678"}],
+                "messages": [{"from": "5215512345678", "id": id, "timestamp": "1767225600",
+                              "type": "text", "text": {"body": "Hola"}}]
+            }}]}]
+        }))
+        .unwrap()
+    }
+
+    fn signed(secret: &str, body: &[u8]) -> String {
+        let key = hmac::Key::new(hmac::HMAC_SHA256, secret.as_bytes());
+        format!("sha256={}", hex::encode(hmac::sign(&key, body).as_ref()))
+    }
+
+    /// Without any environment default, deliveries route by the number
+    /// they were sent to: each client's connection, verified with that
+    /// client's app secret; another client's secret, or a number nobody
+    /// connected, is refused and stores nothing.
+    #[tokio::test]
+    async fn deliveries_route_by_phone_number_id_to_the_connected_client() {
+        use crate::service::{ConnectionChannel, NewConnection};
+        for t in promptsales_shared::testing::backends(&crm_read::MIGRATIONS)
+            .await
+            .unwrap()
+        {
+            let svc = CrmService::new(
+                CrmStore::new(t.db.clone()),
+                Crypto::new(&[3u8; 32]).unwrap(),
+            );
+            let tenant = TenantId::parse("wh").unwrap();
+            let admin = promptsales_server::auth::Principal::new("root", tenant.clone(), ["admin"]);
+            for (client, number, secret) in
+                [("cli_a", "2077", "secret-a"), ("cli_b", "3088", "secret-b")]
+            {
+                svc.set_connection(
+                    &admin,
+                    NewConnection {
+                        client_id: client.into(),
+                        channel: ConnectionChannel::Whatsapp,
+                        phone_number_id: number.into(),
+                        access_token: Some("tok".into()),
+                        app_secret: Some(secret.into()),
+                        verify_token: Some(format!("verify-{client}")),
+                        enabled: true,
+                    },
+                )
+                .await
+                .unwrap();
+            }
+            let app = router(
+                svc.clone(),
+                Cache::in_memory("t", Duration::from_secs(60)),
+                tenant.clone(),
+                None,
+            );
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let base = format!("http://{}{PATH}", l.local_addr().unwrap());
+            let server = tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
+            let http = reqwest::Client::new();
+            let post = async |body: Vec<u8>, secret: &str| {
+                http.post(&base)
+                    .header("X-Hub-Signature-256", signed(secret, &body))
+                    .body(body)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            };
+            assert_eq!(post(to_number("2077", "wamid.X"), "secret-b").await, 401);
+            assert_eq!(post(to_number("9999", "wamid.Y"), "secret-a").await, 401);
+            assert_eq!(svc.store().lead_count(&tenant).await.unwrap(), 0);
+            assert_eq!(post(to_number("2077", "wamid.A"), "secret-a").await, 200);
+            assert_eq!(post(to_number("3088", "wamid.B"), "secret-b").await, 200);
+            let clients: Vec<(String, String)> = sqlx::query_as(
+                "SELECT client_id, country FROM leads WHERE tenant_id = $1 ORDER BY client_id",
+            )
+            .bind("wh")
+            .fetch_all(t.db.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                clients,
+                [("cli_a".into(), "MX".into()), ("cli_b".into(), "MX".into())],
+                "{}",
+                t.label()
+            );
+            // Each connection's verify token passes the handshake.
+            let r = http
+                .get(format!(
+                    "{base}?hub.mode=subscribe&hub.verify_token=verify-cli_b&hub.challenge=7"
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            let r = http
+                .get(format!(
+                    "{base}?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=7"
+                ))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 403);
+            server.abort();
             t.cleanup().await;
         }
     }

@@ -29,7 +29,8 @@ pub static MIGRATIONS: Migrations = Migrations {
 /// indexes exist from version 2, the consent ledger and the erasure
 /// column the audience queries filter on from 3; later versions
 /// (the audit log, 4; the ledger's actors and the verified inbound
-/// messages, 5) add nothing these queries touch.
+/// messages, 5; dedupe per client, client-owned knowledge, assignments and
+/// connections, 6) add nothing these queries touch.
 pub static SCHEMA: ReadSchema = ReadSchema {
     migrations: &MIGRATIONS,
     min_version: 3,

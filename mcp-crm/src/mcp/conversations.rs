@@ -1,9 +1,9 @@
 //! The `conversations` toolset: log interactions, draft replies from the
-//! knowledge base and send messages.
+//! lead's client's knowledge base and send messages.
 
 use promptsales_server::ToolError;
 use promptsales_server::call::needs;
-use promptsales_shared::domain::Channel;
+use promptsales_shared::domain::{Channel, ClientId};
 use promptsales_shared::scope::Scope;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::{tool, tool_router};
@@ -40,8 +40,14 @@ pub struct SendMessageParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct KbEntryParams {
-    /// Entry id, e.g. `kb_pricing_es` (an existing id is replaced).
+    /// Entry id, e.g. `kb_pricing_es` (an existing id of the same owner is
+    /// replaced; another client's id is refused).
     pub entry_id: String,
+    /// The client whose leads this answer is for, e.g. `cli_001`.
+    pub client_id: Option<String>,
+    /// True for an answer every client's leads may be told (instead of a
+    /// `client_id`; one of the two is required).
+    pub tenant_wide: Option<bool>,
     /// The language of the answer.
     pub language: Language,
     pub topic: String,
@@ -86,7 +92,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmRead),
-        description = "Draft a reply to the lead's last message in their language (en/es) from the knowledge base (crm://knowledge-base). A draft for a person to review — it is never sent by itself; send it with send_message.",
+        description = "Draft a reply to the lead's last message in their language (en/es) from the knowledge base of the lead's client (its own answers and the tenant-wide ones, never another client's: crm://knowledge-base/{client_id}). A draft for a person to review — it is never sent by itself; send it with send_message.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn suggest_reply(
@@ -101,7 +107,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmSend),
-        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message received through the signed webhook), is refused with the reason. WhatsApp goes through the Cloud API when configured; otherwise the message is recorded with sandbox: true. Needs the crm:send scope.",
+        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message received through the signed webhook), is refused with the reason. Counts against the client's plan (messages_per_month, refused with the numbers when full). WhatsApp goes out from the lead's client's own number (its connection), else the environment's default number; with neither, the message is recorded with sandbox: true (sent_via says which). Needs the crm:send scope.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -124,7 +130,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmWrite),
-        description = "Create or replace a knowledge-base answer (language en/es, topic, keywords, answer) that suggest_reply drafts from.",
+        description = "Create or replace a knowledge-base answer (language en/es, topic, keywords, answer) that suggest_reply drafts from. Each answer belongs to a client (client_id): only that client's leads are told it; tenant_wide: true instead makes it an answer for every client's leads.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -140,12 +146,16 @@ impl CrmServer {
         let who = self.who(&ctx);
         let e = KbEntry {
             id: p.entry_id,
+            client_id: p.client_id.as_deref().map(ClientId::parse).transpose()?,
             language: p.language,
             topic: p.topic,
             keywords: p.keywords,
             answer: p.answer,
         };
-        let out = self.svc.upsert_kb_entry(&who.tenant, e).await?;
+        let out = self
+            .svc
+            .upsert_kb_entry(&who.tenant, e, p.tenant_wide.unwrap_or(false))
+            .await?;
         Ok(Json(out))
     }
 }

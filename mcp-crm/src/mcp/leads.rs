@@ -32,7 +32,8 @@ pub struct RegisterLeadParams {
     pub name: Option<String>,
     /// Email (trimmed, lower-cased; stored encrypted). Email or phone is required.
     pub email: Option<String>,
-    /// Phone, national or international (normalised to E.164; stored encrypted).
+    /// Phone, national (for `country`) or international with + or 00;
+    /// normalised to E.164 by libphonenumber, stored encrypted.
     pub phone: Option<String>,
     pub company: Option<String>,
     /// The product or service the lead asked about.
@@ -105,7 +106,7 @@ pub struct MarkLostParams {
 impl CrmServer {
     #[tool(
         meta = needs(Scope::CrmWrite),
-        description = "Register a lead from any source. Email is trimmed and lower-cased, phone normalised to E.164 (default dialling code from country). A repeat of the same person (same email or phone) never creates a twin: it returns the existing lead with duplicate_of and matched_on, and records the new source. New leads start in iql and are scored at once.",
+        description = "Register a lead of a client from any source. Email is trimmed and lower-cased; the phone, national or international, is normalised to E.164 by libphonenumber for the lead's country (an invalid number is refused). A repeat of the same person (same email or phone) for the same client never creates a twin: it returns the client's existing lead with duplicate_of and matched_on, and records the new source; the same person for another client is a separate lead of that client. A new lead counts against the client's plan (leads_stored, refused with the numbers when full; a merge is free). New leads start in iql and are scored at once.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -141,7 +142,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmWrite),
-        description = "Update a lead's profile: name, email, phone, company, product interest, language, city, country. Only the fields given change; an email or phone already held by another lead is refused. Re-scores the lead.",
+        description = "Update a lead's profile: name, email, phone, company, product interest, language, city, country. Only the fields given change; an email or phone already held by another lead of the same client is refused. Re-scores the lead.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,

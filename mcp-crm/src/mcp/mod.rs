@@ -3,6 +3,7 @@
 //! types, every tool declaring the scope it needs), plus the audit toolset,
 //! the resources (scoped, audited, served with their toolset) and prompts.
 
+mod connections;
 mod consent;
 mod conversations;
 mod intent;
@@ -12,6 +13,7 @@ mod prompts;
 mod resources;
 mod sales;
 mod sellers;
+mod usage;
 
 use std::sync::Arc;
 
@@ -32,16 +34,20 @@ use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+pub use connections::{ListConnectionsParams, SetConnectionParams, TestConnectionParams};
 pub use consent::{RecordConsentParams, SuppressParams};
 pub use conversations::{KbEntryParams, LogInteractionParams, SendMessageParams};
 pub use leads::{
     AdvanceStageParams, MarkLostParams, RegisterLeadParams, SearchLeadsParams, UpdateLeadParams,
 };
+pub use privacy::EraseLeadParams;
 pub use prompts::{LeadPromptArgs, ObjectionArgs};
 pub use sales::RecordSaleParams;
 pub use sellers::{
-    AssignLeadParams, FollowUpsParams, ListSellersParams, SellerList, UpsertSellerParams,
+    AssignLeadParams, FollowUpsParams, ListSellersParams, SellerList, SellerMetricsParams,
+    UpsertSellerParams,
 };
+pub use usage::UsageParams;
 
 use crate::service::CrmService;
 
@@ -94,14 +100,24 @@ impl CrmServer {
             ),
             Toolset::new(
                 "sellers",
-                "The sales team: assignment, metrics and follow-up alerts",
+                "The sales team: assignment within capacity, metrics and the morning digest",
                 Self::sellers_tools(),
             ),
             Toolset::new("sales", "Record closed sales", Self::sales_tools()),
             Toolset::new(
                 "privacy",
-                "GDPR export and erasure of a person's data",
+                "GDPR export and erasure of a person's data, across clients",
                 Self::privacy_tools(),
+            ),
+            Toolset::new(
+                "connections",
+                "Each client's own WhatsApp number: list, set and test (admin)",
+                Self::connections_tools(),
+            ),
+            Toolset::new(
+                "usage",
+                "What a client uses of its crm plan",
+                Self::usage_tools(),
             ),
             audit_toolset(),
         ]
@@ -161,12 +177,19 @@ impl ServerHandler for CrmServer {
         )
         .with_server_info(Implementation::new("mcp-crm", env!("CARGO_PKG_VERSION")))
         .with_instructions(
-            "PromptCRM: leads from every source to a closed sale. register_lead deduplicates by \
-             email/phone; leads are scored 0-100 with reasons and move iql → mql (40) → sql (70) → \
-             customer, or lost. Messages go out only through send_message (crm:send), which checks \
-             the consent and suppression ledger (changed with crm:consent). Personal data is \
-             encrypted at rest; gdpr_export_lead and gdpr_erase_lead (crm:gdpr) serve data-subject \
-             requests. Every tool and resource declares its scope under _meta.promptsales/scope.",
+            "PromptCRM: leads from every source to a closed sale, each lead a client's. \
+             register_lead deduplicates by email/phone within the client (the same person for \
+             another client is another lead); leads are scored 0-100 with reasons and move iql → \
+             mql (40) → sql (70) → customer, or lost. Knowledge-base answers belong to a client \
+             (or are explicitly tenant-wide) and suggest_reply uses only the lead's client's. \
+             Messages go out only through send_message (crm:send), which checks the consent and \
+             suppression ledger (changed with crm:consent; an opt-out covers the person for every \
+             client), from the client's own WhatsApp number when connected (connections, admin). \
+             Clients' plans limit leads stored, seats and messages per month (usage). \
+             follow_ups_due is the morning digest per seller and client. Personal data is \
+             encrypted at rest; gdpr_export_lead and gdpr_erase_lead (crm:gdpr) serve \
+             data-subject requests for every lead of the person. Every tool and resource declares \
+             its scope under _meta.promptsales/scope.",
         )
     }
 
@@ -259,6 +282,11 @@ mod tests {
             ),
             ("sales", &["record_sale"]),
             ("privacy", &["gdpr_erase_lead", "gdpr_export_lead"]),
+            (
+                "connections",
+                &["list_connections", "set_connection", "test_connection"],
+            ),
+            ("usage", &["usage"]),
             ("audit", &["audit_query"]),
         ];
         assert_eq!(names.len(), expected.len());
@@ -292,6 +320,8 @@ mod tests {
             ("record_consent", "channel", "email"),
             ("suppress", "channel", "all"),
             ("assign_lead", "strategy", "round_robin"),
+            ("set_connection", "channel", "whatsapp"),
+            ("test_connection", "channel", "whatsapp"),
         ] {
             let p = prop(tool, arg);
             assert!(
@@ -340,6 +370,7 @@ mod tests {
             ("list_sellers", Scope::CrmRead),
             ("seller_metrics", Scope::CrmRead),
             ("follow_ups_due", Scope::CrmRead),
+            ("usage", Scope::CrmRead),
             ("register_lead", Scope::CrmWrite),
             ("update_lead", Scope::CrmWrite),
             ("advance_stage", Scope::CrmWrite),
@@ -356,6 +387,9 @@ mod tests {
             ("suppress", Scope::CrmConsent),
             ("gdpr_export_lead", Scope::CrmGdpr),
             ("gdpr_erase_lead", Scope::CrmGdpr),
+            ("list_connections", Scope::Admin),
+            ("set_connection", Scope::Admin),
+            ("test_connection", Scope::Admin),
             ("audit_query", Scope::Admin),
         ];
         let all = select_tools(CrmServer::toolsets(), &[], false)
@@ -384,6 +418,9 @@ mod tests {
             "record_consent",
             "suppress",
             "register_lead",
+            "list_connections",
+            "set_connection",
+            "test_connection",
         ] {
             assert!(
                 !ro.iter().any(|n| n == hidden),
@@ -395,6 +432,7 @@ mod tests {
             "search_leads",
             "suggest_reply",
             "follow_ups_due",
+            "usage",
         ] {
             assert!(
                 ro.iter().any(|n| n == shown),

@@ -1,5 +1,5 @@
-//! The `sellers` toolset: the sales team, assignment, metrics and
-//! follow-up alerts.
+//! The `sellers` toolset: the sales team (per client where a seller works
+//! for one), assignment within capacity, metrics and the morning digest.
 
 use promptsales_server::ToolError;
 use promptsales_server::call::needs;
@@ -11,14 +11,19 @@ use serde::Deserialize;
 
 use serde::Serialize;
 
-use super::{CrmServer, Ctx, NoParams};
-use crate::domain::{AssignStrategy, Seller};
-use crate::service::{Assignment, FollowUps, SellerMetrics};
+use super::{CrmServer, Ctx};
+use crate::domain::AssignStrategy;
+use crate::service::{
+    AssignRequest, Assignment, FollowUpQuery, FollowUps, SellerInput, SellerMetrics, SellerView,
+};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ListSellersParams {
     /// Only sellers currently taking new leads (default false: all sellers).
     pub active_only: Option<bool>,
+    /// Only sellers who take this client's leads (its own and those
+    /// serving every client).
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -32,15 +37,32 @@ pub struct UpsertSellerParams {
     pub active: Option<bool>,
     /// Countries the seller covers (ISO alpha-2), for `by_country`.
     pub countries: Option<Vec<String>>,
+    /// The client the seller works for: they take only its leads and an
+    /// active one holds a seat of its plan. Omit for a seller of every
+    /// client.
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct AssignLeadParams {
     pub lead_id: String,
-    /// How to pick the seller (default `least_loaded`).
+    /// How to pick the seller (default `least_loaded`); strategies skip
+    /// sellers at capacity.
     pub strategy: Option<AssignStrategy>,
     /// Assign to this seller instead of using a strategy.
     pub seller_id: Option<String>,
+    /// Assign to `seller_id` even when they are at capacity (default
+    /// false); needs a `reason`, recorded with the assignment.
+    #[serde(rename = "override")]
+    pub override_capacity: Option<bool>,
+    /// Why the capacity is exceeded (required with `override`).
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SellerMetricsParams {
+    /// Figures on this client's leads and sales only (default: every client).
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -49,23 +71,30 @@ pub struct FollowUpsParams {
     pub unanswered_hours: Option<u32>,
     /// Leads scoring at least this are hot (default 70).
     pub hot_score: Option<i32>,
-    /// Hot leads without contact for this many days are due (default 3).
+    /// Hot leads without contact for this many days (in the client's time
+    /// zone) are due (default 3).
     pub quiet_days: Option<u32>,
-    /// At most this many alerts, 1-500 (default 50).
+    /// Only this client's leads.
+    pub client_id: Option<String>,
+    /// Only this seller's leads.
+    pub seller_id: Option<String>,
+    /// At most this many items per page, 1-500 (default 50).
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
 }
 
 /// The sellers of the agency account.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SellerList {
-    pub sellers: Vec<Seller>,
+    pub sellers: Vec<SellerView>,
 }
 
 #[tool_router(router = sellers_tools, vis = "pub(super)")]
 impl CrmServer {
     #[tool(
         meta = needs(Scope::CrmRead),
-        description = "List the sellers leads can be assigned to, with whether each is active and how many open leads they can handle (capacity).",
+        description = "List the sellers leads can be assigned to: whether each is active, how many open leads they can handle (capacity) and hold now, the countries they cover and the client they work for (absent: every client). client_id lists those who take that client's leads.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn list_sellers(
@@ -76,14 +105,18 @@ impl CrmServer {
         let who = self.who(&ctx);
         let sellers = self
             .svc
-            .list_sellers(&who.tenant, p.active_only.unwrap_or(false))
+            .list_sellers(
+                &who.tenant,
+                p.active_only.unwrap_or(false),
+                p.client_id.as_deref(),
+            )
             .await?;
         Ok(Json(SellerList { sellers }))
     }
 
     #[tool(
         meta = needs(Scope::CrmWrite),
-        description = "Create or update a seller: name, capacity (open leads they can hold), active, and the countries they cover for by_country assignment.",
+        description = "Create or update a seller: name, capacity (open leads they can hold), active, the countries they cover for by_country assignment, and optionally the one client they work for (they then take only its leads, and activating them takes a seat of that client's plan: refused with the numbers when the seats are used up).",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -95,17 +128,20 @@ impl CrmServer {
         &self,
         Parameters(p): Parameters<UpsertSellerParams>,
         ctx: Ctx,
-    ) -> Result<Json<Seller>, ToolError> {
+    ) -> Result<Json<SellerView>, ToolError> {
         let who = self.who(&ctx);
         let out = self
             .svc
             .upsert_seller(
                 &who.tenant,
-                p.seller_id.as_deref(),
-                &p.name,
-                p.capacity,
-                p.active.unwrap_or(true),
-                &p.countries.unwrap_or_default(),
+                SellerInput {
+                    seller_id: p.seller_id,
+                    name: p.name,
+                    capacity: p.capacity,
+                    active: p.active.unwrap_or(true),
+                    countries: p.countries.unwrap_or_default(),
+                    client_id: p.client_id,
+                },
             )
             .await?;
         Ok(Json(out))
@@ -113,7 +149,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmWrite),
-        description = "Assign a lead to a seller: round_robin (the active seller with room who waited longest), least_loaded (fewest open leads, respecting capacity) or by_country (sellers covering the lead's country), or a given seller_id.",
+        description = "Assign a lead to a seller who takes its client's leads: round_robin (the active seller with room who waited longest), least_loaded (fewest open leads) or by_country (sellers covering the lead's country, least loaded first) — strategies skip sellers at capacity and, when none has room, say who is full — or a given seller_id. A seller at capacity is refused unless override: true with a reason, which is recorded with the assignment (get_lead shows it) and returned as a warning.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -131,9 +167,14 @@ impl CrmServer {
             .svc
             .assign_lead(
                 &who.tenant,
+                &who.subject,
                 &p.lead_id,
-                p.strategy.unwrap_or(AssignStrategy::LeastLoaded),
-                p.seller_id.as_deref(),
+                AssignRequest {
+                    strategy: p.strategy,
+                    seller_id: p.seller_id,
+                    override_capacity: p.override_capacity.unwrap_or(false),
+                    reason: p.reason,
+                },
             )
             .await?;
         Ok(Json(out))
@@ -141,22 +182,25 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmRead),
-        description = "Seller leaderboard: leads held, open, won and lost, conversion rate, average first-response time in minutes and revenue per currency, best first.",
+        description = "Seller leaderboard: leads held, open, won and lost, conversion rate, average first-response time in minutes and revenue per currency, best first — on one client's leads and sales with client_id, else on all.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn seller_metrics(
         &self,
-        Parameters(_): Parameters<NoParams>,
+        Parameters(p): Parameters<SellerMetricsParams>,
         ctx: Ctx,
     ) -> Result<Json<SellerMetrics>, ToolError> {
         let who = self.who(&ctx);
-        let out = self.svc.seller_metrics(&who.tenant).await?;
+        let out = self
+            .svc
+            .seller_metrics(&who.tenant, p.client_id.as_deref())
+            .await?;
         Ok(Json(out))
     }
 
     #[tool(
         meta = needs(Scope::CrmRead),
-        description = "The morning alerts: open leads whose last inbound message has waited longer than unanswered_hours (default 24) for a reply, and hot leads (score ≥ hot_score, default 70) without contact for quiet_days (default 3). Longest waits first.",
+        description = "The morning digest: open leads to follow up, grouped per seller (unassigned last) and client, each with the lead's name, the reason (unanswered_inbound: their message waited longer than unanswered_hours, default 24; hot_without_contact: score ≥ hot_score, default 70, and no contact for quiet_days, default 3, counted in the client's time zone), the age, a priority (high, medium, low) and a one-line detail; high priority and the oldest first. 50 items per page by default; pass next_cursor to continue. Filter by client_id or seller_id.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn follow_ups_due(
@@ -169,10 +213,15 @@ impl CrmServer {
             .svc
             .follow_ups_due(
                 &who.tenant,
-                p.unanswered_hours,
-                p.hot_score,
-                p.quiet_days,
-                p.limit,
+                &FollowUpQuery {
+                    unanswered_hours: p.unanswered_hours,
+                    hot_score: p.hot_score,
+                    quiet_days: p.quiet_days,
+                    client_id: p.client_id,
+                    seller_id: p.seller_id,
+                    limit: p.limit,
+                    cursor: p.cursor,
+                },
             )
             .await?;
         Ok(Json(out))
@@ -199,5 +248,10 @@ mod tests {
             e.contains("`strategy`") && e.contains("least_loaded"),
             "{e}"
         );
+        let p: AssignLeadParams = serde_json::from_value(
+            json!({"lead_id": "lead_1", "seller_id": "sel_1", "override": true, "reason": "VIP"}),
+        )
+        .unwrap();
+        assert_eq!(p.override_capacity, Some(true));
     }
 }

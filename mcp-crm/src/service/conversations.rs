@@ -1,11 +1,14 @@
 //! Conversations with a lead: logged interactions (sentiment, opt-out
-//! keywords, re-scoring), the knowledge base, drafted replies and sending
-//! under the consent ledger (`crm:send`).
+//! keywords, re-scoring), the knowledge base (each answer a client's, or
+//! explicitly tenant-wide), drafted replies from the lead's client's
+//! answers only, and sending under the consent ledger (`crm:send`) from
+//! the client's own number, within its plan's messages per month.
 
 use chrono::{DateTime, Duration, Utc};
+use promptsales_catalog::LimitKind;
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::{Channel, TenantId, validate_id};
+use promptsales_shared::domain::{Channel, ClientId, TenantId, validate_id};
 use promptsales_shared::scope::Scope;
 use promptsales_shared::time::{format_ts, parse_ts};
 use schemars::JsonSchema;
@@ -75,6 +78,12 @@ pub struct SendResult {
     pub interaction_id: InteractionId,
     /// What allowed the send: `consent` or `whatsapp_service_window`.
     pub allowed_by: String,
+    /// Where it went out from: `connection` (the client's own number),
+    /// `default` (the environment's number) or `sandbox`.
+    pub sent_via: String,
+    /// The WhatsApp phone-number id it was sent from, when live.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
 }
 
 impl CrmService {
@@ -160,12 +169,35 @@ impl CrmService {
         Ok((interaction, source))
     }
 
+    /// Creates or replaces an answer of a client (`entry.client_id`), or
+    /// a tenant-wide one when `tenant_wide` — one of the two, explicitly.
+    /// An answer id never moves between clients.
     pub async fn upsert_kb_entry(
         &self,
         tenant: &TenantId,
         entry: KbEntry,
+        tenant_wide: bool,
     ) -> Result<KbEntry, AppError> {
         let id = validate_id("entry_id", &entry.id)?;
+        let client_id = match (entry.client_id, tenant_wide) {
+            (Some(c), false) => Some(ClientId::parse(c.as_str())?),
+            (None, true) => None,
+            (Some(_), true) => {
+                return Err(AppError::invalid(
+                    "tenant_wide",
+                    "either a client_id or tenant_wide: true, not both",
+                    "true",
+                ));
+            }
+            (None, false) => {
+                return Err(AppError::invalid(
+                    "client_id",
+                    "the client whose leads this answer is for (or tenant_wide: true for an \
+                     answer every client's leads may be told)",
+                    "",
+                ));
+            }
+        };
         let language = entry.language;
         let topic = short_text("topic", Some(entry.topic))?
             .ok_or_else(|| AppError::invalid("topic", "a topic of 1-200 characters", ""))?;
@@ -178,21 +210,40 @@ impl CrmService {
         }
         let e = KbEntry {
             id,
+            client_id,
             language,
             topic,
             keywords,
             answer,
         };
-        self.store.upsert_kb(tenant, &e).await?;
+        if !self.store.upsert_kb(tenant, &e).await? {
+            let owner = match self.store.kb_owner(tenant, &e.id).await? {
+                Some(Some(c)) => format!("client `{c}`"),
+                _ => "the whole tenant".to_owned(),
+            };
+            return Err(AppError::Conflict(format!(
+                "knowledge-base entry `{}` belongs to {owner}: choose another entry_id",
+                e.id
+            )));
+        }
         Ok(e)
     }
 
-    pub async fn knowledge_base(&self, tenant: &TenantId) -> Result<Vec<KbEntry>, AppError> {
-        self.store.list_kb(tenant).await
+    /// The answers a client's leads may be told (its own and the
+    /// tenant-wide ones), or only the tenant-wide ones without a client.
+    pub async fn knowledge_base(
+        &self,
+        tenant: &TenantId,
+        client_id: Option<&str>,
+    ) -> Result<Vec<KbEntry>, AppError> {
+        let client = client_id.map(ClientId::parse).transpose()?;
+        self.store.list_kb(tenant, client.as_ref()).await
     }
 
-    /// Drafts a reply in the lead's language from the knowledge base and
-    /// the last inbound message; a person reviews and sends it.
+    /// Drafts a reply in the lead's language from the knowledge base of
+    /// the lead's client (its answers and the tenant-wide ones, never
+    /// another client's) and the last inbound message; a person reviews
+    /// and sends it.
     pub async fn suggest_reply(&self, tenant: &TenantId, id: &str) -> Result<ReplyDraft, AppError> {
         let rec = self.record(tenant, id).await?;
         let interactions = self.store.interactions_of(tenant, &rec.lead.id).await?;
@@ -210,7 +261,10 @@ impl CrmService {
             } else {
                 Language::En
             });
-        let kb = self.store.list_kb(tenant).await?;
+        let kb = self
+            .store
+            .list_kb(tenant, Some(&rec.lead.client_id))
+            .await?;
         let question = last_in.map(|i| i.text.to_lowercase()).unwrap_or_default();
         let mut ranked: Vec<(usize, &KbEntry)> = kb
             .iter()
@@ -273,7 +327,9 @@ impl CrmService {
     /// Sends a message after checking the ledger: a suppressed contact or
     /// one without consent is refused with the reason. WhatsApp also allows
     /// replies within 24 h of the person's last message that the signed
-    /// webhook verified (the platform's service window). Needs `crm:send`,
+    /// webhook verified (the platform's service window), and goes out from
+    /// the lead's client's own number when it has a connection. The
+    /// client's `messages_per_month` is checked first. Needs `crm:send`,
     /// checked here so every entry point is covered.
     pub async fn send_message(
         &self,
@@ -363,11 +419,31 @@ impl CrmService {
                 }
             )));
         };
+        self.check_quota(
+            tenant,
+            &rec.lead.client_id,
+            LimitKind::MessagesPerMonth,
+            None,
+        )
+        .await?;
         let to = self.crypto.decrypt(
             Field::lead(tenant.as_str(), rec.lead.id.as_str(), column),
             enc,
         )?;
-        let receipt = self.connector.send(channel, &to, &text).await?;
+        let account = if channel == ContactChannel::Whatsapp {
+            self.sender_of(tenant, &rec.lead.client_id).await?
+        } else {
+            None
+        };
+        let receipt = self
+            .connector
+            .send_from(account.as_ref(), channel, &to, &text)
+            .await?;
+        let sent_via = match (&receipt.from, &account) {
+            (None, _) => "sandbox",
+            (Some(_), Some(_)) => "connection",
+            (Some(_), None) => "default",
+        };
         let now = Utc::now();
         let msg = OutboundMessage {
             id: new_id("msg_"),
@@ -401,6 +477,8 @@ impl CrmService {
             provider_message_id: receipt.provider_message_id,
             interaction_id: interaction.id,
             allowed_by: allowed_by.into(),
+            sent_via: sent_via.into(),
+            from: receipt.from,
         })
     }
 }

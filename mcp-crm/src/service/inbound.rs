@@ -59,7 +59,7 @@ impl CrmService {
             return Ok(None);
         }
         let reg = self
-            .register_lead(
+            .register(
                 tenant,
                 WEBHOOK_ACTOR,
                 NewLead {
@@ -75,6 +75,7 @@ impl CrmService {
                     product_interest: None,
                     language: None,
                 },
+                false,
             )
             .await?;
         let rec = self.store.lead_record(tenant, &reg.lead.lead.id).await?;

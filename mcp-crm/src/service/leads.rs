@@ -16,7 +16,10 @@ use crate::domain::scoring::{self, Language, MessageFacts, ScoreInput, ScoreReas
 use crate::domain::{
     Interaction, Lead, LeadId, LeadStage, Sale, SellerId, normalise_email, normalise_phone,
 };
-use crate::store::{LeadFilter, LeadSource, NewLeadRow, Permission, StageChange, new_id};
+use crate::store::{
+    AssignmentRecord, LeadFilter, LeadSource, NewLeadRow, Permission, StageChange, new_id,
+};
+use promptsales_catalog::LimitKind;
 
 /// `search_leads` arguments; every one is optional, and the open ones
 /// (ids, country, dates) are checked by [`CrmService::search_leads`].
@@ -122,17 +125,35 @@ pub struct Lead360 {
     pub interactions: Vec<Interaction>,
     pub sales: Vec<Sale>,
     pub contact_permissions: Vec<Permission>,
+    /// Every assignment to a seller, with any capacity override.
+    pub assignments: Vec<AssignmentRecord>,
 }
 
 impl CrmService {
-    /// Registers a person, or merges the registration into the lead that
-    /// already has their email or phone (concurrent repeats included: the
-    /// unique blind indexes decide, and the loser merges).
+    /// Registers a person as a lead of the client, or merges the
+    /// registration into the client's lead that already has their email or
+    /// phone (concurrent repeats included: the unique blind indexes per
+    /// client decide, and the loser merges). The same person registering
+    /// for another client is a new lead of that client. A new lead counts
+    /// against the client's `leads_stored` limit; a merge is free.
     pub async fn register_lead(
         &self,
         tenant: &TenantId,
         actor: &str,
         input: NewLead,
+    ) -> Result<Registration, AppError> {
+        self.register(tenant, actor, input, true).await
+    }
+
+    /// [`CrmService::register_lead`]; `enforce_plan` false for a person
+    /// who wrote to us in a verified message (the message must not be
+    /// lost to a full plan; the lead still counts).
+    pub(super) async fn register(
+        &self,
+        tenant: &TenantId,
+        actor: &str,
+        input: NewLead,
+        enforce_plan: bool,
     ) -> Result<Registration, AppError> {
         let client_id = ClientId::parse(&input.client_id)?;
         let channel = input.channel;
@@ -219,13 +240,27 @@ impl CrmService {
         };
         let emails = candidates("email", &email, &email_hash);
         let phones = candidates("phone", &phone, &phone_hash);
+        // Beyond the plan's leads, only a repeat (a merge) goes through.
+        let quota = if enforce_plan {
+            match self
+                .check_quota(tenant, &row.lead.client_id, LimitKind::LeadsStored, None)
+                .await
+            {
+                Ok(()) => None,
+                Err(e @ AppError::Quota(_)) => Some(e),
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
         // Insert-or-find: the unique blind indexes decide who is first (also
         // across processes); a conflicting insert writes nothing, and the
         // person is then found and merged. Most registrations are new
         // people, so trying the insert first saves two look-ups (unless a
-        // rotation is unfinished: the unique index cannot see old indexes).
+        // rotation is unfinished: the unique index cannot see old indexes,
+        // or the plan is full: only a merge may go through).
         for attempt in 0..3 {
-            let look_first = attempt == 0 && self.crypto.has_previous();
+            let look_first = attempt == 0 && (self.crypto.has_previous() || quota.is_some());
             if !look_first && self.store.insert_new_lead(tenant, &row, actor).await? {
                 return Ok(Registration {
                     created: true,
@@ -245,8 +280,11 @@ impl CrmService {
                     },
                 });
             }
-            if let Some((existing, matched)) =
-                self.store.find_by_contact(tenant, &emails, &phones).await?
+            let client = row.lead.client_id.clone();
+            if let Some((existing, matched)) = self
+                .store
+                .find_by_contact(tenant, &client, &emails, &phones)
+                .await?
             {
                 // The details fill the existing row: seal them for it.
                 row.name_enc = self.seal(tenant, &existing, "name_enc", name.as_deref())?;
@@ -260,6 +298,9 @@ impl CrmService {
                     matched_on: Some(matched.into()),
                     lead: self.profile(tenant, &rec)?,
                 });
+            }
+            if let Some(refusal) = quota {
+                return Err(refusal);
             }
             // The holder was erased or changed between the two steps: retry.
         }
@@ -309,6 +350,7 @@ impl CrmService {
         self.store
             .update_profile(
                 tenant,
+                &rec.lead.client_id,
                 &id,
                 self.seal(tenant, &id, "name_enc", name.as_deref())?,
                 email,
@@ -348,6 +390,7 @@ impl CrmService {
             interactions: self.store.interactions_of(tenant, &id).await?,
             sales: self.sales_of(tenant, &id).await?,
             contact_permissions: self.store.permissions(tenant, &contacts(&rec)).await?,
+            assignments: self.store.assignments_of(tenant, &id).await?,
             profile: self.profile(tenant, &rec)?,
         })
     }
@@ -533,9 +576,14 @@ impl CrmService {
         })
     }
 
-    /// Leads and average score per stage.
-    pub async fn pipeline(&self, tenant: &TenantId) -> Result<serde_json::Value, AppError> {
-        let rows = self.store.pipeline(tenant).await?;
+    /// Leads and average score per stage, of one client or all.
+    pub async fn pipeline(
+        &self,
+        tenant: &TenantId,
+        client_id: Option<&str>,
+    ) -> Result<serde_json::Value, AppError> {
+        let client = client_id.map(ClientId::parse).transpose()?;
+        let rows = self.store.pipeline(tenant, client.as_ref()).await?;
         let stages: Vec<serde_json::Value> = [
             LeadStage::Iql,
             LeadStage::Mql,
@@ -553,6 +601,7 @@ impl CrmService {
         })
         .collect();
         Ok(serde_json::json!({
+            "client_id": client,
             "stages": stages,
             "thresholds": { "mql": scoring::MQL_THRESHOLD, "sql": scoring::SQL_THRESHOLD },
         }))

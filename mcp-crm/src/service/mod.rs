@@ -1,16 +1,25 @@
 //! Use cases of the CRM context, one file per toolset: leads (registration
-//! with dedupe, scoring and stages), conversations (interactions, replies,
-//! sending), verified inbound WhatsApp messages, the consent ledger,
-//! sellers, sales, purchase intent and GDPR. Arguments arrive typed
-//! (closed vocabularies are enums); open values (ids, countries,
-//! currencies, texts, dates) are checked here, and so are the privileged
-//! scopes (`crm:send`, `crm:consent`, `crm:gdpr`), whatever the entry point.
+//! with dedupe per client, scoring and stages), conversations
+//! (interactions, replies from the client's knowledge, sending through the
+//! client's connection), verified inbound WhatsApp messages, the consent
+//! ledger, sellers and the morning digest, sales, purchase intent, GDPR
+//! (the person's leads across clients), the connections registry and the
+//! client's plan (quotas and usage). Arguments arrive typed (closed
+//! vocabularies are enums); open values (ids, countries, currencies,
+//! texts, dates) are checked here, and so are the privileged scopes
+//! (`crm:send`, `crm:consent`, `crm:gdpr`, `admin`), whatever the entry
+//! point.
 
+#[cfg(test)]
+mod client_tests;
+mod connections;
 mod consent;
 mod conversations;
+mod follow_ups;
 mod inbound;
 mod intent;
 mod leads;
+mod plans;
 mod privacy;
 mod sales;
 mod sellers;
@@ -21,19 +30,27 @@ mod trust_tests;
 
 use std::collections::HashSet;
 
+use promptsales_catalog::CatalogReader;
 use promptsales_server::llm::LlmConfig;
 use promptsales_shared::AppError;
 use promptsales_shared::domain::TenantId;
 use serde::Serialize;
 
+pub use connections::{
+    ConnectionChannel, ConnectionList, ConnectionTest, ConnectionView, Credentials, EnvDefault,
+    NewConnection, WhatsappRoute,
+};
 pub use consent::LedgerState;
 pub use conversations::{LoggedInteraction, ReplyDraft, SendResult};
+pub use follow_ups::{DigestGroup, FollowUpItem, FollowUpQuery, FollowUps};
 pub use inbound::{WEBHOOK_ACTOR, WhatsappInbound, message_key};
 pub use intent::{Factor, IntentPrediction, ModelInfo};
 pub use leads::{Lead360, LeadProfile, LeadQuery, LeadUpdate, NewLead, Registration, ScoreCard};
-pub use privacy::{Erasure, GdprExport};
+pub use privacy::{ErasedLead, Erasure, GdprExport, LeadData, LinkedLead};
 pub use sales::SaleRecorded;
-pub use sellers::{Assignment, FollowUp, FollowUps, Revenue, SellerFigures, SellerMetrics};
+pub use sellers::{
+    AssignRequest, Assignment, Revenue, SellerFigures, SellerInput, SellerMetrics, SellerView,
+};
 
 use crate::connector::Connector;
 use crate::crypto::{Crypto, Field};
@@ -52,6 +69,10 @@ pub struct CrmService {
     crypto: Crypto,
     connector: Connector,
     llm: Option<LlmConfig>,
+    /// The agency's clients and plans (read, never written): time zones,
+    /// names and the crm plan each client is on. Without it nothing is
+    /// limited and every client's zone is UTC.
+    catalog: Option<CatalogReader>,
 }
 
 fn short_text(field: &str, v: Option<String>) -> Result<Option<String>, AppError> {
@@ -106,7 +127,14 @@ impl CrmService {
             crypto,
             connector: Connector::sandbox(),
             llm: None,
+            catalog: None,
         }
+    }
+
+    /// Reads clients and plans from this catalog (time zones, quotas).
+    pub fn with_catalog(mut self, catalog: CatalogReader) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     /// Sends through `connector` instead of the sandbox.

@@ -1,17 +1,17 @@
-//! The sales team: sellers, assignment, the leaderboard and the morning
-//! follow-up alerts.
+//! The sales team: sellers (optionally working for one client, a seat on
+//! its plan), assignment within capacity (an override is explicit,
+//! recorded and warned), and the leaderboard, per client or overall.
 
-use chrono::{Duration, Utc};
+use chrono::Utc;
+use promptsales_catalog::LimitKind;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::{Country, TenantId, page_limit};
-use promptsales_shared::time::parse_ts;
+use promptsales_shared::domain::{ClientId, Country, TenantId};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::CrmService;
-use crate::domain::scoring;
-use crate::domain::{AssignStrategy, Lead, LeadId, LeadStage, Seller, SellerId};
-use crate::store::{SellerLoad, new_id};
+use super::{CrmService, short_text};
+use crate::domain::{AssignStrategy, LeadId, LeadStage, Seller, SellerId};
+use crate::store::{AssignmentRecord, SellerLoad, new_id};
 
 /// What `assign_lead` did.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -23,6 +23,67 @@ pub struct Assignment {
     /// The seller's open leads including this one.
     pub open_leads: i64,
     pub capacity: i32,
+    /// Set when the seller's capacity was exceeded on purpose: why
+    /// (recorded with the assignment).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
+    /// What the person should know (a capacity exceeded).
+    pub warnings: Vec<String>,
+}
+
+/// `assign_lead` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct AssignRequest {
+    pub strategy: Option<AssignStrategy>,
+    /// Assign to this seller instead of using a strategy.
+    pub seller_id: Option<String>,
+    /// Assign to `seller_id` even beyond their capacity.
+    pub override_capacity: bool,
+    /// Why the capacity is exceeded (required with the override).
+    pub reason: Option<String>,
+}
+
+/// `upsert_seller` arguments.
+#[derive(Debug, Clone, Default)]
+pub struct SellerInput {
+    pub seller_id: Option<String>,
+    pub name: String,
+    pub capacity: i32,
+    pub active: bool,
+    pub countries: Vec<String>,
+    /// The client the seller works for (a seat on its plan); `None`:
+    /// every client.
+    pub client_id: Option<String>,
+}
+
+/// A seller with the client they work for, the countries they cover and
+/// their load.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct SellerView {
+    #[serde(flatten)]
+    pub seller: Seller,
+    /// The one client whose leads they take; absent: every client.
+    pub client_id: Option<ClientId>,
+    pub countries: Vec<String>,
+    /// Open leads (iql, mql, sql) they hold now.
+    pub open_leads: i64,
+}
+
+fn view(l: &SellerLoad) -> SellerView {
+    SellerView {
+        seller: l.seller.clone(),
+        client_id: l.client_id.clone(),
+        countries: l.countries.clone(),
+        open_leads: l.open_leads,
+    }
+}
+
+/// "Ana 40/40" for refusals and warnings.
+fn load_text(l: &SellerLoad) -> String {
+    format!(
+        "{} ({}) {}/{}",
+        l.seller.name, l.seller.id, l.open_leads, l.seller.capacity
+    )
 }
 
 /// Revenue in one currency.
@@ -56,81 +117,128 @@ pub struct SellerFigures {
 /// Seller metrics, best first.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 pub struct SellerMetrics {
+    /// The client the figures are about; absent: every client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<ClientId>,
     pub leaderboard: Vec<SellerFigures>,
 }
 
-/// One morning alert.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct FollowUp {
-    pub lead_id: LeadId,
-    /// `unanswered_inbound` or `hot_without_contact`.
-    pub kind: String,
-    pub stage: LeadStage,
-    pub score: i32,
-    pub seller_id: Option<SellerId>,
-    /// Hours since the lead's unanswered message, or since our last contact.
-    pub waiting_hours: Option<i64>,
-    pub detail: String,
-}
-
-/// The alerts a sales manager wants each morning.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct FollowUps {
-    pub due: Vec<FollowUp>,
-}
-
 impl CrmService {
+    /// The sellers (of one client when given: those working for it and
+    /// those serving every client), with their load.
     pub async fn list_sellers(
         &self,
         tenant: &TenantId,
         active_only: bool,
-    ) -> Result<Vec<Seller>, AppError> {
-        let mut sellers = self.store.list_sellers(tenant).await?;
-        if active_only {
-            sellers.retain(|s| s.active);
-        }
-        Ok(sellers)
+        client_id: Option<&str>,
+    ) -> Result<Vec<SellerView>, AppError> {
+        let client = client_id.map(ClientId::parse).transpose()?;
+        let loads = self.store.seller_loads(tenant).await?;
+        Ok(loads
+            .iter()
+            .filter(|l| !active_only || l.seller.active)
+            .filter(|l| serves(l, client.as_ref()))
+            .map(view)
+            .collect())
     }
 
+    /// Creates or updates a seller. Activating a seller of a client takes
+    /// one of its plan's `seats`.
     pub async fn upsert_seller(
         &self,
         tenant: &TenantId,
-        id: Option<&str>,
-        name: &str,
-        capacity: i32,
-        active: bool,
-        countries: &[String],
-    ) -> Result<Seller, AppError> {
+        input: SellerInput,
+    ) -> Result<SellerView, AppError> {
         let seller = Seller {
-            id: match id {
+            id: match &input.seller_id {
                 Some(i) => SellerId::parse(i)?,
                 None => SellerId::from_trusted(new_id(SellerId::PREFIX)),
             },
-            name: name.trim().to_owned(),
-            active,
-            capacity,
+            name: input.name.trim().to_owned(),
+            active: input.active,
+            capacity: input.capacity,
         };
         seller.validate()?;
-        let countries = countries
+        let countries = input
+            .countries
             .iter()
             .map(|c| Country::parse_field("countries", c))
             .collect::<Result<Vec<_>, _>>()?;
-        self.store.save_seller(tenant, &seller, &countries).await?;
-        Ok(seller)
+        let client = input
+            .client_id
+            .as_deref()
+            .map(ClientId::parse)
+            .transpose()?;
+        if let Some(c) = &client
+            && seller.active
+        {
+            let before = self
+                .store
+                .seller_loads(tenant)
+                .await?
+                .into_iter()
+                .find(|l| l.seller.id == seller.id);
+            let had_seat = before
+                .as_ref()
+                .is_some_and(|b| b.seller.active && b.client_id.as_ref() == Some(c));
+            if !had_seat {
+                self.check_quota(tenant, c, LimitKind::Seats, Some(&seller.id))
+                    .await?;
+            }
+        }
+        self.store
+            .save_seller(tenant, &seller, &countries, client.as_ref())
+            .await?;
+        let saved = self
+            .store
+            .seller_loads(tenant)
+            .await?
+            .into_iter()
+            .find(|l| l.seller.id == seller.id)
+            .ok_or_else(|| AppError::Internal("seller missing after save".into()))?;
+        Ok(view(&saved))
     }
 
+    /// Assigns a lead: to `seller_id`, or by strategy among the active
+    /// sellers who take the lead's client and have room. A full seller is
+    /// refused with the numbers unless `override_capacity` with a
+    /// `reason`, which is recorded with the assignment and returned as a
+    /// warning.
     pub async fn assign_lead(
         &self,
         tenant: &TenantId,
+        actor: &str,
         id: &str,
-        strategy: AssignStrategy,
-        seller_id: Option<&str>,
+        req: AssignRequest,
     ) -> Result<Assignment, AppError> {
         let rec = self.record(tenant, id).await?;
+        let client = rec.lead.client_id.clone();
+        let reason = short_text("reason", req.reason.clone())?;
+        if req.override_capacity && req.seller_id.is_none() {
+            return Err(AppError::invalid(
+                "override",
+                "an override of capacity names the seller (seller_id); strategies never exceed one",
+                "true",
+            ));
+        }
+        if req.override_capacity && reason.is_none() {
+            return Err(AppError::invalid(
+                "reason",
+                "why the seller's capacity is exceeded (required with override: true)",
+                "",
+            ));
+        }
+        let open = matches!(
+            rec.lead.stage,
+            LeadStage::Iql | LeadStage::Mql | LeadStage::Sql
+        );
         let loads = self.store.seller_loads(tenant).await?;
-        let has_room =
-            |l: &&SellerLoad| l.seller.active && l.open_leads < i64::from(l.seller.capacity);
-        let (chosen, strategy) = if let Some(s) = seller_id {
+        // What this assignment adds to a seller's open leads.
+        let adds = |l: &SellerLoad| open && rec.lead.seller_id.as_ref() != Some(&l.seller.id);
+        let has_room = |l: &&SellerLoad| !adds(l) || l.open_leads < i64::from(l.seller.capacity);
+        let takes = |l: &&SellerLoad| l.seller.active && serves(l, Some(&client));
+        let mut override_reason = None;
+        let (chosen, strategy) = if let Some(s) = &req.seller_id {
             let s = SellerId::parse(s)?;
             let l = loads
                 .iter()
@@ -141,77 +249,129 @@ impl CrmService {
                     "seller `{s}` is not taking new leads (inactive)"
                 )));
             }
+            if let Some(other) = l.client_id.as_ref().filter(|c| **c != client) {
+                return Err(AppError::Conflict(format!(
+                    "seller `{s}` works for client `{other}` only; lead `{}` is client `{client}`'s",
+                    rec.lead.id
+                )));
+            }
+            if !has_room(&l) {
+                if !req.override_capacity {
+                    return Err(AppError::Conflict(format!(
+                        "seller {} is at capacity ({} open leads of {}): choose another seller, \
+                         raise the capacity with upsert_seller, or pass override: true with a reason",
+                        l.seller.id, l.open_leads, l.seller.capacity
+                    )));
+                }
+                override_reason = reason.clone();
+            }
             (l, "explicit")
         } else {
-            let chosen = match strategy {
-                AssignStrategy::RoundRobin => {
-                    let mut c: Vec<_> = loads.iter().filter(has_room).collect();
-                    // Never assigned first, then the longest since their last lead.
-                    c.sort_by(|a, b| {
-                        a.last_assigned_at
-                            .cmp(&b.last_assigned_at)
-                            .then(a.seller.id.cmp(&b.seller.id))
-                    });
-                    *c.first().ok_or_else(|| {
-                        AppError::Conflict(
-                            "no active seller has room for another lead (all at capacity)".into(),
-                        )
-                    })?
+            let strategy = req.strategy.unwrap_or(AssignStrategy::LeastLoaded);
+            let takers: Vec<&SellerLoad> = loads.iter().filter(takes).collect();
+            let pool: Vec<&SellerLoad> = match strategy {
+                AssignStrategy::ByCountry => {
+                    let country = rec.lead.country.as_str();
+                    let covering: Vec<&SellerLoad> = takers
+                        .iter()
+                        .copied()
+                        .filter(|l| l.countries.iter().any(|c| c == country))
+                        .collect();
+                    if covering.is_empty() {
+                        return Err(AppError::Conflict(format!(
+                            "no active seller taking client `{client}`'s leads covers {country}: add it to a seller's countries with upsert_seller"
+                        )));
+                    }
+                    covering
                 }
-                AssignStrategy::LeastLoaded => loads
-                    .iter()
-                    .filter(has_room)
-                    .min_by(|a, b| {
+                _ => takers,
+            };
+            if pool.is_empty() {
+                return Err(AppError::Conflict(format!(
+                    "no active seller takes client `{client}`'s leads: add one with upsert_seller"
+                )));
+            }
+            let room: Vec<&SellerLoad> = pool.iter().copied().filter(|l| has_room(l)).collect();
+            let chosen = match strategy {
+                // Never assigned first, then the longest since their last lead.
+                AssignStrategy::RoundRobin => room.iter().copied().min_by(|a, b| {
+                    a.last_assigned_at
+                        .cmp(&b.last_assigned_at)
+                        .then(a.seller.id.cmp(&b.seller.id))
+                }),
+                AssignStrategy::LeastLoaded | AssignStrategy::ByCountry => {
+                    room.iter().copied().min_by(|a, b| {
                         a.open_leads
                             .cmp(&b.open_leads)
                             .then(a.seller.id.cmp(&b.seller.id))
                     })
-                    .ok_or_else(|| {
-                        AppError::Conflict(
-                            "no active seller has room for another lead (all at capacity)".into(),
-                        )
-                    })?,
-                AssignStrategy::ByCountry => {
-                    let country = rec.lead.country.as_str();
-                    loads
-                            .iter()
-                            .filter(has_room)
-                            .filter(|l| l.countries.iter().any(|c| c == country))
-                            .min_by(|a, b| {
-                                a.open_leads
-                                    .cmp(&b.open_leads)
-                                    .then(a.seller.id.cmp(&b.seller.id))
-                            })
-                            .ok_or_else(|| {
-                                AppError::Conflict(format!(
-                                    "no active seller with room covers {country}: add it to a seller's countries with upsert_seller"
-                                ))
-                            })?
                 }
+            };
+            let Some(chosen) = chosen else {
+                let full: Vec<String> = pool.iter().map(|l| load_text(l)).collect();
+                let covering = match strategy {
+                    AssignStrategy::ByCountry => format!(" covering {}", rec.lead.country),
+                    _ => String::new(),
+                };
+                return Err(AppError::Conflict(format!(
+                    "no active seller{covering} has room for lead `{}` ({strategy}): {} at capacity; \
+                     assign with seller_id and override: true and a reason to exceed one, or raise \
+                     a capacity",
+                    rec.lead.id,
+                    full.join(", ")
+                )));
             };
             (chosen, strategy.as_str())
         };
-        self.store
-            .assign(tenant, &rec.lead.id, &chosen.seller.id)
-            .await?;
-        let was_theirs = rec.lead.seller_id.as_ref() == Some(&chosen.seller.id);
-        let open = matches!(
-            rec.lead.stage,
-            LeadStage::Iql | LeadStage::Mql | LeadStage::Sql
-        );
+        let record = AssignmentRecord {
+            seller_id: chosen.seller.id.clone(),
+            strategy: strategy.to_owned(),
+            open_leads: chosen.open_leads,
+            capacity: chosen.seller.capacity,
+            override_reason: override_reason.clone(),
+            actor: actor.to_owned(),
+            at: Utc::now(),
+        };
+        self.store.assign(tenant, &rec.lead.id, &record).await?;
+        let open_leads = chosen.open_leads + i64::from(adds(chosen));
+        let warnings = override_reason
+            .iter()
+            .map(|why| {
+                format!(
+                    "seller {} is now over capacity: {open_leads} open leads of {} (override by {actor}: {why})",
+                    chosen.seller.id, chosen.seller.capacity
+                )
+            })
+            .collect();
         Ok(Assignment {
             lead_id: rec.lead.id.clone(),
             seller_id: chosen.seller.id.clone(),
             seller_name: chosen.seller.name.clone(),
             strategy: strategy.into(),
-            open_leads: chosen.open_leads + i64::from(open && !was_theirs),
+            open_leads,
             capacity: chosen.seller.capacity,
+            override_reason,
+            warnings,
         })
     }
 
-    pub async fn seller_metrics(&self, tenant: &TenantId) -> Result<SellerMetrics, AppError> {
-        let sellers = self.store.list_sellers(tenant).await?;
-        let activity = self.store.seller_activity(tenant).await?;
+    /// The leaderboard, on one client's leads and sales when given (then
+    /// only the sellers who take that client's leads).
+    pub async fn seller_metrics(
+        &self,
+        tenant: &TenantId,
+        client_id: Option<&str>,
+    ) -> Result<SellerMetrics, AppError> {
+        let client = client_id.map(ClientId::parse).transpose()?;
+        let sellers: Vec<Seller> = self
+            .store
+            .seller_loads(tenant)
+            .await?
+            .into_iter()
+            .filter(|l| serves(l, client.as_ref()))
+            .map(|l| l.seller)
+            .collect();
+        let activity = self.store.seller_activity(tenant, client.as_ref()).await?;
         let mut rows: Vec<SellerFigures> = sellers
             .into_iter()
             .map(|s| {
@@ -256,89 +416,17 @@ impl CrmService {
         for (i, r) in rows.iter_mut().enumerate() {
             r.rank = i + 1;
         }
-        Ok(SellerMetrics { leaderboard: rows })
+        Ok(SellerMetrics {
+            client_id: client,
+            leaderboard: rows,
+        })
     }
+}
 
-    pub async fn follow_ups_due(
-        &self,
-        tenant: &TenantId,
-        unanswered_hours: Option<u32>,
-        hot_score: Option<i32>,
-        quiet_days: Option<u32>,
-        limit: Option<u32>,
-    ) -> Result<FollowUps, AppError> {
-        let hours = i64::from(unanswered_hours.unwrap_or(24));
-        let hot = hot_score.unwrap_or(scoring::SQL_THRESHOLD);
-        if !Lead::SCORE_RANGE.contains(&hot) {
-            return Err(AppError::invalid(
-                "hot_score",
-                "a score from 0 to 100",
-                hot.to_string(),
-            ));
-        }
-        let quiet = i64::from(quiet_days.unwrap_or(3));
-        let limit = page_limit(limit)?;
-        let now = Utc::now();
-        let rows = self.store.contact_times(tenant, hot, limit * 4).await?;
-        let mut due = Vec::new();
-        for r in rows {
-            let last_in = r
-                .last_in
-                .as_deref()
-                .map(|s| parse_ts("at", s))
-                .transpose()?;
-            let last_out = r
-                .last_out
-                .as_deref()
-                .map(|s| parse_ts("at", s))
-                .transpose()?;
-            if let Some(i) = last_in
-                && last_out.is_none_or(|o| o < i)
-                && now - i >= Duration::hours(hours)
-            {
-                let waited = (now - i).num_hours();
-                due.push(FollowUp {
-                    lead_id: r.id.clone(),
-                    kind: "unanswered_inbound".into(),
-                    stage: r.stage,
-                    score: r.score,
-                    seller_id: r.seller_id.clone(),
-                    waiting_hours: Some(waited),
-                    detail: format!("their last message has waited {waited} h for a reply"),
-                });
-                continue;
-            }
-            if r.score >= hot && last_out.is_none_or(|o| now - o >= Duration::days(quiet)) {
-                due.push(FollowUp {
-                    lead_id: r.id,
-                    kind: "hot_without_contact".into(),
-                    stage: r.stage,
-                    score: r.score,
-                    seller_id: r.seller_id,
-                    waiting_hours: last_out.map(|o| (now - o).num_hours()),
-                    detail: match last_out {
-                        None => format!("score {} and never contacted", r.score),
-                        Some(o) => format!(
-                            "score {} and no contact for {} days",
-                            r.score,
-                            (now - o).num_days()
-                        ),
-                    },
-                });
-            }
-        }
-        // Unanswered messages first (longest wait first), then hot leads.
-        due.sort_by(|a, b| {
-            (a.kind != "unanswered_inbound")
-                .cmp(&(b.kind != "unanswered_inbound"))
-                .then(
-                    b.waiting_hours
-                        .unwrap_or(i64::MAX)
-                        .cmp(&a.waiting_hours.unwrap_or(i64::MAX)),
-                )
-                .then(b.score.cmp(&a.score))
-        });
-        due.truncate(limit as usize);
-        Ok(FollowUps { due })
+/// Whether the seller takes leads of `client` (every seller when `None`).
+fn serves(l: &SellerLoad, client: Option<&ClientId>) -> bool {
+    match (client, &l.client_id) {
+        (None, _) | (_, None) => true,
+        (Some(want), Some(theirs)) => want == theirs,
     }
 }

@@ -15,7 +15,7 @@ use crate::crypto::{Crypto, Field};
 use crate::domain::{
     AssignStrategy, ContactChannel, Direction, Interaction, InteractionId, Lead, LeadId, LeadStage,
 };
-use crate::service::{CrmService, LeadQuery, NewLead};
+use crate::service::{AssignRequest, CrmService, FollowUpQuery, LeadQuery, NewLead, SellerInput};
 use crate::store::CrmStore;
 use crm_read::{AudienceFilter, CrmReader};
 
@@ -336,7 +336,7 @@ async fn tenants_cannot_read_update_or_erase_each_others_leads() {
         nf(s.update_lead(&b, "x", id, Default::default())
             .await
             .unwrap_err());
-        nf(s.gdpr_erase_lead(&staff(&b), id).await.unwrap_err());
+        nf(s.gdpr_erase_lead(&staff(&b), id, false).await.unwrap_err());
         nf(s.gdpr_export_lead(&staff(&b), id).await.unwrap_err());
         nf(s.send_message(&staff(&b), id, ContactChannel::Email, "hi")
             .await
@@ -551,12 +551,12 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
         let e = s.record_sale(&ten, "t", id, "-5", "COP", None, None, None).await.unwrap_err();
         assert!(e.to_string().contains("`amount`"), "{e}");
         let x = s.gdpr_export_lead(&staff(&ten), id).await.unwrap();
-        assert_eq!(x.profile.email.as_deref(), Some("erase.me@example.com"));
-        assert_eq!(x.interactions.len(), 2);
-        assert_eq!(x.messages.len(), 1);
-        assert_eq!(x.sales.len(), 1);
-        assert_eq!(x.consent.history.len(), 1);
-        assert_eq!(x.profile.lead.stage, LeadStage::Customer);
+        assert_eq!(x.lead.profile.email.as_deref(), Some("erase.me@example.com"));
+        assert_eq!(x.lead.interactions.len(), 2);
+        assert_eq!(x.lead.messages.len(), 1);
+        assert_eq!(x.lead.sales.len(), 1);
+        assert_eq!(x.lead.consent.history.len(), 1);
+        assert_eq!(x.lead.profile.lead.stage, LeadStage::Customer);
 
         let totals = async || -> (i64, i64, i64) {
             let leads: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM leads WHERE tenant_id = $1")
@@ -568,10 +568,10 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
             (leads, sales, inter)
         };
         let before = totals().await;
-        let r = s.gdpr_erase_lead(&staff(&ten), id).await.unwrap();
+        let r = s.gdpr_erase_lead(&staff(&ten), id, false).await.unwrap();
         assert!(r.erased);
         assert_eq!(totals().await, before, "analytics totals unchanged");
-        assert!(!s.gdpr_erase_lead(&staff(&ten), id).await.unwrap().erased);
+        assert!(!s.gdpr_erase_lead(&staff(&ten), id, false).await.unwrap().erased);
         // SQL level: no personal data anywhere for this lead.
         let row = sqlx::query(
             "SELECT name_enc, email_enc, phone_enc, email_hash, phone_hash, city, erased_at, stage, country FROM leads WHERE tenant_id = $1 AND id = $2",
@@ -603,15 +603,27 @@ async fn gdpr_export_holds_everything_and_erase_keeps_totals() {
 async fn sellers_assignment_metrics_and_follow_ups() {
     each(async |t, s| {
         let ten = tenant("sellers");
-        s.upsert_seller(&ten, Some("sel_a"), "Ana", 2, true, &["CO".into()])
+        let seller = |id: &str, name: &str, capacity, active, countries: &[&str]| SellerInput {
+            seller_id: Some(id.into()),
+            name: name.into(),
+            capacity,
+            active,
+            countries: countries.iter().map(|c| (*c).to_owned()).collect(),
+            client_id: None,
+        };
+        s.upsert_seller(&ten, seller("sel_a", "Ana", 2, true, &["CO"]))
             .await
             .unwrap();
-        s.upsert_seller(&ten, Some("sel_b"), "Beto", 1, true, &["MX".into()])
+        s.upsert_seller(&ten, seller("sel_b", "Beto", 1, true, &["MX"]))
             .await
             .unwrap();
-        s.upsert_seller(&ten, Some("sel_c"), "Caro", 5, false, &[])
+        s.upsert_seller(&ten, seller("sel_c", "Caro", 5, false, &[]))
             .await
             .unwrap();
+        let by = |strategy| AssignRequest {
+            strategy: Some(strategy),
+            ..Default::default()
+        };
         let mut ids = Vec::new();
         for i in 0..4 {
             let id = s
@@ -624,27 +636,27 @@ async fn sellers_assignment_metrics_and_follow_ups() {
             ids.push(id);
         }
         let a0 = s
-            .assign_lead(&ten, ids[0].as_str(), AssignStrategy::LeastLoaded, None)
+            .assign_lead(&ten, "t", ids[0].as_str(), by(AssignStrategy::LeastLoaded))
             .await
             .unwrap();
         assert_eq!(a0.seller_id.as_str(), "sel_a");
         let a1 = s
-            .assign_lead(&ten, ids[1].as_str(), AssignStrategy::LeastLoaded, None)
+            .assign_lead(&ten, "t", ids[1].as_str(), by(AssignStrategy::LeastLoaded))
             .await
             .unwrap();
         assert_eq!(a1.seller_id.as_str(), "sel_b");
         let a2 = s
-            .assign_lead(&ten, ids[2].as_str(), AssignStrategy::RoundRobin, None)
+            .assign_lead(&ten, "t", ids[2].as_str(), by(AssignStrategy::RoundRobin))
             .await
             .unwrap();
         assert_eq!(a2.seller_id.as_str(), "sel_a", "sel_b is full");
         let e = s
-            .assign_lead(&ten, ids[3].as_str(), AssignStrategy::LeastLoaded, None)
+            .assign_lead(&ten, "t", ids[3].as_str(), by(AssignStrategy::LeastLoaded))
             .await
             .unwrap_err();
         assert!(e.to_string().contains("capacity"), "{e}");
         let e = s
-            .assign_lead(&ten, ids[3].as_str(), AssignStrategy::ByCountry, None)
+            .assign_lead(&ten, "t", ids[3].as_str(), by(AssignStrategy::ByCountry))
             .await
             .unwrap_err();
         assert!(e.to_string().contains("CO"), "{e}");
@@ -653,9 +665,12 @@ async fn sellers_assignment_metrics_and_follow_ups() {
         let e = s
             .assign_lead(
                 &ten,
+                "t",
                 ids[3].as_str(),
-                AssignStrategy::RoundRobin,
-                Some("sel_c"),
+                AssignRequest {
+                    seller_id: Some("sel_c".into()),
+                    ..Default::default()
+                },
             )
             .await
             .unwrap_err();
@@ -686,7 +701,7 @@ async fn sellers_assignment_metrics_and_follow_ups() {
         s.record_sale(&ten, "t", ids[0].as_str(), "100", "USD", None, None, None)
             .await
             .unwrap();
-        let m = s.seller_metrics(&ten).await.unwrap();
+        let m = s.seller_metrics(&ten, None).await.unwrap();
         assert_eq!(m.leaderboard[0].seller_id.as_str(), "sel_a");
         assert_eq!(m.leaderboard[0].customers, 1);
         assert_eq!(m.leaderboard[0].revenue[0].amount_cents, 10_000);
@@ -709,20 +724,38 @@ async fn sellers_assignment_metrics_and_follow_ups() {
         .await
         .unwrap();
         let f = s
-            .follow_ups_due(&ten, None, None, None, None)
+            .follow_ups_due(&ten, &FollowUpQuery::default())
             .await
             .unwrap();
-        assert_eq!(f.due[0].lead_id, ids[2], "{:?}", f.due);
-        assert_eq!(f.due[0].kind, "unanswered_inbound");
+        let items: Vec<_> = f.groups.iter().flat_map(|g| &g.items).collect();
+        assert_eq!(items[0].lead_id, ids[2], "{:?}", f.groups);
+        assert_eq!(
+            f.groups[0].seller_id.as_ref().map(|s| s.as_str()),
+            Some("sel_a")
+        );
+        assert_eq!(f.groups[0].seller_name.as_deref(), Some("Ana"));
+        assert_eq!(items[0].reason.as_str(), "unanswered_inbound");
+        assert_eq!(items[0].name.as_deref(), Some("Ana Gómez"));
         assert!(
-            f.due.iter().all(|d| d.lead_id != ids[1]),
+            items.iter().all(|d| d.lead_id != ids[1]),
             "answered lead is not due"
         );
         let hot = s
-            .follow_ups_due(&ten, None, Some(0), None, None)
+            .follow_ups_due(
+                &ten,
+                &FollowUpQuery {
+                    hot_score: Some(0),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
-        assert!(hot.due.iter().any(|d| d.kind == "hot_without_contact"));
+        assert!(
+            hot.groups
+                .iter()
+                .flat_map(|g| &g.items)
+                .any(|d| d.reason.as_str() == "hot_without_contact")
+        );
     })
     .await;
 }

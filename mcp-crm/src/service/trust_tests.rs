@@ -69,7 +69,7 @@ fn whatsapp(
         name: Some("Ana Gómez".into()),
         text: text.into(),
         at,
-        client_id: ClientId::parse("cli_wa").unwrap(),
+        client_id: ClientId::parse("cli_1").unwrap(),
         country: Country::parse("CO").unwrap(),
     }
 }
@@ -141,7 +141,10 @@ async fn privileged_use_cases_check_their_scope_and_change_nothing_without_it() 
             s.gdpr_export_lead(&clerk, id).await.unwrap_err(),
             "crm:gdpr",
         );
-        denied(s.gdpr_erase_lead(&clerk, id).await.unwrap_err(), "crm:gdpr");
+        denied(
+            s.gdpr_erase_lead(&clerk, id, false).await.unwrap_err(),
+            "crm:gdpr",
+        );
         // The scope is checked before the lead is even looked up: an
         // unknown id is refused the same way, revealing nothing.
         denied(
@@ -168,7 +171,7 @@ async fn privileged_use_cases_check_their_scope_and_change_nothing_without_it() 
         );
         let gdpr = as_who("dpo", &ten, &["crm:gdpr"]);
         assert!(s.gdpr_export_lead(&gdpr, id).await.is_ok());
-        assert!(s.gdpr_erase_lead(&gdpr, id).await.unwrap().erased);
+        assert!(s.gdpr_erase_lead(&gdpr, id, false).await.unwrap().erased);
     })
     .await;
 }
@@ -336,6 +339,7 @@ async fn every_ledger_change_records_who_and_why_and_a_replayed_stop_changes_not
             .await
             .unwrap();
         let who_why: Vec<(String, String)> = x
+            .lead
             .consent
             .history
             .iter()
@@ -363,6 +367,7 @@ async fn every_ledger_change_records_who_and_why_and_a_replayed_stop_changes_not
         .unwrap();
         assert_eq!(unrecorded, 0);
         let perm = x
+            .lead
             .consent
             .permissions
             .iter()
@@ -378,13 +383,13 @@ async fn every_ledger_change_records_who_and_why_and_a_replayed_stop_changes_not
             .gdpr_export_lead(&as_who("dpo", &ten, &["crm:gdpr"]), id.as_str())
             .await
             .unwrap();
-        let last = x.consent.history.last().unwrap();
+        let last = x.lead.consent.history.last().unwrap();
         assert_eq!(last.actor, "carla");
         assert!(last.source.contains("logged by hand"), "{}", last.source);
 
         // Erasure drops the sender index of the verified messages but keeps
         // their ids, so a replay still changes nothing.
-        s.gdpr_erase_lead(&as_who("dpo", &ten, &["crm:gdpr"]), id.as_str())
+        s.gdpr_erase_lead(&as_who("dpo", &ten, &["crm:gdpr"]), id.as_str(), false)
             .await
             .unwrap();
         let indexed: i64 = sqlx::query_scalar(

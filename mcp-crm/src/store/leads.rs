@@ -1,6 +1,7 @@
 //! Leads as the server keeps them: the full record with encrypted
-//! personal data, registration with blind-index dedupe, profile updates,
-//! scores, sources and the stage history.
+//! personal data, registration with blind-index dedupe per client, the
+//! same person's leads across clients, profile updates, scores, sources
+//! and the stage history.
 
 use chrono::{DateTime, Utc};
 use crm_read::rows::lead_from_row;
@@ -86,6 +87,16 @@ pub struct NewLeadRow {
     pub language: Option<String>,
     /// Reasons of the initial score (JSON).
     pub score_reasons: Option<String>,
+}
+
+/// A lead of the same person (same email or phone blind index), of any
+/// client.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, schemars::JsonSchema)]
+pub struct PersonLead {
+    pub lead_id: LeadId,
+    pub client_id: ClientId,
+    /// `email` and/or `phone`: what they share.
+    pub matched_on: Vec<String>,
 }
 
 /// One source a lead arrived from.
@@ -203,11 +214,14 @@ impl CrmStore {
         record_from_row(&row)
     }
 
-    /// The lead holding one of these email or phone blind indexes (several
-    /// while a key rotation is unfinished), email first.
+    /// The lead of `client` holding one of these email or phone blind
+    /// indexes (several while a key rotation is unfinished), email first.
+    /// Another client's lead of the same person is not a match: each
+    /// client keeps its own lead.
     pub async fn find_by_contact(
         &self,
         tenant: &TenantId,
+        client: &ClientId,
         email_hashes: &[String],
         phone_hashes: &[String],
     ) -> Result<Option<(LeadId, &'static str)>, AppError> {
@@ -215,17 +229,18 @@ impl CrmStore {
             (
                 email_hashes,
                 "email",
-                "SELECT id FROM leads WHERE tenant_id = $1 AND email_hash = $2",
+                "SELECT id FROM leads WHERE tenant_id = $1 AND client_id = $2 AND email_hash = $3",
             ),
             (
                 phone_hashes,
                 "phone",
-                "SELECT id FROM leads WHERE tenant_id = $1 AND phone_hash = $2",
+                "SELECT id FROM leads WHERE tenant_id = $1 AND client_id = $2 AND phone_hash = $3",
             ),
         ] {
             for h in hashes {
                 let id: Option<String> = sqlx::query_scalar(sql)
                     .bind(tenant.as_str())
+                    .bind(client.as_str())
                     .bind(h.clone())
                     .fetch_optional(self.db().pool())
                     .await?;
@@ -235,6 +250,55 @@ impl CrmStore {
             }
         }
         Ok(None)
+    }
+
+    /// Every lead of the tenant, whatever its client, holding one of these
+    /// email or phone blind indexes: the same person's leads (GDPR), with
+    /// what matched, by lead id.
+    pub async fn leads_of_person(
+        &self,
+        tenant: &TenantId,
+        email_hashes: &[String],
+        phone_hashes: &[String],
+    ) -> Result<Vec<PersonLead>, AppError> {
+        let mut found: Vec<PersonLead> = Vec::new();
+        for (hashes, col, sql) in [
+            (
+                email_hashes,
+                "email",
+                "SELECT id, client_id FROM leads WHERE tenant_id = $1 AND email_hash = $2",
+            ),
+            (
+                phone_hashes,
+                "phone",
+                "SELECT id, client_id FROM leads WHERE tenant_id = $1 AND phone_hash = $2",
+            ),
+        ] {
+            for h in hashes {
+                let rows = sqlx::query(sql)
+                    .bind(tenant.as_str())
+                    .bind(h.clone())
+                    .fetch_all(self.db().pool())
+                    .await?;
+                for r in &rows {
+                    let id = LeadId::from_trusted(r.try_get("id")?);
+                    match found.iter_mut().find(|p| p.lead_id == id) {
+                        Some(p) => {
+                            if !p.matched_on.iter().any(|m| m == col) {
+                                p.matched_on.push(col.to_owned());
+                            }
+                        }
+                        None => found.push(PersonLead {
+                            lead_id: id,
+                            client_id: ClientId::from_trusted(r.try_get("client_id")?),
+                            matched_on: vec![col.to_owned()],
+                        }),
+                    }
+                }
+            }
+        }
+        found.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));
+        Ok(found)
     }
 
     /// Inserts a new lead with its first source and stage-history entry;
@@ -311,7 +375,8 @@ impl CrmStore {
 
     /// Merges a repeat registration into an existing lead: records the new
     /// source and fills contact details and profile fields the lead lacks
-    /// (never overwriting, and never taking a contact held by another lead).
+    /// (never overwriting, and never taking a contact held by another lead
+    /// of the same client).
     pub async fn merge_into(
         &self,
         tenant: &TenantId,
@@ -351,14 +416,14 @@ impl CrmStore {
                 &row.email_hash,
                 "UPDATE leads SET email_enc = $3, email_hash = $4 WHERE tenant_id = $1 AND id = $2 \
                  AND email_hash IS NULL AND erased_at IS NULL AND NOT EXISTS \
-                 (SELECT 1 FROM leads o WHERE o.tenant_id = $1 AND o.email_hash = $4)",
+                 (SELECT 1 FROM leads o WHERE o.tenant_id = $1 AND o.client_id = $5 AND o.email_hash = $4)",
             ),
             (
                 &row.phone_enc,
                 &row.phone_hash,
                 "UPDATE leads SET phone_enc = $3, phone_hash = $4 WHERE tenant_id = $1 AND id = $2 \
                  AND phone_hash IS NULL AND erased_at IS NULL AND NOT EXISTS \
-                 (SELECT 1 FROM leads o WHERE o.tenant_id = $1 AND o.phone_hash = $4)",
+                 (SELECT 1 FROM leads o WHERE o.tenant_id = $1 AND o.client_id = $5 AND o.phone_hash = $4)",
             ),
         ] {
             if let (Some(enc), Some(hash)) = (enc, hash) {
@@ -367,6 +432,7 @@ impl CrmStore {
                     .bind(id.as_str().to_owned())
                     .bind(enc.clone())
                     .bind(hash.clone())
+                    .bind(row.lead.client_id.as_str().to_owned())
                     .execute(&mut *tx)
                     .await?;
             }
@@ -376,11 +442,13 @@ impl CrmStore {
     }
 
     /// Updates profile fields given as `Some` (contact details encrypted);
-    /// a contact already held by another lead is a conflict.
+    /// a contact already held by another lead of the same client is a
+    /// conflict (another client's lead of the same person is not).
     #[allow(clippy::too_many_arguments)]
     pub async fn update_profile(
         &self,
         tenant: &TenantId,
+        client: &ClientId,
         id: &LeadId,
         name_enc: Option<String>,
         email: Option<(String, String)>,
@@ -399,12 +467,12 @@ impl CrmStore {
             (
                 &email_hash,
                 "email",
-                "SELECT id FROM leads WHERE tenant_id = $1 AND email_hash = $2 AND id <> $3",
+                "SELECT id FROM leads WHERE tenant_id = $1 AND email_hash = $2 AND id <> $3 AND client_id = $4",
             ),
             (
                 &phone_hash,
                 "phone",
-                "SELECT id FROM leads WHERE tenant_id = $1 AND phone_hash = $2 AND id <> $3",
+                "SELECT id FROM leads WHERE tenant_id = $1 AND phone_hash = $2 AND id <> $3 AND client_id = $4",
             ),
         ] {
             if let Some(h) = hash {
@@ -412,6 +480,7 @@ impl CrmStore {
                     .bind(tenant.as_str().to_owned())
                     .bind(h.clone())
                     .bind(id.as_str().to_owned())
+                    .bind(client.as_str().to_owned())
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(other) = other {
@@ -574,16 +643,18 @@ impl CrmStore {
         Ok(())
     }
 
-    /// Lead counts and average score per stage.
+    /// Lead counts and average score per stage, of one client or all.
     pub async fn pipeline(
         &self,
         tenant: &TenantId,
+        client: Option<&ClientId>,
     ) -> Result<Vec<(LeadStage, i64, f64)>, AppError> {
         let rows = sqlx::query(
             "SELECT stage, CAST(COUNT(*) AS BIGINT) AS n, AVG(CAST(score AS DOUBLE PRECISION)) AS avg_score \
-             FROM leads WHERE tenant_id = $1 GROUP BY stage",
+             FROM leads WHERE tenant_id = $1 AND ($2 IS NULL OR client_id = $2) GROUP BY stage",
         )
         .bind(tenant.as_str())
+        .bind(client.map(|c| c.as_str().to_owned()))
         .fetch_all(self.db().pool())
         .await?;
         rows.iter()

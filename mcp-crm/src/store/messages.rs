@@ -1,10 +1,11 @@
 //! Conversations: interactions with a lead, the knowledge base replies
-//! are drafted from, and the messages we sent.
+//! are drafted from (each answer a client's, or explicitly tenant-wide),
+//! and the messages we sent.
 
 use chrono::{DateTime, Utc};
 use crm_read::rows::interaction_from_row;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::TenantId;
+use promptsales_shared::domain::{ClientId, TenantId};
 use promptsales_shared::time::{format_ts, now_ts, parse_ts};
 use sqlx::Row;
 
@@ -15,6 +16,9 @@ use crate::domain::{ContactChannel, Interaction, Language, LeadId};
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct KbEntry {
     pub id: String,
+    /// The client whose leads this answer is for; `null` when the answer
+    /// is tenant-wide (every client's leads may be told it).
+    pub client_id: Option<ClientId>,
     /// The language of the answer; drafts in that language quote it.
     pub language: Language,
     pub topic: String,
@@ -51,15 +55,20 @@ impl CrmStore {
         rows.iter().map(interaction_from_row).collect()
     }
 
-    pub async fn upsert_kb(&self, tenant: &TenantId, e: &KbEntry) -> Result<(), AppError> {
-        sqlx::query(
-            "INSERT INTO kb_entries (tenant_id, id, language, topic, keywords, answer, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (tenant_id, id) DO UPDATE SET \
+    /// Creates or replaces an answer; `false` (nothing written) when the
+    /// id is taken by another client's answer or by a tenant-wide one (or
+    /// a tenant-wide id by a client's): an answer never changes hands.
+    pub async fn upsert_kb(&self, tenant: &TenantId, e: &KbEntry) -> Result<bool, AppError> {
+        let n = sqlx::query(
+            "INSERT INTO kb_entries (tenant_id, id, client_id, language, topic, keywords, answer, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (tenant_id, id) DO UPDATE SET \
              language = excluded.language, topic = excluded.topic, keywords = excluded.keywords, \
-             answer = excluded.answer, updated_at = excluded.updated_at",
+             answer = excluded.answer, updated_at = excluded.updated_at \
+             WHERE COALESCE(kb_entries.client_id, '') = COALESCE(excluded.client_id, '')",
         )
         .bind(tenant.as_str().to_owned())
         .bind(e.id.clone())
+        .bind(e.client_id.as_ref().map(|c| c.as_str().to_owned()))
         .bind(e.language.as_str())
         .bind(e.topic.clone())
         .bind(
@@ -69,21 +78,52 @@ impl CrmStore {
         .bind(e.answer.clone())
         .bind(now_ts())
         .execute(self.db().pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
     }
 
-    pub async fn list_kb(&self, tenant: &TenantId) -> Result<Vec<KbEntry>, AppError> {
+    /// The owner of an answer id: `Some(None)` for a tenant-wide answer,
+    /// `None` when no answer has this id.
+    pub async fn kb_owner(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+    ) -> Result<Option<Option<ClientId>>, AppError> {
+        let row = sqlx::query("SELECT client_id FROM kb_entries WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(id.to_owned())
+            .fetch_optional(self.db().pool())
+            .await?;
+        row.map(|r| {
+            Ok(r.try_get::<Option<String>, _>("client_id")?
+                .map(ClientId::from_trusted))
+        })
+        .transpose()
+    }
+
+    /// Answers by id: with `client`, that client's and the tenant-wide
+    /// ones (what its leads may be told); without, the tenant-wide ones.
+    pub async fn list_kb(
+        &self,
+        tenant: &TenantId,
+        client: Option<&ClientId>,
+    ) -> Result<Vec<KbEntry>, AppError> {
         let rows = sqlx::query(
-            "SELECT id, language, topic, keywords, answer FROM kb_entries WHERE tenant_id = $1 ORDER BY id",
+            "SELECT id, client_id, language, topic, keywords, answer FROM kb_entries \
+             WHERE tenant_id = $1 AND (client_id IS NULL OR client_id = $2) ORDER BY id",
         )
         .bind(tenant.as_str())
+        .bind(client.map(|c| c.as_str().to_owned()))
         .fetch_all(self.db().pool())
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(KbEntry {
                     id: r.try_get("id")?,
+                    client_id: r
+                        .try_get::<Option<String>, _>("client_id")?
+                        .map(ClientId::from_trusted),
                     language: Language::parse(&r.try_get::<String, _>("language")?)?,
                     topic: r.try_get("topic")?,
                     keywords: serde_json::from_str(&r.try_get::<String, _>("keywords")?)

@@ -1,7 +1,9 @@
 //! Repository of the CRM context, one file per aggregate: leads (records,
-//! registration, stages), the consent ledger, conversations (interactions,
-//! knowledge base, sent messages), verified inbound messages, sellers, the
-//! intent model, GDPR erasure and key rotation. The bulk imports and the
+//! registration per client, the same person across clients, stages), the
+//! consent ledger, conversations (interactions, knowledge base, sent
+//! messages), verified inbound messages, sellers and assignments, the
+//! connections registry, plan usage, the intent model, GDPR erasure and key
+//! rotation. The bulk imports and the
 //! row mappers other contexts share are `crm-read`'s; this store reuses
 //! them.
 
@@ -11,6 +13,7 @@ use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
 use promptsales_shared::time::parse_ts;
 
+mod connections;
 mod inbound;
 mod intent;
 mod leads;
@@ -19,14 +22,18 @@ mod messages;
 mod privacy;
 mod rotation;
 mod sellers;
+mod usage;
 
+pub use connections::{ConnectionRow, ResealedConnection};
 pub use inbound::VerifiedInbound;
 pub use intent::IntentRow;
-pub use leads::{LeadFilter, LeadRecord, LeadSource, NewLeadRow, StageChange, record_from_row};
+pub use leads::{
+    LeadFilter, LeadRecord, LeadSource, NewLeadRow, PersonLead, StageChange, record_from_row,
+};
 pub use ledger::{LedgerChange, LedgerEvent, Permission};
 pub use messages::{KbEntry, OutboundMessage};
 pub use rotation::{ResealedLead, Rewritten, SealedLead};
-pub use sellers::{ContactTimes, SellerActivity, SellerLoad};
+pub use sellers::{AssignmentRecord, ContactTimes, DIGEST_SCAN, SellerActivity, SellerLoad};
 
 /// Access to the CRM tables of one database.
 #[derive(Clone, Debug)]
