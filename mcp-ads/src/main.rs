@@ -1,5 +1,6 @@
 //! `mcp-ads`: the ads MCP server binary. It migrates only the ads context
-//! and reads CRM, content and the catalog through their read crates.
+//! and reads CRM, content and the catalog through their read crates; the
+//! master key seals its clients' platform credentials.
 
 use std::sync::Arc;
 
@@ -11,6 +12,8 @@ use promptsales_catalog::CatalogReader;
 use promptsales_server::app::Runtime;
 use promptsales_server::server::{Readiness, ServeArgs, run};
 use promptsales_shared::config::CommonArgs;
+use promptsales_shared::crypto::{self, Crypto, KeyError};
+use promptsales_shared::db::{Backend, Db};
 
 #[derive(Parser)]
 #[command(name = "mcp-ads", version, about = "PromptAds MCP server")]
@@ -19,6 +22,34 @@ struct Cli {
     common: CommonArgs,
     #[command(flatten)]
     serve: ServeArgs,
+}
+
+/// The key that seals clients' platform credentials (the deployment's one
+/// master key; the SQLite development key where none is set). Without a key
+/// on PostgreSQL the server still starts: connections without credentials
+/// work and `set_connection` says what to set. A malformed key stops it.
+fn keys(rt: &Runtime, db: &Db) -> anyhow::Result<Option<Crypto>> {
+    let env = |k: &str| std::env::var(k).ok();
+    let key = match crypto::resolve_key(
+        env(crypto::KEY_VAR).as_deref(),
+        db.backend() == Backend::Postgres,
+        &rt.config.data_dir,
+    ) {
+        Ok(k) => k,
+        Err(KeyError::Missing) => {
+            tracing::warn!(
+                "{} is not set: client connections cannot hold credentials on this server",
+                crypto::KEY_VAR
+            );
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut c = Crypto::new(&key)?;
+    if let Some(old) = crypto::parse_old_key(env(crypto::OLD_KEY_VAR).as_deref())? {
+        c = c.with_previous(&old)?;
+    }
+    Ok(Some(c))
 }
 
 #[tokio::main]
@@ -33,13 +64,16 @@ async fn main() -> anyhow::Result<()> {
     let crm = rt.read(&crm_read::SCHEMA).await?;
     let content = rt.read(&content_read::SCHEMA).await?;
     let auditor = rt.auditor(&db);
-    let svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
+    let mut svc = mcp_ads::AdsService::new(mcp_ads::store::AdsStore::new(db.clone()))
         .with_connectors(mcp_ads::connectors::Connectors::from_env())
         .with_caps(settings.caps)
         .with_launch_claim_ttl(settings.launch_claim_ttl)
         .with_catalog(CatalogReader::new(catalog.clone()))
         .with_audiences(Arc::new(CrmAudiences(CrmReader::new(crm))))
         .with_content(Arc::new(ContentAssets(AssetReader::new(content))));
+    if let Some(c) = keys(&rt, &db)? {
+        svc = svc.with_crypto(c);
+    }
     let server = mcp_ads::AdsServer::new(
         svc,
         auditor.clone(),

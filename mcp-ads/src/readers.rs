@@ -1,6 +1,6 @@
 //! Adapters from the other contexts' read crates to the ports the ads
-//! service uses: CRM audience counts (`crm-read`), asset checks
-//! (`content-read`).
+//! service uses: CRM audience counts (`crm-read`), asset checks and the
+//! copy approval views show (`content-read`).
 
 use chrono::NaiveDate;
 use content_read::AssetReader;
@@ -66,5 +66,13 @@ impl ContentSource for ContentAssets {
                 reasons: u.reasons,
             })
         })
+    }
+
+    fn summary<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        asset_id: &'a str,
+    ) -> ReadFut<'a, Option<content_read::AssetSummary>> {
+        Box::pin(async move { Ok(Some(self.0.summary(tenant, asset_id).await?)) })
     }
 }

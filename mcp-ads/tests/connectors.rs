@@ -949,3 +949,307 @@ fn configured_credentials_never_print() {
     }
     assert!(shown.contains("***"), "{shown}");
 }
+
+fn token_answer(token: &str, expires_in: u64) -> Reply {
+    (
+        200,
+        None,
+        json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer", "scope": "https://www.googleapis.com/auth/adwords"}),
+    )
+}
+
+/// Google with the refresh-token flow against the fake's `/token`.
+fn google_refreshing(base: &str) -> Arc<dyn Connector> {
+    let token_url = format!("{base}/token");
+    connectors(&[
+        ("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN", "dev-tok"),
+        (
+            "PROMPTSALES_GOOGLE_ADS_CLIENT_ID",
+            "cid.apps.googleusercontent.com",
+        ),
+        (
+            "PROMPTSALES_GOOGLE_ADS_CLIENT_SECRET",
+            "oauth-client-secret",
+        ),
+        ("PROMPTSALES_GOOGLE_ADS_REFRESH_TOKEN", "1//refresh-secret"),
+        ("PROMPTSALES_GOOGLE_OAUTH_TOKEN_URL", &token_url),
+        ("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID", "123-456-7890"),
+        ("PROMPTSALES_GOOGLE_ADS_BASE_URL", base),
+    ])
+    .for_channel(Channel::GoogleAds)
+}
+
+#[tokio::test]
+async fn google_exchanges_its_refresh_token_once_and_again_when_refused_mid_run() {
+    let (fake, base) = start(google_default).await;
+    fake.script(
+        "/token",
+        vec![
+            token_answer("ya29.first", 3600),
+            token_answer("ya29.second", 3600),
+        ],
+    );
+    // The campaign call finds the first token expired early (revoked,
+    // clock skew): Google answers 401 UNAUTHENTICATED.
+    fake.script(
+        "campaigns:mutate",
+        vec![(
+            401,
+            None,
+            json!({"error": {"code": 401, "message": "Request had invalid authentication credentials.", "status": "UNAUTHENTICATED"}}),
+        )],
+    );
+    let c = google_refreshing(&base);
+    let r = req(Channel::GoogleAds);
+    let ids = c.publish_paused(&r).await.unwrap();
+    c.enable(&r, &ids).await.unwrap();
+    let s = fake.seen();
+    let paths: Vec<&str> = s.iter().map(|x| x.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/token",
+            "/v21/customers/1234567890/campaignBudgets:mutate",
+            "/v21/customers/1234567890/campaigns:mutate",
+            "/token",
+            "/v21/customers/1234567890/campaigns:mutate",
+            "/v21/customers/1234567890/campaigns:mutate",
+        ]
+    );
+    // The exchange: a form with the OAuth client and the refresh token.
+    let form = s[0].form();
+    assert_eq!(form["grant_type"], "refresh_token");
+    assert_eq!(form["client_id"], "cid.apps.googleusercontent.com");
+    assert_eq!(form["client_secret"], "oauth-client-secret");
+    assert_eq!(form["refresh_token"], "1//refresh-secret");
+    assert_eq!(s[1].header("authorization"), "Bearer ya29.first");
+    assert_eq!(s[2].header("authorization"), "Bearer ya29.first");
+    // Refreshed once, then the new token serves every later call.
+    assert_eq!(s[4].header("authorization"), "Bearer ya29.second");
+    assert_eq!(s[5].header("authorization"), "Bearer ya29.second");
+    assert!(
+        s.iter()
+            .skip(1)
+            .all(|x| x.path == "/token" || x.header("developer-token") == "dev-tok")
+    );
+    // A dry run shows the exchange's result as a placeholder, masked.
+    let planned =
+        serde_json::to_string(&c.plan(&r).iter().map(|x| x.planned()).collect::<Vec<_>>()).unwrap();
+    assert!(
+        planned.contains("Bearer ***") && !planned.contains("ya29"),
+        "{planned}"
+    );
+}
+
+#[tokio::test]
+async fn google_refreshes_a_token_before_it_expires() {
+    let (fake, base) = start(google_default).await;
+    // 61 s of life: usable now, within the minute's margin a second later.
+    fake.script(
+        "/token",
+        vec![
+            token_answer("ya29.short", 61),
+            token_answer("ya29.next", 3600),
+        ],
+    );
+    let c = google_refreshing(&base);
+    let r = req(Channel::GoogleAds);
+    let ids = c.publish_paused(&r).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    c.pause(&ids).await.unwrap();
+    let s = fake.seen();
+    let tokens: Vec<&str> = s
+        .iter()
+        .filter(|x| x.path != "/token")
+        .map(|x| x.header("authorization"))
+        .collect();
+    assert_eq!(
+        tokens,
+        ["Bearer ya29.short", "Bearer ya29.short", "Bearer ya29.next"]
+    );
+    assert_eq!(s.iter().filter(|x| x.path == "/token").count(), 2);
+    assert!(
+        s.iter()
+            .all(|x| x.method == "POST" && x.header("authorization") != "Bearer ")
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_fails_at_once_saying_so_without_secrets() {
+    let (fake, base) = start(google_default).await;
+    fake.script(
+        "/token",
+        vec![(
+            400,
+            None,
+            json!({"error": "invalid_grant", "error_description": "Token has been expired or revoked."}),
+        )],
+    );
+    let c = google_refreshing(&base);
+    let e = c
+        .publish_paused(&req(Channel::GoogleAds))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ConnectorError::Unauthorized { .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains("invalid_grant") && text.contains("expired or revoked"),
+        "{text}"
+    );
+    for secret in ["oauth-client-secret", "1//refresh-secret", "dev-tok"] {
+        assert!(!text.contains(secret), "{text}");
+    }
+    assert_eq!(fake.seen().len(), 1, "nothing reached Google Ads");
+    assert!(!e.retryable());
+}
+
+#[tokio::test]
+async fn a_clients_own_account_builds_its_connector_and_checks_cheaply() {
+    use mcp_ads::connectors::{Account, Secrets};
+    use mcp_ads::domain::benchmarks::Platform;
+    let (fake, base) = start(|path| {
+        if path.ends_with("googleAds:search") {
+            (
+                200,
+                None,
+                json!({"results": [{"customer": {"resourceName": "customers/1112223333", "id": "1112223333", "descriptiveName": "Clínica Dental Sonrisa", "currencyCode": "COP"}}]}),
+            )
+        } else {
+            google_default(path)
+        }
+    })
+    .await;
+    fake.script("/token", vec![token_answer("ya29.client", 3600)]);
+    let registry = connectors(&[
+        ("PROMPTSALES_GOOGLE_ADS_BASE_URL", &base),
+        (
+            "PROMPTSALES_GOOGLE_OAUTH_TOKEN_URL",
+            &format!("{base}/token"),
+        ),
+    ]);
+    let account = Account {
+        customer_id: Some("111-222-3333".into()),
+        login_customer_id: Some("999-888-7777".into()),
+        oauth_client_id: Some("agency.apps".into()),
+        ..Account::default()
+    };
+    let secrets = Secrets {
+        developer_token: Some("dev-agency".into()),
+        oauth_client_secret: Some("agency-secret".into()),
+        refresh_token: Some("1//client-refresh".into()),
+        ..Secrets::default()
+    };
+    let c = registry.for_account("con_1", "v1", Platform::GoogleAds, &account, &secrets);
+    assert!(!c.sandbox());
+    let said = c.check().await.unwrap();
+    assert_eq!(
+        said,
+        "customer 1112223333 (Clínica Dental Sonrisa, COP) through manager 9998887777"
+    );
+    let s = fake.seen();
+    assert_eq!(s[1].path, "/v21/customers/1112223333/googleAds:search");
+    assert_eq!(s[1].header("login-customer-id"), "9998887777");
+    assert_eq!(s[1].header("authorization"), "Bearer ya29.client");
+    // The same version is the same connector (its token is reused); an
+    // incomplete account says what it lacks instead of calling anyone.
+    let again = registry.for_account("con_1", "v1", Platform::GoogleAds, &account, &secrets);
+    again.check().await.unwrap();
+    assert_eq!(fake.seen().iter().filter(|x| x.path == "/token").count(), 1);
+    let lacking = registry.for_account(
+        "con_2",
+        "v1",
+        Platform::GoogleAds,
+        &account,
+        &Secrets::default(),
+    );
+    let e = lacking.check().await.unwrap_err().to_string();
+    assert!(
+        e.contains("incomplete") && e.contains("developer_token"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn each_platforms_check_is_its_cheapest_read() {
+    let (fake, base) = start(|path| {
+        if path.ends_with("advertiser/info/") {
+            (
+                200,
+                None,
+                json!({"code": 0, "message": "OK", "data": {"list": [{"name": "Moda Urbana", "currency": "COP", "status": "STATUS_ENABLE"}]}}),
+            )
+        } else if path.ends_with("/3.0/lists/list9") {
+            (
+                200,
+                None,
+                json!({"id": "list9", "name": "Clientes", "stats": {"member_count": 1200}}),
+            )
+        } else if path.ends_with("/Accounts/AC123.json") {
+            (
+                200,
+                None,
+                json!({"sid": "AC123", "friendly_name": "Agencia", "status": "active"}),
+            )
+        } else {
+            (
+                200,
+                None,
+                json!({"id": "act_123", "name": "Café Andino", "currency": "COP", "account_status": 1}),
+            )
+        }
+    })
+    .await;
+    let c = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+        ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt-token"),
+        ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700"),
+        ("PROMPTSALES_TIKTOK_BASE_URL", &base),
+        ("PROMPTSALES_MAILCHIMP_API_KEY", "abc123-us21"),
+        ("PROMPTSALES_MAILCHIMP_LIST_ID", "list9"),
+        ("PROMPTSALES_MAILCHIMP_REPLY_TO", "hola@example.com"),
+        ("PROMPTSALES_MAILCHIMP_BASE_URL", &base),
+        ("PROMPTSALES_TWILIO_ACCOUNT_SID", "AC123"),
+        ("PROMPTSALES_TWILIO_AUTH_TOKEN", "tw-secret"),
+        ("PROMPTSALES_TWILIO_FROM", "+15005550006"),
+        ("PROMPTSALES_TWILIO_BASE_URL", &base),
+    ]);
+    let said: Vec<String> = checks(vec![
+        c.for_channel(Channel::Meta),
+        c.for_channel(Channel::Tiktok),
+        c.for_channel(Channel::Email),
+        c.for_channel(Channel::Sms),
+    ])
+    .await;
+    assert_eq!(
+        said,
+        [
+            "ad account act_123 (Café Andino, COP, account_status 1)",
+            "advertiser 700 (Moda Urbana, COP, STATUS_ENABLE)",
+            "audience list9 (Clientes, 1200 members)",
+            "account AC123 (Agencia, active), sender +15005550006",
+        ]
+    );
+    let s = fake.seen();
+    assert!(s.iter().all(|x| x.method == "GET"), "reads only");
+    assert_eq!(s[0].path, "/v21.0/act_123");
+    assert_eq!(s[0].header("authorization"), "Bearer meta-token");
+    assert!(!s[0].query.contains("access_token"), "{}", s[0].query);
+    assert_eq!(s[1].path, "/open_api/v1.3/advertiser/info/");
+    assert!(s[1].query.contains("advertiser_ids"), "{}", s[1].query);
+    assert_eq!(s[2].path, "/3.0/lists/list9");
+    assert_eq!(s[3].path, "/2010-04-01/Accounts/AC123.json");
+    // The sandbox has nothing to read and says so.
+    let sandbox = Connectors::sandbox_only().for_channel(Channel::Meta);
+    assert!(sandbox.check().await.unwrap().contains("sandbox"));
+}
+
+/// Each connector's check, one after the other.
+async fn checks(cs: Vec<Arc<dyn Connector>>) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in cs {
+        out.push(c.check().await.unwrap());
+    }
+    out
+}

@@ -28,7 +28,8 @@ pub static MIGRATIONS: Migrations = Migrations {
 /// What readers of the ads database need: the campaign and `ad_daily`
 /// tables with their delta indexes exist from version 2 and the list
 /// indexes from 4; later versions (the audit log, 5; editors and launch
-/// claims, 6) add nothing these queries touch.
+/// claims, 6; clients' connections, publications' connection and creative
+/// waivers, 7) add nothing these queries touch.
 pub static SCHEMA: ReadSchema = ReadSchema {
     migrations: &MIGRATIONS,
     min_version: 4,

@@ -1,10 +1,17 @@
 //! Google Ads API over REST: a campaign budget and a search campaign
 //! created PAUSED, ENABLED at launch; delivery from `googleAds:searchStream`.
+//! Access tokens are either given (they expire within the hour) or, with
+//! an OAuth client and a refresh token, fetched and refreshed by
+//! [`TokenSource`]: before they expire, and once more when Google refuses
+//! one mid-run.
+
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::http::by_status;
+use super::oauth::{GOOGLE_TOKEN_URL, RefreshConfig, TokenSource};
 use super::{
     Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
     MetricsTarget, PublishRequest, Secret, count_of,
@@ -13,40 +20,81 @@ use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
 
 const P: &str = "google_ads";
-const HINT: &str = "PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN (OAuth, scope adwords) and PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN";
+const HINT: &str = "the Google Ads developer token and OAuth credentials (scope adwords) of the \
+     client's connection, or PROMPTSALES_GOOGLE_ADS_*";
+/// What a dry run shows where a refreshed token will go.
+const FETCHED: &str = "<access token from the OAuth token endpoint>";
 
-/// Google Ads settings (`PROMPTSALES_GOOGLE_ADS_*`).
+/// How calls get their access token.
+#[derive(Debug, Clone)]
+pub enum GoogleAuth {
+    /// A token obtained elsewhere (it expires; nothing refreshes it).
+    Token(Secret),
+    /// The refresh-token flow, its token cached across calls.
+    Refresh(Arc<TokenSource>),
+}
+
+impl GoogleAuth {
+    /// The refresh-token flow.
+    pub fn refresh(cfg: RefreshConfig) -> Self {
+        GoogleAuth::Refresh(Arc::new(TokenSource::new(cfg)))
+    }
+}
+
+/// Google Ads settings (`PROMPTSALES_GOOGLE_ADS_*`, or a client's
+/// connection).
 #[derive(Debug, Clone)]
 pub struct GoogleAdsConfig {
     pub base_url: String,
     pub api_version: String,
     pub developer_token: Secret,
-    /// OAuth 2.0 access token (Bearer).
-    pub access_token: Secret,
+    pub auth: GoogleAuth,
     /// Customer id, digits only.
     pub customer_id: String,
-    /// Manager account id when acting through one.
+    /// Manager account id when acting through one (`login-customer-id`).
     pub login_customer_id: Option<String>,
 }
 
+/// Digits only (`123-456-7890` → `1234567890`).
+pub fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
 impl GoogleAdsConfig {
+    /// From the environment: an access token, or a refresh token with the
+    /// OAuth client (`PROMPTSALES_GOOGLE_ADS_CLIENT_ID`, `…_CLIENT_SECRET`,
+    /// `…_REFRESH_TOKEN`; token endpoint `PROMPTSALES_GOOGLE_OAUTH_TOKEN_URL`).
     pub fn from_lookup(env: Lookup<'_>) -> Result<Self, Vec<String>> {
+        let ep = super::Endpoints::from_lookup(env);
         let dev = env("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN");
-        let tok = env("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN");
+        let refresh = match (
+            env("PROMPTSALES_GOOGLE_ADS_CLIENT_ID"),
+            env("PROMPTSALES_GOOGLE_ADS_CLIENT_SECRET"),
+            env("PROMPTSALES_GOOGLE_ADS_REFRESH_TOKEN"),
+        ) {
+            (Some(client_id), Some(secret), Some(refresh)) => {
+                Some(GoogleAuth::refresh(RefreshConfig {
+                    token_url: ep.google_token_url.clone(),
+                    client_id,
+                    client_secret: Secret::new(secret),
+                    refresh_token: Secret::new(refresh),
+                }))
+            }
+            _ => None,
+        };
+        let auth = refresh.or_else(|| {
+            env("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN").map(|t| GoogleAuth::Token(Secret::new(t)))
+        });
         let cid = env("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID");
-        let digits = |s: String| s.chars().filter(char::is_ascii_digit).collect::<String>();
-        match (dev, tok, cid) {
-            (Some(developer_token), Some(access_token), Some(c)) => Ok(Self {
-                base_url: env("PROMPTSALES_GOOGLE_ADS_BASE_URL")
-                    .unwrap_or_else(|| "https://googleads.googleapis.com".into())
-                    .trim_end_matches('/')
-                    .to_owned(),
-                api_version: env("PROMPTSALES_GOOGLE_ADS_API_VERSION")
-                    .unwrap_or_else(|| "v21".into()),
+        match (dev, auth, cid) {
+            (Some(developer_token), Some(auth), Some(c)) => Ok(Self {
+                base_url: ep.google_base,
+                api_version: ep.google_version,
                 developer_token: Secret::new(developer_token),
-                access_token: Secret::new(access_token),
-                customer_id: digits(c),
-                login_customer_id: env("PROMPTSALES_GOOGLE_ADS_LOGIN_CUSTOMER_ID").map(digits),
+                auth,
+                customer_id: digits(&c),
+                login_customer_id: env("PROMPTSALES_GOOGLE_ADS_LOGIN_CUSTOMER_ID")
+                    .map(|l| digits(&l)),
             }),
             (d, t, c) => Err([
                 d.is_none()
@@ -62,6 +110,11 @@ impl GoogleAdsConfig {
     }
 }
 
+/// The default Google endpoints.
+pub const BASE_URL: &str = "https://googleads.googleapis.com";
+pub const API_VERSION: &str = "v21";
+pub const TOKEN_URL: &str = GOOGLE_TOKEN_URL;
+
 /// The Google Ads REST client.
 #[derive(Debug, Clone)]
 pub struct GoogleAds {
@@ -74,7 +127,22 @@ impl GoogleAds {
         Self { cfg, http }
     }
 
+    /// The token source, when this client refreshes its own tokens.
+    pub fn token_source(&self) -> Option<&TokenSource> {
+        match &self.cfg.auth {
+            GoogleAuth::Refresh(s) => Some(s),
+            GoogleAuth::Token(_) => None,
+        }
+    }
+
+    /// A call to `service` of the customer. The bearer is the given token,
+    /// or a placeholder where the token is fetched when sent ([`Self::send`]
+    /// puts a fresh one in); dry runs show `***` either way.
     fn call(&self, step: &str, service: &str, body: Value) -> Call {
+        let token = match &self.cfg.auth {
+            GoogleAuth::Token(t) => t.expose(),
+            GoogleAuth::Refresh(_) => FETCHED,
+        };
         let mut c = Call::new(
             step,
             "POST",
@@ -83,7 +151,7 @@ impl GoogleAds {
                 self.cfg.base_url, self.cfg.api_version, self.cfg.customer_id
             ),
         )
-        .auth(Auth::Bearer(self.cfg.access_token.expose().to_owned()))
+        .auth(Auth::Bearer(token.to_owned()))
         .header("developer-token", self.cfg.developer_token.expose())
         .secret("developer-token")
         .json(body);
@@ -91,6 +159,30 @@ impl GoogleAds {
             c = c.header("login-customer-id", login.clone());
         }
         c
+    }
+
+    /// Sends `call` with a valid access token; when Google refuses a
+    /// refreshed token (it expired or was revoked mid-run), refreshes it
+    /// once and sends again.
+    async fn send(&self, call: &Call) -> Result<Value, ConnectorError> {
+        let source = match &self.cfg.auth {
+            GoogleAuth::Token(_) => return self.http.send(P, HINT, call, by_status).await,
+            GoogleAuth::Refresh(s) => s,
+        };
+        let with = |token: &Secret| {
+            let mut c = call.clone();
+            c.auth = Auth::Bearer(token.expose().to_owned());
+            c
+        };
+        let token = source.token(&self.http, None).await?;
+        match self.http.send(P, HINT, &with(&token), by_status).await {
+            Err(ConnectorError::Unauthorized { status: 401, .. }) => {
+                tracing::info!(platform = P, step = %call.step, "access token refused mid-run; refreshing it once");
+                let token = source.token(&self.http, Some(&token)).await?;
+                self.http.send(P, HINT, &with(&token), by_status).await
+            }
+            other => other,
+        }
     }
 
     fn budget_call(&self, req: &PublishRequest) -> Call {
@@ -152,8 +244,7 @@ impl GoogleAds {
             let campaign = ids.get("campaign").ok_or_else(|| {
                 ConnectorError::protocol(P, "publication has no campaign resource")
             })?;
-            self.http
-                .send(P, HINT, &self.status_call(campaign, status), by_status)
+            self.send(&self.status_call(campaign, status))
                 .await
                 .map(|_| ())
         })
@@ -184,15 +275,9 @@ impl Connector for GoogleAds {
 
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
         Box::pin(async move {
-            let b = self
-                .http
-                .send(P, HINT, &self.budget_call(req), by_status)
-                .await?;
+            let b = self.send(&self.budget_call(req)).await?;
             let budget = resource_name(&b)?;
-            let c = self
-                .http
-                .send(P, HINT, &self.campaign_call(req, &budget), by_status)
-                .await?;
+            let c = self.send(&self.campaign_call(req, &budget)).await?;
             let campaign = resource_name(&c)?;
             Ok(ExternalIds::from([
                 ("budget".to_owned(), budget),
@@ -226,7 +311,33 @@ impl Connector for GoogleAds {
                     "updateMask": "amount_micros"
                 }]}),
             );
-            self.http.send(P, HINT, &call, by_status).await.map(|_| ())
+            self.send(&call).await.map(|_| ())
+        })
+    }
+
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async move {
+            let call = self.call(
+                "read the customer",
+                "googleAds:search",
+                json!({"query": "SELECT customer.id, customer.descriptive_name, customer.currency_code FROM customer LIMIT 1"}),
+            );
+            let body = self.send(&call).await?;
+            let c = body.pointer("/results/0/customer").ok_or_else(|| {
+                ConnectorError::unexpected(P, "no results[0].customer in the answer", &body)
+            })?;
+            let field = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+            Ok(format!(
+                "customer {} ({}, {}){}",
+                self.cfg.customer_id,
+                field("descriptiveName"),
+                field("currencyCode"),
+                self.cfg
+                    .login_customer_id
+                    .as_ref()
+                    .map(|m| format!(" through manager {m}"))
+                    .unwrap_or_default()
+            ))
         })
     }
 
@@ -258,7 +369,7 @@ impl Connector for GoogleAds {
                 "googleAds:searchStream",
                 json!({ "query": query }),
             );
-            let body = self.http.send(P, HINT, &call, by_status).await?;
+            let body = self.send(&call).await?;
             // searchStream answers an array of batches, each with `results`.
             let batches = body.as_array().ok_or_else(|| {
                 ConnectorError::unexpected(P, "the searchStream answer is not an array", &body)

@@ -15,7 +15,18 @@ use crate::domain::benchmarks::Platform;
 const P: &str = "mailchimp";
 const HINT: &str = "PROMPTSALES_MAILCHIMP_API_KEY (key-dc, e.g. abc123-us21)";
 
-/// Mailchimp settings (`PROMPTSALES_MAILCHIMP_*`).
+/// The API of the key's data centre (its suffix: `…-us21`), unless the
+/// deployment points elsewhere (`PROMPTSALES_MAILCHIMP_BASE_URL`).
+pub fn base_url_for(api_key: &str, configured: Option<String>) -> String {
+    configured.unwrap_or_else(|| {
+        let dc = api_key.rsplit_once('-').map_or("us1", |(_, dc)| dc);
+        // The data centre names a host: letters and digits only.
+        let dc: String = dc.chars().filter(char::is_ascii_alphanumeric).collect();
+        format!("https://{dc}.api.mailchimp.com")
+    })
+}
+
+/// Mailchimp settings (`PROMPTSALES_MAILCHIMP_*`, or a client's connection).
 #[derive(Debug, Clone)]
 pub struct MailchimpConfig {
     pub base_url: String,
@@ -32,20 +43,12 @@ impl MailchimpConfig {
         let reply = env("PROMPTSALES_MAILCHIMP_REPLY_TO");
         match (key, list, reply) {
             (Some(api_key), Some(list_id), Some(reply_to)) => {
-                // The data centre is the key's suffix: `…-us21`.
-                let dc = api_key
-                    .rsplit_once('-')
-                    .map(|(_, dc)| dc.to_owned())
-                    .unwrap_or_else(|| "us1".into());
+                let ep = super::Endpoints::from_lookup(env);
                 Ok(Self {
-                    base_url: env("PROMPTSALES_MAILCHIMP_BASE_URL")
-                        .unwrap_or_else(|| format!("https://{dc}.api.mailchimp.com"))
-                        .trim_end_matches('/')
-                        .to_owned(),
+                    base_url: base_url_for(&api_key, ep.mailchimp_base),
                     api_key: Secret::new(api_key),
                     list_id,
-                    from_name: env("PROMPTSALES_MAILCHIMP_FROM_NAME")
-                        .unwrap_or_else(|| "PromptSales".into()),
+                    from_name: ep.mailchimp_from_name,
                     reply_to,
                 })
             }
@@ -214,6 +217,25 @@ impl Connector for Mailchimp {
     fn set_budget<'a>(&'a self, _ids: &'a ExternalIds, _b: i64, _d: i64) -> BoxFut<'a, ()> {
         // Email has no media budget on the platform: the plan records it.
         Box::pin(async move { Ok(()) })
+    }
+
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async move {
+            let call = self
+                .call(
+                    "read the audience",
+                    "GET",
+                    &format!("lists/{}", self.cfg.list_id),
+                )
+                .query("fields", "id,name,stats.member_count");
+            let body = self.http.send(P, HINT, &call, by_status).await?;
+            Ok(format!(
+                "audience {} ({}, {} members)",
+                self.cfg.list_id,
+                body.get("name").and_then(Value::as_str).unwrap_or("?"),
+                count_of(body.pointer("/stats/member_count").unwrap_or(&Value::Null))
+            ))
+        })
     }
 
     fn fetch_daily<'a>(

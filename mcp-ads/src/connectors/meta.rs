@@ -33,23 +33,30 @@ pub struct MetaConfig {
     /// Facebook Page the ads speak as; with it (and a campaign message and
     /// landing URL) an ad is created in each ad set.
     pub page_id: Option<String>,
+    /// Instagram account the `instagram` channel's ads speak as.
+    pub instagram_user_id: Option<String>,
 }
+
+/// The default Graph endpoint and version.
+pub const BASE_URL: &str = "https://graph.facebook.com";
+pub const API_VERSION: &str = "v21.0";
 
 impl MetaConfig {
     pub fn from_lookup(env: Lookup<'_>) -> Result<Self, Vec<String>> {
         let token = env("PROMPTSALES_META_ACCESS_TOKEN");
         let account = env("PROMPTSALES_META_AD_ACCOUNT_ID");
         match (token, account) {
-            (Some(access_token), Some(a)) => Ok(Self {
-                base_url: env("PROMPTSALES_META_BASE_URL")
-                    .unwrap_or_else(|| "https://graph.facebook.com".into())
-                    .trim_end_matches('/')
-                    .to_owned(),
-                api_version: env("PROMPTSALES_META_API_VERSION").unwrap_or_else(|| "v21.0".into()),
-                access_token: Secret::new(access_token),
-                ad_account_id: a.trim_start_matches("act_").to_owned(),
-                page_id: env("PROMPTSALES_META_PAGE_ID"),
-            }),
+            (Some(access_token), Some(a)) => {
+                let ep = super::Endpoints::from_lookup(env);
+                Ok(Self {
+                    base_url: ep.meta_base,
+                    api_version: ep.meta_version,
+                    access_token: Secret::new(access_token),
+                    ad_account_id: a.trim_start_matches("act_").to_owned(),
+                    page_id: env("PROMPTSALES_META_PAGE_ID"),
+                    instagram_user_id: env("PROMPTSALES_META_INSTAGRAM_USER_ID"),
+                })
+            }
             (t, a) => Err([
                 t.is_none().then_some("PROMPTSALES_META_ACCESS_TOKEN"),
                 a.is_none().then_some("PROMPTSALES_META_AD_ACCOUNT_ID"),
@@ -175,10 +182,16 @@ impl Meta {
         let page = self.cfg.page_id.as_ref()?;
         let message = req.message.as_ref()?;
         let link = req.landing_url.as_ref()?;
-        let creative = json!({"object_story_spec": {
+        let mut spec = json!({
             "page_id": page,
             "link_data": {"message": message, "link": link}
-        }});
+        });
+        if req.channel == Channel::Instagram
+            && let (Some(ig), Some(obj)) = (&self.cfg.instagram_user_id, spec.as_object_mut())
+        {
+            obj.insert("instagram_user_id".into(), json!(ig));
+        }
+        let creative = json!({ "object_story_spec": spec });
         Some(self.post(
             "create ad (paused)",
             &format!("act_{}/ads", self.cfg.ad_account_id),
@@ -300,6 +313,31 @@ impl Connector for Meta {
                 vec![("daily_budget".into(), daily.to_string())],
             );
             self.http.send(P, HINT, &call, judge).await.map(|_| ())
+        })
+    }
+
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async move {
+            let call = Call::new(
+                "read the ad account",
+                "GET",
+                self.url(&format!("act_{}", self.cfg.ad_account_id)),
+            )
+            .auth(self.bearer())
+            .query("fields", "name,account_status,currency");
+            let body = self.http.send(P, HINT, &call, judge).await?;
+            let field = |k: &str| {
+                body.get(k)
+                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    .unwrap_or_else(|| "?".into())
+            };
+            Ok(format!(
+                "ad account act_{} ({}, {}, account_status {})",
+                self.cfg.ad_account_id,
+                field("name"),
+                field("currency"),
+                field("account_status")
+            ))
         })
     }
 

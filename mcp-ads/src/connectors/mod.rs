@@ -1,10 +1,15 @@
 //! Platform connectors: the [`Connector`] trait, the HTTP calls it makes,
-//! and the registry that picks a real client or the sandbox per channel.
+//! and the registry that picks a real client or the sandbox: a client's
+//! own account ([`Connectors::for_account`], built once per connection
+//! version and kept, so an OAuth token is reused until it nears expiry),
+//! else the environment's single account per platform, else the sandbox.
 
+mod accounts;
 mod google;
 mod http;
 mod mailchimp;
 mod meta;
+mod oauth;
 mod sandbox;
 mod tiktok;
 mod twilio;
@@ -12,17 +17,19 @@ mod twilio;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::NaiveDate;
 use promptsales_shared::domain::{Channel, Country, Currency};
 use serde::Serialize;
 
-pub use google::{GoogleAds, GoogleAdsConfig};
+pub use accounts::{Account, Endpoints, Secrets, fields_of, missing};
+pub use google::{GoogleAds, GoogleAdsConfig, GoogleAuth};
 pub use http::{Auth, Body, Call, Http, Limits, PlannedCall, RetryPolicy, Secret, Verdict};
 pub use mailchimp::{Mailchimp, MailchimpConfig};
 pub use meta::{Meta, MetaConfig};
+pub use oauth::{REFRESH_MARGIN, RefreshConfig, TokenSource};
 pub use sandbox::Sandbox;
 pub use tiktok::{Tiktok, TiktokConfig};
 pub use twilio::{Twilio, TwilioConfig};
@@ -197,6 +204,66 @@ pub trait Connector: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> BoxFut<'a, Vec<DailyMetrics>>;
+    /// The platform's cheapest read of the account (`test_connection`):
+    /// what it found, in a sentence.
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async { Ok("the sandbox: nothing real to check, nothing is sent".to_owned()) })
+    }
+}
+
+/// Stands in for a client's connection that cannot be used (incomplete,
+/// expired, unreadable): every call fails saying why, so a launch marks
+/// the channel failed (retryable once the connection is fixed) and never
+/// falls back to another account.
+#[derive(Debug, Clone)]
+pub struct Unusable {
+    pub platform: Platform,
+    pub reason: String,
+}
+
+impl Unusable {
+    fn fail<T: Send + 'static>(&self) -> BoxFut<'_, T> {
+        let e = ConnectorError::Missing {
+            platform: self.platform.as_str(),
+            message: self.reason.clone(),
+        };
+        Box::pin(async move { Err(e) })
+    }
+}
+
+impl Connector for Unusable {
+    fn platform(&self) -> Platform {
+        self.platform
+    }
+    fn plan(&self, _req: &PublishRequest) -> Vec<Call> {
+        Vec::new()
+    }
+    fn publish_paused<'a>(&'a self, _req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
+        self.fail()
+    }
+    fn enable<'a>(&'a self, _req: &'a PublishRequest, _ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.fail()
+    }
+    fn pause<'a>(&'a self, _ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.fail()
+    }
+    fn resume<'a>(&'a self, _ids: &'a ExternalIds) -> BoxFut<'a, ()> {
+        self.fail()
+    }
+    fn set_budget<'a>(&'a self, _ids: &'a ExternalIds, _b: i64, _d: i64) -> BoxFut<'a, ()> {
+        self.fail()
+    }
+    fn fetch_daily<'a>(
+        &'a self,
+        _target: &'a MetricsTarget,
+        _from: NaiveDate,
+        _to: NaiveDate,
+    ) -> BoxFut<'a, Vec<DailyMetrics>> {
+        self.fail()
+    }
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        self.fail()
+    }
 }
 
 /// One platform's configuration state (for `ads://channels`).
@@ -212,13 +279,22 @@ pub struct ConnectorStatus {
     pub missing: Vec<String>,
 }
 
+/// A connector built for one version of a client's connection.
+type Built = (String, Arc<dyn Connector>);
+
 /// The connector for each platform: real clients where credentials are
-/// configured, the sandbox elsewhere.
+/// configured (a client's own account, else the environment's), the
+/// sandbox elsewhere.
 #[derive(Clone)]
 pub struct Connectors {
     live: HashMap<&'static str, Arc<dyn Connector>>,
     sandbox: Arc<Sandbox>,
     status: Vec<ConnectorStatus>,
+    http: Http,
+    endpoints: Endpoints,
+    /// Connection id → (its version, its connector): kept so a refreshed
+    /// OAuth token serves every call until it nears expiry.
+    accounts: Arc<Mutex<HashMap<String, Built>>>,
 }
 
 impl std::fmt::Debug for Connectors {
@@ -357,7 +433,63 @@ impl Connectors {
             live,
             sandbox: Arc::new(Sandbox),
             status,
+            http,
+            endpoints: Endpoints::from_lookup(env),
+            accounts: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// The live client of a client's connection `id` at `version` (its
+    /// `updated_at`): built on first use and kept until the connection
+    /// changes. An incomplete one is [`Unusable`], saying what it lacks.
+    pub fn for_account(
+        &self,
+        id: &str,
+        version: &str,
+        platform: Platform,
+        account: &Account,
+        secrets: &Secrets,
+    ) -> Arc<dyn Connector> {
+        if let Ok(cache) = self.accounts.lock()
+            && let Some((v, c)) = cache.get(id)
+            && v == version
+        {
+            return c.clone();
+        }
+        let lacks = missing(platform, account, &secrets.names());
+        let built: Arc<dyn Connector> = if !lacks.is_empty() {
+            Arc::new(Unusable {
+                platform,
+                reason: format!(
+                    "connection {id} is incomplete: set {} with set_connection",
+                    lacks.join(", ")
+                ),
+            })
+        } else {
+            let http = self.http.clone();
+            match accounts::build(&self.endpoints, platform, account, secrets) {
+                Some(accounts::Built::Meta(c)) => Arc::new(Meta::new(c, http)),
+                Some(accounts::Built::Google(c)) => Arc::new(GoogleAds::new(c, http)),
+                Some(accounts::Built::Tiktok(c)) => Arc::new(Tiktok::new(c, http)),
+                Some(accounts::Built::Mailchimp(c)) => Arc::new(Mailchimp::new(c, http)),
+                Some(accounts::Built::Twilio(c)) => Arc::new(Twilio::new(c, http)),
+                None => self.sandbox.clone(),
+            }
+        };
+        if let Ok(mut cache) = self.accounts.lock() {
+            cache.insert(id.to_owned(), (version.to_owned(), built.clone()));
+        }
+        built
+    }
+
+    /// The environment's account for `platform`, when configured.
+    pub fn from_environment(&self, platform: Platform) -> Option<Arc<dyn Connector>> {
+        self.live.get(platform.as_str()).cloned()
+    }
+
+    /// The sandbox stand-in.
+    pub fn sandbox(&self) -> Arc<dyn Connector> {
+        self.sandbox.clone()
     }
 
     /// The connector that launches `channel`.

@@ -17,7 +17,10 @@ use crate::domain::benchmarks::Platform;
 const P: &str = "tiktok";
 const HINT: &str = "PROMPTSALES_TIKTOK_ACCESS_TOKEN (a long-term advertiser token)";
 
-/// TikTok settings (`PROMPTSALES_TIKTOK_*`).
+/// The default TikTok endpoint.
+pub const BASE_URL: &str = "https://business-api.tiktok.com";
+
+/// TikTok settings (`PROMPTSALES_TIKTOK_*`, or a client's connection).
 #[derive(Debug, Clone)]
 pub struct TiktokConfig {
     pub base_url: String,
@@ -32,10 +35,7 @@ impl TiktokConfig {
             env("PROMPTSALES_TIKTOK_ADVERTISER_ID"),
         ) {
             (Some(access_token), Some(advertiser_id)) => Ok(Self {
-                base_url: env("PROMPTSALES_TIKTOK_BASE_URL")
-                    .unwrap_or_else(|| "https://business-api.tiktok.com".into())
-                    .trim_end_matches('/')
-                    .to_owned(),
+                base_url: super::Endpoints::from_lookup(env).tiktok_base,
                 access_token: Secret::new(access_token),
                 advertiser_id,
             }),
@@ -193,6 +193,30 @@ impl Connector for Tiktok {
                     "budget": major_units(budget).parse::<f64>().unwrap_or(0.0)
                 }));
             self.http.send(P, HINT, &call, judge).await.map(|_| ())
+        })
+    }
+
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async move {
+            let call = self
+                .call("read the advertiser", "GET", "advertiser/info/")
+                .query(
+                    "advertiser_ids",
+                    json!([self.cfg.advertiser_id]).to_string(),
+                )
+                .query("fields", json!(["name", "currency", "status"]).to_string());
+            let body = self.http.send(P, HINT, &call, judge).await?;
+            let a = body.pointer("/data/list/0").ok_or_else(|| {
+                ConnectorError::unexpected(P, "no data.list[0] in the advertiser answer", &body)
+            })?;
+            let field = |k: &str| a.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+            Ok(format!(
+                "advertiser {} ({}, {}, {})",
+                self.cfg.advertiser_id,
+                field("name"),
+                field("currency"),
+                field("status")
+            ))
         })
     }
 

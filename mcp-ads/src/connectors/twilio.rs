@@ -15,7 +15,10 @@ use crate::domain::benchmarks::Platform;
 const P: &str = "twilio";
 const HINT: &str = "PROMPTSALES_TWILIO_ACCOUNT_SID and PROMPTSALES_TWILIO_AUTH_TOKEN";
 
-/// Twilio settings (`PROMPTSALES_TWILIO_*`).
+/// The default Twilio endpoint.
+pub const BASE_URL: &str = "https://api.twilio.com";
+
+/// Twilio settings (`PROMPTSALES_TWILIO_*`, or a client's connection).
 #[derive(Debug, Clone)]
 pub struct TwilioConfig {
     pub base_url: String,
@@ -32,10 +35,7 @@ impl TwilioConfig {
         let from = env("PROMPTSALES_TWILIO_FROM");
         match (sid, token, from) {
             (Some(account_sid), Some(auth_token), Some(from)) => Ok(Self {
-                base_url: env("PROMPTSALES_TWILIO_BASE_URL")
-                    .unwrap_or_else(|| "https://api.twilio.com".into())
-                    .trim_end_matches('/')
-                    .to_owned(),
+                base_url: super::Endpoints::from_lookup(env).twilio_base,
                 account_sid,
                 auth_token: Secret::new(auth_token),
                 from,
@@ -190,6 +190,33 @@ impl Connector for Twilio {
     fn set_budget<'a>(&'a self, _ids: &'a ExternalIds, _b: i64, _d: i64) -> BoxFut<'a, ()> {
         // SMS cost is per message; there is no budget object on Twilio.
         Box::pin(async move { Ok(()) })
+    }
+
+    fn check<'a>(&'a self) -> BoxFut<'a, String> {
+        Box::pin(async move {
+            let call = Call::new(
+                "read the account",
+                "GET",
+                format!(
+                    "{}/2010-04-01/Accounts/{}.json",
+                    self.cfg.base_url, self.cfg.account_sid
+                ),
+            )
+            .auth(Auth::Basic(
+                self.cfg.account_sid.clone(),
+                self.cfg.auth_token.expose().to_owned(),
+            ));
+            let body = self.http.send(P, HINT, &call, by_status).await?;
+            Ok(format!(
+                "account {} ({}, {}), sender {}",
+                self.cfg.account_sid,
+                body.get("friendly_name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?"),
+                body.get("status").and_then(Value::as_str).unwrap_or("?"),
+                self.cfg.from
+            ))
+        })
     }
 
     fn fetch_daily<'a>(

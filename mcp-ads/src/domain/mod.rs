@@ -3,6 +3,7 @@
 
 pub mod benchmarks;
 pub mod budget;
+pub mod display;
 pub mod generate;
 pub mod metrics;
 pub mod optimize;

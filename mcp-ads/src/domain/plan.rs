@@ -115,7 +115,22 @@ pub struct Publication {
     pub retryable: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub launched_on: Option<NaiveDate>,
+    /// The client's connection it was published through (absent: the
+    /// environment's account, or the sandbox); pause, resume, budgets and
+    /// metrics go back through the same one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
     pub updated_at: String,
+}
+
+/// A channel approved without a creative: who waived it, when and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Waiver {
+    pub channel: Channel,
+    /// Why the channel runs without an approved creative.
+    pub note: String,
+    pub by: String,
+    pub at: String,
 }
 
 /// A stored audience segment.

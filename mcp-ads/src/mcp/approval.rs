@@ -9,13 +9,25 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::{AdsServer, Ctx};
-use crate::service::CampaignView;
+use crate::service::{CampaignView, CreativeWaiver};
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct NoteParams {
     pub campaign_id: String,
     /// Why (kept in the campaign's history).
     pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ApproveParams {
+    pub campaign_id: String,
+    /// Why (kept in the campaign's history).
+    pub note: Option<String>,
+    /// Channels approved without an approved creative, each with the
+    /// reason (recorded in the history and shown in the views). Only for
+    /// channels that have no usable creative.
+    #[serde(default)]
+    pub waivers: Vec<CreativeWaiver>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -51,7 +63,7 @@ impl AdsServer {
 
     #[tool(
         meta = needs(Scope::AdsApprove),
-        description = "Approve a campaign pending approval (needs the ads:approve scope; four eyes: neither its creator nor its last editor can approve it). Records who, when and the note.",
+        description = "Approve a campaign pending approval (needs the ads:approve scope; four eyes: neither its creator nor its last editor can approve it). Every channel that needs a creative (all paid media, email, SMS, WhatsApp) must have an attached asset that is approved and whose rights cover the channel and the flight, or be waived in `waivers` with a note; a refusal names each channel and why. Records who, when, the note and the waivers.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -61,12 +73,12 @@ impl AdsServer {
     )]
     async fn approve_campaign(
         &self,
-        Parameters(p): Parameters<NoteParams>,
+        Parameters(p): Parameters<ApproveParams>,
         ctx: Ctx,
     ) -> Result<Json<CampaignView>, ToolError> {
         let view = self
             .svc
-            .approve(&self.who(&ctx), &p.campaign_id, p.note)
+            .approve_with(&self.who(&ctx), &p.campaign_id, p.note, &p.waivers)
             .await?;
         Ok(Json(view))
     }

@@ -5,11 +5,13 @@
 mod approval;
 mod audiences;
 mod campaigns;
+mod connections;
 mod content;
 mod delivery;
 mod performance;
 mod prompts;
 mod resources;
+mod usage;
 
 use std::sync::Arc;
 
@@ -28,12 +30,14 @@ use rmcp::model::{
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, prompt_handler, tool_handler};
 
-pub use approval::{NoteParams, RejectParams};
+pub use approval::{ApproveParams, NoteParams, RejectParams};
 pub use campaigns::{GetCampaignParams, ListCampaignsParams, UpdateCampaignParams};
+pub use connections::{ListConnectionsParams, TestConnectionParams};
 pub use content::AttachParams;
 pub use delivery::{ActionParams, LaunchConfirmation, LaunchParams};
 pub use performance::{ChangeSetParams, PerformanceParams, SyncParams};
 pub use prompts::{BriefArgs, ReviewArgs};
+pub use usage::UsageParams;
 
 use crate::service::AdsService;
 
@@ -83,6 +87,16 @@ impl AdsServer {
                 "content",
                 "Attach approved content to campaigns",
                 Self::content_tools(),
+            ),
+            Toolset::new(
+                "connections",
+                "Each client's own platform accounts: list, set and test them (admin)",
+                Self::connections_tools(),
+            ),
+            Toolset::new(
+                "usage",
+                "A client's ads plan and what it uses of it",
+                Self::usage_tools(),
             ),
             audit_toolset(),
         ]
@@ -146,8 +160,11 @@ impl ServerHandler for AdsServer {
              completed (rejected → draft). Every tool names its scope (ads:read, ads:write, ads:approve, \
              ads:launch). Approval needs ads:approve and a person who neither created nor last edited the \
              campaign; launching, pausing, resuming, completing and applying change sets need ads:launch \
-             (a change set never by its proposer) and stay within the spend caps; try launch_campaign with \
-             dry_run first. Results say sandbox: true where a platform has no credentials.",
+             (a change set never by its proposer) and stay within the spend caps and the client's plan (usage); \
+             try launch_campaign with dry_run first. Every channel needs an attached approved creative, or the \
+             approver's waiver, before approval and launch. Each client launches through its own platform \
+             accounts (list_connections, set_connection, test_connection: admin), else the environment's; \
+             results say sandbox: true where a platform has no credentials.",
         )
     }
 
@@ -242,6 +259,15 @@ mod tests {
                 ),
                 ("audiences", vec!["segment_audience".to_owned()]),
                 ("content", vec!["attach_content".to_owned()]),
+                (
+                    "connections",
+                    vec![
+                        "list_connections".to_owned(),
+                        "set_connection".into(),
+                        "test_connection".into(),
+                    ]
+                ),
+                ("usage", vec!["usage".to_owned()]),
                 ("audit", vec!["audit_query".to_owned()]),
             ]
         );
@@ -254,7 +280,12 @@ mod tests {
         ro.sort();
         assert_eq!(
             ro,
-            ["get_campaign", "get_campaign_performance", "list_campaigns"]
+            [
+                "get_campaign",
+                "get_campaign_performance",
+                "list_campaigns",
+                "usage"
+            ]
         );
     }
 
@@ -268,7 +299,12 @@ mod tests {
         let table: &[(Scope, &[&str])] = &[
             (
                 Scope::AdsRead,
-                &["get_campaign", "get_campaign_performance", "list_campaigns"],
+                &[
+                    "get_campaign",
+                    "get_campaign_performance",
+                    "list_campaigns",
+                    "usage",
+                ],
             ),
             (
                 Scope::AdsWrite,
@@ -296,7 +332,15 @@ mod tests {
                     "rollback_change_set",
                 ],
             ),
-            (Scope::Admin, &["audit_query"]),
+            (
+                Scope::Admin,
+                &[
+                    "audit_query",
+                    "list_connections",
+                    "set_connection",
+                    "test_connection",
+                ],
+            ),
         ];
         let all = select_tools(AdsServer::toolsets(), &[], false).unwrap();
         let tools = all.list_all();
@@ -331,6 +375,9 @@ mod tests {
             ("segment_audience", "customer"),
             ("segment_audience", "whatsapp"),
             ("attach_content", "linkedin"),
+            ("approve_campaign", "whatsapp"),
+            ("set_connection", "google_ads"),
+            ("test_connection", "sms"),
         ] {
             let s = schema(tool);
             assert!(s.contains(&format!("\"{value}\"")), "{tool}: {s}");

@@ -1,5 +1,7 @@
 //! The server's resources: the channel catalogue with connector status,
-//! and each campaign with its performance. Each declares its scope in its
+//! each campaign with its performance and its approval view (what a person
+//! reads before approving: creatives' copy, budget plan in major units,
+//! caps, waivers), and each client's plan usage. Each declares its scope in its
 //! `_meta` (like a tool), is checked when read, is audited like a tool call
 //! (tool name `resource:<uri>`) and is listed and served only when its
 //! toolset is selected.
@@ -26,6 +28,8 @@ use crate::domain::benchmarks::{Platform, benchmark};
 pub(super) const CHANNELS_URI: &str = "ads://channels";
 const CAMPAIGN_TEMPLATE: &str = "ads://campaigns/{id}";
 const PERFORMANCE_TEMPLATE: &str = "ads://campaigns/{id}/performance";
+const APPROVAL_TEMPLATE: &str = "ads://campaigns/{id}/approval";
+const USAGE_TEMPLATE: &str = "ads://usage/{client_id}";
 
 /// The scope every ads resource needs: they only read.
 pub(super) const RESOURCE_SCOPE: Scope = Scope::AdsRead;
@@ -36,6 +40,8 @@ pub(super) enum Target<'a> {
     Channels,
     Campaign(&'a str),
     Performance(&'a str),
+    Approval(&'a str),
+    Usage(&'a str),
 }
 
 impl<'a> Target<'a> {
@@ -43,10 +49,14 @@ impl<'a> Target<'a> {
         if uri == CHANNELS_URI {
             return Some(Target::Channels);
         }
+        if let Some(client) = uri.strip_prefix("ads://usage/") {
+            return (!client.is_empty() && !client.contains('/')).then_some(Target::Usage(client));
+        }
         let rest = uri.strip_prefix("ads://campaigns/")?;
         match rest.split_once('/') {
             None if !rest.is_empty() => Some(Target::Campaign(rest)),
             Some((id, "performance")) if !id.is_empty() => Some(Target::Performance(id)),
+            Some((id, "approval")) if !id.is_empty() => Some(Target::Approval(id)),
             _ => None,
         }
     }
@@ -56,6 +66,8 @@ impl<'a> Target<'a> {
         match self {
             Target::Channels | Target::Campaign(_) => "campaigns",
             Target::Performance(_) => "performance",
+            Target::Approval(_) => "approval",
+            Target::Usage(_) => "usage",
         }
     }
 }
@@ -95,6 +107,28 @@ pub(super) fn templates(serves: &dyn Fn(&str) -> bool) -> Vec<ResourceTemplate> 
                 .with_title("Campaign performance")
                 .with_description(
                     "Stored delivery: totals, per channel, daily, pacing and KPI targets (ads:read)",
+                )
+                .with_mime_type("application/json")
+                .with_meta(needs(RESOURCE_SCOPE)),
+        );
+    }
+    if serves(Target::Approval("").toolset()) {
+        v.push(
+            ResourceTemplate::new(APPROVAL_TEMPLATE, "campaign-approval")
+                .with_title("Campaign approval view")
+                .with_description(
+                    "What an approver reads: each channel's creatives with their copy (or the waiver), the budget plan in the currency's major units, the caps and plan limits in force, and what still blocks approval (ads:read)",
+                )
+                .with_mime_type("application/json")
+                .with_meta(needs(RESOURCE_SCOPE)),
+        );
+    }
+    if serves(Target::Usage("").toolset()) {
+        v.push(
+            ResourceTemplate::new(USAGE_TEMPLATE, "usage")
+                .with_title("Client plan usage")
+                .with_description(
+                    "A client's ads plan and its use now: active campaigns, planned spend this month, seats, with limits and resets (ads:read)",
                 )
                 .with_mime_type("application/json")
                 .with_meta(needs(RESOURCE_SCOPE)),
@@ -176,6 +210,8 @@ impl AdsServer {
                     (Target::Channels.toolset(), CHANNELS_URI),
                     (Target::Campaign("").toolset(), CAMPAIGN_TEMPLATE),
                     (Target::Performance("").toolset(), PERFORMANCE_TEMPLATE),
+                    (Target::Approval("").toolset(), APPROVAL_TEMPLATE),
+                    (Target::Usage("").toolset(), USAGE_TEMPLATE),
                 ]
                 .into_iter()
                 .filter(|(set, _)| self.serves(set))
@@ -203,6 +239,8 @@ impl AdsServer {
                     .performance(&who.tenant, id, None, None, false)
                     .await?,
             ),
+            Target::Approval(id) => to_json(&self.svc.approval_view(&who.tenant, id).await?),
+            Target::Usage(client) => to_json(&self.svc.usage(&who.tenant, client).await?),
         }
     }
 
@@ -247,6 +285,16 @@ mod tests {
             Target::of("ads://campaigns/cmp_1/performance"),
             Some(Target::Performance("cmp_1"))
         );
+        assert_eq!(
+            Target::of("ads://campaigns/cmp_1/approval"),
+            Some(Target::Approval("cmp_1"))
+        );
+        assert_eq!(
+            Target::of("ads://usage/cli_1"),
+            Some(Target::Usage("cli_1"))
+        );
+        assert_eq!(Target::of("ads://usage/"), None);
+        assert_eq!(Target::of("ads://usage/a/b"), None);
         for bad in [
             "ads://campaigns/",
             "ads://campaigns//performance",

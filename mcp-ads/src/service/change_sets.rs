@@ -247,10 +247,16 @@ impl AdsService {
             } else {
                 (ch.budget_after_cents, ch.budget_before_cents)
             };
-            let conn = self.connectors.for_publication(&p.platform, p.sandbox);
+            let conn = self.publication_connector(tenant, p).await?;
             if let Err(e) = conn.set_budget(&p.external_ids, new, new / days).await {
                 for (q, prev) in &done {
-                    let c2 = self.connectors.for_publication(&q.platform, q.sandbox);
+                    let c2 = match self.publication_connector(tenant, q).await {
+                        Ok(c) => c,
+                        Err(u) => {
+                            tracing::error!(channel = %q.channel, error = %u, "could not restore a budget after a failed change set");
+                            continue;
+                        }
+                    };
                     if let Err(u) = c2.set_budget(&q.external_ids, *prev, *prev / days).await {
                         tracing::error!(channel = %q.channel, error = %u, "could not restore a budget after a failed change set");
                     }

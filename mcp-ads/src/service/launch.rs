@@ -54,6 +54,10 @@ pub struct ChannelOutcome {
     /// redacted). Empty for the sandbox, which sends nothing.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<PlannedCall>,
+    /// The client's connection the channel goes through (absent: the
+    /// environment's account, or the sandbox).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub connection_id: Option<String>,
 }
 
 /// The outcome of `launch_campaign`.
@@ -85,6 +89,8 @@ struct Step {
     channel: Channel,
     req: PublishRequest,
     connector: Arc<dyn Connector>,
+    /// The client's connection it goes through (None: environment or sandbox).
+    connection_id: Option<String>,
     existing: Option<Publication>,
 }
 
@@ -208,15 +214,24 @@ impl AdsService {
             } else {
                 live_daily += daily_ch;
             }
+            // What exists on a platform is finished on that platform,
+            // through the account that created it; anything new goes
+            // through the client's own connection (else the environment's
+            // account, else the sandbox).
+            let (connector, connection_id) = match &existing {
+                Some(p) if to_do(Some(p)) && !p.external_ids.is_empty() => (
+                    self.publication_connector(tenant, p).await?,
+                    p.connection_id.clone(),
+                ),
+                _ => {
+                    let r = self.route(tenant, &c.client_id, *ch).await?;
+                    (r.connector, r.connection_id)
+                }
+            };
             steps.push(Step {
                 channel: *ch,
-                // What exists on a platform is finished on that platform.
-                connector: match &existing {
-                    Some(p) if to_do(Some(p)) && !p.external_ids.is_empty() => {
-                        self.connectors.for_publication(&p.platform, p.sandbox)
-                    }
-                    _ => self.connectors.for_channel(*ch),
-                },
+                connector,
+                connection_id,
                 req: PublishRequest {
                     campaign_id: c.id.as_str().to_owned(),
                     name: c.name.clone(),
@@ -245,6 +260,16 @@ impl AdsService {
             already + live_daily,
             c.currency,
         )?;
+        let todo: Vec<Channel> = steps
+            .iter()
+            .filter(|s| to_do(s.existing.as_ref()))
+            .map(|s| s.channel)
+            .collect();
+        self.creatives_for_launch(tenant, &rec, &todo).await?;
+        // A retry of an active campaign adds no campaign and no spend.
+        if c.status == CampaignStatus::Approved {
+            self.check_tiers(tenant, c).await?;
+        }
         Ok(Prepared {
             rec,
             steps,
@@ -313,6 +338,7 @@ impl AdsService {
                             .map(|c| c.planned())
                             .collect()
                     },
+                    connection_id: s.connection_id.clone(),
                 }
             })
             .collect();
@@ -483,6 +509,7 @@ impl AdsService {
                     error: None,
                     retryable: false,
                     requests: Vec::new(),
+                    connection_id: e.connection_id.clone(),
                 });
                 continue;
             }
@@ -507,6 +534,7 @@ impl AdsService {
                 error: None,
                 retryable: false,
                 launched_on: None,
+                connection_id: s.connection_id.clone(),
                 updated_at: String::new(),
             };
             // Created paused first (unless an earlier attempt created it),
@@ -559,6 +587,7 @@ impl AdsService {
                 error: pubn.error.clone(),
                 retryable: pubn.retryable,
                 requests: Vec::new(),
+                connection_id: pubn.connection_id.clone(),
             });
         }
         drop(beat);

@@ -71,6 +71,15 @@ pub trait ContentSource: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> ReadFut<'a, AssetCheck>;
+
+    /// The asset's copy for approval views (None: not available here).
+    fn summary<'a>(
+        &'a self,
+        _tenant: &'a TenantId,
+        _asset_id: &'a str,
+    ) -> ReadFut<'a, Option<content_read::AssetSummary>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// An asset attached to a campaign channel.
@@ -214,8 +223,8 @@ impl AdsService {
         })
     }
 
-    /// `attach_content`: only approved assets whose rights cover the
-    /// channel and the campaign's flight.
+    /// `attach_content`: only approved assets of the campaign's client
+    /// whose rights cover the channel and the campaign's flight.
     pub async fn attach_content(
         &self,
         who: &Principal,
@@ -270,6 +279,15 @@ impl AdsService {
                 )));
             }
             checks.push((*ch, a.version));
+        }
+        // Clients apart: a campaign runs only its own client's copy.
+        if let Some(copy) = source.summary(tenant, &asset).await?
+            && copy.client_id != c.client_id.as_str()
+        {
+            return Err(AppError::Conflict(format!(
+                "asset `{asset}` belongs to client {}, not to {}: a campaign runs only its client's copy",
+                copy.client_id, c.client_id
+            )));
         }
         self.store
             .attach_assets(tenant, &id, &asset, &checks, &who.subject)

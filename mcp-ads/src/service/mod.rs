@@ -1,18 +1,25 @@
 //! Use cases of the ads context: campaign views, lists and approvals (four
-//! eyes) here; hand-made drafts in [`drafts`], generated drafts and budgets
-//! in [`planning`], launches in [`launch`], pause/resume/complete in
-//! [`platform`], performance and proposals in [`performance`], change sets
-//! in [`change_sets`], audiences and content in [`links`].
+//! eyes, creatives or waivers) here; hand-made drafts in [`drafts`],
+//! generated drafts and budgets in [`planning`], launches in [`launch`],
+//! pause/resume/complete in [`platform`], performance and proposals in
+//! [`performance`], change sets in [`change_sets`], audiences and content
+//! in [`links`], what an approver reads in [`review`], each client's
+//! platform accounts in [`connections`], its plan in [`tiers`].
 
 mod change_sets;
+#[cfg(test)]
+mod client_tests;
+mod connections;
 mod drafts;
 mod launch;
 mod links;
 mod performance;
 mod planning;
 mod platform;
+mod review;
 #[cfg(test)]
 mod tests;
+mod tiers;
 #[cfg(test)]
 mod trust_tests;
 
@@ -33,6 +40,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use change_sets::{ChangeSetDecision, ChangeSetView};
+pub use connections::{
+    ConnectionList, ConnectionStatus, ConnectionTest, ConnectionView, EXPIRY_ALERT_DAYS,
+    SetConnectionRequest, TestOutcome, view_of as connection_view,
+};
 pub use drafts::{AllocationInput, CampaignInput};
 pub use launch::{ChannelOutcome, Confirmation, LaunchResult};
 pub use links::{
@@ -44,10 +55,15 @@ pub use performance::{
 };
 pub use planning::{BudgetPlan, GenerateRequest, PlanBudgetRequest};
 pub use platform::{PlatformAction, PlatformMove};
+pub use review::{
+    ApprovalView, BudgetView, CapsView, ChannelBudgetView, ChannelCreatives, CreativeCopy,
+    CreativeWaiver, budget_view, needs_creative,
+};
+pub use tiers::planned_in;
 
 use crate::caps::{DEFAULT_CLAIM_TTL, SpendCaps};
 use crate::connectors::Connectors;
-use crate::domain::plan::{Approval, Audience, CampaignPlan, Event, Publication};
+use crate::domain::plan::{Approval, Audience, CampaignPlan, Event, Publication, Waiver};
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Objective};
 use crate::store::{AdsStore, CampaignFilter, CampaignRecord, Move};
 
@@ -63,6 +79,9 @@ pub struct AdsService {
     catalog: Option<CatalogReader>,
     audiences: Option<Arc<dyn AudienceSource>>,
     content: Option<Arc<dyn ContentSource>>,
+    /// Seals and opens connection credentials (None: no key; connections
+    /// without credentials still work).
+    crypto: Option<promptsales_shared::crypto::Crypto>,
 }
 
 impl std::fmt::Debug for AdsService {
@@ -105,6 +124,16 @@ pub struct CampaignView {
     /// True when any channel runs on the sandbox connector.
     pub sandbox: bool,
     pub assets: Vec<AttachedAsset>,
+    /// The budget plan in the currency's major units.
+    pub budget_plan: review::BudgetView,
+    /// Per channel: the attached creatives' copy and whether they may run,
+    /// or the approver's waiver.
+    pub creatives: Vec<review::ChannelCreatives>,
+    /// The caps and the client's plan limits in force.
+    pub caps: review::CapsView,
+    /// Channels the approval let run without a creative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<Waiver>,
     pub history: Vec<Event>,
 }
 
@@ -176,7 +205,14 @@ impl AdsService {
             catalog: None,
             audiences: None,
             content: None,
+            crypto: None,
         }
+    }
+
+    /// The key connection credentials are sealed with.
+    pub fn with_crypto(mut self, c: promptsales_shared::crypto::Crypto) -> Self {
+        self.crypto = Some(c);
+        self
     }
 
     pub fn with_connectors(mut self, c: Connectors) -> Self {
@@ -248,6 +284,9 @@ impl AdsService {
             self.store.events(tenant, &id),
             self.store.assets(tenant, &id),
         )?;
+        let creatives = self.creatives(tenant, &rec, &assets, &rec.waivers).await?;
+        let caps = self.caps_view(tenant, &rec).await;
+        let budget_plan = review::budget_view(&rec);
         let approval = history
             .iter()
             .rev()
@@ -299,6 +338,10 @@ impl AdsService {
                     version,
                 })
                 .collect(),
+            budget_plan,
+            creatives,
+            caps,
+            waivers: rec.waivers,
             history,
             campaign: rec.campaign,
         })
@@ -411,13 +454,26 @@ impl AdsService {
         self.view(tenant, id.as_str()).await
     }
 
-    /// pending_approval → approved (scope `ads:approve`; four eyes: not
-    /// by its creator, not by its last editor).
+    /// [`Self::approve_with`] without waivers.
     pub async fn approve(
         &self,
         who: &Principal,
         id: &str,
         note: Option<String>,
+    ) -> Result<CampaignView, AppError> {
+        self.approve_with(who, id, note, &[]).await
+    }
+
+    /// pending_approval → approved (scope `ads:approve`; four eyes: not
+    /// by its creator, not by its last editor), only when every channel
+    /// that needs a creative has a usable one or is waived in `waivers`
+    /// (each with a note, recorded with the approval).
+    pub async fn approve_with(
+        &self,
+        who: &Principal,
+        id: &str,
+        note: Option<String>,
+        waivers: &[CreativeWaiver],
     ) -> Result<CampaignView, AppError> {
         who.require(Scope::AdsApprove)?;
         let tenant = &who.tenant;
@@ -428,10 +484,11 @@ impl AdsService {
             .status
             .transition(id.as_str(), CampaignStatus::Approved)?;
         four_eyes_on_campaign(who, &rec)?;
+        let waivers = self.waivers_for_approval(who, &rec, waivers).await?;
         // The store repeats the editor check in the conditional update, so
         // an edit between this read and the approval cannot slip through.
         self.store
-            .transition(
+            .approve_with_waivers(
                 tenant,
                 &id,
                 Move {
@@ -441,6 +498,7 @@ impl AdsService {
                     to,
                     note: note.as_deref(),
                 },
+                &waivers,
             )
             .await?;
         self.view(tenant, id.as_str()).await

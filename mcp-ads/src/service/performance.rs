@@ -116,7 +116,7 @@ impl AdsService {
             let Some(launched) = p.launched_on.map(|d| d.max(c.start_date)) else {
                 continue;
             };
-            let conn = self.connectors.for_publication(&p.platform, p.sandbox);
+            let conn = self.publication_connector(tenant, p).await?;
             // The simulation stops delivering when the channel stops.
             let last = if p.sandbox && p.state != "active" {
                 date_of_ts(&p.updated_at).unwrap_or(day)

@@ -1,5 +1,6 @@
 //! Pausing, resuming and completing campaigns on every platform (scope
-//! `ads:launch`; resuming is held to the spend caps like a launch).
+//! `ads:launch`; resuming is held to the spend caps and the client's plan
+//! like a launch), each channel through the account that published it.
 
 use promptsales_server::auth::Principal;
 use promptsales_shared::scope::Scope;
@@ -84,6 +85,9 @@ impl AdsService {
                 current,
                 c.currency,
             )?;
+            // And the client's plan: one more active campaign, its spend
+            // this month.
+            self.check_tiers(tenant, c).await?;
         }
         let pubs = self.store.publications(tenant, &id).await?;
         if dry_run {
@@ -111,6 +115,7 @@ impl AdsService {
                     error: None,
                     retryable: false,
                     requests: Vec::new(),
+                    connection_id: p.connection_id.clone(),
                 })
                 .collect();
             let n = channels.iter().filter(|c| c.outcome != "unchanged").count();
@@ -127,7 +132,7 @@ impl AdsService {
         let mut outcomes = Vec::new();
         let mut problems = Vec::new();
         for mut p in pubs {
-            let conn = self.connectors.for_publication(&p.platform, p.sandbox);
+            let conn = self.publication_connector(tenant, &p).await?;
             let (wanted_from, wanted_to, verb) = match action {
                 PlatformMove::Pause => ("active", "paused", "paused"),
                 PlatformMove::Resume => ("paused", "active", "resumed"),
@@ -152,6 +157,7 @@ impl AdsService {
                 error: None,
                 retryable: false,
                 requests: Vec::new(),
+                connection_id: p.connection_id.clone(),
             };
             if p.state == wanted_from {
                 let r = match action {

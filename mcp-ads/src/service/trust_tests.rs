@@ -49,14 +49,27 @@ fn denied(r: Result<impl std::fmt::Debug, AppError>, scope: &str) {
     }
 }
 
-/// A campaign created by `ana`, approved by `bob`.
+/// Waivers of `channels` (these tests are about money, not creatives).
+pub(super) fn waive(channels: &[Channel]) -> Vec<CreativeWaiver> {
+    channels
+        .iter()
+        .map(|c| CreativeWaiver {
+            channel: *c,
+            note: "copy approved offline".into(),
+        })
+        .collect()
+}
+
+/// A campaign created by `ana`, approved by `bob` (creatives waived).
 async fn approved(svc: &AdsService, name: &str) -> String {
     let ana = who("ana", &[]);
     let bob = who("bob", &["ads:approve"]);
     let c = svc.create_campaign(&ana, input(name)).await.unwrap();
     let id = c.campaign.id.as_str().to_owned();
     svc.submit(&ana, &id, None).await.unwrap();
-    svc.approve(&bob, &id, None).await.unwrap();
+    svc.approve_with(&bob, &id, None, &waive(&[Channel::Meta, Channel::Sms]))
+        .await
+        .unwrap();
     id
 }
 
@@ -132,7 +145,20 @@ async fn scopes_and_four_eyes(svc: &AdsService) {
         .to_string();
     assert!(e.contains("edited meanwhile"), "{e}");
     let dave = who("dave", &["ads:approve"]);
-    let ok = svc.approve(&dave, &id, Some("fine".into())).await.unwrap();
+    // Meta has approved copy; SMS has none: refused until waived.
+    let e = svc
+        .approve(&dave, &id, Some("fine".into()))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("sms: no creative attached") && !e.contains("meta:"),
+        "{e}"
+    );
+    let ok = svc
+        .approve_with(&dave, &id, Some("fine".into()), &waive(&[Channel::Sms]))
+        .await
+        .unwrap();
     assert_eq!(ok.campaign.status, CampaignStatus::Approved);
 
     // Launch-grade acts need ads:launch in the service, whatever the entry.
@@ -253,6 +279,7 @@ async fn one_launch_per_campaign(svc: &AdsService) {
         error: None,
         retryable: false,
         launched_on: None,
+        connection_id: None,
         updated_at: String::new(),
     };
     svc.store()

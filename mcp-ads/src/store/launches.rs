@@ -54,6 +54,7 @@ fn publication_from_row(r: &AnyRow) -> Result<Publication, AppError> {
         launched_on: launched
             .map(|d| parse_date("launched_on", &d))
             .transpose()?,
+        connection_id: r.try_get("connection_id")?,
         updated_at: r.try_get("updated_at")?,
     })
 }
@@ -310,12 +311,13 @@ impl AdsStore {
         let now = now_ts();
         sqlx::query(
             "INSERT INTO publications (tenant_id, campaign_id, channel, platform, sandbox, state, external_ids, \
-             budget_cents, error, retryable, launched_on, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) \
+             budget_cents, error, retryable, launched_on, connection_id, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) \
              ON CONFLICT (tenant_id, campaign_id, channel) DO UPDATE SET platform = excluded.platform, \
              sandbox = excluded.sandbox, state = excluded.state, external_ids = excluded.external_ids, \
              budget_cents = excluded.budget_cents, error = excluded.error, retryable = excluded.retryable, \
-             launched_on = excluded.launched_on, updated_at = excluded.updated_at",
+             launched_on = excluded.launched_on, connection_id = excluded.connection_id, \
+             updated_at = excluded.updated_at",
         )
         .bind(tenant.as_str())
         .bind(campaign.as_str())
@@ -328,6 +330,7 @@ impl AdsStore {
         .bind(p.error.as_deref())
         .bind(i64::from(p.retryable))
         .bind(p.launched_on.map(format_date))
+        .bind(p.connection_id.as_deref())
         .bind(now.as_str())
         .execute(self.db.pool())
         .await?;
@@ -341,7 +344,7 @@ impl AdsStore {
     ) -> Result<Vec<Publication>, AppError> {
         let rows = sqlx::query(
             "SELECT channel, platform, sandbox, state, external_ids, budget_cents, error, retryable, \
-             launched_on, updated_at FROM publications WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY channel",
+             launched_on, connection_id, updated_at FROM publications WHERE tenant_id = $1 AND campaign_id = $2 ORDER BY channel",
         )
         .bind(tenant.as_str())
         .bind(campaign.as_str())

@@ -13,7 +13,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::AdsStore;
-use crate::domain::plan::{Audience, CampaignPlan, Event};
+use crate::domain::plan::{Audience, CampaignPlan, Event, Waiver};
 use crate::domain::{Campaign, CampaignId, CampaignStatus};
 
 /// A new unique id with `prefix`: time-ordered, unique within the process
@@ -52,6 +52,8 @@ pub struct CampaignRecord {
     pub last_edited_at: Option<String>,
     /// The launch claim, when one is held (fresh or stale).
     pub launch_claim: Option<LaunchHold>,
+    /// Channels the approval let run without a creative.
+    pub waivers: Vec<Waiver>,
     pub updated_at: String,
 }
 
@@ -87,8 +89,8 @@ pub(super) fn parse_json<T: serde::de::DeserializeOwned + Default>(
 
 const SELECT_RECORD: &str = "SELECT id, client_id, name, objective, status, budget_cents, currency, \
      start_date, end_date, channels, countries, plan, audience, created_by, last_edited_by, \
-     last_edited_at, launch_claim_key, launch_claimed_by, launch_claimed_at, updated_at \
-     FROM campaigns WHERE tenant_id = $1 AND id = $2";
+     last_edited_at, launch_claim_key, launch_claimed_by, launch_claimed_at, creative_waivers, \
+     updated_at FROM campaigns WHERE tenant_id = $1 AND id = $2";
 
 fn record_from_row(r: &AnyRow) -> Result<CampaignRecord, AppError> {
     let key: Option<String> = r.try_get("launch_claim_key")?;
@@ -112,6 +114,10 @@ fn record_from_row(r: &AnyRow) -> Result<CampaignRecord, AppError> {
         last_edited_by: r.try_get("last_edited_by")?,
         last_edited_at: r.try_get("last_edited_at")?,
         launch_claim,
+        waivers: parse_json(
+            "creative waivers",
+            &r.try_get::<String, _>("creative_waivers")?,
+        )?,
         updated_at: r.try_get("updated_at")?,
     })
 }
@@ -364,6 +370,40 @@ impl AdsStore {
         let now = now_ts();
         let mut tx = self.db.pool().begin().await?;
         move_status(&mut tx, tenant, id, &m, &now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The approval (`m`, action `approve`) with the channels it waives:
+    /// the status move, the waivers on the campaign and one
+    /// `waive_creative` event per channel, in one transaction.
+    pub async fn approve_with_waivers(
+        &self,
+        tenant: &TenantId,
+        id: &CampaignId,
+        m: Move<'_>,
+        waivers: &[Waiver],
+    ) -> Result<(), AppError> {
+        let now = now_ts();
+        let mut tx = self.db.pool().begin().await?;
+        move_status(&mut tx, tenant, id, &m, &now).await?;
+        sqlx::query("UPDATE campaigns SET creative_waivers = $3 WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.as_str())
+            .bind(id.as_str())
+            .bind(json_of(&waivers)?)
+            .execute(&mut *tx)
+            .await?;
+        for w in waivers {
+            let note = format!("{}: {}", w.channel, w.note);
+            let e = Move {
+                actor: m.actor,
+                action: "waive_creative",
+                from: m.to,
+                to: m.to,
+                note: Some(&note),
+            };
+            insert_event(&mut tx, tenant, id.as_str(), Some(m.to), &e, &now).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -3,15 +3,19 @@
 //! [`AdsStore::import`]); the campaign record, its editors and status moves
 //! in [`lifecycle`], launch claims and publications in [`launches`],
 //! change sets in [`change_sets`], segments and assets in [`links`],
-//! delivery aggregates in [`delivery`].
+//! delivery aggregates in [`delivery`], each client's platform accounts in
+//! [`connections`], what a client's plan counts in [`tiers`].
 
 mod change_sets;
+mod connections;
 mod delivery;
 mod launches;
 mod lifecycle;
 mod links;
+mod tiers;
 
 pub use change_sets::{ChangeSetRow, Settle};
+pub use connections::ConnectionRow;
 pub use delivery::{DeliveryRow, HistoryRow};
 pub use launches::{CampaignClaim, LaunchClaim, daily_commitment};
 pub use lifecycle::{CampaignRecord, LaunchHold, Move, new_id};
