@@ -7,6 +7,7 @@ pub mod query;
 pub mod report;
 pub mod service;
 pub mod sync;
+pub mod usage;
 
 pub use mcp::AnalyticsServer;
 pub use service::AnalyticsService;

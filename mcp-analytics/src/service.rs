@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use chrono::{NaiveDate, Utc};
-use promptsales_catalog::{CatalogReader, Client, Product};
+use promptsales_catalog::{CatalogReader, Client, Product, Usage};
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
 use promptsales_shared::cache::Cache;
@@ -24,6 +25,7 @@ use crate::domain::semantic::{Dimension, Metric, SemanticModel};
 use crate::domain::spec::{Field, Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
 use crate::query::{Names, Table, execute};
 use crate::sync::{SyncReport, SyncStatus, Syncer};
+use crate::usage::Meter;
 
 /// Every client of the tenant.
 #[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
@@ -313,7 +315,9 @@ impl AnalyticsService {
     }
 
     /// Natural language → QuerySpec → result, with a sentence in the
-    /// question's language.
+    /// question's language. With a `client_id` the question counts against
+    /// that client's analytics plan (refused with the numbers beyond it);
+    /// without one it is agency-wide and counts against no client.
     pub async fn ask(
         &self,
         tenant: &TenantId,
@@ -321,12 +325,63 @@ impl AnalyticsService {
         as_of: Option<NaiveDate>,
         client_id: Option<&str>,
     ) -> Result<AskResult, AppError> {
+        let client = client_id.map(ClientId::parse).transpose()?;
+        let meter = match &client {
+            None => None,
+            Some(c) => {
+                Some(Meter::read(&self.catalog, &self.warehouse, tenant, c, Utc::now()).await?)
+            }
+        };
+        if let Some(m) = &meter {
+            m.charge_question(&self.warehouse, tenant).await?;
+        }
+        let answer = self.answer(tenant, question, as_of, meter.as_ref()).await;
+        if let (Err(AppError::Internal(_) | AppError::Unavailable(_)), Some(m)) = (&answer, &meter)
+            && let Err(e) = m.refund_question(&self.warehouse, tenant).await
+        {
+            tracing::warn!(error = %e, "a failed question stays counted");
+        }
+        answer
+    }
+
+    /// A client's use of its analytics plan this month (the `usage` tool).
+    pub async fn usage(&self, tenant: &TenantId, client_id: &str) -> Result<Usage, AppError> {
+        let client = ClientId::parse(client_id)?;
+        Ok(
+            Meter::read(&self.catalog, &self.warehouse, tenant, &client, Utc::now())
+                .await?
+                .usage(),
+        )
+    }
+
+    /// [`ask`](Self::ask) once counted: `meter` is the client's, if any.
+    async fn answer(
+        &self,
+        tenant: &TenantId,
+        question: &str,
+        as_of: Option<NaiveDate>,
+        meter: Option<&Meter>,
+    ) -> Result<AskResult, AppError> {
+        let client_id = meter.map(|m| m.client.as_str());
         let as_of = as_of.unwrap_or_else(today);
         let version = self.syncer.data_version(tenant).await?.0;
         let names = self.names(tenant, version).await?;
         let mut engine = "deterministic";
         let mut notes = Vec::new();
-        if let Some(llm) = &self.llm {
+        // The LLM spends the client's tokens: at the plan's limit it is
+        // not asked.
+        let llm = match &self.llm {
+            Some(_) if meter.is_some_and(|m| !m.tokens_left()) => {
+                notes.push(
+                    "the client's plan has no LLM tokens left this month; answered by the \
+                     deterministic parser"
+                        .to_owned(),
+                );
+                None
+            }
+            other => other.as_ref(),
+        };
+        if let Some(llm) = llm {
             // Translations are cached by tenant, normalised question and
             // date, so a repeated question spends no tokens and one
             // tenant's questions never answer another's.
@@ -342,7 +397,8 @@ impl AnalyticsService {
                     .collect::<Vec<_>>()
                     .join(" ")
             );
-            match self
+            let spent = AtomicI64::new(0);
+            let translated = self
                 .cache
                 .get_or_compute(
                     &key,
@@ -356,12 +412,23 @@ impl AnalyticsService {
                                     completion_tokens = usage.completion_tokens,
                                     "question translated by the LLM"
                                 );
+                                spent.store(
+                                    i64::from(usage.prompt_tokens)
+                                        + i64::from(usage.completion_tokens),
+                                    Ordering::Relaxed,
+                                );
                                 spec
                             })
                     },
                 )
-                .await
-            {
+                .await;
+            // A cached translation spent nothing; a fresh one is recorded
+            // at once, whatever happens next.
+            if let Some(m) = meter {
+                m.record_tokens(&self.warehouse, tenant, spent.load(Ordering::Relaxed))
+                    .await?;
+            }
+            match translated {
                 Ok((mut spec, _)) => {
                     if let Some(c) = client_id {
                         spec.filters.push(client_filter(c)?);

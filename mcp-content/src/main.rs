@@ -23,11 +23,13 @@ async fn main() -> anyhow::Result<()> {
     let rt = Runtime::start("mcp-content", &cli.common).await?;
     let images = cli.images.resolve(rt.config.llm.as_ref())?;
     // The only context this server migrates; the catalog is only read
-    // (client names for completion), after checking its schema version.
+    // (client names for completion, time zones and content plans), after
+    // checking its schema version.
     let db = rt.own(&content_read::MIGRATIONS).await?;
     let catalog = rt.read(&promptsales_catalog::SCHEMA).await?;
     let auditor = rt.auditor(&db);
     let svc = mcp_content::ContentService::new(mcp_content::store::ContentStore::new(db.clone()))
+        .with_catalog(CatalogReader::new(catalog.clone()))
         .with_cache(rt.cache.clone())
         .with_llm(rt.config.llm.clone())
         .with_images(images, rt.config.data_dir.clone());

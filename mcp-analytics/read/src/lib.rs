@@ -22,7 +22,8 @@ pub static MIGRATIONS: Migrations = Migrations {
 };
 
 /// What [`freshness`] needs: `wh_state` exists from version 2; the audit
-/// log of version 3 is the owner's alone.
+/// log of version 3 and the plan usage counters of version 4 are the
+/// owner's alone.
 pub static SCHEMA: ReadSchema = ReadSchema {
     migrations: &MIGRATIONS,
     min_version: 2,

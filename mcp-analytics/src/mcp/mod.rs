@@ -1,11 +1,13 @@
 //! The MCP surface of the analytics context: thin tools over
 //! [`AnalyticsService`], one file per toolset (`questions`, `pipeline`,
-//! `catalog`, and the kit's `audit`), plus the resources and prompts.
+//! `catalog`, `usage`, and the kit's `audit`), plus the resources and
+//! prompts.
 
 mod catalog;
 mod pipeline;
 mod questions;
 mod resources;
+mod usage;
 
 use std::sync::Arc;
 
@@ -21,10 +23,10 @@ use rmcp::handler::server::router::prompt::PromptRouter;
 use rmcp::handler::server::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, Implementation, ListResourcesResult,
-    PaginatedRequestParams, ProgressNotificationParam, PromptMessage, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, RequestMetaObject, ResourceContents, Role,
-    ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, Implementation, ListResourceTemplatesResult,
+    ListResourcesResult, PaginatedRequestParams, ProgressNotificationParam, PromptMessage,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, RequestMetaObject,
+    ResourceContents, Role, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{
@@ -35,6 +37,7 @@ use serde::Deserialize;
 
 pub use catalog::ListProductsParams;
 pub use questions::{AskParams, FunnelParams, QueryMetricsParams, ReportParams};
+pub use usage::UsageParams;
 
 use crate::service::AnalyticsService;
 
@@ -132,6 +135,11 @@ impl AnalyticsServer {
                 "catalog",
                 "The agency's clients and their products",
                 Self::catalog_tools(),
+            ),
+            Toolset::new(
+                "usage",
+                "What a client used of its analytics plan this month, against its limits",
+                Self::usage_tools(),
             ),
             audit_toolset(),
         ]
@@ -264,7 +272,25 @@ impl ServerHandler for AnalyticsServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         Ok(ListResourcesResult::with_all_items(
-            self.resources.iter().map(|r| r.listing()).collect(),
+            self.resources
+                .iter()
+                .filter(|r| !r.template)
+                .map(|r| r.listing())
+                .collect(),
+        ))
+    }
+
+    async fn list_resource_templates(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourceTemplatesResult, ErrorData> {
+        Ok(ListResourceTemplatesResult::with_all_items(
+            self.resources
+                .iter()
+                .filter(|r| r.template)
+                .map(|r| r.template_listing())
+                .collect(),
         ))
     }
 
@@ -323,6 +349,7 @@ mod tests {
                 ),
                 ("pipeline", owned(&["sync", "sync_status"])),
                 ("catalog", owned(&["list_clients", "list_products"])),
+                ("usage", owned(&["usage"])),
                 ("audit", owned(&["audit_query"])),
             ]
         );
@@ -354,6 +381,7 @@ mod tests {
             ("report", Scope::AnalyticsRead),
             ("sync", Scope::AnalyticsWrite),
             ("sync_status", Scope::AnalyticsRead),
+            ("usage", Scope::AnalyticsRead),
         ];
         let want: Vec<(String, Scope)> = want.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect();
         assert_eq!(scopes, want);

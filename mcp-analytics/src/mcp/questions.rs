@@ -23,7 +23,9 @@ pub struct AskParams {
     pub question: String,
     /// Answer as of this date (YYYY-MM-DD); default today.
     pub as_of: Option<String>,
-    /// Restrict the answer to one client, e.g. `cli_001`.
+    /// Restrict the answer to one client, e.g. `cli_001`; the question
+    /// then counts against that client's analytics plan (without it the
+    /// question is agency-wide and counts against no client).
     pub client_id: Option<String>,
 }
 

@@ -1,5 +1,6 @@
-//! The analytics resources — the semantic model and the warehouse's
-//! freshness — each with the scope it needs (published in its `_meta`, as
+//! The analytics resources — the semantic model, the warehouse's
+//! freshness and a client's plan usage (a template) — each with the scope
+//! it needs (published in its `_meta`, as
 //! tools do), listed and served only when its toolset is selected, checked
 //! against the caller when read, and audited like a tool call
 //! (`resource:<uri>`).
@@ -13,12 +14,14 @@ use promptsales_shared::AppError;
 use promptsales_shared::audit::AuditEntry;
 use promptsales_shared::scope::Scope;
 use rmcp::ErrorData;
-use rmcp::model::Resource;
+use rmcp::model::{Resource, ResourceTemplate};
 
 use super::AnalyticsServer;
 
 pub(super) const SEMANTIC_URI: &str = "analytics://semantic-model";
 pub(super) const FRESHNESS_URI: &str = "analytics://freshness";
+pub(super) const USAGE_TEMPLATE: &str = "analytics://usage/{client_id}";
+const USAGE_PREFIX: &str = "analytics://usage/";
 
 /// One resource: what it is, the toolset it comes with and the scope
 /// reading it needs.
@@ -31,6 +34,8 @@ pub(super) struct ResourceDef {
     /// Served only when this toolset is selected.
     pub toolset: &'static str,
     pub scope: Scope,
+    /// A URI template (`{…}` parts): matched by the prefix before its first `{`.
+    pub template: bool,
 }
 
 /// Every resource of the server: the one place they are listed.
@@ -42,6 +47,7 @@ pub(super) const RESOURCES: &[ResourceDef] = &[
         description: "Metrics and dimensions with definitions, SQL and synonyms",
         toolset: "questions",
         scope: Scope::AnalyticsRead,
+        template: false,
     },
     ResourceDef {
         uri: FRESHNESS_URI,
@@ -50,6 +56,16 @@ pub(super) const RESOURCES: &[ResourceDef] = &[
         description: "Warehouse data version, last sync and watermarks per source table",
         toolset: "pipeline",
         scope: Scope::AnalyticsRead,
+        template: false,
+    },
+    ResourceDef {
+        uri: USAGE_TEMPLATE,
+        name: "usage",
+        title: "Plan usage",
+        description: "A client's questions and LLM tokens this month against its analytics plan",
+        toolset: "usage",
+        scope: Scope::AnalyticsRead,
+        template: true,
     },
 ];
 
@@ -71,6 +87,25 @@ impl ResourceDef {
             .with_mime_type("application/json")
             .with_meta(needs(self.scope))
     }
+
+    /// As `resources/templates/list` shows a template, with its scope.
+    pub(super) fn template_listing(&self) -> ResourceTemplate {
+        ResourceTemplate::new(self.uri, self.name)
+            .with_title(self.title)
+            .with_description(self.description)
+            .with_mime_type("application/json")
+            .with_meta(needs(self.scope))
+    }
+
+    /// Whether `uri` is this resource (or, for a template, one of its).
+    fn matches(&self, uri: &str) -> bool {
+        match (self.template, self.uri.split_once('{')) {
+            (true, Some((prefix, _))) => uri
+                .strip_prefix(prefix)
+                .is_some_and(|rest| !rest.is_empty()),
+            _ => self.uri == uri,
+        }
+    }
 }
 
 /// Audit rows name a resource read `resource:<uri>`; a client-supplied URI
@@ -89,7 +124,7 @@ impl AnalyticsServer {
         uri: &str,
     ) -> Result<String, ErrorData> {
         let started = Instant::now();
-        let Some(def) = self.resources.iter().find(|r| r.uri == uri) else {
+        let Some(def) = self.resources.iter().find(|r| r.matches(uri)) else {
             let available = self
                 .resources
                 .iter()
@@ -106,7 +141,7 @@ impl AnalyticsServer {
         };
         let result = match who.require(def.scope) {
             Err(e) => Err(e),
-            Ok(()) => self.resource_body(def).await,
+            Ok(()) => self.resource_body(def, uri).await,
         };
         match result {
             Ok(body) => {
@@ -122,12 +157,16 @@ impl AnalyticsServer {
         }
     }
 
-    async fn resource_body(&self, def: &ResourceDef) -> Result<String, AppError> {
+    async fn resource_body(&self, def: &ResourceDef, uri: &str) -> Result<String, AppError> {
         let body = match def.uri {
             SEMANTIC_URI => serde_json::to_string_pretty(&self.svc.semantic_model()),
             FRESHNESS_URI => {
                 let status = self.svc.sync_status(&self.tenant).await?;
                 serde_json::to_string_pretty(&status)
+            }
+            USAGE_TEMPLATE => {
+                let client = uri.strip_prefix(USAGE_PREFIX).unwrap_or_default();
+                serde_json::to_string_pretty(&self.svc.usage(&self.tenant, client).await?)
             }
             other => return Err(AppError::Internal(format!("resource {other} has no body"))),
         };
@@ -179,10 +218,15 @@ mod tests {
             let t: Vec<String> = t.iter().map(|s| (*s).to_owned()).collect();
             selected(&t).iter().map(|r| r.uri).collect::<Vec<_>>()
         };
-        assert_eq!(names(&[]), [SEMANTIC_URI, FRESHNESS_URI]);
+        assert_eq!(names(&[]), [SEMANTIC_URI, FRESHNESS_URI, USAGE_TEMPLATE]);
+        assert_eq!(names(&["usage"]), [USAGE_TEMPLATE]);
         assert_eq!(names(&["questions"]), [SEMANTIC_URI]);
         assert_eq!(names(&["pipeline", "catalog"]), [FRESHNESS_URI]);
         assert!(names(&["catalog"]).is_empty());
+        let usage = RESOURCES.iter().find(|r| r.template).unwrap();
+        assert!(usage.matches("analytics://usage/cli_001"));
+        assert!(!usage.matches("analytics://usage/") && !usage.matches("analytics://freshness"));
+        assert!(!RESOURCES[1].matches("analytics://freshness/x"));
         for r in RESOURCES {
             let meta = r.listing().meta.unwrap();
             assert_eq!(meta.0[SCOPE_META], "analytics:read", "{}", r.uri);

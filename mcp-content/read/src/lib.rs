@@ -1,6 +1,7 @@
 //! The content context as other contexts see it: its schema (migrations and
 //! the version readers need), the asset library's domain types, and the
-//! one documented read path, [`AssetReader::usability`]. No MCP code.
+//! documented read paths, [`AssetReader::usability`] and
+//! [`AssetReader::summary`]. No MCP code.
 
 pub mod domain;
 mod reader;
@@ -9,7 +10,7 @@ pub mod rows;
 use promptsales_shared::db::{Migrations, ReadSchema};
 use sqlx::migrate::Migrator;
 
-pub use reader::{AssetReader, AssetUsability};
+pub use reader::{AssetReader, AssetSummary, AssetUsability, EXCERPT_CHARS, excerpt};
 
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -1,7 +1,11 @@
-//! The read path other contexts use to ask whether an asset may run on a channel.
+//! The read paths other contexts use: whether an asset may run on a
+//! channel, and the copy a person reads before approving a campaign.
 //!
 //! `mcp-ads` calls [`AssetReader::usability`] before attaching an asset to a
-//! campaign: the answer says, one reason per problem, why it may not.
+//! campaign (and again at approval and launch): the answer says, one reason
+//! per problem, why it may not. [`AssetReader::summary`] is the asset's copy
+//! for approval views: title, an excerpt of the body and the named fields,
+//! never who wrote or decided it.
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use promptsales_shared::AppError;
@@ -10,7 +14,10 @@ use promptsales_shared::domain::{Channel, TenantId};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::domain::{Asset, AssetId, AssetStatus, fit_reasons};
+use crate::domain::{Asset, AssetFormat, AssetId, AssetStatus, FieldValue, Language, fit_reasons};
+
+/// Longest body excerpt in an [`AssetSummary`], in characters.
+pub const EXCERPT_CHARS: usize = 280;
 
 /// Whether one asset may be used on one channel over a flight.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -25,6 +32,48 @@ pub struct AssetUsability {
     pub usable: bool,
     /// Why it may not be used, one sentence per problem.
     pub reasons: Vec<String>,
+}
+
+/// The copy of an asset at its current version, as an approver reads it:
+/// no personal data (authors and deciders are left out).
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AssetSummary {
+    pub asset_id: String,
+    /// The agency client it was made for (a campaign of another client
+    /// may not use it).
+    pub client_id: String,
+    pub version: i64,
+    /// draft, approved, rejected or archived.
+    pub status: AssetStatus,
+    pub channel: Channel,
+    pub format: AssetFormat,
+    pub language: Language,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The body's first characters (at most 280, cut at a word, with `…`
+    /// when cut).
+    pub excerpt: String,
+    /// Named fields of structured copy (headlines, subject…), each cut like
+    /// the excerpt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldValue>,
+}
+
+/// `text` cut to at most `max` characters, at a word boundary when one is
+/// near, with `…` when anything was cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let text = text.trim();
+    let Some((cut, _)) = text.char_indices().nth(max) else {
+        return text.to_owned();
+    };
+    let head = &text[..cut];
+    // A word boundary in the last fifth keeps words whole without losing much.
+    let floor = head.len() * 4 / 5;
+    let end = head
+        .rfind(char::is_whitespace)
+        .filter(|i| *i >= floor)
+        .unwrap_or(head.len());
+    format!("{}…", head[..end].trim_end())
 }
 
 /// Reads assets of the content database for other contexts.
@@ -42,6 +91,36 @@ impl AssetReader {
     /// with this id.
     pub async fn get_asset(&self, tenant: &TenantId, id: &AssetId) -> Result<Asset, AppError> {
         crate::rows::get_asset(&self.db, tenant, id).await
+    }
+
+    /// The asset's copy for an approval view; NotFound for an unknown asset.
+    pub async fn summary(
+        &self,
+        tenant: &TenantId,
+        asset_id: &str,
+    ) -> Result<AssetSummary, AppError> {
+        let id = AssetId::parse(asset_id)?;
+        let a = self.get_asset(tenant, &id).await?;
+        Ok(AssetSummary {
+            asset_id: a.id.as_str().to_owned(),
+            client_id: a.client_id.as_str().to_owned(),
+            version: i64::from(a.version),
+            status: a.status,
+            channel: a.channel,
+            format: a.format,
+            language: a.language,
+            title: a.title.clone(),
+            excerpt: excerpt(&a.body, EXCERPT_CHARS),
+            fields: a
+                .fields
+                .unwrap_or_default()
+                .into_iter()
+                .map(|f| FieldValue {
+                    name: f.name,
+                    text: excerpt(&f.text, EXCERPT_CHARS),
+                })
+                .collect(),
+        })
     }
 
     /// NotFound for an unknown asset; usable only if approved, rights (when
@@ -272,6 +351,27 @@ mod tests {
             .await
             .unwrap_err();
         assert!(e.to_string().contains("`to`"), "{e}");
+        // The copy an approver reads: title, excerpt, fields; nobody's name.
+        let s = reader.summary(&t, "ast_sms").await.unwrap();
+        assert_eq!((s.version, s.status), (2, AssetStatus::Approved));
+        assert_eq!(s.title.as_deref(), Some("Hola"));
+        assert_eq!(s.client_id, "cli_1");
+        assert_eq!(s.excerpt, "Cuerpo");
+        assert_eq!(s.fields.len(), 1);
+        assert_eq!(
+            (s.fields[0].name.as_str(), s.fields[0].text.len()),
+            ("text", 200)
+        );
+        let shown = serde_json::to_string(&s).unwrap();
+        assert!(
+            !shown.contains("ana") && !shown.contains("maria"),
+            "{shown}"
+        );
+        assert_eq!(
+            reader.summary(&other, "ast_1").await.unwrap_err().kind(),
+            "not_found"
+        );
+
         let e = reader
             .usability(&other, "ast_1", Channel::Email, from, to)
             .await
@@ -293,6 +393,17 @@ mod tests {
             exercise(t.db.clone()).await;
             t.cleanup().await;
         }
+    }
+
+    #[test]
+    fn excerpts_cut_at_a_word_and_say_so() {
+        assert_eq!(excerpt("  corto  ", 280), "corto");
+        let long = "palabra ".repeat(60);
+        let e = excerpt(&long, 280);
+        assert!(e.ends_with("palabra…") && e.chars().count() <= 281, "{e}");
+        let word = "x".repeat(300);
+        assert_eq!(excerpt(&word, 10), format!("{}…", "x".repeat(10)));
+        assert_eq!(excerpt("añoñoñoñoñ", 3), "año…");
     }
 
     #[test]

@@ -54,7 +54,7 @@ pub struct SeoParams {
 impl ContentServer {
     #[tool(
         meta = needs(Scope::ContentWrite),
-        description = "Write channel-ready copy from a brief (client, product, benefit, offer, audience, objective, channels, language en/es, tone, keywords, call to action, variants 1-20). Every field fits the channel's limits in content://channels (Google Ads headlines 30 / descriptions 90, X 280 weighted, email subject 60, SMS 160 GSM-7 or 70 UCS-2, …) and is checked against the client's brand guidelines. Each variant is saved as a draft asset (version 1). engine: auto, offline or llm.",
+        description = "Write channel-ready copy from a brief (client, product, benefit, offer, audience, objective, channels, language en/es, tone, keywords, call to action, variants 1-20). Every field fits the channel's limits in content://channels (Google Ads headlines 30 / descriptions 90, X 280 weighted, email subject 60, SMS 160 GSM-7 or 70 UCS-2, …) and is checked against the client's brand guidelines. Each variant is saved as a draft asset (version 1) and counts as one generation of the client's content plan (see `usage`): beyond the plan the call is refused with the numbers and nothing is saved. engine: auto, offline or llm.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -84,7 +84,7 @@ impl ContentServer {
 
     #[tool(
         meta = needs(Scope::ContentWrite),
-        description = "Art direction for images and video per channel: medium, aspect ratio and size, scene, composition, mood, text overlay within the channel's limit, safe zones, alt text (≤125) and an image prompt. With generate_images and an image endpoint configured, also generates each image and stores it in the data dir as an image asset.",
+        description = "Art direction for images and video per channel: medium, aspect ratio and size, scene, composition, mood, text overlay within the channel's limit, safe zones, alt text (≤125) and an image prompt. With generate_images and an image endpoint configured, also generates each image and stores it in the data dir as an image asset. Each channel's direction counts as one generation of the client's content plan (see `usage`).",
         annotations(
             read_only_hint = false,
             destructive_hint = false,

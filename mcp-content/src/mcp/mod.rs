@@ -1,6 +1,6 @@
 //! The MCP surface of the content context: thin tools over
 //! [`ContentService`], one file per toolset (`generation`, `brand`,
-//! `library`, `editing`, `approval`), plus resources, prompts and
+//! `library`, `editing`, `approval`, `usage`), plus resources, prompts and
 //! argument completion.
 
 mod approval;
@@ -10,6 +10,7 @@ mod generation;
 mod library;
 mod prompts;
 mod resources;
+mod usage;
 
 use std::sync::Arc;
 
@@ -83,6 +84,11 @@ impl ContentServer {
                 "Approve or reject assets (needs content:approve; never by the asset's creator or \
                  last editor)",
                 Self::approval_tools(),
+            ),
+            Toolset::new(
+                "usage",
+                "What a client used of its content plan this month, against its limits",
+                Self::usage_tools(),
             ),
             audit_toolset(),
         ]

@@ -1,5 +1,5 @@
 //! The server's resources: the channel table, brand guidelines, assets and
-//! their versions. Each declares the scope it needs (`content:read`, in its
+//! their versions, a client's plan usage. Each declares the scope it needs (`content:read`, in its
 //! `_meta` like a tool), is checked and audited when read (tool name
 //! `resource:<uri>`), and is listed and served only when the toolset it
 //! belongs to is selected.
@@ -38,6 +38,8 @@ fn toolset_of(uri: &str) -> Option<&'static str> {
         Some("brand")
     } else if uri.starts_with("content://assets/") {
         Some("library")
+    } else if uri.starts_with("content://usage/") {
+        Some("usage")
     } else {
         None
     }
@@ -98,6 +100,18 @@ impl ContentServer {
                     .with_title("Brand guidelines")
                     .with_description(
                         "A client's voice, banned words, disclaimers and preferred terms",
+                    )
+                    .with_mime_type("application/json")
+                    .with_meta(needs(RESOURCE_SCOPE)),
+            );
+        }
+        if self.serves("usage") {
+            out.push(
+                ResourceTemplate::new("content://usage/{client_id}", "usage")
+                    .with_title("Plan usage")
+                    .with_description(
+                        "A client's generations, LLM tokens and seats this month against its \
+                         content plan",
                     )
                     .with_mime_type("application/json")
                     .with_meta(needs(RESOURCE_SCOPE)),
@@ -175,6 +189,14 @@ impl ContentServer {
                 client_id: client.into_string(),
                 brand,
             }));
+        }
+        if let Some(client) = uri.strip_prefix("content://usage/") {
+            let usage = self
+                .svc
+                .usage(&who.tenant, client)
+                .await
+                .map_err(rpc_error)?;
+            return json(serde_json::to_string_pretty(&usage));
         }
         if let Some(rest) = uri.strip_prefix("content://assets/") {
             if let Some((id, n)) = rest.split_once("/versions/") {

@@ -73,7 +73,8 @@ async fn tools_answer_over_mcp_and_are_audited() {
             "list_asset_versions",
             "list_assets",
             "optimize_for_search",
-            "score_content"
+            "score_content",
+            "usage"
         ]
     );
     for t in &tools {
@@ -281,7 +282,7 @@ async fn scopes_are_declared_checked_and_resources_follow_their_toolsets() {
         json!("content:read")
     );
     let templates = client.list_all_resource_templates().await.unwrap();
-    assert_eq!(templates.len(), 3);
+    assert_eq!(templates.len(), 4);
     assert!(templates.iter().all(|t| t.meta.is_some()));
     client
         .read_resource(ReadResourceRequestParams::new(resources::CHANNELS_URI))

@@ -1,8 +1,11 @@
 //! `generate_content`: copy for every channel and variant of a brief, from
 //! the LLM (or the client's model) with the offline engine as fallback,
-//! saved as draft assets in one transaction.
+//! saved as draft assets in one transaction with the plan usage they cost.
 
 use std::time::Duration;
+
+use chrono::Utc;
+use promptsales_catalog::LimitKind;
 
 use promptsales_shared::domain::TenantId;
 use promptsales_shared::{AppError, vocabulary};
@@ -101,7 +104,11 @@ impl ContentService {
 
     /// Writes copy for every channel and variant of the brief, checks it
     /// against the channel table and the client's brand, and saves each
-    /// variant as a draft asset (version 1), all in one transaction.
+    /// variant as a draft asset (version 1), all in one transaction with
+    /// the generations (and the author's seat) charged to the client's
+    /// plan. Beyond the plan nothing is generated or saved; with the
+    /// month's LLM tokens used up, `auto` writes without the LLM and `llm`
+    /// is refused.
     pub async fn generate_content(
         &self,
         tenant: &TenantId,
@@ -111,9 +118,36 @@ impl ContentService {
         client_model: Option<&dyn CopyModel>,
     ) -> Result<Generation, AppError> {
         let brief = input.parse()?;
+        let meter = self.meter(tenant, &brief.client_id, Utc::now()).await?;
+        let count = i64::try_from(brief.channels.len())
+            .unwrap_or(i64::MAX)
+            .saturating_mul(i64::from(brief.variants));
+        self.precheck(tenant, &meter, count, author).await?;
         let brand = self.store.brand(tenant, &brief.client_id).await?;
         let g = brand.as_ref().map(|b| &b.guidelines);
-        let endpoint = self.llm.clone().map(ChatEndpoint);
+        let mut notes = Vec::new();
+        // Our LLM spends the client's tokens; at the plan's limit it is not
+        // asked (the client's own model through sampling spends none).
+        let tokens = meter.check(
+            LimitKind::LlmTokensPerMonth,
+            meter.used(LimitKind::LlmTokensPerMonth),
+            1,
+        );
+        let endpoint = match (self.llm.clone().map(ChatEndpoint), tokens) {
+            (Some(e), Ok(())) => Some(e),
+            (Some(_), Err(e)) => match engine {
+                EngineChoice::Llm => return Err(e),
+                EngineChoice::Auto => {
+                    notes.push(
+                        "the client's plan has no LLM tokens left this month: the LLM was not asked"
+                            .to_owned(),
+                    );
+                    None
+                }
+                EngineChoice::Offline | EngineChoice::Sampling => None,
+            },
+            (None, _) => None,
+        };
         let endpoint = endpoint.as_ref().map(|e| e as &dyn CopyModel);
         let use_llm: Option<&dyn CopyModel> = match engine {
             EngineChoice::Offline => None,
@@ -133,7 +167,6 @@ impl ContentService {
                 )
             })?),
         };
-        let mut notes = Vec::new();
         let mut engine_name = "offline";
         let mut cached = false;
         let mut usage = Usage::default();
@@ -145,6 +178,18 @@ impl ContentService {
                     cached = hit;
                     if !hit {
                         usage = copy.usage;
+                    }
+                    if !hit && model.engine() == "llm" {
+                        // Spent whatever happens next: recorded now.
+                        self.store
+                            .record_usage(
+                                tenant,
+                                &meter.client,
+                                &meter.period,
+                                LimitKind::LlmTokensPerMonth,
+                                i64::from(usage.prompt_tokens) + i64::from(usage.completion_tokens),
+                            )
+                            .await?;
                     }
                     if copy.repaired {
                         notes.push(format!(
@@ -229,7 +274,12 @@ impl ContentService {
                 }
             })
             .collect();
-        let assets = self.store.create_assets(tenant, &news).await?;
+        let bill = meter.bill(count, author);
+        let assets = self
+            .store
+            .create_assets_billed(tenant, &news, Some(&bill))
+            .await?
+            .map_err(|over| meter.refusal(over, &bill))?;
         let variants = drafts
             .into_iter()
             .zip(assets)

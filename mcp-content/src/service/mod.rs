@@ -1,6 +1,7 @@
 //! Use cases of the content context, one file per toolset: `library`,
 //! `editing`, `approval`, `brand`, and for `generation` the copy
-//! (`generation`), art direction (`visual`) and scoring (`scoring`).
+//! (`generation`), art direction (`visual`) and scoring (`scoring`); the
+//! client's plan limits they are metered against (`usage`).
 
 mod approval;
 mod brand;
@@ -8,10 +9,12 @@ mod editing;
 mod generation;
 mod library;
 mod scoring;
+mod usage;
 mod visual;
 
 use std::path::PathBuf;
 
+use promptsales_catalog::CatalogReader;
 use promptsales_shared::cache::Cache;
 use promptsales_shared::config::LlmConfig;
 use promptsales_shared::domain::Channel;
@@ -69,6 +72,8 @@ pub struct ContentService {
     llm: Option<LlmConfig>,
     images: Option<ImageConfig>,
     data_dir: Option<PathBuf>,
+    /// Clients' time zones and plans (none: every client unlimited, UTC).
+    catalog: Option<CatalogReader>,
 }
 
 /// Endpoints print without their keys or URL credentials.
@@ -84,7 +89,7 @@ impl std::fmt::Debug for ContentService {
 }
 
 impl ContentService {
-    /// Offline only: no cache, no LLM, no image endpoint.
+    /// Offline only: no cache, no LLM, no image endpoint, no plans.
     pub fn new(store: ContentStore) -> Self {
         Self {
             store,
@@ -92,7 +97,15 @@ impl ContentService {
             llm: None,
             images: None,
             data_dir: None,
+            catalog: None,
         }
+    }
+
+    /// Plans and time zones come from the catalog: generation is metered
+    /// against each client's content plan.
+    pub fn with_catalog(mut self, catalog: CatalogReader) -> Self {
+        self.catalog = Some(catalog);
+        self
     }
 
     pub fn with_cache(mut self, cache: Cache) -> Self {

@@ -1,7 +1,10 @@
 //! `generate_visual_brief`: art direction per channel and, with an image
-//! endpoint, the images, stored under the data dir as image assets.
+//! endpoint, the images, stored under the data dir as image assets; each
+//! channel's direction is one generation of the client's plan.
 
 use std::path::{Path, PathBuf};
+
+use chrono::Utc;
 
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{ClientId, TenantId, validate_id};
@@ -41,6 +44,9 @@ pub struct VisualBrief {
 impl ContentService {
     /// Art direction per channel; with an image endpoint configured and
     /// `generate_images`, the images too, stored in the data dir as assets.
+    /// Each direction counts as a generation of the client's plan, charged
+    /// with the image assets in one transaction; beyond the plan nothing
+    /// is fetched or saved.
     pub async fn visual_brief(
         &self,
         tenant: &TenantId,
@@ -56,6 +62,9 @@ impl ContentService {
             .map(|c| validate_id("campaign_id", c))
             .transpose()?;
         let dirs = directions(input)?;
+        let meter = self.meter(tenant, &client, Utc::now()).await?;
+        let count = i64::try_from(dirs.len()).unwrap_or(i64::MAX);
+        self.precheck(tenant, &meter, count, author).await?;
         let language = input.language;
         let mut notes = Vec::new();
         let mut items = Vec::new();
@@ -110,11 +119,21 @@ impl ContentService {
                 files.push((path, bytes.len(), *kind));
             }
         }
-        // All image assets in one transaction.
+        // All image assets and the usage in one transaction. Refused here
+        // only when another call took the last of the plan since the check
+        // above; image files already written are content-addressed and
+        // left for the next call that makes the same image.
+        let bill = meter.bill(count, author);
         let assets = if news.is_empty() {
-            Vec::new()
+            match self.store.charge(tenant, &bill).await? {
+                None => Vec::new(),
+                Some(over) => return Err(meter.refusal(over, &bill)),
+            }
         } else {
-            self.store.create_assets(tenant, &news).await?
+            self.store
+                .create_assets_billed(tenant, &news, Some(&bill))
+                .await?
+                .map_err(|over| meter.refusal(over, &bill))?
         };
         let mut stored = files.into_iter().zip(assets);
         for (d, image) in dirs.into_iter().zip(fetched) {

@@ -12,6 +12,7 @@ use content_read::rows::{
 };
 use content_read::select_assets;
 
+use super::usage::{Bill, Over};
 use super::{ContentStore, ID_ATTEMPTS, fields_json, new_asset_id, now_stored, rights_columns};
 use crate::domain::{Asset, AssetId, AssetStatus, AssetVersion, Language, NewAsset, Placement};
 use promptsales_shared::time::format_ts;
@@ -70,6 +71,24 @@ impl ContentStore {
         tenant: &TenantId,
         news: &[NewAsset],
     ) -> Result<Vec<Asset>, AppError> {
+        match self.create_assets_billed(tenant, news, None).await? {
+            Ok(assets) => Ok(assets),
+            Err(over) => Err(AppError::Internal(format!(
+                "an unbilled creation was refused by {}",
+                over.kind
+            ))),
+        }
+    }
+
+    /// [`create_assets`](Self::create_assets) with the plan usage they
+    /// cost charged in the same transaction: a refused charge (`Err(Over)`)
+    /// writes no asset and no usage.
+    pub async fn create_assets_billed(
+        &self,
+        tenant: &TenantId,
+        news: &[NewAsset],
+        bill: Option<&Bill<'_>>,
+    ) -> Result<Result<Vec<Asset>, Over>, AppError> {
         let mut assets = Vec::with_capacity(news.len());
         for n in news {
             assets.push((
@@ -79,6 +98,11 @@ impl ContentStore {
         }
         for _ in 0..ID_ATTEMPTS {
             let mut tx = self.db.pool().begin().await?;
+            if let Some(bill) = bill
+                && let Some(over) = super::usage::charge(&mut tx, tenant, bill).await?
+            {
+                return Ok(Err(over));
+            }
             let mut clash = false;
             for (a, author) in &assets {
                 match insert_asset(&mut tx, tenant, a, author.as_deref()).await {
@@ -92,7 +116,7 @@ impl ContentStore {
             }
             if !clash {
                 tx.commit().await?;
-                return Ok(assets.into_iter().map(|(a, _)| a).collect());
+                return Ok(Ok(assets.into_iter().map(|(a, _)| a).collect()));
             }
             drop(tx);
             for (a, _) in &mut assets {

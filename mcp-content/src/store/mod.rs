@@ -1,5 +1,5 @@
 //! Repository of the content context (`content_assets`,
-//! `content_asset_versions`, `content_brand_guidelines`), one file per
+//! `content_asset_versions`, `content_brand_guidelines`, `content_usage`), one file per
 //! aggregate. Asset rows are read with `content-read`'s mapping, the one
 //! other contexts use too.
 
@@ -7,6 +7,7 @@ mod assets;
 mod brand;
 mod import;
 mod lifecycle;
+mod usage;
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,6 +22,7 @@ use crate::domain::{AssetId, FieldValue, UsageRights};
 
 pub use assets::AssetFilter;
 pub use lifecycle::Revision;
+pub use usage::{Bill, Charge, Over};
 
 /// How many fresh ids `create_asset` tries before giving up.
 const ID_ATTEMPTS: usize = 4;

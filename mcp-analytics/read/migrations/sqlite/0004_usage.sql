@@ -1,0 +1,15 @@
+-- analytics context: what each client used of its analytics plan, counted
+-- per calendar month in the client's time zone (`period` = its YYYY-MM),
+-- kept here so counts survive restarts and are shared by every replica.
+-- Kinds are the plan's: questions_per_month, llm_tokens_per_month. A
+-- charge is one conditional UPDATE (`used + n <= limit`), so concurrent
+-- questions cannot pass the limit together.
+CREATE TABLE analytics_usage (
+    tenant_id  TEXT NOT NULL,
+    client_id  TEXT NOT NULL,
+    period     TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    used       BIGINT NOT NULL DEFAULT 0 CHECK (used >= 0),
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, client_id, period, kind)
+);
