@@ -152,8 +152,16 @@ impl HubAction<'_> {
             }
             (Some("weekly_report"), _) => self.recipe("weekly-report", &json!({})).await,
             (Some("analytics_sync"), _) => self.call("analytics.sync", json!({}), &key).await,
+            (Some("check_connections"), _) => {
+                crate::alerts::check_connections(
+                    self.tools,
+                    &self.orch.runs,
+                    &self.orch.rt.config.tenant,
+                )
+                .await
+            }
             (Some(kind), _) => Err(format!(
-                "agenda task kind {kind:?} has no action here (known: sync_metrics, pacing_check, weekly_report, analytics_sync)"
+                "agenda task kind {kind:?} has no action here (known: sync_metrics, pacing_check, weekly_report, analytics_sync, check_connections)"
             )),
             (None, _) => Err(format!("job action {a} names no tool, recipe or task")),
         }

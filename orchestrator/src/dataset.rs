@@ -5,10 +5,10 @@
 use std::path::Path;
 
 use ads_read::domain::{AdDaily, Campaign};
-use crm_read::domain::{Lead, Sale, Seller};
-use promptsales_catalog::{Client, Product};
+use crm_read::domain::{Interaction, Lead, Sale, Seller};
+use promptsales_catalog::{Client, Plan, Product};
 use promptsales_shared::AppError;
-use promptsales_shared::domain::format_cents;
+use promptsales_shared::domain::{ClientId, format_cents};
 use promptsales_shared::time::{format_date, format_ts};
 
 use crate::stores::Stores;
@@ -22,7 +22,13 @@ pub struct Dataset {
     pub ad_daily: Vec<AdDaily>,
     pub sellers: Vec<Seller>,
     pub leads: Vec<Lead>,
+    /// Messages from leads (seed only: not a BRIEF §4 file).
+    pub interactions: Vec<Interaction>,
     pub sales: Vec<Sale>,
+    /// The sub-companies' plans (seed only: not a BRIEF §4 file).
+    pub plans: Vec<Plan>,
+    /// Which client is on which plan (one per sub-company).
+    pub plan_assignments: Vec<(ClientId, String)>,
 }
 
 /// Rows changed per table by a write.
@@ -46,6 +52,13 @@ impl Dataset {
         for p in &self.products {
             products += u64::from(stores.catalog.upsert_product(t, p).await?);
         }
+        let mut plans = 0;
+        for p in &self.plans {
+            plans += u64::from(stores.catalog.upsert_plan(t, p).await?);
+        }
+        for (client, plan) in &self.plan_assignments {
+            stores.catalog.assign_plan(t, client, plan).await?;
+        }
         let ads = async {
             let mut campaigns = 0;
             for chunk in self.campaigns.chunks(BATCH) {
@@ -63,20 +76,27 @@ impl Dataset {
             for chunk in self.leads.chunks(BATCH) {
                 leads += stores.crm.upsert_leads(t, chunk).await?;
             }
+            let mut interactions = 0;
+            for chunk in self.interactions.chunks(BATCH) {
+                interactions += stores.crm.upsert_interactions(t, chunk).await?;
+            }
             let mut sales = 0;
             for chunk in self.sales.chunks(BATCH) {
                 sales += stores.crm.upsert_sales(t, chunk).await?;
             }
-            Ok::<_, AppError>((sellers, leads, sales))
+            Ok::<_, AppError>((sellers, leads, interactions, sales))
         };
-        let ((campaigns, daily), (sellers, leads, sales)) = tokio::try_join!(ads, crm)?;
+        let ((campaigns, daily), (sellers, leads, interactions, sales)) =
+            tokio::try_join!(ads, crm)?;
         Ok(Written(vec![
             ("clients", clients),
             ("products", products),
+            ("plans", plans),
             ("campaigns", campaigns),
             ("ad_daily", daily),
             ("sellers", sellers),
             ("leads", leads),
+            ("interactions", interactions),
             ("sales", sales),
         ]))
     }
@@ -85,9 +105,16 @@ impl Dataset {
     pub fn write_csv(&self, dir: &Path) -> Result<(), csv::Error> {
         std::fs::create_dir_all(dir)?;
         let mut w = csv::Writer::from_path(dir.join("clients.csv"))?;
-        w.write_record(["client_id", "name", "industry", "country"])?;
+        // BRIEF §4's columns, and the optional time zone import reads.
+        w.write_record(["client_id", "name", "industry", "country", "time_zone"])?;
         for c in &self.clients {
-            w.write_record([c.id.as_str(), &c.name, &c.industry, c.country.as_str()])?;
+            w.write_record([
+                c.id.as_str(),
+                &c.name,
+                &c.industry,
+                c.country.as_str(),
+                c.time_zone.as_str(),
+            ])?;
         }
         w.flush()?;
 

@@ -1,6 +1,7 @@
 //! `promptsales import --dir DIR`: the BRIEF §4 CSV files, upserted by id
 //! through each context's import writer. Every bad row is reported with file,
-//! line and reason; good rows are imported regardless.
+//! line and reason; good rows are imported regardless. `clients.csv` may
+//! carry an optional `time_zone` column (IANA; default the country's zone).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -10,7 +11,8 @@ use crm_read::domain::{Lead, LeadId, LeadStage, Sale, SaleId};
 use promptsales_catalog::{Client, Product};
 use promptsales_shared::AppError;
 use promptsales_shared::domain::{
-    Channel, ClientId, Country, Currency, ProductId, parse_cents, required_text, validate_id,
+    Channel, ClientId, Country, Currency, ProductId, TimeZone, parse_cents, required_text,
+    validate_id,
 };
 use promptsales_shared::time::{parse_date, parse_ts};
 use serde::Serialize;
@@ -136,6 +138,18 @@ const FILES: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// Columns a file may add to BRIEF §4's: `clients.csv` may name each
+/// client's IANA `time_zone` (else its country's).
+const OPTIONAL: &[(&str, &[&str])] = &[("clients.csv", &["time_zone"])];
+
+fn optional_columns(file: &str) -> &'static [&'static str] {
+    OPTIONAL
+        .iter()
+        .find(|(f, _)| *f == file)
+        .map(|(_, c)| *c)
+        .unwrap_or(&[])
+}
+
 /// A CSV row addressed by column name.
 struct Row<'a> {
     cols: &'a HashMap<&'static str, usize>,
@@ -235,6 +249,7 @@ fn read_file<T>(
     }
     let cols: HashMap<&'static str, usize> = columns
         .iter()
+        .chain(optional_columns(file))
         .filter_map(|c| header.iter().position(|h| h == c).map(|i| (*c, i)))
         .collect();
     let mut out = Vec::new();
@@ -332,14 +347,16 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
         columns("clients.csv"),
         &mut report,
         |r| {
+            let country = Country::parse(r.get("country"))?;
             Ok(Client {
                 id: ClientId::parse(r.get("client_id"))?,
                 name: r.text("name", 200)?,
                 industry: r.text("industry", 100)?,
-                country: Country::parse(r.get("country"))?,
-                time_zone: promptsales_shared::domain::TimeZone::of_country(Country::parse(
-                    r.get("country"),
-                )?),
+                country,
+                time_zone: match r.opt("time_zone") {
+                    Some(tz) => TimeZone::parse_field("time_zone", tz)?,
+                    None => TimeZone::of_country(country),
+                },
             })
         },
     ) {

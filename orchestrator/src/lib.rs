@@ -3,13 +3,16 @@
 //! connects to the four MCP servers as their client, runs durable pipelines
 //! with approval gates, schedules jobs and plans instructions.
 
+pub mod agenda;
 pub mod agent;
+pub mod alerts;
 pub mod app;
 pub mod bench;
 pub mod cli;
 pub mod client;
 pub mod dataset;
 pub mod demo;
+pub mod digest;
 pub mod import;
 pub mod mcp;
 pub mod migrate;

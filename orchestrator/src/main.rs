@@ -128,10 +128,20 @@ enum Command {
         #[arg(long)]
         no_default_jobs: bool,
     },
-    /// Periodic jobs.
+    /// Periodic jobs (each on a time zone's clock).
     Jobs {
         #[command(subcommand)]
         action: JobsCmd,
+    },
+    /// What waits for a person: reply reviews, connection expiry alerts.
+    Agenda {
+        #[command(subcommand)]
+        action: AgendaCmd,
+    },
+    /// The sub-companies' subscription plans: list, set, assign.
+    Plans {
+        #[command(subcommand)]
+        action: orchestrator::cli::plans::PlansCmd,
     },
     /// Serve the orchestrator itself over MCP (run_pipeline, list_runs,
     /// get_run, approve).
@@ -139,9 +149,16 @@ enum Command {
         #[command(flatten)]
         serve: promptsales_server::server::ServeArgs,
     },
-    /// Print a claude_desktop_config.json for the four servers and the
-    /// orchestrator, with absolute paths.
-    ClaudeConfig,
+    /// Print a claude_desktop_config.json for one person: the servers their
+    /// role uses, with absolute paths, each running as them with exactly
+    /// the scopes the role needs (stderr says how to add an approver).
+    ClaudeConfig {
+        /// Who the entries act as (default: PROMPTSALES_ACTOR).
+        #[arg(long)]
+        person: Option<String>,
+        #[arg(long, value_enum, default_value = "marketer")]
+        role: orchestrator::cli::Role,
+    },
     /// From nothing to a launched campaign, leads, sales and answers, in
     /// one command.
     Demo {
@@ -202,14 +219,22 @@ enum ApprovalsCmd {
         #[arg(long)]
         all: bool,
     },
+    /// What the gate asks to approve: the summary, the campaign's budget
+    /// plan in major units, caps, the creatives' copy and the decision.
     Show {
         id: String,
+        #[arg(long)]
+        json: bool,
     },
     /// Approve (needs the gate's scope, e.g. ads:approve) and continue the run.
     Approve {
         id: String,
         #[arg(long)]
         note: Option<String>,
+        /// Approve although a channel has no approved creative, saying why
+        /// (recorded with the approval and passed to the ads server).
+        #[arg(long, value_name = "WHY")]
+        waive: Option<String>,
         /// Only record the decision.
         #[arg(long)]
         no_resume: bool,
@@ -225,11 +250,18 @@ enum ApprovalsCmd {
 #[derive(Subcommand)]
 enum JobsCmd {
     List,
-    /// Schedule a tool call or a recipe with a 5-field cron expression (UTC).
+    /// Schedule a tool call or a recipe with a 5-field cron expression on
+    /// a time zone's clock (--tz, else --client's zone, else UTC).
     Add {
         id: String,
         #[arg(long)]
         cron: String,
+        /// IANA time zone of the cron, e.g. America/Bogota.
+        #[arg(long)]
+        tz: Option<String>,
+        /// Read the cron in this client's time zone (from the catalog).
+        #[arg(long, conflicts_with = "tz")]
+        client: Option<String>,
         #[arg(long, conflicts_with = "recipe")]
         tool: Option<String>,
         #[arg(long)]
@@ -238,6 +270,21 @@ enum JobsCmd {
         #[arg(long, default_value = "{}")]
         args: String,
     },
+    /// Run a job's action once now (its schedule is unchanged).
+    Run {
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgendaCmd {
+    /// Pending tasks for people (all with --all).
+    List {
+        #[arg(long)]
+        all: bool,
+    },
+    /// Mark a task done.
+    Done { id: String },
 }
 
 #[derive(Subcommand)]
@@ -352,6 +399,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out!("rows changed by this run:");
             for (table, n) in &written.0 {
                 out!("  {table:<12} {n:>10}");
+            }
+            // The countries sellers cover are the CRM's: set through it.
+            match orchestrator::seed::sellers::cover_countries_through_crm(&cli.common, &ds).await {
+                Ok(n) => out!("countries set for {n} sellers through the CRM"),
+                Err(e) => eprintln!(
+                    "note: sellers' countries not set ({e:#}): assign_lead by_country needs \
+                     them; set them with crm.upsert_seller"
+                ),
             }
             out!("rows in the database now:");
             print_counts(&stores.counts().await?);
@@ -470,8 +525,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let orch =
                 Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
-            if !cli::run_instruction(&orch, &instruction, max_steps).await? {
-                return Ok(ExitCode::from(3));
+            match cli::run_instruction(&orch, &instruction, max_steps).await? {
+                0 => {}
+                code => return Ok(ExitCode::from(code)),
             }
         }
         Command::Chat { max_steps } => {
@@ -514,17 +570,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let me = Principal::local(&orch.rt.config);
             match action {
                 ApprovalsCmd::List { all } => cli::approvals_list(&orch, all).await?,
-                ApprovalsCmd::Show { id } => cli::approvals_show(&orch, &id).await?,
+                ApprovalsCmd::Show { id, json } => cli::approvals_show(&orch, &id, json).await?,
                 ApprovalsCmd::Approve {
                     id,
                     note,
+                    waive,
                     no_resume,
                 } => {
-                    cli::approvals_decide(&orch, &me, &id, true, note.as_deref(), !no_resume)
-                        .await?
+                    let status = cli::approvals_decide(
+                        &orch,
+                        &me,
+                        &id,
+                        true,
+                        note.as_deref(),
+                        waive.as_deref(),
+                        !no_resume,
+                    )
+                    .await?;
+                    // The run it continued failed (at its launch, or for
+                    // want of creatives): so does the command.
+                    if status == RunStatus::Failed {
+                        return Ok(ExitCode::FAILURE);
+                    }
                 }
                 ApprovalsCmd::Reject { id, note } => {
-                    cli::approvals_decide(&orch, &me, &id, false, Some(&note), true).await?
+                    cli::approvals_decide(&orch, &me, &id, false, Some(&note), None, true).await?;
                 }
             }
         }
@@ -548,13 +618,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
             match action {
                 JobsCmd::List => cli::jobs_list(&orch).await?,
+                JobsCmd::Run { id } => {
+                    if !cli::jobs_run(&orch, &id).await? {
+                        return Ok(ExitCode::FAILURE);
+                    }
+                }
                 JobsCmd::Add {
                     id,
                     cron,
+                    tz,
+                    client,
                     tool,
                     recipe,
                     args,
                 } => {
+                    let zone = cli::job_zone(&orch, tz.as_deref(), client.as_deref()).await?;
                     let args: serde_json::Value =
                         serde_json::from_str(&args).context("--args: expected a JSON object")?;
                     let action = match (tool, recipe) {
@@ -562,20 +640,37 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         (None, Some(r)) => serde_json::json!({ "recipe": r, "params": args }),
                         _ => anyhow::bail!("give --tool or --recipe"),
                     };
-                    cli::jobs_add(&orch, &id, &cron, &action).await?;
+                    cli::jobs_add(&orch, &id, &cron, zone, &action).await?;
                 }
             }
+        }
+        Command::Agenda { action } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            match action {
+                AgendaCmd::List { all } => cli::agenda_list(&orch, all).await?,
+                AgendaCmd::Done { id } => cli::agenda_done(&orch, &id).await?,
+            }
+        }
+        Command::Plans { action } => {
+            let orch =
+                Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
+            let reader = promptsales_catalog::CatalogReader::new(orch.core.clone());
+            let writer = promptsales_catalog::CatalogWriter::new(orch.core.clone());
+            orchestrator::cli::plans::run(action, &reader, &writer, &orch.rt.config.tenant).await?;
         }
         Command::Mcp { serve } => {
             let rt = Runtime::start("promptsales", &cli.common).await?;
             orchestrator::mcp::serve(rt, &serve).await?;
         }
-        Command::ClaudeConfig => {
+        Command::ClaudeConfig { person, role } => {
             let config = cli.common.resolve()?;
+            let person = person.unwrap_or_else(|| config.actor.clone());
             out!(
                 "{}",
-                serde_json::to_string_pretty(&cli::claude_config(&config.data_dir))?
+                serde_json::to_string_pretty(&cli::claude_config(&config.data_dir, &person, role))?
             );
+            eprintln!("{}", cli::claude_advice(&person, role));
         }
         Command::Demo { dir } => {
             if !orchestrator::demo::run(dir).await? {

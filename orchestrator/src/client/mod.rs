@@ -148,6 +148,14 @@ pub trait Tools: Send + Sync {
     fn tool(&self, qualified: &str) -> Option<ToolInfo> {
         self.tools().into_iter().find(|t| t.qualified == qualified)
     }
+
+    /// Lets go of what was opened to act as other people (an approver, a
+    /// run's starter) and is not needed now — all but `keep`; the tools'
+    /// own connections stay.
+    fn release_identities<'a>(&'a self, keep: Option<&'a Identity>) -> BoxFuture<'a, ()> {
+        let _ = keep;
+        Box::pin(async {})
+    }
 }
 
 /// The result a tool returned: its structured content, else its text
@@ -188,6 +196,8 @@ struct Conn {
     session: Mutex<Option<Session>>,
     pid: AtomicU32,
     restarts: AtomicU32,
+    /// Calls under way on this connection.
+    busy: AtomicU32,
 }
 
 impl Conn {
@@ -357,6 +367,7 @@ impl Hub {
                 session: Mutex::new(None),
                 pid: AtomicU32::new(0),
                 restarts: AtomicU32::new(0),
+                busy: AtomicU32::new(0),
             });
             conns.insert((spec.name.clone(), None), conn.clone());
             pending.push(async move {
@@ -418,6 +429,7 @@ impl Hub {
             session: Mutex::new(None),
             pid: AtomicU32::new(0),
             restarts: AtomicU32::new(0),
+            busy: AtomicU32::new(0),
         });
         conns.insert((server.to_owned(), identity), c.clone());
         Some(c)
@@ -436,6 +448,20 @@ impl Hub {
             .conn(&info.server, opts.identity.clone())
             .await
             .ok_or_else(|| self.unknown(qualified))?;
+        conn.busy.fetch_add(1, Ordering::SeqCst);
+        let result = self.call_on(&conn, &info, qualified, args, opts).await;
+        conn.busy.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+
+    async fn call_on(
+        &self,
+        conn: &Conn,
+        info: &ToolInfo,
+        qualified: &str,
+        args: Value,
+        opts: CallOpts,
+    ) -> Result<Value, CallError> {
         let timeout = opts.timeout.unwrap_or(self.config.call_timeout);
         let cancel = opts.cancel.clone().unwrap_or_default();
         let arguments = match args {
@@ -532,6 +558,26 @@ impl Hub {
         }
     }
 
+    /// Closes the idle connections opened to act as another identity than
+    /// `keep` (each a child process holding database connections, so a run
+    /// keeps at most the one its current step uses); a busy one stays.
+    pub async fn release_identities(&self, keep: Option<&Identity>) {
+        let idle: Vec<Arc<Conn>> = {
+            let mut conns = self.conns.lock().await;
+            let keys: Vec<(String, Option<Identity>)> = conns
+                .iter()
+                .filter(|((_, id), c)| {
+                    id.is_some() && id.as_ref() != keep && c.busy.load(Ordering::SeqCst) == 0
+                })
+                .map(|(k, _)| k.clone())
+                .collect();
+            keys.iter().filter_map(|k| conns.remove(k)).collect()
+        };
+        for c in idle {
+            c.close().await;
+        }
+    }
+
     /// Closes every session (children exit when their stdin closes).
     pub async fn shutdown(&self) {
         let conns: Vec<Arc<Conn>> = self.conns.lock().await.values().cloned().collect();
@@ -595,5 +641,9 @@ impl Tools for Hub {
         opts: CallOpts,
     ) -> BoxFuture<'a, Result<Value, CallError>> {
         Box::pin(self.call_inner(qualified, args, opts))
+    }
+
+    fn release_identities<'a>(&'a self, keep: Option<&'a Identity>) -> BoxFuture<'a, ()> {
+        Box::pin(Hub::release_identities(self, keep))
     }
 }

@@ -11,8 +11,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Elicit, OrchestratorServer, RunView};
+use crate::pipeline::review;
 use crate::pipeline::runner::ResumeOpts;
-use crate::pipeline::{check_decider, decide};
+use crate::pipeline::{check_decider, decide_waiving};
 
 promptsales_shared::vocabulary! {
     /// What a person decides at a gate.
@@ -30,6 +31,10 @@ pub struct ApproveParams {
     pub decision: Option<Decision>,
     /// Why; required to reject.
     pub note: Option<String>,
+    /// Approve although a channel has no approved creative, saying why:
+    /// the channels still without one when the campaign is approved are
+    /// waived with this note.
+    pub waive_creatives: Option<String>,
 }
 
 /// The person's answer when asked to confirm an approval.
@@ -46,7 +51,7 @@ rmcp::elicit_safe!(ApprovalConfirmation);
 impl OrchestratorServer {
     #[tool(
         meta = needs(Scope::OrchestratorApprove),
-        description = "Approve (or reject, with a note) a run's approval gate, then continue the run. Needs orchestrator:approve and the gate's own scope (ads:approve for launches); the steps after the gate run as the approver with the scope each needs (content:approve, ads:approve, ads:launch). The person who started the run cannot approve it. Clients that support elicitation are asked to confirm first.",
+        description = "Approve (or reject, with a note) a run's approval gate, then continue the run. Needs orchestrator:approve and the gate's own scope (ads:approve for launches); the steps after the gate run as the approver with the scope each needs (content:approve, ads:approve, ads:launch). The person who started the run cannot approve it. get_run's `review` shows what is approved (budget plan, caps, creatives' copy); `waive_creatives` approves channels without an approved creative, saying why. Clients that support elicitation are asked to confirm first, shown the same review.",
         annotations(
             read_only_hint = false,
             destructive_hint = true,
@@ -76,11 +81,16 @@ impl OrchestratorServer {
             .contains(&ElicitationMode::Form)
         {
             let verb = if approve { "Approve" } else { "Reject" };
-            match context
-                .peer
-                .elicit::<ApprovalConfirmation>(format!("{verb} this gate? {}", a.summary))
-                .await
-            {
+            // The person reads what they decide: the summary, then the
+            // campaign's plan, caps and each creative's copy.
+            let mut message = format!("{verb} this gate? {}", a.summary);
+            if let Some(review) = &a.review {
+                for line in review::lines(review, p.waive_creatives.as_deref()) {
+                    message.push('\n');
+                    message.push_str(&line);
+                }
+            }
+            match context.peer.elicit::<ApprovalConfirmation>(message).await {
                 Ok(Some(ApprovalConfirmation {
                     confirm: true,
                     note: n,
@@ -99,7 +109,15 @@ impl OrchestratorServer {
                 Err(e) => tracing::warn!(error = %e, "elicitation failed; deciding as asked"),
             }
         }
-        let decided = decide(&self.orch.runs, &who, &a.id, approve, note.as_deref()).await?;
+        let decided = decide_waiving(
+            &self.orch.runs,
+            &who,
+            &a.id,
+            approve,
+            note.as_deref(),
+            p.waive_creatives.as_deref(),
+        )
+        .await?;
         let hub = self.hub().await?;
         let confirm = Elicit::new(&context);
         let report = self

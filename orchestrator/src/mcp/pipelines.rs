@@ -59,6 +59,11 @@ pub struct RunView {
     pub printed: Vec<String>,
     /// The approval the run waits for.
     pub waiting_on: Option<Value>,
+    /// What that approval asks a person to approve, as lines to read: the
+    /// campaign's budget plan in major units, caps, each creative's copy,
+    /// the waiver if any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub review: Vec<String>,
 }
 
 impl From<RunReport> for RunView {
@@ -74,6 +79,11 @@ impl From<RunReport> for RunView {
                 .map(|s| serde_json::to_value(s).unwrap_or(Value::Null))
                 .collect(),
             printed: r.printed,
+            review: r
+                .waiting_on
+                .as_ref()
+                .map(crate::cli::approval_lines)
+                .unwrap_or_default(),
             waiting_on: r
                 .waiting_on
                 .map(|a| serde_json::to_value(a).unwrap_or(Value::Null)),

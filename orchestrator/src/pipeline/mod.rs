@@ -1,6 +1,7 @@
 //! Pipelines: recipes (TOML), their durable runs and the approval gates people decide.
 
 pub mod recipe;
+pub mod review;
 pub mod runner;
 pub mod store;
 pub mod template;
@@ -91,6 +92,20 @@ pub async fn decide(
     approve: bool,
     note: Option<&str>,
 ) -> Result<Approval, AppError> {
+    decide_waiving(store, who, approval_id, approve, note, None).await
+}
+
+/// [`decide`], with the approver's explicit waiver of missing creatives:
+/// the reason a campaign may be approved and launched on channels that
+/// have no approved creative. Only an approval carries one.
+pub async fn decide_waiving(
+    store: &RunStore,
+    who: &Principal,
+    approval_id: &str,
+    approve: bool,
+    note: Option<&str>,
+    waiver: Option<&str>,
+) -> Result<Approval, AppError> {
     let a = store.get_approval(&who.tenant, approval_id).await?;
     let run = store.get_run(&who.tenant, &a.run_id).await?;
     check_decider(who, &a, &run)?;
@@ -102,6 +117,24 @@ pub async fn decide(
             "",
         ));
     }
+    let waiver = match waiver.map(str::trim) {
+        None => None,
+        Some("") => {
+            return Err(AppError::invalid(
+                "waiver",
+                "why the campaign may run without approved creatives",
+                "",
+            ));
+        }
+        Some(_) if !approve => {
+            return Err(AppError::invalid(
+                "waiver",
+                "a waiver only with an approval",
+                "a rejection",
+            ));
+        }
+        Some(w) => Some(w),
+    };
     let status = if approve {
         ApprovalStatus::Approved
     } else {
@@ -116,6 +149,7 @@ pub async fn decide(
             &who.subject,
             &scopes,
             note,
+            waiver,
         )
         .await
 }

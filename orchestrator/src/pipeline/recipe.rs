@@ -23,8 +23,19 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
-/// Tools the runner itself provides (not MCP servers).
-pub const INTERNAL_TOOLS: &[&str] = &["agenda.schedule"];
+/// Tools the runner itself provides (not MCP servers): `agenda.schedule`
+/// adds an agenda task; `run.check` fails the run with its `message` unless
+/// one of its `any_of` values is truthy; `run.creative_waivers` turns the
+/// approver's waiver `note` into the per-channel `waivers` of
+/// `ads.approve_campaign` — the channels of `campaign_id` still without a
+/// usable creative (none without a note); `run.digest` turns a
+/// `crm.follow_ups_due` answer (`digest`) into the `text` a seller reads.
+pub const INTERNAL_TOOLS: &[&str] = &[
+    "agenda.schedule",
+    "run.check",
+    "run.creative_waivers",
+    "run.digest",
+];
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -58,6 +69,21 @@ pub struct Gate {
     /// current scope.
     #[serde(default = "default_scope", deserialize_with = "gate_scope")]
     pub scope: Scope,
+    /// What the approver reads besides the summary, taken when the gate
+    /// opens.
+    pub review: Option<ReviewSpec>,
+}
+
+/// A gate's review: the campaign (read with `ads.get_campaign`: plan in
+/// major units, caps, waivers) and the creatives' copy.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewSpec {
+    /// Template: the campaign's id.
+    pub campaign_id: Option<String>,
+    /// Template: the creatives drafted before the gate (each with
+    /// `asset_id`, `channel` and `fields`).
+    pub creatives: Option<String>,
 }
 
 fn default_scope() -> Scope {
@@ -100,7 +126,10 @@ pub struct Step {
     #[serde(default)]
     pub retries: u32,
     pub timeout_secs: Option<u64>,
-    /// `approver`: call as the person who passed the last gate.
+    /// `approver`: call as the person who passed the last gate (with
+    /// only the scope the tool declares); `starter`: call as the person who
+    /// started the run (only an everyday scope), whoever continues it —
+    /// so the approver never becomes the last editor of what they approve.
     #[serde(rename = "as")]
     pub as_: Option<String>,
     /// Argument that receives the step's idempotency key (default:
@@ -190,14 +219,24 @@ impl Recipe {
                     ));
                 }
             }
-            if let Some(a) = &s.as_
-                && a != "approver"
-            {
-                return Err(AppError::invalid(
-                    &format!("steps.{}.as", s.id),
-                    "`approver`",
-                    a,
-                ));
+            if let Some(a) = &s.as_ {
+                if a != "approver" && a != "starter" {
+                    return Err(AppError::invalid(
+                        &format!("steps.{}.as", s.id),
+                        "`approver` or `starter`",
+                        a,
+                    ));
+                }
+                if s.tool
+                    .as_deref()
+                    .is_some_and(|t| INTERNAL_TOOLS.contains(&t))
+                {
+                    return Err(AppError::invalid(
+                        &format!("steps.{}.as", s.id),
+                        "no `as` on a tool the runner provides itself",
+                        a,
+                    ));
+                }
             }
             // Templates may only read steps that ran before.
             for text in s.templates() {
@@ -287,6 +326,10 @@ impl Step {
         out.extend(self.for_each.clone());
         if let Some(g) = &self.gate {
             out.push(g.summary.clone());
+            if let Some(r) = &g.review {
+                out.extend(r.campaign_id.clone());
+                out.extend(r.creatives.clone());
+            }
         }
         out
     }

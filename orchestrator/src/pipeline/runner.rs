@@ -78,6 +78,9 @@ pub struct Runner<'a> {
 pub(crate) struct CallAs {
     /// The approver of the last gate (`as = "approver"` steps).
     pub approver: Option<Identity>,
+    /// The person who started the run (`as = "starter"` steps): the
+    /// drafting side's own work, whoever's process continues the run.
+    pub starter: Option<String>,
     /// A gate of this run was approved before this step: a person holding
     /// its scope said yes to what follows.
     pub gated: bool,
@@ -140,14 +143,62 @@ impl<'a> Runner<'a> {
             .await
     }
 
-    /// Continues a run from its first unfinished step.
+    /// Continues a run from its first unfinished step. A failed run stays
+    /// failed unless the step that failed is safe to repeat (read-only,
+    /// idempotent, or called with its idempotency key), which is then tried
+    /// again; a rejected gate or a failed call that could take effect twice
+    /// is never repeated, and the progress says why.
     pub async fn resume(&self, run_id: &str, opts: &ResumeOpts) -> Result<RunReport, AppError> {
         let run = self.store.get_run(&self.tenant, run_id).await?;
         let recipe = Recipe::parse(&run.recipe_source)?;
         if run.status == RunStatus::Succeeded {
             return self.report(run_id, Vec::new()).await;
         }
+        if run.status == RunStatus::Failed
+            && let Some(why) = self.unrepeatable_failure(run_id).await?
+        {
+            self.say(&format!("run {run_id} stays failed: {why}"));
+            return self.report(run_id, Vec::new()).await;
+        }
         self.drive(run_id, &recipe, &run.params, opts).await
+    }
+
+    /// Why a failed run cannot be continued, if it cannot: its failed step
+    /// is a gate (rejected, or not evaluable) or a call whose repetition
+    /// could duplicate an effect. Steps left in flight follow the in-flight
+    /// rule instead (`--retry`).
+    async fn unrepeatable_failure(&self, run_id: &str) -> Result<Option<String>, AppError> {
+        let steps = self.store.steps(&self.tenant, run_id).await?;
+        for s in steps.iter().filter(|s| s.status == StepStatus::Failed) {
+            let error = s.error.as_deref().unwrap_or("no error recorded");
+            let Some(tool) = s.tool.as_deref() else {
+                return Ok(Some(format!(
+                    "its gate `{}` ended it ({error}); start a new run",
+                    s.step_key
+                )));
+            };
+            if self.repeatable(tool, s.idempotency_key.is_some()) {
+                let how = if crate::pipeline::recipe::INTERNAL_TOOLS.contains(&tool) {
+                    "the runner's own step, which reaches no server"
+                } else if s.idempotency_key.is_some() {
+                    "with the same idempotency key, so the server repeats nothing it already did"
+                } else {
+                    "it is read-only or idempotent"
+                };
+                self.say(&format!(
+                    "  ↻ retrying the failed step {} (`{tool}`): {how}",
+                    s.step_key
+                ));
+                continue;
+            }
+            return Ok(Some(format!(
+                "step {} failed ({error}) and `{tool}` is not safe to call again (neither \
+                 read-only, idempotent nor keyed): it is not repeated; fix the cause and start \
+                 a new run",
+                s.step_key
+            )));
+        }
+        Ok(None)
     }
 
     /// The run as stored.
@@ -179,6 +230,9 @@ impl<'a> Runner<'a> {
     ) -> Result<RunReport, AppError> {
         self.lease(run_id, opts.force).await?;
         let result = self.execute(run_id, recipe, params, opts).await;
+        // The approver's and starter's server processes hold database
+        // connections: let them go once the run stops.
+        self.tools.release_identities(None).await;
         let release = self
             .store
             .release_run(&self.tenant, run_id, &self.owner)
@@ -205,6 +259,7 @@ impl<'a> Runner<'a> {
             .into_iter()
             .map(|r| (r.step_key.clone(), r))
             .collect();
+        let started_by = self.store.get_run(&self.tenant, run_id).await?.started_by;
         let mut ctx = json!({ "params": params, "steps": {}, "run": { "id": run_id } });
         let mut approver: Option<Identity> = None;
         let mut gated = false;
@@ -246,9 +301,11 @@ impl<'a> Runner<'a> {
                     }
                 }
             }
-            let identity = if step.as_.is_some() {
-                match &approver {
-                    Some(a) => Some(a.clone()),
+            let (identity, starter) = match step.as_.as_deref() {
+                None => (None, None),
+                Some("starter") => (None, Some(started_by.clone())),
+                Some(_) => match &approver {
+                    Some(a) => (Some(a.clone()), None),
                     None => {
                         return self
                             .fail(
@@ -260,9 +317,7 @@ impl<'a> Runner<'a> {
                             )
                             .await;
                     }
-                }
-            } else {
-                None
+                },
             };
             let (items, looped) = match &step.for_each {
                 None => (vec![Value::Null], false),
@@ -302,6 +357,7 @@ impl<'a> Runner<'a> {
                         rows.get(&key),
                         &CallAs {
                             approver: identity.clone(),
+                            starter: starter.clone(),
                             gated,
                         },
                         opts,

@@ -91,6 +91,12 @@ pub struct Approval {
     pub decided_by: Option<String>,
     pub decided_scopes: Vec<String>,
     pub note: Option<String>,
+    /// The approver's explicit waiver of missing creatives (its note), if
+    /// they gave one.
+    pub waiver: Option<String>,
+    /// What the approver is shown (see [`crate::pipeline::review`]): taken
+    /// when the gate opened.
+    pub review: Option<Value>,
     pub decided_at: Option<String>,
     pub created_at: String,
 }
@@ -172,6 +178,8 @@ fn approval_from(row: &AnyRow) -> Result<Approval, AppError> {
             })
             .unwrap_or_default(),
         note: row.try_get("note")?,
+        waiver: row.try_get("waiver")?,
+        review: json_col(row, "review")?,
         decided_at: row.try_get("decided_at")?,
         created_at: row.try_get("created_at")?,
     })
@@ -502,7 +510,7 @@ impl RunStore {
         .execute(self.db.pool())
         .await?;
         let row = sqlx::query(
-            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, decided_at, created_at \
+            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, waiver, review, decided_at, created_at \
              FROM approvals WHERE tenant_id = $1 AND run_id = $2 AND step_key = $3",
         )
         .bind(tenant.as_str())
@@ -515,7 +523,7 @@ impl RunStore {
 
     pub async fn get_approval(&self, tenant: &TenantId, id: &str) -> Result<Approval, AppError> {
         let row = sqlx::query(
-            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, decided_at, created_at \
+            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, waiver, review, decided_at, created_at \
              FROM approvals WHERE tenant_id = $1 AND id = $2",
         )
         .bind(tenant.as_str())
@@ -533,7 +541,7 @@ impl RunStore {
         status: Option<ApprovalStatus>,
     ) -> Result<Vec<Approval>, AppError> {
         let rows = sqlx::query(
-            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, decided_at, created_at \
+            "SELECT id, run_id, step_key, summary, required_scope, status, decided_by, decided_scopes, note, waiver, review, decided_at, created_at \
              FROM approvals WHERE tenant_id = $1 AND ($2 IS NULL OR status = $2) \
              ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, created_at DESC LIMIT 200",
         )
@@ -544,7 +552,29 @@ impl RunStore {
         rows.iter().map(approval_from).collect()
     }
 
-    /// Decides a pending approval; a decided one cannot be changed.
+    /// Stores what the approver of a pending gate is shown.
+    pub async fn set_review(
+        &self,
+        tenant: &TenantId,
+        id: &str,
+        review: &Value,
+    ) -> Result<(), AppError> {
+        sqlx::query(
+            "UPDATE approvals SET review = $3, updated_at = $4 \
+             WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
+        )
+        .bind(tenant.as_str())
+        .bind(id)
+        .bind(review.to_string())
+        .bind(now_ts())
+        .execute(self.db.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Decides a pending approval (with the approver's waiver, if any); a
+    /// decided one cannot be changed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn decide(
         &self,
         tenant: &TenantId,
@@ -553,11 +583,12 @@ impl RunStore {
         by: &str,
         scopes: &[String],
         note: Option<&str>,
+        waiver: Option<&str>,
     ) -> Result<Approval, AppError> {
         let now = now_ts();
         let done = sqlx::query(
             "UPDATE approvals SET status = $3, decided_by = $4, decided_scopes = $5, note = $6, \
-                    decided_at = $7, updated_at = $7 \
+                    waiver = $8, decided_at = $7, updated_at = $7 \
              WHERE tenant_id = $1 AND id = $2 AND status = 'pending'",
         )
         .bind(tenant.as_str())
@@ -567,6 +598,7 @@ impl RunStore {
         .bind(scopes.join(","))
         .bind(note)
         .bind(&now)
+        .bind(waiver)
         .execute(self.db.pool())
         .await?;
         let a = self.get_approval(tenant, id).await?;

@@ -1,18 +1,15 @@
-//! Five-field cron expressions (minute hour day-of-month month day-of-week) with `*`, lists, ranges and steps, evaluated in UTC.
+//! Five-field cron expressions (minute hour day-of-month month day-of-week) evaluated on a time zone's wall clock, through the maintained `croner` crate (daylight-saving gaps and repeated hours included).
 
-use chrono::{DateTime, Datelike, Duration, Timelike, Utc};
+use chrono::{DateTime, Utc};
+use croner::parser::{CronParser, Seconds, Year};
+use promptsales_shared::domain::TimeZone;
 
-/// A parsed expression: the allowed values of each field as bit sets.
+/// A parsed expression and the zone whose wall clock it reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cron {
-    minutes: u64,
-    hours: u64,
-    days: u64,
-    months: u64,
-    weekdays: u64,
-    /// Both day fields restricted: a day matches either (cron's rule).
-    day_or: bool,
+    pattern: croner::Cron,
     source: String,
+    zone: TimeZone,
 }
 
 /// An expression that is not valid five-field cron.
@@ -23,130 +20,85 @@ pub struct CronError {
     pub reason: String,
 }
 
-fn field(spec: &str, lo: u32, hi: u32, name: &str) -> Result<(u64, bool), String> {
-    let mut bits = 0u64;
-    let restricted = spec != "*" && !spec.starts_with("*/");
-    for part in spec.split(',') {
-        let (range, step) = match part.split_once('/') {
-            Some((r, s)) => (
-                r,
-                s.parse::<usize>()
-                    .ok()
-                    .filter(|s| *s > 0)
-                    .ok_or_else(|| format!("{name}: bad step {s:?}"))?,
-            ),
-            None => (part, 1),
-        };
-        let (a, b) = if range == "*" {
-            (lo, hi)
-        } else if let Some((a, b)) = range.split_once('-') {
-            (num(a, name)?, num(b, name)?)
-        } else {
-            let v = num(range, name)?;
-            (v, if part.contains('/') { hi } else { v })
-        };
-        if a < lo || b > hi || a > b {
-            return Err(format!("{name}: {part:?} is outside {lo}-{hi}"));
-        }
-        for v in (a..=b).step_by(step) {
-            bits |= 1 << v;
-        }
-    }
-    Ok((bits, restricted))
-}
-
-fn num(s: &str, name: &str) -> Result<u32, String> {
-    s.parse::<u32>()
-        .map_err(|_| format!("{name}: {s:?} is not a number"))
-}
-
 impl Cron {
+    /// An expression on UTC's clock (the tenant's default).
     pub fn parse(expr: &str) -> Result<Cron, CronError> {
+        Self::parse_in(expr, TimeZone::UTC)
+    }
+
+    /// An expression on `zone`'s wall clock: `0 8 * * 1-5` in
+    /// `America/Bogota` is 13:00 UTC on weekdays.
+    pub fn parse_in(expr: &str, zone: TimeZone) -> Result<Cron, CronError> {
         let err = |reason: String| CronError {
             expr: expr.to_owned(),
             reason,
         };
-        let parts: Vec<&str> = expr.split_whitespace().collect();
-        if parts.len() != 5 {
+        let fields = expr.split_whitespace().count();
+        if fields != 5 {
             return Err(err(format!(
-                "expected 5 fields (minute hour day month weekday), got {}",
-                parts.len()
+                "expected 5 fields (minute hour day month weekday), got {fields}"
             )));
         }
-        let (minutes, _) = field(parts[0], 0, 59, "minute").map_err(err)?;
-        let (hours, _) = field(parts[1], 0, 23, "hour").map_err(err)?;
-        let (days, dr) = field(parts[2], 1, 31, "day of month").map_err(err)?;
-        let (months, _) = field(parts[3], 1, 12, "month").map_err(err)?;
-        let (mut weekdays, wr) = field(parts[4], 0, 7, "day of week").map_err(err)?;
-        // 7 is Sunday too.
-        if weekdays & (1 << 7) != 0 {
-            weekdays = (weekdays & !(1 << 7)) | 1;
-        }
+        // Exactly five fields (no seconds, no year); a day matches when
+        // either day field does, as in every cron since Vixie's.
+        let pattern = CronParser::builder()
+            .seconds(Seconds::Disallowed)
+            .year(Year::Disallowed)
+            .build()
+            .parse(expr)
+            .map_err(|e| err(e.to_string()))?;
         Ok(Cron {
-            minutes,
-            hours,
-            days,
-            months,
-            weekdays,
-            day_or: dr && wr,
-            source: expr.to_owned(),
+            pattern,
+            source: expr.split_whitespace().collect::<Vec<_>>().join(" "),
+            zone,
         })
+    }
+
+    /// Parses a zone name and an expression in it (the jobs table's pair).
+    pub fn parse_zoned(expr: &str, zone: &str) -> Result<Cron, CronError> {
+        let zone = TimeZone::parse(zone).map_err(|e| CronError {
+            expr: expr.to_owned(),
+            reason: e.to_string(),
+        })?;
+        Self::parse_in(expr, zone)
     }
 
     pub fn as_str(&self) -> &str {
         &self.source
     }
 
-    fn day_matches(&self, t: &DateTime<Utc>) -> bool {
-        let d = self.days & (1 << t.day()) != 0;
-        let w = self.weekdays & (1 << t.weekday().num_days_from_sunday()) != 0;
-        if self.day_or { d || w } else { d && w }
+    pub fn time_zone(&self) -> TimeZone {
+        self.zone
     }
 
-    /// The first matching minute strictly after `after`.
+    /// The first matching minute strictly after `after`, as a UTC instant.
+    /// `None` for an expression that never matches (30 February).
     pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let mut t = after.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1);
-        // Five years of minutes bounds expressions such as Feb 30 that
-        // never match.
-        let limit = after + Duration::days(366 * 5);
-        while t <= limit {
-            if self.months & (1 << t.month()) == 0 {
-                let (y, m) = if t.month() == 12 {
-                    (t.year() + 1, 1)
-                } else {
-                    (t.year(), t.month() + 1)
-                };
-                t = chrono::NaiveDate::from_ymd_opt(y, m, 1)?
-                    .and_hms_opt(0, 0, 0)?
-                    .and_utc();
-                continue;
-            }
-            if !self.day_matches(&t) {
-                t = (t.date_naive() + Duration::days(1))
-                    .and_hms_opt(0, 0, 0)?
-                    .and_utc();
-                continue;
-            }
-            if self.hours & (1 << t.hour()) == 0 {
-                t = t.with_minute(0)? + Duration::hours(1);
-                continue;
-            }
-            if self.minutes & (1 << t.minute()) == 0 {
-                t += Duration::minutes(1);
-                continue;
-            }
-            return Some(t);
-        }
-        None
+        let local = after.with_timezone(&self.zone.tz());
+        self.pattern
+            .find_next_occurrence(&local, false)
+            .ok()
+            .map(|t| t.with_timezone(&Utc))
+    }
+}
+
+impl std::fmt::Display for Cron {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.source, self.zone)
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     fn at(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn tz(name: &str) -> TimeZone {
+        TimeZone::parse(name).unwrap()
     }
 
     #[test]
@@ -187,18 +139,17 @@ mod tests {
             c.next_after(at("2026-11-25T00:00:00Z")),
             Some(at("2026-11-27T00:00:00Z"))
         );
-        assert_eq!(
-            Cron::parse("0 0 30 2 *")
-                .unwrap()
-                .next_after(at("2026-01-01T00:00:00Z")),
-            None
-        );
+        // A day that never comes: refused when parsed, or never due.
+        if let Ok(c) = Cron::parse("0 0 30 2 *") {
+            assert_eq!(c.next_after(at("2026-01-01T00:00:00Z")), None);
+        }
     }
 
     #[test]
     fn bad_expressions_say_why() {
         for bad in [
             "* * * *",
+            "* * * * * *",
             "60 * * * *",
             "* 24 * * *",
             "*/0 * * * *",
@@ -207,7 +158,72 @@ mod tests {
         ] {
             let e = Cron::parse(bad).unwrap_err();
             assert!(!e.reason.is_empty(), "{bad}");
+            assert!(e.to_string().contains(bad), "{e}");
         }
         assert!(Cron::parse("0 9 * * 1-5").is_ok());
+        let e = Cron::parse_zoned("0 8 * * *", "Mars/Olympus").unwrap_err();
+        assert!(e.reason.contains("IANA"), "{e}");
+    }
+
+    #[test]
+    fn eight_in_bogota_is_one_pm_utc() {
+        let c = Cron::parse_in("0 8 * * *", tz("America/Bogota")).unwrap();
+        assert_eq!(
+            c.next_after(at("2026-11-25T00:00:00Z")),
+            Some(at("2026-11-25T13:00:00Z"))
+        );
+        // Just after 08:00 in Bogotá (13:00 UTC): tomorrow.
+        assert_eq!(
+            c.next_after(at("2026-11-25T13:00:00Z")),
+            Some(at("2026-11-26T13:00:00Z"))
+        );
+        // Weekdays are Bogotá's: Friday 20:00 in Bogotá is already
+        // Saturday in UTC, and the next run is Monday 08:00 there.
+        let c = Cron::parse_in("0 8 * * 1-5", tz("America/Bogota")).unwrap();
+        assert_eq!(
+            c.next_after(at("2026-11-28T01:00:00Z")),
+            Some(at("2026-11-30T13:00:00Z"))
+        );
+        assert_eq!(c.to_string(), "0 8 * * 1-5 (America/Bogota)");
+    }
+
+    #[test]
+    fn madrid_follows_its_daylight_saving_time() {
+        let c = Cron::parse_in("0 8 * * *", tz("Europe/Madrid")).unwrap();
+        // Winter (CET, UTC+1): 07:00 UTC.
+        assert_eq!(
+            c.next_after(at("2026-01-15T12:00:00Z")),
+            Some(at("2026-01-16T07:00:00Z"))
+        );
+        // Clocks go forward on Sunday 29 March 2026: Saturday is still
+        // 07:00 UTC, Sunday already 06:00 UTC (CEST, UTC+2).
+        assert_eq!(
+            c.next_after(at("2026-03-27T12:00:00Z")),
+            Some(at("2026-03-28T07:00:00Z"))
+        );
+        assert_eq!(
+            c.next_after(at("2026-03-28T12:00:00Z")),
+            Some(at("2026-03-29T06:00:00Z"))
+        );
+        // Back on Sunday 25 October 2026: 07:00 UTC again.
+        assert_eq!(
+            c.next_after(at("2026-10-24T12:00:00Z")),
+            Some(at("2026-10-25T07:00:00Z"))
+        );
+        // 02:30 does not exist on 29 March in Madrid: the job still runs
+        // once that day, right after the gap (03:00 CEST = 01:00 UTC).
+        let c = Cron::parse_in("30 2 * * *", tz("Europe/Madrid")).unwrap();
+        let next = c.next_after(at("2026-03-28T12:00:00Z")).unwrap();
+        assert_eq!(next.date_naive().to_string(), "2026-03-29");
+        let after = c.next_after(next).unwrap();
+        assert_eq!(after, at("2026-03-30T00:30:00Z"));
+        // 02:30 happens twice on 25 October: it runs once.
+        let first = c.next_after(at("2026-10-24T12:00:00Z")).unwrap();
+        let second = c.next_after(first).unwrap();
+        assert_eq!(
+            second.date_naive().to_string(),
+            "2026-10-26",
+            "{first} {second}"
+        );
     }
 }

@@ -1,6 +1,7 @@
-//! The agenda and the job scheduler: periodic jobs (cron) and one-off agenda tasks claimed through the database — `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single-writer lock of one `UPDATE … RETURNING` on SQLite — so replicas never run one job twice; each job slot is recorded once, and actions get an idempotency key derived from it.
+//! The agenda and the job scheduler: periodic jobs (cron on a time zone's wall clock) and one-off agenda tasks claimed through the database — `FOR UPDATE SKIP LOCKED` on PostgreSQL, the single-writer lock of one `UPDATE … RETURNING` on SQLite — so replicas never run one job twice; each job slot is recorded once, and actions get an idempotency key derived from it.
 
 pub mod cron;
+pub mod defaults;
 
 use std::time::{Duration, Instant};
 
@@ -18,30 +19,6 @@ use tokio_util::sync::CancellationToken;
 
 pub use cron::Cron;
 
-/// Jobs `promptsales serve` keeps scheduled unless told otherwise.
-pub const DEFAULT_JOBS: &[(&str, &str, &str)] = &[
-    (
-        "analytics-sync",
-        "*/15 * * * *",
-        r#"{"tool": "analytics.sync"}"#,
-    ),
-    (
-        "ads-sync-metrics",
-        "0 * * * *",
-        r#"{"tool": "ads.sync_metrics"}"#,
-    ),
-    (
-        "follow-up-alerts",
-        "0 8 * * 1-5",
-        r#"{"recipe": "lead-nurture"}"#,
-    ),
-    (
-        "weekly-reports",
-        "0 7 * * 1",
-        r#"{"recipe": "weekly-report"}"#,
-    ),
-];
-
 /// What a claimed job or agenda task asks for.
 #[derive(Debug, Clone, Serialize)]
 pub struct Claimed {
@@ -52,6 +29,8 @@ pub struct Claimed {
     /// idempotency.
     pub slot: String,
     pub cron: Option<String>,
+    /// The zone whose wall clock `cron` reads (IANA name).
+    pub time_zone: String,
     pub action: Value,
     pub attempts: i64,
     pub max_attempts: i64,
@@ -75,25 +54,25 @@ const CLAIM_JOBS_PG: &str = "UPDATE jobs SET lease_owner = $2, lease_until = $3,
         SELECT id FROM jobs WHERE tenant_id = $1 AND enabled = 1 AND next_run_at <= $4 \
           AND (lease_until IS NULL OR lease_until < $4) \
         ORDER BY next_run_at LIMIT $5 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, slot, cron, action, attempts, max_attempts";
+     RETURNING id, slot, cron, time_zone, action, attempts, max_attempts";
 // SQLite has one writer: this single statement claims atomically.
 const CLAIM_JOBS_SQLITE: &str = "UPDATE jobs SET lease_owner = $2, lease_until = $3, updated_at = $4 \
      WHERE tenant_id = $1 AND id IN ( \
         SELECT id FROM jobs WHERE tenant_id = $1 AND enabled = 1 AND next_run_at <= $4 \
           AND (lease_until IS NULL OR lease_until < $4) \
         ORDER BY next_run_at LIMIT $5) \
-     RETURNING id, slot, cron, action, attempts, max_attempts";
+     RETURNING id, slot, cron, time_zone, action, attempts, max_attempts";
 // Agenda tasks a person handles (reply reviews) are never claimed here; a
 // `running` task whose update is older than the lease is taken back.
 const CLAIM_TASKS_PG: &str = "UPDATE agenda_tasks SET status = 'running', attempts = attempts + 1, updated_at = $2 \
      WHERE tenant_id = $1 AND id IN ( \
-        SELECT id FROM agenda_tasks WHERE tenant_id = $1 AND due_at <= $2 AND kind <> 'reply_review' \
+        SELECT id FROM agenda_tasks WHERE tenant_id = $1 AND due_at <= $2 AND kind NOT IN ('reply_review', 'connection_expiry') \
           AND (status = 'pending' OR (status = 'running' AND updated_at < $3)) \
         ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
      RETURNING id, due_at, kind, campaign_id, payload, attempts";
 const CLAIM_TASKS_SQLITE: &str = "UPDATE agenda_tasks SET status = 'running', attempts = attempts + 1, updated_at = $2 \
      WHERE tenant_id = $1 AND id IN ( \
-        SELECT id FROM agenda_tasks WHERE tenant_id = $1 AND due_at <= $2 AND kind <> 'reply_review' \
+        SELECT id FROM agenda_tasks WHERE tenant_id = $1 AND due_at <= $2 AND kind NOT IN ('reply_review', 'connection_expiry') \
           AND (status = 'pending' OR (status = 'running' AND updated_at < $3)) \
         ORDER BY due_at LIMIT $4) \
      RETURNING id, due_at, kind, campaign_id, payload, attempts";
@@ -113,6 +92,8 @@ pub struct JobStore {
 pub struct JobRow {
     pub id: String,
     pub cron: Option<String>,
+    /// The zone whose wall clock `cron` reads.
+    pub time_zone: String,
     pub action: Value,
     pub next_run_at: String,
     pub enabled: bool,
@@ -125,8 +106,9 @@ impl JobStore {
         Self { db, tenant }
     }
 
-    /// Adds a periodic job (first slot: the next cron match after now), or
-    /// updates its schedule and action if it exists.
+    /// Adds a periodic job (first slot: the next cron match after now, on
+    /// the cron's time zone), or updates its schedule and action if it
+    /// exists; a changed expression or zone moves the next slot.
     pub async fn upsert_periodic(
         &self,
         id: &str,
@@ -140,11 +122,14 @@ impl JobStore {
         let slot = format_ts(first);
         let ts = format_ts(now);
         sqlx::query(
-            "INSERT INTO jobs (tenant_id, id, cron, action, slot, next_run_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5, $6, $6) \
-             ON CONFLICT (tenant_id, id) DO UPDATE SET cron = excluded.cron, action = excluded.action, \
-                 slot = CASE WHEN jobs.cron = excluded.cron THEN jobs.slot ELSE excluded.slot END, \
-                 next_run_at = CASE WHEN jobs.cron = excluded.cron THEN jobs.next_run_at ELSE excluded.next_run_at END, \
+            "INSERT INTO jobs (tenant_id, id, cron, time_zone, action, slot, next_run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $7, $4, $5, $5, $6, $6) \
+             ON CONFLICT (tenant_id, id) DO UPDATE SET cron = excluded.cron, time_zone = excluded.time_zone, \
+                 action = excluded.action, enabled = 1, \
+                 slot = CASE WHEN jobs.cron = excluded.cron AND jobs.time_zone = excluded.time_zone AND jobs.enabled = 1 \
+                             THEN jobs.slot ELSE excluded.slot END, \
+                 next_run_at = CASE WHEN jobs.cron = excluded.cron AND jobs.time_zone = excluded.time_zone AND jobs.enabled = 1 \
+                             THEN jobs.next_run_at ELSE excluded.next_run_at END, \
                  updated_at = excluded.updated_at",
         )
         .bind(self.tenant.as_str())
@@ -153,9 +138,60 @@ impl JobStore {
         .bind(action.to_string())
         .bind(&slot)
         .bind(&ts)
+        .bind(cron.time_zone().as_str())
         .execute(self.db.pool())
         .await?;
         Ok(())
+    }
+
+    /// Stops a job from running (a retired default): it stays listed,
+    /// disabled. Returns whether it was enabled.
+    pub async fn disable(&self, id: &str) -> Result<bool, AppError> {
+        let r = sqlx::query(
+            "UPDATE jobs SET enabled = 0, updated_at = $3 WHERE tenant_id = $1 AND id = $2 AND enabled = 1",
+        )
+        .bind(self.tenant.as_str())
+        .bind(id)
+        .bind(now_ts())
+        .execute(self.db.pool())
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// One job, for `promptsales jobs run`.
+    pub async fn get(&self, id: &str) -> Result<JobRow, AppError> {
+        self.list()
+            .await?
+            .into_iter()
+            .find(|j| j.id == id)
+            .ok_or_else(|| AppError::not_found("job", id))
+    }
+
+    /// Runs a job's action once now, outside its schedule (its next slot is
+    /// unchanged), and records the run under a slot of its own.
+    pub async fn run_now(
+        &self,
+        id: &str,
+        owner: &str,
+        action: &dyn JobAction,
+    ) -> Result<(Claimed, Result<Value, String>), AppError> {
+        let job = self.get(id).await?;
+        let started = Utc::now();
+        let c = Claimed {
+            source: "job",
+            id: job.id,
+            slot: format!("manual-{}", format_ts(started)),
+            cron: None,
+            time_zone: job.time_zone,
+            action: job.action,
+            attempts: 0,
+            max_attempts: 1,
+        };
+        let outcome = action.run(&c).await;
+        // Only the job_runs row is written: the job's own row keeps its
+        // schedule (its lease is not ours).
+        self.complete(&c, owner, started, &outcome).await?;
+        Ok((c, outcome))
     }
 
     /// Adds one-off jobs due at `at` in one transaction (benchmarks, tests,
@@ -187,8 +223,8 @@ impl JobStore {
 
     pub async fn list(&self) -> Result<Vec<JobRow>, AppError> {
         let rows = sqlx::query(
-            "SELECT id, cron, action, next_run_at, enabled, last_run_at, last_error FROM jobs \
-             WHERE tenant_id = $1 ORDER BY id LIMIT 500",
+            "SELECT id, cron, time_zone, action, next_run_at, enabled, last_run_at, last_error FROM jobs \
+             WHERE tenant_id = $1 ORDER BY id LIMIT 2000",
         )
         .bind(self.tenant.as_str())
         .fetch_all(self.db.pool())
@@ -199,6 +235,7 @@ impl JobStore {
                 Ok(JobRow {
                     id: r.try_get("id")?,
                     cron: r.try_get("cron")?,
+                    time_zone: r.try_get("time_zone")?,
                     action: serde_json::from_str(&action).unwrap_or(Value::Null),
                     next_run_at: r.try_get("next_run_at")?,
                     enabled: r.try_get::<i64, _>("enabled")? != 0,
@@ -250,6 +287,7 @@ impl JobStore {
                     id: r.try_get("id")?,
                     slot: r.try_get("slot")?,
                     cron: r.try_get("cron")?,
+                    time_zone: r.try_get("time_zone")?,
                     action: serde_json::from_str(&action).unwrap_or(Value::Null),
                     attempts: r.try_get("attempts")?,
                     max_attempts: r.try_get("max_attempts")?,
@@ -349,7 +387,7 @@ impl JobStore {
                     // scheduler that was down does not replay every
                     // missed slot.
                     let next = match &c.cron {
-                        Some(expr) => Cron::parse(expr)
+                        Some(expr) => Cron::parse_zoned(expr, &c.time_zone)
                             .ok()
                             .and_then(|cr| {
                                 let after =
@@ -405,6 +443,7 @@ impl JobStore {
                     id: r.try_get("id")?,
                     slot: r.try_get("due_at")?,
                     cron: None,
+                    time_zone: "UTC".into(),
                     action: json!({
                         "task": kind,
                         "campaign_id": campaign,

@@ -2,11 +2,13 @@
 
 use promptsales_shared::AppError;
 use promptsales_shared::scope::Scope;
+use promptsales_shared::time::now_ts;
 use serde_json::{Value, json};
 
 use super::Runner;
-use crate::client::Identity;
-use crate::pipeline::recipe::{Gate, Step};
+use crate::client::{CallOpts, Identity};
+use crate::pipeline::recipe::{Gate, ReviewSpec, Step};
+use crate::pipeline::review;
 use crate::pipeline::store::{ApprovalStatus, RunStatus, StepStatus};
 use crate::pipeline::template::render;
 
@@ -40,12 +42,19 @@ impl Runner<'_> {
                 return Ok(GateOutcome::Failed);
             }
         };
-        let a = self
+        let mut a = self
             .store
             .approval_for_gate(&self.tenant, run_id, &step.id, &summary, gate.scope)
             .await?;
         match a.status {
             ApprovalStatus::Pending => {
+                if a.review.is_none()
+                    && let Some(spec) = &gate.review
+                {
+                    let review = self.review(spec, ctx).await;
+                    self.store.set_review(&self.tenant, &a.id, &review).await?;
+                    a.review = Some(review);
+                }
                 let (needs, continue_needs) = self.gate_needs(gate, after);
                 self.store
                     .step_started(
@@ -88,6 +97,7 @@ impl Runner<'_> {
                     "approver": a.decided_by,
                     "scopes": a.decided_scopes,
                     "note": a.note,
+                    "waiver": a.waiver,
                     "decided_at": a.decided_at,
                 });
                 self.store
@@ -105,12 +115,16 @@ impl Runner<'_> {
                     )
                     .await?;
                 self.say(&format!(
-                    "  ✔ {}: approved by {}{}",
+                    "  ✔ {}: approved by {}{}{}",
                     step.id,
                     a.decided_by.as_deref().unwrap_or("?"),
                     a.note
                         .as_deref()
                         .map(|n| format!(" — {n}"))
+                        .unwrap_or_default(),
+                    a.waiver
+                        .as_deref()
+                        .map(|w| format!(" (waives missing creatives: {w})"))
                         .unwrap_or_default()
                 ));
                 Ok(GateOutcome::Approved(out))
@@ -120,11 +134,38 @@ impl Runner<'_> {
 }
 
 impl Runner<'_> {
+    /// Builds the review the approver reads: the campaign as the ads
+    /// server tells it now, and the drafted creatives' copy. A campaign that
+    /// cannot be read is said so in the review, never a reason to fail.
+    async fn review(&self, spec: &ReviewSpec, ctx: &Value) -> Value {
+        let rendered = |t: &Option<String>| {
+            t.as_ref()
+                .and_then(|t| render(&Value::String(t.clone()), ctx).ok())
+                .unwrap_or(Value::Null)
+        };
+        let campaign_id = rendered(&spec.campaign_id);
+        let campaign = match campaign_id.as_str() {
+            Some(id) if !id.is_empty() && self.tools.tool("ads.get_campaign").is_some() => Some(
+                self.tools
+                    .call(
+                        "ads.get_campaign",
+                        json!({ "campaign_id": id }),
+                        CallOpts::default(),
+                    )
+                    .await
+                    .map_err(|e| e.to_string()),
+            ),
+            _ => None,
+        };
+        review::build(campaign, &rendered(&spec.creatives), &now_ts())
+    }
+
     /// What passing `gate` takes, from the tools' declared scopes: the
     /// approver's (`orchestrator:approve` and the gate's own to decide, then
     /// each step that runs as the approver), and the rest of the steps up to
     /// the next gate, which run as whoever continues the run (the approver's
-    /// own process after `approvals approve`, else the agent).
+    /// own process after `approvals approve`, else the agent) — except the
+    /// steps run in the starter's name.
     fn gate_needs(&self, gate: &Gate, after: &[Step]) -> (Vec<String>, Vec<String>) {
         let mut approver = vec![Scope::OrchestratorApprove, gate.scope];
         let mut rest: Vec<Scope> = Vec::new();
@@ -137,10 +178,11 @@ impl Runner<'_> {
             else {
                 continue;
             };
-            let list = if s.as_.is_some() {
-                &mut approver
-            } else {
-                &mut rest
+            let list = match s.as_.as_deref() {
+                Some("approver") => &mut approver,
+                // Run in the starter's name, whoever continues.
+                Some(_) => continue,
+                None => &mut rest,
             };
             if !list.contains(&scope) {
                 list.push(scope);

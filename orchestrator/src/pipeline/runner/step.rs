@@ -95,11 +95,12 @@ impl Runner<'_> {
         }
         // Refused before any call: the approver lacks the tool's scope, or
         // the person did not confirm a consequential call.
-        let (identity, refused) = match call_as
-            .approver
-            .as_ref()
-            .map(|a| as_approver(a, tool, info.as_ref()))
-        {
+        let chosen = match (&call_as.approver, &call_as.starter) {
+            (Some(a), _) => Some(as_approver(a, tool, info.as_ref())),
+            (None, Some(s)) => Some(as_starter(s, tool, info.as_ref())),
+            (None, None) => None,
+        };
+        let (identity, refused) = match chosen {
             None => (None, None),
             Some(Ok(id)) => (Some(id), None),
             Some(Err(e)) => (None, Some(e)),
@@ -108,6 +109,9 @@ impl Runner<'_> {
             Some(e) => Some(e),
             None => self.unconfirmed(tool, info.as_ref(), &args, call_as).await,
         };
+        // Servers spawned for another identity hold database connections:
+        // only the one this call uses stays open.
+        self.tools.release_identities(identity.as_ref()).await;
         self.store
             .step_started(
                 &self.tenant,
@@ -222,7 +226,7 @@ impl Runner<'_> {
         call_as: &CallAs,
     ) -> Option<CallError> {
         let confirm = self.confirm?;
-        if call_as.gated || call_as.approver.is_some() {
+        if call_as.gated || call_as.approver.is_some() || call_as.starter.is_some() {
             return None;
         }
         let c = Confirmation::of(info?, args)?;
@@ -296,6 +300,68 @@ impl Runner<'_> {
                     })?;
                 Ok(json!({ "task_id": id, "kind": kind, "due_at": due_at, "created": created }))
             }
+            // A condition the run cannot go on without: one of `any_of` must
+            // be truthy, else the step fails with `message`.
+            "run.check" => {
+                let items = match &args["any_of"] {
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                };
+                if items.iter().any(crate::pipeline::template::truthy) {
+                    Ok(json!({ "ok": true }))
+                } else {
+                    Err(bad(args["message"]
+                        .as_str()
+                        .unwrap_or("a condition the run needs is false")
+                        .to_owned()))
+                }
+            }
+            "run.creative_waivers" => {
+                let Some(note) = args["note"]
+                    .as_str()
+                    .map(str::trim)
+                    .filter(|n| !n.is_empty())
+                else {
+                    return Ok(json!({ "waivers": [] }));
+                };
+                let campaign = args["campaign_id"]
+                    .as_str()
+                    .filter(|c| !c.is_empty())
+                    .ok_or_else(|| bad("campaign_id: expected the campaign's id".into()))?;
+                // Read in the starter's name with ads:read only: whoever
+                // continues the run (the approver) may hold no read scope.
+                let starter = self
+                    .store
+                    .get_run(&self.tenant, run_id)
+                    .await
+                    .map_err(|e| bad(e.to_string()))?
+                    .started_by;
+                let read = "ads.get_campaign";
+                let identity = as_starter(&starter, read, self.tools.tool(read).as_ref())?;
+                let view = self
+                    .tools
+                    .call(
+                        read,
+                        json!({ "campaign_id": campaign }),
+                        CallOpts {
+                            identity: Some(identity),
+                            ..CallOpts::default()
+                        },
+                    )
+                    .await?;
+                let waivers: Vec<Value> = view["creatives"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| c["needs_creative"] != json!(false) && c["ready"] != json!(true))
+                    .map(|c| json!({ "channel": c["channel"], "note": note }))
+                    .collect();
+                Ok(json!({ "waivers": waivers }))
+            }
+            "run.digest" => {
+                let lines = crate::digest::lines(&args["digest"]);
+                Ok(json!({ "text": lines.join("\n"), "lines": lines }))
+            }
             other => Err(bad(format!("unknown internal tool {other}"))),
         }
     }
@@ -338,6 +404,42 @@ pub(super) fn as_approver(
         actor: approver.actor.clone(),
         scopes: vec![scope.as_str().to_owned()],
     })
+}
+
+/// The identity a step run as the run's starter calls with: the person
+/// who started the run, with exactly the everyday scope the tool declares.
+/// A privileged tool is never run this way: what needs a privilege is the
+/// approver's to do.
+pub(super) fn as_starter(
+    starter: &str,
+    tool: &str,
+    info: Option<&ToolInfo>,
+) -> Result<Identity, CallError> {
+    let Some(info) = info else {
+        return Err(CallError::UnknownTool {
+            tool: tool.to_owned(),
+            hint: "no connected server offers it".into(),
+        });
+    };
+    match info.scope {
+        Some(scope) if !scope.is_privileged() => Ok(Identity {
+            actor: starter.to_owned(),
+            scopes: vec![scope.as_str().to_owned()],
+        }),
+        Some(scope) => Err(CallError::Tool {
+            tool: tool.to_owned(),
+            message: format!(
+                "`{tool}` needs the privileged `{scope}` scope, so it is never run in the name of \
+                 the run's starter {starter}; make it a step `as = \"approver\"`"
+            ),
+        }),
+        None => Err(CallError::Tool {
+            tool: tool.to_owned(),
+            message: format!(
+                "`{tool}` declares no scope, so it is never run in the name of the run's starter {starter}"
+            ),
+        }),
+    }
 }
 
 /// A short, stable hex digest of `s` (FNV-1a), for derived ids.

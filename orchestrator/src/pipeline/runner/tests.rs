@@ -14,8 +14,8 @@ use promptsales_shared::time::format_ts;
 use super::lease::{host_name, owner_is_dead};
 use super::*;
 use crate::client::{CallError, CallOpts, ToolInfo};
-use crate::pipeline::decide;
 use crate::pipeline::recipe::BUILTIN;
+use crate::pipeline::{decide, decide_waiving};
 
 /// Tools that answer like the four servers would, record every call,
 /// and can be told to lose the connection on a tool once.
@@ -26,6 +26,10 @@ struct Fake {
     calls: Mutex<Vec<(String, Value, Option<String>)>>,
     identities: Mutex<Vec<(String, Option<Vec<String>>)>>,
     drop_once: Mutex<BTreeSet<String>>,
+    /// Tools that answer an error (definite, not a lost connection) once.
+    fail_once: Mutex<BTreeSet<String>>,
+    /// The approver cannot approve any copy (e.g. rights ran out).
+    refuse_copy: Mutex<bool>,
     launched_keys: Mutex<BTreeSet<String>>,
 }
 
@@ -36,6 +40,7 @@ fn scope_of(q: &str) -> Scope {
         "content.approve_asset" => Scope::ContentApprove,
         "ads.approve_campaign" => Scope::AdsApprove,
         "ads.launch_campaign" => Scope::AdsLaunch,
+        "ads.get_campaign" => Scope::AdsRead,
         _ => Scope::AdsWrite,
     }
 }
@@ -82,6 +87,7 @@ impl Tools for Fake {
             info("ads.attach_content", true, false),
             info("ads.approve_campaign", true, false),
             info("ads.launch_campaign", false, true),
+            info("ads.get_campaign", true, false),
         ]
     }
 
@@ -114,12 +120,41 @@ impl Tools for Fake {
                     reason: "connection lost".into(),
                 });
             }
+            if self.fail_once.lock().unwrap().remove(q) {
+                return Err(CallError::Tool {
+                    tool: q.into(),
+                    message: "refused by the server".into(),
+                });
+            }
             Ok(match q {
+                "ads.get_campaign" => {
+                    let attached = self
+                        .calls
+                        .lock()
+                        .unwrap()
+                        .iter()
+                        .any(|(t, _, _)| t == "ads.attach_content");
+                    json!({"id": args["campaign_id"], "name": "Plan Pro", "client_id": "cli_001",
+                           "status": "pending_approval", "currency": "COP",
+                           "budget_plan": {"total": "5.000 COP", "flight": "2026-12-01 → 2026-12-31 (31 days)",
+                               "channels": [{"channel": "meta", "amount": "3.000 COP", "share": "60%"},
+                                            {"channel": "email", "amount": "2.000 COP", "share": "40%"}]},
+                           "caps": {"caps_required": false},
+                           "creatives": [
+                               {"channel": "meta", "needs_creative": true, "ready": attached},
+                               {"channel": "email", "needs_creative": true, "ready": attached}]})
+                }
                 "content.generate_content" => {
                     let ch = args["channels"][0].as_str().unwrap().to_owned();
                     json!({"variants": [{"asset_id": format!("ast_{ch}_1")}, {"asset_id": format!("ast_{ch}_2")}]})
                 }
                 "content.approve_asset" => {
+                    if *self.refuse_copy.lock().unwrap() {
+                        return Err(CallError::Tool {
+                            tool: q.into(),
+                            message: "usage rights do not cover the flight".into(),
+                        });
+                    }
                     if args["asset_id"].as_str().unwrap().ends_with("_2")
                         && args["asset_id"].as_str().unwrap().contains("email")
                     {
@@ -255,7 +290,12 @@ async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing(
         }
         for (t, scopes) in fake.identities.lock().unwrap().iter() {
             match t.as_str() {
-                "content.approve_asset" | "ads.approve_campaign" | "ads.launch_campaign" => {
+                // As the approver, or (attaching) in the starter's name:
+                // each with exactly its tool's scope.
+                "content.approve_asset"
+                | "ads.approve_campaign"
+                | "ads.launch_campaign"
+                | "ads.attach_content" => {
                     assert_eq!(
                         scopes.as_deref(),
                         Some(&[scope_of(t).as_str().to_owned()][..])
@@ -264,6 +304,26 @@ async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing(
                 _ => assert_eq!(scopes, &None, "{t}"),
             }
         }
+        // The copy is attached before the campaign is approved, in the
+        // name of the run's starter: the approver never edits what they
+        // approve.
+        assert!(
+            calls
+                .iter()
+                .filter(|(q, _, _)| q == "ads.attach_content")
+                .all(|(_, _, who)| who.as_deref() == Some("agent"))
+        );
+        let first_approval = calls
+            .iter()
+            .position(|(q, _, _)| q == "ads.approve_campaign")
+            .unwrap();
+        assert!(
+            calls
+                .iter()
+                .rposition(|(q, _, _)| q == "ads.attach_content")
+                .unwrap()
+                < first_approval
+        );
         // The gate recorded what its approver needs.
         let waiting = &r.steps.iter().find(|s| s.step_key == "approval").unwrap();
         let input = waiting.input.as_ref().unwrap();
@@ -276,8 +336,9 @@ async fn launch_waits_at_the_gate_then_finishes_once_and_resume_repeats_nothing(
                 "ads:launch"
             ])
         );
-        // attach_content runs as whoever continues the run.
-        assert_eq!(input["continue_needs"], json!(["ads:write"]));
+        // attach_content runs in the starter's name: whoever continues the
+        // run needs nothing more.
+        assert_eq!(input["continue_needs"], json!([]));
         assert_eq!(fake.count("ads.attach_content"), 3);
         let launch = calls
             .iter()
@@ -627,4 +688,191 @@ args = { campaign_id = "cmp_1" }
         assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
         t.cleanup().await;
     }
+}
+
+/// Nothing approved to attach and no waiver: the run fails before the
+/// campaign is approved or anything launched, and resuming keeps it failed
+/// without calling anything again. With the approver's waiver, the
+/// channels still without a creative are waived by name.
+#[tokio::test]
+async fn without_approved_creatives_a_run_fails_and_stays_failed_unless_waived() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        *fake.refuse_copy.lock().unwrap() = true;
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        let gate = r.waiting_on.clone().unwrap();
+        // The approver reads the plan and the copy at the gate.
+        let review = gate.review.clone().unwrap();
+        let text = crate::pipeline::review::lines(&review, None).join("\n");
+        assert!(
+            text.contains("budget: 5.000 COP")
+                && text.contains("ast_meta_1")
+                && text.contains("attached to the campaign: nothing yet"),
+            "{text}"
+        );
+        decide(&store, &approver(&tenant), &gate.id, true, Some("go"))
+            .await
+            .unwrap();
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed, "{}", t.label());
+        let e = r.run.error.clone().unwrap();
+        assert!(
+            e.contains("step creatives") && e.contains("no approved creative"),
+            "{e}"
+        );
+        assert_eq!(fake.count("ads.approve_campaign"), 0);
+        assert_eq!(fake.count("ads.launch_campaign"), 0);
+        let calls = fake.calls.lock().unwrap().len();
+        let again = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(again.run.status, RunStatus::Failed);
+        assert_eq!(fake.calls.lock().unwrap().len(), calls, "nothing called");
+
+        // The same without copy, but the approver waives: approved and
+        // launched, the waiver naming each channel.
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        let gate = r.waiting_on.clone().unwrap();
+        let e = decide_waiving(
+            &store,
+            &approver(&tenant),
+            &gate.id,
+            false,
+            Some("no"),
+            Some("x"),
+        )
+        .await
+        .unwrap_err();
+        assert!(e.to_string().contains("waiver"), "{e}");
+        decide_waiving(
+            &store,
+            &approver(&tenant),
+            &gate.id,
+            true,
+            None,
+            Some("the copy comes from the client's own agency"),
+        )
+        .await
+        .unwrap();
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
+        let calls = fake.calls.lock().unwrap().clone();
+        let approve = calls
+            .iter()
+            .rev()
+            .find(|(q, _, _)| q == "ads.approve_campaign")
+            .unwrap();
+        assert_eq!(
+            approve.1["waivers"],
+            json!([
+                {"channel": "meta", "note": "the copy comes from the client's own agency"},
+                {"channel": "email", "note": "the copy comes from the client's own agency"}
+            ])
+        );
+        // The campaign was read in the starter's name with ads:read only.
+        let read = fake
+            .identities
+            .lock()
+            .unwrap()
+            .iter()
+            .rev()
+            .find(|(q, _)| q == "ads.get_campaign")
+            .cloned()
+            .unwrap();
+        assert_eq!(read.1, Some(vec!["ads:read".to_owned()]));
+        t.cleanup().await;
+    }
+}
+
+/// A failed call is tried again by a resume only when repeating it cannot
+/// take effect twice (its idempotency key); otherwise the run stays failed
+/// and nothing is called.
+#[tokio::test]
+async fn resume_retries_a_failed_step_only_when_it_is_safe() {
+    for t in backends(&crate::MIGRATIONS).await.unwrap() {
+        let tenant = TenantId::from_trusted("t1".into());
+        let store = RunStore::new(t.db.clone());
+        let fake = Fake::default();
+        let runner = Runner::new(&fake, &store, tenant.clone(), "agent");
+        // Drafting a campaign (no key, not idempotent) fails.
+        fake.fail_once
+            .lock()
+            .unwrap()
+            .insert("ads.generate_campaign".into());
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed);
+        let calls = fake.calls.lock().unwrap().len();
+        let again = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(again.run.status, RunStatus::Failed, "{}", t.label());
+        assert_eq!(fake.calls.lock().unwrap().len(), calls);
+
+        // The launch tool (called with its idempotency key) fails — first
+        // at the dry run, a step of its own: a resume tries it again with
+        // the same key, and the run can finish.
+        let r = runner.start(launch_src(), &params()).await.unwrap();
+        decide(
+            &store,
+            &approver(&tenant),
+            &r.waiting_on.unwrap().id,
+            true,
+            None,
+        )
+        .await
+        .unwrap();
+        fake.fail_once
+            .lock()
+            .unwrap()
+            .insert("ads.launch_campaign".into());
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Failed, "{:?}", r.run.error);
+        let failed = r
+            .steps
+            .iter()
+            .find(|s| s.status == StepStatus::Failed)
+            .unwrap()
+            .step_key
+            .clone();
+        assert_eq!(failed, "preview");
+        let r = runner
+            .resume(&r.run.id, &ResumeOpts::default())
+            .await
+            .unwrap();
+        assert_eq!(r.run.status, RunStatus::Succeeded, "{:?}", r.run.error);
+        t.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn steps_in_the_starters_name_never_carry_a_privilege() {
+    let fake = Fake::default();
+    let launch = fake.tool("ads.launch_campaign");
+    let e = super::step::as_starter("agent", "ads.launch_campaign", launch.as_ref()).unwrap_err();
+    assert!(e.to_string().contains("privileged `ads:launch`"), "{e}");
+    let attach = fake.tool("ads.attach_content");
+    let id = super::step::as_starter("agent", "ads.attach_content", attach.as_ref()).unwrap();
+    assert_eq!(
+        (id.actor.as_str(), id.scopes),
+        ("agent", vec!["ads:write".to_owned()])
+    );
+    let e = Recipe::parse(
+        "name = \"x\"\n[[steps]]\nid = \"a\"\ntool = \"run.check\"\nas = \"starter\"",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("steps.a.as"), "{e}");
 }

@@ -1,22 +1,27 @@
-//! Handlers of the agent's CLI commands (tools, run, chat, runs, approvals, serve, jobs, claude-config); `main.rs` only parses and dispatches.
+//! Handlers of the agent's CLI commands (tools, run, chat, runs, approvals, serve, jobs, agenda, plans, claude-config); `main.rs` only parses and dispatches.
+
+mod approvals;
+pub mod claude;
+mod jobs;
+pub mod plans;
+
+pub use approvals::{approval_lines, approvals_decide, approvals_list, approvals_show};
+pub use claude::{Role, advice as claude_advice, claude_config};
+pub use jobs::{agenda_done, agenda_list, job_zone, jobs_add, jobs_list, jobs_run, serve};
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, Write};
-use std::time::Duration;
 
-use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
+use serde_json::Value;
 
 use crate::agent::confirm::{Confirm, Guarded, Terminal, guarded_call};
 use crate::agent::planner::{Plan, plan};
-use crate::app::{HubAction, Orchestrator};
-use crate::client::{CallOpts, Hub, SERVERS, Tools, config::default_bin_dir};
+use crate::app::Orchestrator;
+use crate::client::{CallOpts, Hub, Tools};
+use crate::pipeline::load_recipe;
 use crate::pipeline::runner::{ResumeOpts, RunReport};
-use crate::pipeline::store::{ApprovalStatus, RunStatus};
-use crate::pipeline::{decide, load_recipe};
-use crate::scheduler::{Cron, DEFAULT_JOBS, Scheduler};
+use crate::pipeline::store::RunStatus;
 use crate::scopes::explain;
 
 /// Prints a line; a closed stdout ends the output quietly.
@@ -115,6 +120,12 @@ pub fn print_report(r: &RunReport, verbose: bool, held: &BTreeSet<String>) {
         out(p);
     }
     if let Some(a) = &r.waiting_on {
+        if let Some(review) = &a.review {
+            out(&format!("approval {} asks to approve:", a.id));
+            for l in crate::pipeline::review::lines(review, None) {
+                out(&format!("  {l}"));
+            }
+        }
         let (needs, more) = gate_needs(r, a);
         let mut all = needs.clone();
         all.extend(more.iter().filter(|s| !needs.contains(s)).cloned());
@@ -158,18 +169,39 @@ fn gate_needs(r: &RunReport, a: &crate::pipeline::store::Approval) -> (Vec<Strin
     (needs, list("continue_needs").unwrap_or_default())
 }
 
-/// Runs a plan; returns a sentence for the person when the plan could not
-/// be carried out without them (a question back, or a consequential call
-/// they did not confirm).
+/// How carrying out a plan ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanOutcome {
+    Done,
+    /// It could not be carried out without the person: a question back,
+    /// or a consequential call they did not confirm.
+    Ask(String),
+    /// It was carried out and failed (a run that ended failed).
+    Failed(String),
+}
+
+/// What `promptsales run` exits with for each outcome: 0 done, 1 failed,
+/// 3 a question back.
+impl PlanOutcome {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            PlanOutcome::Done => 0,
+            PlanOutcome::Failed(_) => 1,
+            PlanOutcome::Ask(_) => 3,
+        }
+    }
+}
+
+/// Runs a plan.
 pub async fn execute_plan(
     orch: &Orchestrator,
     hub: &Hub,
     p: &Plan,
     confirm: &dyn Confirm,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<PlanOutcome> {
     let held = &orch.rt.config.scopes;
     match p {
-        Plan::Ask { question, .. } => Ok(Some(question.clone())),
+        Plan::Ask { question, .. } => Ok(PlanOutcome::Ask(question.clone())),
         Plan::Call { tool, args } => {
             out(&format!("→ {tool} {}", args));
             // The planner asks the person like the LLM loop does.
@@ -178,13 +210,13 @@ pub async fn execute_plan(
                 .map_err(|e| anyhow::anyhow!(explain(&e.to_string(), held)))?
             {
                 Guarded::Done(v) => v,
-                Guarded::Refused(why) => return Ok(Some(why)),
+                Guarded::Refused(why) => return Ok(PlanOutcome::Ask(why)),
             };
             match v.get("answer").and_then(Value::as_str) {
                 Some(a) => out(a),
                 None => out(&pretty(&v)),
             }
-            Ok(None)
+            Ok(PlanOutcome::Done)
         }
         Plan::Recipe { recipe, params } => {
             out(&format!("→ recipe {recipe} {params}"));
@@ -197,18 +229,32 @@ pub async fn execute_plan(
                 .start(&source, params)
                 .await?;
             print_report(&r, false, held);
-            Ok(None)
+            // A run that failed was not carried out, whatever ran before
+            // the failing step: the command fails.
+            match r.run.status {
+                RunStatus::Failed => Ok(PlanOutcome::Failed(format!(
+                    "run {} failed: {}",
+                    r.run.id,
+                    r.run
+                        .error
+                        .as_deref()
+                        .map(|e| explain(e, held))
+                        .unwrap_or_else(|| "see its steps".into())
+                ))),
+                _ => Ok(PlanOutcome::Done),
+            }
         }
     }
 }
 
 /// `promptsales run "…"`: the LLM loop when configured, else the planner;
-/// consequential calls are confirmed on the terminal.
+/// consequential calls are confirmed on the terminal. Returns the exit
+/// code (see [`PlanOutcome::exit_code`]).
 pub async fn run_instruction(
     orch: &Orchestrator,
     instruction: &str,
     max_steps: usize,
-) -> anyhow::Result<bool> {
+) -> anyhow::Result<u8> {
     let hub = orch.hub().await?;
     let held = &orch.rt.config.scopes;
     let result = async {
@@ -240,16 +286,27 @@ pub async fn run_instruction(
                 o.completion_tokens,
                 o.prompt_tokens + o.completion_tokens
             ));
-            return Ok::<bool, anyhow::Error>(!o.hit_step_limit);
+            // A tool that failed and was not later called successfully
+            // leaves the instruction undone.
+            let unresolved = o.calls.iter().enumerate().any(|(i, c)| {
+                !c.ok && !c.refused && !o.calls[i + 1..].iter().any(|l| l.tool == c.tool && l.ok)
+            });
+            return Ok::<u8, anyhow::Error>(if o.hit_step_limit {
+                3
+            } else if unresolved {
+                1
+            } else {
+                0
+            });
         }
         let p = plan(instruction);
-        match execute_plan(orch, &hub, &p, &Terminal).await? {
-            Some(q) => {
-                out(&q);
-                Ok(false)
-            }
-            None => Ok(true),
+        let outcome = execute_plan(orch, &hub, &p, &Terminal).await?;
+        match &outcome {
+            PlanOutcome::Ask(q) => out(q),
+            PlanOutcome::Failed(why) => eprintln!("error: {why}"),
+            PlanOutcome::Done => {}
         }
+        Ok(outcome.exit_code())
     }
     .await;
     hub.shutdown().await;
@@ -292,11 +349,12 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             continue;
         }
         match execute_plan(orch, &hub, &plan(&instruction), &Terminal).await {
-            Ok(Some(q)) => {
+            Ok(PlanOutcome::Ask(q)) => {
                 out(&q);
                 pending = Some(instruction);
             }
-            Ok(None) => {}
+            Ok(PlanOutcome::Failed(why)) => out(&format!("error: {why}")),
+            Ok(PlanOutcome::Done) => {}
             Err(e) => out(&format!("error: {e}")),
         }
     }
@@ -403,181 +461,4 @@ impl Tools for NoTools {
             })
         })
     }
-}
-
-pub async fn approvals_list(orch: &Orchestrator, all: bool) -> Result<(), AppError> {
-    let list = orch
-        .runs
-        .list_approvals(
-            &orch.rt.config.tenant,
-            if all {
-                None
-            } else {
-                Some(ApprovalStatus::Pending)
-            },
-        )
-        .await?;
-    if list.is_empty() {
-        out(if all {
-            "no approvals"
-        } else {
-            "no pending approvals"
-        });
-    }
-    for a in list {
-        out(&format!(
-            "{}  {:<8}  run {}  gate {}  needs orchestrator:approve + {}{}\n    {}",
-            a.id,
-            a.status.as_str(),
-            a.run_id,
-            a.step_key,
-            a.required_scope,
-            a.decided_by
-                .as_deref()
-                .map(|b| format!("  decided by {b}"))
-                .unwrap_or_default(),
-            a.summary
-        ));
-    }
-    Ok(())
-}
-
-pub async fn approvals_show(orch: &Orchestrator, id: &str) -> Result<(), AppError> {
-    let a = orch.runs.get_approval(&orch.rt.config.tenant, id).await?;
-    out(&pretty(&serde_json::to_value(&a).unwrap_or(Value::Null)));
-    Ok(())
-}
-
-/// Approves or rejects as the local principal, then continues the run
-/// (unless `resume` is false).
-pub async fn approvals_decide(
-    orch: &Orchestrator,
-    who: &Principal,
-    id: &str,
-    approve: bool,
-    note: Option<&str>,
-    resume: bool,
-) -> anyhow::Result<()> {
-    let a = decide(&orch.runs, who, id, approve, note).await?;
-    out(&format!(
-        "{} {} by {}",
-        a.id,
-        a.status.as_str(),
-        who.subject
-    ));
-    if resume {
-        runs_resume(orch, &a.run_id, &ResumeOpts::default()).await?;
-    }
-    Ok(())
-}
-
-/// `promptsales serve`: keeps the default jobs scheduled and runs what is
-/// due until a signal (or one pass with `once`).
-pub async fn serve(
-    orch: &Orchestrator,
-    once: bool,
-    poll: Duration,
-    no_defaults: bool,
-) -> anyhow::Result<()> {
-    if !no_defaults {
-        for (id, cron, action) in DEFAULT_JOBS {
-            let action: Value = serde_json::from_str(action)?;
-            orch.jobs
-                .upsert_periodic(id, &Cron::parse(cron)?, &action)
-                .await?;
-        }
-    }
-    let hub = orch.hub().await?;
-    let action = HubAction { orch, tools: &hub };
-    let owner = format!("{}-{}", hostname(), std::process::id());
-    let scheduler = Scheduler::new(orch.jobs.clone(), &owner);
-    let result = if once {
-        let r = scheduler.tick(&action).await?;
-        out(&format!(
-            "ran {} job(s), {} failed, {} already done",
-            r.ran, r.failed, r.already_done
-        ));
-        Ok(())
-    } else {
-        let cancel = CancellationToken::new();
-        let c = cancel.clone();
-        tokio::spawn(async move {
-            promptsales_server::server::shutdown_signal().await;
-            c.cancel();
-        });
-        out(&format!("scheduler {owner} running; Ctrl-C to stop"));
-        scheduler
-            .run(&action, poll, cancel)
-            .await
-            .map_err(anyhow::Error::from)
-    };
-    hub.shutdown().await;
-    result
-}
-
-fn hostname() -> String {
-    std::env::var("HOSTNAME").unwrap_or_else(|_| "local".into())
-}
-
-pub async fn jobs_list(orch: &Orchestrator) -> Result<(), AppError> {
-    for j in orch.jobs.list().await? {
-        out(&format!(
-            "{:<20} {:<14} next {}  {}{}",
-            j.id,
-            j.cron.as_deref().unwrap_or("once"),
-            j.next_run_at,
-            j.action,
-            j.last_error
-                .as_deref()
-                .map(|e| format!("  last error: {e}"))
-                .unwrap_or_default()
-        ));
-    }
-    Ok(())
-}
-
-pub async fn jobs_add(
-    orch: &Orchestrator,
-    id: &str,
-    cron: &str,
-    action: &Value,
-) -> anyhow::Result<()> {
-    orch.jobs
-        .upsert_periodic(id, &Cron::parse(cron)?, action)
-        .await?;
-    out(&format!("job {id} scheduled ({cron})"));
-    Ok(())
-}
-
-/// `promptsales claude-config`: a ready `claude_desktop_config.json`.
-pub fn claude_config(data_dir: &std::path::Path) -> Value {
-    let bin = default_bin_dir(&|k| std::env::var(k).ok());
-    let bin = std::fs::canonicalize(&bin).unwrap_or(bin);
-    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| {
-        std::env::current_dir()
-            .map(|d| d.join(data_dir))
-            .unwrap_or_else(|_| data_dir.to_path_buf())
-    });
-    let mut env = serde_json::Map::new();
-    env.insert(
-        "PROMPTSALES_DATA_DIR".into(),
-        json!(data.display().to_string()),
-    );
-    for var in ["DATABASE_URL", "REDIS_URL", "PROMPTSALES_TENANT"] {
-        if let Ok(v) = std::env::var(var) {
-            env.insert(var.into(), json!(v));
-        }
-    }
-    let mut servers = serde_json::Map::new();
-    for (name, binary) in SERVERS {
-        servers.insert(
-            format!("promptsales-{name}"),
-            json!({ "command": bin.join(binary).display().to_string(), "args": [], "env": env }),
-        );
-    }
-    servers.insert(
-        "promptsales".into(),
-        json!({ "command": bin.join("promptsales").display().to_string(), "args": ["mcp"], "env": env }),
-    );
-    json!({ "mcpServers": servers })
 }

@@ -1,7 +1,13 @@
 //! A deterministic, realistic data set: clients across LatAm, the US and
 //! Spain, their products, campaigns on the canonical channels with daily
 //! delivery (weekly seasonality, channel benchmarks), leads moving
-//! IQL → MQL → SQL → customer at plausible rates, and the sales they close.
+//! IQL → MQL → SQL → customer at plausible rates, and the sales they close;
+//! sellers whose capacities hold the open leads they were given, and the
+//! sub-companies' plans with a realistic mix of them assigned to clients.
+
+pub mod inbound;
+pub mod plans;
+pub mod sellers;
 
 use ads_read::domain::{AdDaily, Campaign, CampaignId, CampaignStatus, Objective};
 use chrono::{Datelike, Duration, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
@@ -536,6 +542,34 @@ pub fn generate(spec: &SeedSpec) -> Result<Dataset, promptsales_shared::AppError
         }
         day += Duration::days(1);
     }
+
+    // Capacities that hold what each seller was given, with a quarter
+    // more room (and never below 40): assignment works on the seed.
+    for seller in &mut ds.sellers {
+        let open = ds
+            .leads
+            .iter()
+            .filter(|l| {
+                l.seller_id.as_ref() == Some(&seller.id)
+                    && matches!(l.stage, LeadStage::Iql | LeadStage::Mql | LeadStage::Sql)
+            })
+            .count() as f64;
+        let room = ((open * 1.25 + 10.0) / 10.0).ceil() as i32 * 10;
+        seller.capacity = room.max(40);
+    }
+
+    let uses: Vec<plans::ClientUse> = infos
+        .iter()
+        .map(|i| plans::ClientUse {
+            id: i.id.clone(),
+            currency: i.currency,
+            per_usd: i.per_usd,
+        })
+        .collect();
+    let (all, assigned) = plans::plans(&uses, &ds.campaigns, &ds.leads, spec.as_of);
+    ds.plans = all;
+    ds.plan_assignments = assigned;
+    inbound::add_unanswered(&mut ds, spec);
     Ok(ds)
 }
 
