@@ -255,6 +255,14 @@ impl Backend {
                 ("PROMPTSALES_SCHEMA_PREFIX".into(), prefix.clone()),
                 ("REDIS_URL".into(), redis),
                 ("PROMPTSALES_CACHE_PREFIX".into(), prefix.clone()),
+                // Tests run servers side by side; each holds a pool per
+                // context it owns or reads. Small pools that let go of idle
+                // connections within a second, and patience when the
+                // server is full, keep two tests at once under PostgreSQL's
+                // default 100 connections.
+                ("PROMPTSALES_DB_MAX_CONNECTIONS".into(), "3".into()),
+                ("PROMPTSALES_DB_IDLE_TIMEOUT_MS".into(), "1000".into()),
+                ("PROMPTSALES_DB_ACQUIRE_TIMEOUT_MS".into(), "30000".into()),
                 // mcp-crm refuses PostgreSQL without a key (no embedded default).
                 (
                     "PROMPTSALES_ENCRYPTION_KEY".into(),
@@ -282,6 +290,9 @@ impl Backend {
             schema_prefix: get("PROMPTSALES_SCHEMA_PREFIX"),
             redis_url: get("REDIS_URL"),
             cache_prefix: get("PROMPTSALES_CACHE_PREFIX"),
+            db_max_connections: get("PROMPTSALES_DB_MAX_CONNECTIONS"),
+            db_acquire_timeout_ms: get("PROMPTSALES_DB_ACQUIRE_TIMEOUT_MS"),
+            db_idle_timeout_ms: get("PROMPTSALES_DB_IDLE_TIMEOUT_MS"),
             log: Some("warn".into()),
             ..Default::default()
         }

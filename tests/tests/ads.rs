@@ -88,6 +88,36 @@ async fn prepare(backend: &Backend) {
     db.close().await;
 }
 
+/// An approved asset usable on Meta, put straight into the content
+/// database (as mcp-content would after its approval).
+async fn approved_asset(backend: &Backend, id: &str) {
+    let cfg = backend.common_args().resolve().unwrap();
+    let db = Db::open_reader(&cfg.db, &content_read::SCHEMA)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, language, \
+         title, body, version, status, created_by, created_at, updated_at, decided_by, decided_at) \
+         VALUES ('default', $1, 'cli_ads', NULL, 'meta', 'social_post', 'es', 'Chaquetas', \
+         'Chaquetas para la lluvia, listas para la montaña.', 1, 'approved', 'maria', \
+         '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z', 'lucia', '2026-01-01T11:00:00.000000Z')",
+    )
+    .bind(id)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+}
+
+/// `approve_campaign`'s arguments waiving the creatives of `channels`.
+fn approval(id: &str, channels: &[&str]) -> Value {
+    let waivers: Vec<Value> = channels
+        .iter()
+        .map(|c| json!({"channel": c, "note": "copy approved offline"}))
+        .collect();
+    json!({"campaign_id": id, "waivers": waivers})
+}
+
 fn day(offset: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
 }
@@ -266,13 +296,54 @@ async fn lifecycle(backend: &Backend, era: Era) {
     )
     .await;
     assert_eq!(u["status"], "draft");
+    // Creatives: Meta gets approved copy; Google and TikTok have none, so
+    // the approval is refused naming them, and goes through once the
+    // approver waives them with a note.
+    approved_asset(backend, "ast_spring").await;
+    ok(
+        &ana,
+        "attach_content",
+        json!({"campaign_id": id, "asset_id": "ast_spring", "channels": ["meta"]}),
+    )
+    .await;
     ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
-    let a = ok(
+    let e = err(
         &bob,
         "approve_campaign",
         json!({"campaign_id": id, "note": "go"}),
     )
     .await;
+    assert!(
+        e.contains("google_ads: no creative attached")
+            && e.contains("tiktok: no creative attached")
+            && !e.contains("meta:"),
+        "{e}"
+    );
+    let mut args = approval(&id, &["google_ads", "tiktok"]);
+    args["note"] = json!("go");
+    let a = ok(&bob, "approve_campaign", args).await;
+    let meta = a["creatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["channel"] == "meta")
+        .unwrap()
+        .clone();
+    assert_eq!(meta["ready"], true, "{a}");
+    assert_eq!(meta["assets"][0]["copy"]["title"], "Chaquetas", "{meta}");
+    assert!(
+        meta["assets"][0]["copy"]["excerpt"]
+            .as_str()
+            .unwrap()
+            .starts_with("Chaquetas para la lluvia"),
+        "{meta}"
+    );
+    assert!(
+        !meta.to_string().contains("maria"),
+        "no personal data: {meta}"
+    );
+    assert_eq!(a["budget_plan"]["total"], "90,000.00 USD");
+    assert_eq!(a["waivers"].as_array().unwrap().len(), 2);
     assert_eq!(a["status"], "approved");
     assert_eq!(
         (a["approval"]["by"].as_str(), a["approval"]["note"].as_str()),
@@ -505,8 +576,18 @@ async fn lifecycle(backend: &Backend, era: Era) {
     assert_eq!(
         actions,
         [
-            "create", "submit", "reject", "revise", "submit", "approve", "launch", "pause",
-            "resume", "complete"
+            "create",
+            "submit",
+            "reject",
+            "revise",
+            "submit",
+            "approve",
+            "waive_creative",
+            "waive_creative",
+            "launch",
+            "pause",
+            "resume",
+            "complete"
         ]
     );
 
@@ -754,7 +835,12 @@ async fn connectors_over_http(backend: &Backend) {
             .await
             .contains("ads:approve")
     );
-    ok(&bob, "approve_campaign", json!({"campaign_id": id})).await;
+    ok(
+        &bob,
+        "approve_campaign",
+        approval(&id, &["meta", "tiktok", "google_ads"]),
+    )
+    .await;
 
     // Dry run: exactly what Meta and TikTok would receive; nothing sent.
     let dry = ok(
@@ -917,7 +1003,7 @@ async fn connectors_over_http(backend: &Backend) {
     )
     .await;
     ok(&ana, "submit_for_approval", json!({"campaign_id": big_id})).await;
-    ok(&bob, "approve_campaign", json!({"campaign_id": big_id})).await;
+    ok(&bob, "approve_campaign", approval(&big_id, &["google_ads"])).await;
     let e = err(
         &bob,
         "launch_campaign",
@@ -1027,7 +1113,7 @@ async fn launch_asks_the_person_to_confirm_the_spend_on_every_backend() {
         let id = c["id"].as_str().unwrap().to_owned();
         ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
         let declines = person(&backend, None).await;
-        ok(&declines, "approve_campaign", json!({"campaign_id": id})).await;
+        ok(&declines, "approve_campaign", approval(&id, &["meta"])).await;
         let e = err(
             &declines,
             "launch_campaign",

@@ -100,6 +100,7 @@ async fn snapshot(db: &Db) -> String {
         "SELECT campaign_id || '|' || asset_id || '|' || channel || '|' || updated_at AS r \
          FROM campaign_assets ORDER BY campaign_id, asset_id, channel",
         "SELECT id || '|' || updated_at AS r FROM ad_daily ORDER BY id",
+        "SELECT id || '|' || updated_at || '|' || COALESCE(tested_at, '') AS r FROM connections ORDER BY id",
     ];
     let mut out = String::new();
     for q in QUERIES {
@@ -144,6 +145,17 @@ fn campaign(name: &str, budget: i64, channels: &[&str]) -> Value {
         "currency": "USD", "start_date": day(0), "end_date": day(29),
         "channels": channels, "countries": ["CO", "MX"]
     })
+}
+
+/// `approve_campaign`'s arguments waiving the creatives of `channels`
+/// (these tests are about scopes and money; `ads_clients.rs` covers the
+/// creatives rule).
+fn approval(id: &str, channels: &[&str]) -> Value {
+    let waivers: Vec<Value> = channels
+        .iter()
+        .map(|c| json!({"channel": c, "note": "copy approved offline"}))
+        .collect();
+    json!({"campaign_id": id, "waivers": waivers})
 }
 
 fn token(who: &str, scopes: &[&str]) -> String {
@@ -205,7 +217,7 @@ async fn matrix_over_http(backend: &Backend) {
     ok(&maker, "submit_for_approval", json!({"campaign_id": p})).await;
     let a = id_of(ok(&maker, "create_campaign", campaign("A", 900_000, &["meta"])).await);
     ok(&maker, "submit_for_approval", json!({"campaign_id": a})).await;
-    ok(&checker, "approve_campaign", json!({"campaign_id": a})).await;
+    ok(&checker, "approve_campaign", approval(&a, &["meta"])).await;
     let l = id_of(
         ok(
             &maker,
@@ -215,7 +227,12 @@ async fn matrix_over_http(backend: &Backend) {
         .await,
     );
     ok(&maker, "submit_for_approval", json!({"campaign_id": l})).await;
-    ok(&checker, "approve_campaign", json!({"campaign_id": l})).await;
+    ok(
+        &checker,
+        "approve_campaign",
+        approval(&l, &["google_ads", "meta", "tiktok"]),
+    )
+    .await;
     ok(
         &launcher,
         "launch_campaign",
@@ -277,7 +294,7 @@ async fn matrix_over_http(backend: &Backend) {
         (
             "approve_campaign",
             "ads:approve",
-            json!({"campaign_id": p, "note": "ok"}),
+            json!({"campaign_id": p, "note": "ok", "waivers": [{"channel": "meta", "note": "stock copy"}]}),
         ),
         (
             "reject_campaign",
@@ -302,6 +319,19 @@ async fn matrix_over_http(backend: &Backend) {
         ("pause_campaign", "ads:launch", json!({"campaign_id": l})),
         ("resume_campaign", "ads:launch", json!({"campaign_id": l})),
         ("complete_campaign", "ads:launch", json!({"campaign_id": l})),
+        ("usage", "ads:read", json!({"client_id": "cli_ads"})),
+        ("list_connections", "admin", json!({"client_id": "cli_ads"})),
+        (
+            "set_connection",
+            "admin",
+            json!({"client_id": "cli_ads", "channel": "sms", "account_sid": format!("AC{}", "0".repeat(32)),
+                   "sender": "+15005550006", "auth_token": "twilio-matrix-secret"}),
+        ),
+        (
+            "test_connection",
+            "admin",
+            json!({"client_id": "cli_ads", "channel": "tiktok"}),
+        ),
         ("audit_query", "admin", json!({"limit": 5})),
     ];
     // The matrix covers every tool the server publishes.
@@ -350,6 +380,15 @@ async fn matrix_over_http(backend: &Backend) {
             "rollback_change_set" => assert_eq!(v["status"], "rolled_back", "{label}"),
             "complete_campaign" => assert_eq!(v["status"], "completed", "{label}"),
             "attach_content" => assert_eq!(v["assets"][0]["asset_id"], "ast_rain", "{label}"),
+            "usage" => assert_eq!(v["lines"][0]["kind"], "active_campaigns", "{label}"),
+            "set_connection" => {
+                assert_eq!(v["credentials"], json!(["auth_token"]), "{label}");
+                assert!(
+                    !v.to_string().contains("twilio-matrix-secret"),
+                    "{label}: {v}"
+                );
+            }
+            "test_connection" => assert_eq!(v["source"], "sandbox", "{label}"),
             "audit_query" => {
                 let rows = v["rows"].as_array().unwrap();
                 assert!(!rows.is_empty(), "{label}: {v}");
@@ -418,7 +457,7 @@ async fn matrix_over_stdio(backend: &Backend) {
     )
     .await;
     let tools = nobody.list_all_tools().await.unwrap();
-    assert_eq!(tools.len(), 21, "{}", backend.label);
+    assert_eq!(tools.len(), 25, "{}", backend.label);
     let before = snapshot(&db).await;
     for t in &tools {
         let name = t.name.to_string();
@@ -439,6 +478,12 @@ async fn matrix_over_stdio(backend: &Backend) {
             }
             "launch_campaign" => json!({"campaign_id": d, "idempotency_key": "x"}),
             "reject_campaign" => json!({"campaign_id": d, "note": "x"}),
+            "list_connections" => json!({}),
+            "usage" => json!({"client_id": "cli_ads"}),
+            "set_connection" => {
+                json!({"client_id": "cli_ads", "channel": "meta", "access_token": "nobody-secret"})
+            }
+            "test_connection" => json!({"client_id": "cli_ads", "channel": "meta"}),
             _ => json!({"campaign_id": d}),
         };
         let e = err(&nobody, &name, args.clone()).await;
@@ -646,7 +691,12 @@ async fn approved_campaign(server: &HttpServer, name: &str) -> String {
     .await;
     let id = c["id"].as_str().unwrap().to_owned();
     ok(&maker, "submit_for_approval", json!({"campaign_id": id})).await;
-    ok(&checker, "approve_campaign", json!({"campaign_id": id})).await;
+    ok(
+        &checker,
+        "approve_campaign",
+        approval(&id, &["meta", "tiktok"]),
+    )
+    .await;
     maker.cancel().await.unwrap();
     checker.cancel().await.unwrap();
     id
@@ -913,7 +963,7 @@ async fn four_eyes_and_caps(backend: &Backend) {
         .await
         .unwrap();
     assert_eq!(status, "pending_approval", "{label}: nothing changed");
-    let v = ok(&checker, "approve_campaign", json!({"campaign_id": id})).await;
+    let v = ok(&checker, "approve_campaign", approval(&id, &["google_ads"])).await;
     assert_eq!(v["status"], "approved");
 
     // Self-apply of a change set.
@@ -946,7 +996,7 @@ async fn four_eyes_and_caps(backend: &Backend) {
     .await;
     let b = c["id"].as_str().unwrap().to_owned();
     ok(&maker, "submit_for_approval", json!({"campaign_id": b})).await;
-    ok(&checker, "approve_campaign", json!({"campaign_id": b})).await;
+    ok(&checker, "approve_campaign", approval(&b, &["google_ads"])).await;
     ok(
         &ops,
         "launch_campaign",

@@ -90,7 +90,13 @@ async fn a_launch_killed_mid_call_leaves_its_intent_row() {
             Era::Initialize,
         )
         .await;
-        call_tool(&bob, "approve_campaign", json!({"campaign_id": id}))
+        // No creative here: the approver waives the one channel, with a note.
+        call_tool(
+            &bob,
+            "approve_campaign",
+            json!({"campaign_id": id,
+                   "waivers": [{"channel": "meta", "note": "copy is in the client's own account"}]}),
+        )
             .await
             .unwrap();
         bob.cancel().await.unwrap();

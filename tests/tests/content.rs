@@ -471,7 +471,12 @@ async fn generation_library_brand_seo_and_resources_over_stdio() {
         let v1 = resource(&client, &format!("content://assets/{sms_id}/versions/1")).await;
         assert_eq!(v1["version"], 1);
         let templates = client.list_all_resource_templates().await.unwrap();
-        assert_eq!(templates.len(), 3);
+        assert_eq!(templates.len(), 4);
+        assert!(
+            templates
+                .iter()
+                .any(|t| t.uri_template == "content://usage/{client_id}")
+        );
         let prompts = client.list_all_prompts().await.unwrap();
         let mut names: Vec<&str> = prompts.iter().map(|p| p.name.as_ref()).collect();
         names.sort_unstable();

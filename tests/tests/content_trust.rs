@@ -131,6 +131,14 @@ impl Content {
             )
             .await,
         );
+        // Plan usage too: a refused generation charges nothing.
+        v.extend(
+            self.rows(
+                "SELECT client_id || '|' || period || '|' || kind || '|' || CAST(used AS TEXT) \
+                 FROM content_usage ORDER BY client_id, period, kind",
+            )
+            .await,
+        );
         v
     }
 
@@ -253,6 +261,7 @@ fn matrix(f: &Fixtures) -> Vec<(&'static str, &'static str, Value)> {
             APPROVE,
             json!({"asset_id": f.reject, "note": "off brand"}),
         ),
+        ("usage", READ, json!({"client_id": "cli_001"})),
         ("audit_query", ADMIN, json!({"limit": 5})),
     ]
 }

@@ -141,7 +141,7 @@ async fn sales_day(c: &Client, label: &str) {
 
     // Conversation: scoring, promotion, reply draft.
     ok(c, "upsert_kb_entry", json!({
-        "entry_id": "kb_precio_es", "language": "es", "topic": "Precios",
+        "entry_id": "kb_precio_es", "client_id": "cli_001", "language": "es", "topic": "Precios",
         "keywords": ["precio", "cuesta"], "answer": "El Plan Pro cuesta 99 USD al mes, con 14 días de prueba."
     })).await;
     let logged = ok(
@@ -250,14 +250,15 @@ async fn sales_day(c: &Client, label: &str) {
         json!({"hot_score": 60, "quiet_days": 0}),
     )
     .await;
-    assert!(
-        f["due"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|d| d["lead_id"] == id.as_str()),
-        "{f}"
-    );
+    let due = f["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["items"].as_array().unwrap())
+        .find(|d| d["lead_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("{f}"));
+    assert_eq!(due["name"], "Ana Gómez", "{f}");
+    assert_eq!(f["groups"][0]["seller_id"], "sel_ana", "{f}");
     let sale = ok(
         c,
         "record_sale",
@@ -291,8 +292,14 @@ async fn sales_day(c: &Client, label: &str) {
     let pipe = resource(c, "crm://pipeline").await;
     assert_eq!(pipe["stages"][3]["stage"], "customer");
     assert_eq!(pipe["stages"][3]["leads"], 1);
-    let kb = resource(c, "crm://knowledge-base").await;
+    let kb = resource(c, "crm://knowledge-base/cli_001").await;
     assert_eq!(kb[0]["id"], "kb_precio_es");
+    assert_eq!(kb[0]["client_id"], "cli_001");
+    let shared = resource(c, "crm://knowledge-base").await;
+    assert_eq!(shared, json!([]), "only tenant-wide answers there");
+    let usage = resource(c, "crm://usage/cli_001").await;
+    assert_eq!(usage["lines"][0]["kind"], "leads_stored");
+    assert_eq!(usage["lines"][0]["used"], 1, "{usage}");
     let sellers = resource(c, "crm://sellers").await;
     assert_eq!(sellers["leaderboard"].as_array().unwrap().len(), 2);
     let one = resource(c, &format!("crm://leads/{id}")).await;
@@ -509,7 +516,7 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
                 "register_lead",
                 lead(
                     &format!("{era:?}@example.com"),
-                    &format!("300555{}", era as u8 + 10),
+                    &format!("300555{:04}", era as u8 + 10),
                 ),
             )
             .await;
@@ -528,12 +535,19 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
             .await;
             assert_eq!(s["sandbox"], false, "{}: {s}", backend.label);
             assert_eq!(s["provider_message_id"], "wamid.FAKE1");
+            assert_eq!(s["sent_via"], "default", "the environment's number");
+            assert_eq!(s["from"], "1055");
             c.cancel().await.unwrap();
         }
         let last = sent.lock().unwrap().last().cloned().unwrap();
         assert_eq!(last["messaging_product"], "whatsapp");
         assert_eq!(last["text"]["body"], "Hola desde PromptSales");
         assert!(last["to"].as_str().unwrap().starts_with("57300555"));
+        assert_eq!(
+            last["to"].as_str().unwrap().len(),
+            12,
+            "a valid E.164: {last}"
+        );
 
         // The webhook routes sit beside /mcp: handshake, and unsigned posts refused.
         let http = reqwest::Client::new();
@@ -591,7 +605,8 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
         assert_eq!(items.len(), 1, "{}: {found}", backend.label);
         let v = ok(&c, "get_lead", json!({"lead_id": items[0]["id"]})).await;
         assert_eq!(v["profile"]["name"], "Lucía Pérez");
-        assert_eq!(v["profile"]["phone"], "+5215512345678");
+        // The Mexican mobile `1` WhatsApp still sends is dropped: E.164.
+        assert_eq!(v["profile"]["phone"], "+525512345678");
         assert_eq!(
             v["interactions"].as_array().unwrap().len(),
             1,

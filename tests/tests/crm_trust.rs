@@ -25,6 +25,9 @@ const KEY: (&str, &str) = (
     "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
 );
 const TENANT: &str = "acme";
+/// Where `test_connection` looks for the WhatsApp API: a closed local
+/// port, so the check fails at once (and is recorded) without a network.
+const NO_API: (&str, &str) = ("PROMPTSALES_WHATSAPP_API_BASE", "http://127.0.0.1:9");
 
 /// Every scope a crm tool needs.
 const SCOPES: &[&str] = &[
@@ -81,6 +84,9 @@ async fn snapshot(db: &Db) -> Vec<String> {
         "SELECT tenant_id || '|' || trained_at FROM intent_models",
         "SELECT lead_id FROM gdpr_erasures",
         "SELECT message_key FROM webhook_messages",
+        "SELECT id || '|' || seller_id || '|' || COALESCE(override_reason, '') FROM lead_assignments",
+        "SELECT client_id || '|' || account_id || '|' || COALESCE(token_enc, '') || '|' || status \
+         || '|' || COALESCE(tested_at, '') || '|' || updated_at FROM connections",
     ] {
         let mut rows: Vec<String> = sqlx::query_scalar(sql)
             .fetch_all(db.pool())
@@ -168,7 +174,7 @@ fn steps(l: &str, m: &str) -> Vec<Step> {
         s(
             "upsert_kb_entry",
             "crm:write",
-            json!({"entry_id": "kb_precio_es", "language": "es", "topic": "Precios",
+            json!({"entry_id": "kb_precio_es", "client_id": "cli_001", "language": "es", "topic": "Precios",
                    "keywords": ["precio", "cuesta"], "answer": "El Plan Pro cuesta 99 USD al mes."}),
         ),
         s("suggest_reply", "crm:read", json!({"lead_id": l})),
@@ -209,6 +215,19 @@ fn steps(l: &str, m: &str) -> Vec<Step> {
         s("predict_purchase_intent", "crm:read", json!({"lead_id": l})),
         s("gdpr_export_lead", "crm:gdpr", json!({"lead_id": l})),
         s("gdpr_erase_lead", "crm:gdpr", json!({"lead_id": m})),
+        s("usage", "crm:read", json!({"client_id": "cli_001"})),
+        s(
+            "set_connection",
+            "admin",
+            json!({"client_id": "cli_001", "channel": "whatsapp", "phone_number_id": "2077",
+                   "access_token": "EAAG-token", "app_secret": "app-secret-1"}),
+        ),
+        s("list_connections", "admin", json!({})),
+        s(
+            "test_connection",
+            "admin",
+            json!({"client_id": "cli_001", "channel": "whatsapp"}),
+        ),
         s("audit_query", "admin", json!({"tool": "gdpr_erase_lead"})),
     ]
 }
@@ -247,6 +266,8 @@ const PURE_READS: &[&str] = &[
     "seller_metrics",
     "follow_ups_due",
     "gdpr_export_lead",
+    "usage",
+    "list_connections",
     "audit_query",
 ];
 
@@ -310,7 +331,7 @@ async fn every_crm_tool_over_http_needs_its_scope_and_changes_nothing_without_it
     for backend in Backend::all() {
         let label = backend.label;
         let mut env = tokens::env();
-        env.extend([KEY, ("PROMPTSALES_TENANT", TENANT)]);
+        env.extend([KEY, ("PROMPTSALES_TENANT", TENANT), NO_API]);
         let srv = HttpServer::start_env("mcp-crm", &backend, &[], &env).await;
         let db = crm_db(&backend).await;
         let full = srv
@@ -397,6 +418,7 @@ async fn every_crm_tool_over_stdio_needs_its_scope_and_changes_nothing_without_i
                     KEY,
                     ("PROMPTSALES_TENANT", TENANT),
                     ("PROMPTSALES_SCOPES", joined.as_str()),
+                    NO_API,
                 ],
                 Era::Stateless,
             )
@@ -655,6 +677,9 @@ async fn read_only_lists_no_privileged_crm_tool_and_resources_follow_their_tools
             "send_message",
             "record_consent",
             "suppress",
+            "list_connections",
+            "set_connection",
+            "test_connection",
         ] {
             assert!(
                 !names.contains(&hidden),
@@ -684,13 +709,14 @@ async fn read_only_lists_no_privileged_crm_tool_and_resources_follow_their_tools
             .map(|r| r.uri.clone())
             .collect();
         assert_eq!(uris, ["crm://sellers"], "{label}");
-        assert!(
-            sellers
-                .list_all_resource_templates()
-                .await
-                .unwrap()
-                .is_empty()
-        );
+        let templates: Vec<String> = sellers
+            .list_all_resource_templates()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.uri_template.clone())
+            .collect();
+        assert_eq!(templates, ["crm://sellers/{client_id}"], "{label}");
         let e = sellers
             .read_resource(ReadResourceRequestParams::new("crm://leads/lead_x"))
             .await

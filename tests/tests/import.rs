@@ -291,3 +291,49 @@ async fn cli_import_names_the_scope_its_sync_needs() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `clients.csv` may add an IANA `time_zone` column (BRIEF §4 otherwise
+/// unchanged): a client's schedules and digests run on it; left empty, the
+/// country's zone; a name that is not a zone is rejected, naming the column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_may_name_their_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("clients.csv"),
+        "client_id,name,industry,country,time_zone\n\
+         cli_1,Café Andino,food_beverage,CO,\n\
+         cli_2,Hotel Teide,travel,ES,Atlantic/Canary\n\
+         cli_3,Pet Paradise,pets,US,America/Los_Angeles\n\
+         cli_4,Nowhere,travel,CO,Mars/Olympus\n",
+    )
+    .unwrap();
+    for backend in Backend::all() {
+        let st = stores(&backend).await;
+        let report = import_dir(&st, dir.path()).await.unwrap();
+        assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+        assert_eq!(report.rejected[0].line, 5);
+        assert!(
+            report.rejected[0].reason.contains("`time_zone`")
+                && report.rejected[0].reason.contains("Mars/Olympus"),
+            "{}",
+            report.rejected[0].reason
+        );
+        let zone = |id: &'static str| {
+            let st = &st;
+            async move {
+                st.catalog_read
+                    .get_client(
+                        &st.tenant,
+                        &promptsales_shared::domain::ClientId::parse(id).unwrap(),
+                    )
+                    .await
+                    .unwrap()
+                    .time_zone
+                    .as_str()
+            }
+        };
+        assert_eq!(zone("cli_1").await, "America/Bogota", "{}", backend.label);
+        assert_eq!(zone("cli_2").await, "Atlantic/Canary");
+        assert_eq!(zone("cli_3").await, "America/Los_Angeles");
+    }
+}

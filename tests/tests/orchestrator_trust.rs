@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use orchestrator::pipeline::store::RunStore;
 use orchestrator::scheduler::JobStore;
-use promptsales_shared::config::{CommonArgs, DbConfig};
+use promptsales_shared::config::DbConfig;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{TenantId, Vocabulary};
 use promptsales_shared::scope::Scope;
@@ -61,25 +61,8 @@ async fn ps(backend: &Backend, args: &[&str], actor: &str, scopes: &str) -> (i32
     )
 }
 
-fn var<'a>(backend: &'a Backend, name: &str) -> Option<&'a str> {
-    backend
-        .vars
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-}
-
 fn db_config(backend: &Backend) -> DbConfig {
-    CommonArgs {
-        data_dir: var(backend, "PROMPTSALES_DATA_DIR").map(str::to_owned),
-        database_url: var(backend, "DATABASE_URL").map(str::to_owned),
-        schema_prefix: var(backend, "PROMPTSALES_SCHEMA_PREFIX").map(str::to_owned),
-        log: Some("warn".into()),
-        ..CommonArgs::default()
-    }
-    .resolve()
-    .unwrap()
-    .db
+    backend.common_args().resolve().unwrap().db
 }
 
 async fn orchestrator_db(backend: &Backend) -> Db {
