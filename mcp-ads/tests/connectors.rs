@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use mcp_ads::connectors::{
-    Connector, ConnectorError, Connectors, ExternalIds, MetricsTarget, PublishRequest,
+    Connector, ConnectorError, Connectors, Creative, ExternalIds, MetricsTarget, PublishRequest,
 };
 use mcp_ads::domain::Objective;
 use promptsales_shared::domain::{Channel, Country, Currency};
@@ -160,6 +160,15 @@ fn req(channel: Channel) -> PublishRequest {
         message: Some("Compra hoy".into()),
         recipients: vec!["+573001112233".into(), "+525511112222".into()],
         landing_url: Some("https://andes.example/mba".into()),
+        creative: Some(Creative {
+            asset_id: "ast_001".into(),
+            version: 1,
+            headlines: vec!["MBA Andes".into(), "Estudia a tu ritmo".into()],
+            descriptions: vec!["Clases en línea y presenciales en Bogotá.".into()],
+            body: "Tu MBA en Los Andes, a tu ritmo.".into(),
+            media_url: Some("https://andes.example/mba.jpg".into()),
+            keywords: vec!["mba bogota".into(), "mba en linea".into()],
+        }),
     }
 }
 

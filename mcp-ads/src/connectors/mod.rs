@@ -13,6 +13,7 @@ mod oauth;
 mod sandbox;
 mod tiktok;
 mod twilio;
+pub mod units;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -148,6 +149,28 @@ pub struct PublishRequest {
     pub recipients: Vec<String>,
     /// Where ads send people (Meta link ads).
     pub landing_url: Option<String>,
+    /// The approved copy this channel's ads are built from; None where the
+    /// approver waived the channel's creative (then a platform that needs
+    /// an ad refuses the launch before any call).
+    pub creative: Option<Creative>,
+}
+
+/// The approved copy of one channel, in full, as a platform's ad needs it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Creative {
+    /// The content asset and version it came from.
+    pub asset_id: String,
+    pub version: i64,
+    /// Short lines (Google responsive search ad headlines, Meta's title).
+    pub headlines: Vec<String>,
+    /// Longer lines (Google descriptions, Meta's description).
+    pub descriptions: Vec<String>,
+    /// The main text (Meta's primary text, TikTok's ad text).
+    pub body: String,
+    /// An image or video URL where the asset has one (Instagram needs it).
+    pub media_url: Option<String>,
+    /// Search keywords (Google Ads).
+    pub keywords: Vec<String>,
 }
 
 /// Whose delivery to read.
@@ -188,6 +211,12 @@ pub trait Connector: Send + Sync {
     /// Exactly the calls `publish_paused` then `enable` would make, with
     /// secrets redacted (dry runs).
     fn plan(&self, req: &PublishRequest) -> Vec<Call>;
+    /// What `req` lacks for this platform to build objects that deliver
+    /// (no page, no pixel, no image…), each said in a sentence; checked
+    /// before any call, so a launch is refused whole.
+    fn missing(&self, _req: &PublishRequest) -> Vec<String> {
+        Vec::new()
+    }
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds>;
     fn enable<'a>(&'a self, req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()>;
     fn pause<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()>;

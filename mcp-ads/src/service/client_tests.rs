@@ -477,6 +477,7 @@ async fn connections(svc: &AdsService, db: &promptsales_shared::db::Db) {
         message: None,
         recipients: Vec::new(),
         landing_url: None,
+        creative: None,
     };
     let e = r
         .connector

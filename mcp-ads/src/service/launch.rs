@@ -247,6 +247,7 @@ impl AdsService {
                     message: rec.plan.message.clone(),
                     recipients: rec.plan.sms_recipients.clone(),
                     landing_url: rec.plan.landing_url.clone(),
+                    creative: None,
                 },
                 existing,
             });
