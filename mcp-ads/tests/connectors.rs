@@ -490,17 +490,32 @@ async fn failures_say_what_the_platform_refused_without_secrets() {
 }
 
 fn google_default(path: &str) -> Reply {
-    if path.ends_with("campaignBudgets:mutate") {
+    let created = |kind: &str, id: u32| {
         (
             200,
             None,
-            json!({"results": [{"resourceName": "customers/1234567890/campaignBudgets/555"}]}),
+            json!({"results": [{"resourceName": format!("customers/1234567890/{kind}/{id}")}]}),
         )
+    };
+    if path.ends_with("campaignBudgets:mutate") {
+        created("campaignBudgets", 555)
     } else if path.ends_with("campaigns:mutate") {
+        created("campaigns", 777)
+    } else if path.ends_with("adGroups:mutate") {
+        created("adGroups", 888)
+    } else if path.ends_with("adGroupAds:mutate") {
+        created("adGroupAds", 888_999)
+    } else if path.ends_with("adGroupCriteria:mutate") {
+        created("adGroupCriteria", 888_101)
+    } else if path.ends_with("campaignCriteria:mutate") {
+        created("campaignCriteria", 777_2170)
+    } else if path.ends_with("googleAds:mutate") {
+        (200, None, json!({"mutateOperationResponses": []}))
+    } else if path.ends_with("googleAds:search") {
         (
             200,
             None,
-            json!({"results": [{"resourceName": "customers/1234567890/campaigns/777"}]}),
+            json!({"results": [{"customer": {"resourceName": "customers/1234567890", "currencyCode": "USD"}}]}),
         )
     } else {
         (
@@ -511,6 +526,17 @@ fn google_default(path: &str) -> Reply {
             ]}]),
         )
     }
+}
+
+/// A search launch with the copy a responsive search ad needs.
+fn google_req() -> PublishRequest {
+    let mut r = req(Channel::GoogleAds);
+    if let Some(c) = r.creative.as_mut() {
+        c.headlines.push("Becas hasta 30%".into());
+        c.descriptions
+            .push("Inscripciones abiertas para 2026.".into());
+    }
+    r
 }
 
 #[tokio::test]
@@ -524,34 +550,36 @@ async fn google_ads_sends_developer_token_bearer_and_login_customer() {
         ("PROMPTSALES_GOOGLE_ADS_BASE_URL", &base),
     ])
     .for_channel(Channel::GoogleAds);
-    let r = req(Channel::GoogleAds);
+    let r = google_req();
     let ids = c.publish_paused(&r).await.unwrap();
     c.enable(&r, &ids).await.unwrap();
     let s = fake.seen();
-    assert_eq!(s.len(), 3);
+    assert_eq!(s.len(), 8);
     for x in &s {
         assert_eq!(x.method, "POST");
         assert_eq!(x.header("developer-token"), "dev-tok");
         assert_eq!(x.header("authorization"), "Bearer ya29.token");
         assert_eq!(x.header("login-customer-id"), "9990001111");
     }
+    assert_eq!(s[0].path, "/v26/customers/1234567890/googleAds:search");
     assert_eq!(
-        s[0].path,
-        "/v21/customers/1234567890/campaignBudgets:mutate"
+        s[1].path,
+        "/v26/customers/1234567890/campaignBudgets:mutate"
     );
     assert_eq!(
-        s[0].json()["operations"][0]["create"]["amountMicros"],
+        s[1].json()["operations"][0]["create"]["amountMicros"],
         "100000000"
     );
-    assert_eq!(s[1].path, "/v21/customers/1234567890/campaigns:mutate");
-    let create = &s[1].json()["operations"][0]["create"];
+    assert_eq!(s[2].path, "/v26/customers/1234567890/campaigns:mutate");
+    let create = &s[2].json()["operations"][0]["create"];
     assert_eq!(create["status"], "PAUSED");
     assert_eq!(
         create["campaignBudget"],
         "customers/1234567890/campaignBudgets/555"
     );
     assert_eq!(create["advertisingChannelType"], "SEARCH");
-    let upd = &s[2].json()["operations"][0];
+    let upd = &s[7].json()["mutateOperations"][2]["campaignOperation"];
+    assert_eq!(s[7].path, "/v26/customers/1234567890/googleAds:mutate");
     assert_eq!(upd["update"]["status"], "ENABLED");
     assert_eq!(
         upd["update"]["resourceName"],
@@ -567,8 +595,8 @@ async fn google_ads_sends_developer_token_bearer_and_login_customer() {
         )
         .await
         .unwrap();
-    let q = &fake.seen()[3];
-    assert_eq!(q.path, "/v21/customers/1234567890/googleAds:searchStream");
+    let q = &fake.seen()[8];
+    assert_eq!(q.path, "/v26/customers/1234567890/googleAds:searchStream");
     assert!(
         q.json()["query"]
             .as_str()
@@ -932,6 +960,7 @@ fn configured_credentials_never_print() {
                 "PROMPTSALES_TWILIO_AUTH_TOKEN" => "tw-secret",
                 "PROMPTSALES_MAILCHIMP_REPLY_TO" => "a@b.example",
                 "PROMPTSALES_TWILIO_FROM" => "+15005550006",
+                "PROMPTSALES_GOOGLE_ADS_API_VERSION" => "v26",
                 _ => "x1",
             }
             .to_owned(),
@@ -1009,20 +1038,26 @@ async fn google_exchanges_its_refresh_token_once_and_again_when_refused_mid_run(
         )],
     );
     let c = google_refreshing(&base);
-    let r = req(Channel::GoogleAds);
+    let r = google_req();
     let ids = c.publish_paused(&r).await.unwrap();
     c.enable(&r, &ids).await.unwrap();
     let s = fake.seen();
     let paths: Vec<&str> = s.iter().map(|x| x.path.as_str()).collect();
+    let g = |svc: &str| format!("/v26/customers/1234567890/{svc}");
     assert_eq!(
         paths,
         [
-            "/token",
-            "/v21/customers/1234567890/campaignBudgets:mutate",
-            "/v21/customers/1234567890/campaigns:mutate",
-            "/token",
-            "/v21/customers/1234567890/campaigns:mutate",
-            "/v21/customers/1234567890/campaigns:mutate",
+            "/token".to_owned(),
+            g("googleAds:search"),
+            g("campaignBudgets:mutate"),
+            g("campaigns:mutate"),
+            "/token".to_owned(),
+            g("campaigns:mutate"),
+            g("adGroups:mutate"),
+            g("adGroupAds:mutate"),
+            g("adGroupCriteria:mutate"),
+            g("campaignCriteria:mutate"),
+            g("googleAds:mutate"),
         ]
     );
     // The exchange: a form with the OAuth client and the refresh token.
@@ -1032,10 +1067,13 @@ async fn google_exchanges_its_refresh_token_once_and_again_when_refused_mid_run(
     assert_eq!(form["client_secret"], "oauth-client-secret");
     assert_eq!(form["refresh_token"], "1//refresh-secret");
     assert_eq!(s[1].header("authorization"), "Bearer ya29.first");
-    assert_eq!(s[2].header("authorization"), "Bearer ya29.first");
+    assert_eq!(s[3].header("authorization"), "Bearer ya29.first");
     // Refreshed once, then the new token serves every later call.
-    assert_eq!(s[4].header("authorization"), "Bearer ya29.second");
-    assert_eq!(s[5].header("authorization"), "Bearer ya29.second");
+    assert!(
+        s[5..]
+            .iter()
+            .all(|x| x.header("authorization") == "Bearer ya29.second")
+    );
     assert!(
         s.iter()
             .skip(1)
@@ -1062,7 +1100,7 @@ async fn google_refreshes_a_token_before_it_expires() {
         ],
     );
     let c = google_refreshing(&base);
-    let r = req(Channel::GoogleAds);
+    let r = google_req();
     let ids = c.publish_paused(&r).await.unwrap();
     tokio::time::sleep(Duration::from_millis(1_200)).await;
     c.pause(&ids).await.unwrap();
@@ -1072,10 +1110,9 @@ async fn google_refreshes_a_token_before_it_expires() {
         .filter(|x| x.path != "/token")
         .map(|x| x.header("authorization"))
         .collect();
-    assert_eq!(
-        tokens,
-        ["Bearer ya29.short", "Bearer ya29.short", "Bearer ya29.next"]
-    );
+    let mut want = vec!["Bearer ya29.short"; 7];
+    want.push("Bearer ya29.next");
+    assert_eq!(tokens, want);
     assert_eq!(s.iter().filter(|x| x.path == "/token").count(), 2);
     assert!(
         s.iter()
@@ -1095,10 +1132,7 @@ async fn a_revoked_refresh_token_fails_at_once_saying_so_without_secrets() {
         )],
     );
     let c = google_refreshing(&base);
-    let e = c
-        .publish_paused(&req(Channel::GoogleAds))
-        .await
-        .unwrap_err();
+    let e = c.publish_paused(&google_req()).await.unwrap_err();
     assert!(matches!(e, ConnectorError::Unauthorized { .. }), "{e:?}");
     let text = e.to_string();
     assert!(
@@ -1156,7 +1190,7 @@ async fn a_clients_own_account_builds_its_connector_and_checks_cheaply() {
         "customer 1112223333 (Clínica Dental Sonrisa, COP) through manager 9998887777"
     );
     let s = fake.seen();
-    assert_eq!(s[1].path, "/v21/customers/1112223333/googleAds:search");
+    assert_eq!(s[1].path, "/v26/customers/1112223333/googleAds:search");
     assert_eq!(s[1].header("login-customer-id"), "9998887777");
     assert_eq!(s[1].header("authorization"), "Bearer ya29.client");
     // The same version is the same connector (its token is reused); an

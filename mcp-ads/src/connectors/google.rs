@@ -1,23 +1,42 @@
-//! Google Ads API over REST: a campaign budget and a search campaign
-//! created PAUSED, ENABLED at launch; delivery from `googleAds:searchStream`.
-//! Access tokens are either given (they expire within the hour) or, with
-//! an OAuth client and a refresh token, fetched and refreshed by
-//! [`TokenSource`]: before they expire, and once more when Google refuses
-//! one mid-run.
+//! Google Ads API over REST (v24+): a search campaign that serves —
+//! budget, campaign, ad group, responsive search ad, keywords and one
+//! location per country — created PAUSED after checking the customer's
+//! currency, ENABLED in one atomic `googleAds:mutate` at launch; delivery
+//! from `googleAds:searchStream`.
+//!
+//! Followed: versions and sunsets
+//! (<https://developers.google.com/google-ads/api/docs/sunset-dates>, the
+//! "v21 sunset reminder": v21 fails from 2026-08-05, v22 from 2026-10-07;
+//! v26 is the latest active version); search campaigns
+//! (<https://developers.google.com/google-ads/api/docs/campaigns/search-campaigns/getting-started>),
+//! `Campaign` (v23 `start_date_time`/`end_date_time`,
+//! `contains_eu_political_advertising`), `CampaignBudget.amount_micros` and
+//! `CurrencyConstant.billable_unit_micros`, `ResponsiveSearchAdInfo`,
+//! `AdGroupCriterion.keyword`, `CampaignCriterion.location` with the geo
+//! target table (<https://developers.google.com/google-ads/api/data/geotargets>),
+//! `GoogleAdsService.Mutate`, and the error model
+//! (<https://developers.google.com/google-ads/api/docs/best-practices/error-types>).
+//! Access tokens come from the OAuth refresh-token flow ([`TokenSource`]:
+//! refreshed before they expire and once more when Google refuses one
+//! mid-run), for a client's connection and the environment's account alike;
+//! a static token is accepted with a warning.
+
+mod errors;
+mod structure;
 
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
-use super::http::by_status;
 use super::oauth::{GOOGLE_TOKEN_URL, RefreshConfig, TokenSource};
 use super::{
     Auth, BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
     MetricsTarget, PublishRequest, Secret, count_of,
 };
-use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
+
+use structure::budget_micros;
 
 const P: &str = "google_ads";
 const HINT: &str = "the Google Ads developer token and OAuth credentials (scope adwords) of the \
@@ -86,10 +105,14 @@ impl GoogleAdsConfig {
             env("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN").map(|t| GoogleAuth::Token(Secret::new(t)))
         });
         let cid = env("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID");
+        let api_version = ep.google_version;
+        if let Some(why) = version_refusal(&api_version) {
+            return Err(vec![why]);
+        }
         match (dev, auth, cid) {
             (Some(developer_token), Some(auth), Some(c)) => Ok(Self {
                 base_url: ep.google_base,
-                api_version: ep.google_version,
+                api_version,
                 developer_token: Secret::new(developer_token),
                 auth,
                 customer_id: digits(&c),
@@ -99,7 +122,9 @@ impl GoogleAdsConfig {
             (d, t, c) => Err([
                 d.is_none()
                     .then_some("PROMPTSALES_GOOGLE_ADS_DEVELOPER_TOKEN"),
-                t.is_none().then_some("PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN"),
+                t.is_none().then_some(
+                    "PROMPTSALES_GOOGLE_ADS_CLIENT_ID, _CLIENT_SECRET and _REFRESH_TOKEN (or PROMPTSALES_GOOGLE_ADS_ACCESS_TOKEN)",
+                ),
                 c.is_none().then_some("PROMPTSALES_GOOGLE_ADS_CUSTOMER_ID"),
             ]
             .into_iter()
@@ -112,10 +137,34 @@ impl GoogleAdsConfig {
 
 /// The default Google endpoints.
 pub const BASE_URL: &str = "https://googleads.googleapis.com";
-pub const API_VERSION: &str = "v21";
+/// The latest active version when written (2026-12).
+pub const API_VERSION: &str = "v26";
+/// The oldest version configuration accepts: v21 was sunset on 2026-08-05,
+/// v22 on 2026-10-07, and v23 follows within months.
+pub const MIN_API_VERSION: u32 = 24;
 pub const TOKEN_URL: &str = GOOGLE_TOKEN_URL;
 
-/// The Google Ads REST client.
+/// Why `version` (`v24`) cannot be used, if it cannot.
+pub fn version_refusal(version: &str) -> Option<String> {
+    let major = version
+        .trim()
+        .strip_prefix('v')
+        .and_then(|v| v.split('.').next())
+        .and_then(|v| v.parse::<u32>().ok());
+    match major {
+        Some(m) if m >= MIN_API_VERSION => None,
+        Some(_) => Some(format!(
+            "PROMPTSALES_GOOGLE_ADS_API_VERSION: {version} is below the oldest version served \
+             (v{MIN_API_VERSION}; older versions are sunset and every request to them fails); \
+             set v{MIN_API_VERSION} or newer (default {API_VERSION})"
+        )),
+        None => Some(format!(
+            "PROMPTSALES_GOOGLE_ADS_API_VERSION: expected a version such as {API_VERSION}, got \"{version}\""
+        )),
+    }
+}
+
+/// The REST client.
 #[derive(Debug, Clone)]
 pub struct GoogleAds {
     cfg: GoogleAdsConfig,
@@ -161,12 +210,27 @@ impl GoogleAds {
         c
     }
 
+    /// One attempt series of `call`, Google's error answers read.
+    async fn send_once(&self, call: &Call) -> Result<Value, ConnectorError> {
+        let body = self.http.send(P, HINT, call, errors::judge).await?;
+        match errors::failure(&body, &self.cfg.api_version) {
+            Some(e) => Err(e),
+            None => Ok(body),
+        }
+    }
+
     /// Sends `call` with a valid access token; when Google refuses a
     /// refreshed token (it expired or was revoked mid-run), refreshes it
-    /// once and sends again.
+    /// once and sends again. A version below the floor is refused unsent.
     async fn send(&self, call: &Call) -> Result<Value, ConnectorError> {
+        if let Some(why) = version_refusal(&self.cfg.api_version) {
+            return Err(ConnectorError::Unsupported {
+                platform: P,
+                message: why,
+            });
+        }
         let source = match &self.cfg.auth {
-            GoogleAuth::Token(_) => return self.http.send(P, HINT, call, by_status).await,
+            GoogleAuth::Token(_) => return self.send_once(call).await,
             GoogleAuth::Refresh(s) => s,
         };
         let with = |token: &Secret| {
@@ -175,56 +239,94 @@ impl GoogleAds {
             c
         };
         let token = source.token(&self.http, None).await?;
-        match self.http.send(P, HINT, &with(&token), by_status).await {
+        match self.send_once(&with(&token)).await {
             Err(ConnectorError::Unauthorized { status: 401, .. }) => {
                 tracing::info!(platform = P, step = %call.step, "access token refused mid-run; refreshing it once");
                 let token = source.token(&self.http, Some(&token)).await?;
-                self.http.send(P, HINT, &with(&token), by_status).await
+                self.send_once(&with(&token)).await
             }
             other => other,
         }
     }
 
-    fn budget_call(&self, req: &PublishRequest) -> Call {
+    fn currency_call(&self) -> Call {
         self.call(
-            "create campaign budget",
-            "campaignBudgets:mutate",
-            json!({"operations": [{"create": {
-                "name": format!("{} [{}] budget {}", req.name, req.channel, req.campaign_id),
-                // Micros of the account currency: cents × 10,000.
-                "amountMicros": (req.daily_budget_cents * 10_000).to_string(),
-                "deliveryMethod": "STANDARD",
-                "explicitlyShared": false
-            }}]}),
+            "read the customer's currency",
+            "googleAds:search",
+            json!({"query": "SELECT customer.currency_code FROM customer"}),
         )
     }
 
-    fn campaign_call(&self, req: &PublishRequest, budget: &str) -> Call {
-        let bidding = match req.objective {
-            Objective::Awareness | Objective::Traffic => json!({"targetSpend": {}}),
-            Objective::Leads | Objective::Sales => json!({"maximizeConversions": {}}),
+    /// The calls of a launch, in order; `ids` fills in the resource names
+    /// created by earlier steps (placeholders in a dry run).
+    fn create_calls(&self, req: &PublishRequest, ids: &ExternalIds) -> Vec<(&'static str, Call)> {
+        let id = |k: &str| {
+            ids.get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("<{k} resource name from its step>"))
         };
-        let mut create = json!({
-            "name": format!("{} [{}] {}", req.name, req.channel, req.campaign_id),
-            "status": "PAUSED",
-            "advertisingChannelType": "SEARCH",
-            "campaignBudget": budget,
-            "networkSettings": {
-                "targetGoogleSearch": true,
-                "targetSearchNetwork": true,
-                "targetContentNetwork": false
-            },
-            "containsEuPoliticalAdvertising": "DOES_NOT_CONTAIN_EU_POLITICAL_ADVERTISING",
-            "startDate": req.start.format("%Y%m%d").to_string(),
-            "endDate": req.end.format("%Y%m%d").to_string()
-        });
-        if let (Some(obj), Some(b)) = (create.as_object_mut(), bidding.as_object()) {
-            obj.extend(b.clone());
-        }
+        vec![
+            (
+                "budget",
+                self.call(
+                    "create campaign budget",
+                    "campaignBudgets:mutate",
+                    structure::budget(req),
+                ),
+            ),
+            (
+                "campaign",
+                self.call(
+                    "create search campaign (paused)",
+                    "campaigns:mutate",
+                    structure::campaign(req, &id("budget")),
+                ),
+            ),
+            (
+                "ad_group",
+                self.call(
+                    "create ad group (paused)",
+                    "adGroups:mutate",
+                    structure::ad_group(req, &id("campaign")),
+                ),
+            ),
+            (
+                "ad",
+                self.call(
+                    "create responsive search ad (paused)",
+                    "adGroupAds:mutate",
+                    structure::ad(req, &id("ad_group")),
+                ),
+            ),
+            (
+                "keywords",
+                self.call(
+                    "add keywords",
+                    "adGroupCriteria:mutate",
+                    structure::keywords(req, &id("ad_group")),
+                ),
+            ),
+            (
+                "locations",
+                self.call(
+                    "target one location per country",
+                    "campaignCriteria:mutate",
+                    structure::locations(req, &id("campaign")),
+                ),
+            ),
+        ]
+    }
+
+    fn enable_call(&self, ids: &ExternalIds) -> Call {
+        let id = |k: &str| {
+            ids.get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("<{k} resource name from its step>"))
+        };
         self.call(
-            "create campaign (paused)",
-            "campaigns:mutate",
-            json!({"operations": [{"create": create}]}),
+            "enable ad, ad group and campaign",
+            "googleAds:mutate",
+            structure::statuses(&id("ad"), &id("ad_group"), &id("campaign"), "ENABLED"),
         )
     }
 
@@ -249,15 +351,48 @@ impl GoogleAds {
                 .map(|_| ())
         })
     }
+
+    /// Refuses a campaign whose currency is not the customer's: the
+    /// amounts would be spent in the other currency.
+    async fn check_currency(&self, req: &PublishRequest) -> Result<(), ConnectorError> {
+        let body = self.send(&self.currency_call()).await?;
+        let code = body
+            .pointer("/results/0/customer/currencyCode")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ConnectorError::unexpected(P, "no results[0].customer.currencyCode", &body)
+            })?;
+        if code != req.currency.as_str() {
+            return Err(ConnectorError::Unsupported {
+                platform: P,
+                message: format!(
+                    "customer {} is billed in {code} but the campaign is in {}: launch it from \
+                     an account in {} or plan the campaign in {code}",
+                    self.cfg.customer_id, req.currency, req.currency
+                ),
+            });
+        }
+        Ok(())
+    }
 }
 
-fn resource_name(body: &Value) -> Result<String, ConnectorError> {
-    body.pointer("/results/0/resourceName")
-        .and_then(Value::as_str)
+fn resource_names(body: &Value) -> Result<Vec<String>, ConnectorError> {
+    let names: Vec<String> = body
+        .get("results")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("resourceName").and_then(Value::as_str))
         .map(str::to_owned)
-        .ok_or_else(|| {
-            ConnectorError::unexpected(P, "no results[0].resourceName in the answer", body)
-        })
+        .collect();
+    if names.is_empty() {
+        return Err(ConnectorError::unexpected(
+            P,
+            "no results[].resourceName in the answer",
+            body,
+        ));
+    }
+    Ok(names)
 }
 
 impl Connector for GoogleAds {
@@ -266,28 +401,58 @@ impl Connector for GoogleAds {
     }
 
     fn plan(&self, req: &PublishRequest) -> Vec<Call> {
-        vec![
-            self.budget_call(req),
-            self.campaign_call(req, "<campaignBudgets resource name from step 1>"),
-            self.status_call("<campaigns resource name from step 2>", "ENABLED"),
-        ]
+        let none = ExternalIds::new();
+        let mut calls = vec![self.currency_call()];
+        calls.extend(self.create_calls(req, &none).into_iter().map(|(_, c)| c));
+        calls.push(self.enable_call(&none));
+        calls
+    }
+
+    fn missing(&self, req: &PublishRequest) -> Vec<String> {
+        let mut out: Vec<String> = version_refusal(&self.cfg.api_version).into_iter().collect();
+        out.extend(structure::missing(req));
+        out
     }
 
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
         Box::pin(async move {
-            let b = self.send(&self.budget_call(req)).await?;
-            let budget = resource_name(&b)?;
-            let c = self.send(&self.campaign_call(req, &budget)).await?;
-            let campaign = resource_name(&c)?;
-            Ok(ExternalIds::from([
-                ("budget".to_owned(), budget),
-                ("campaign".to_owned(), campaign),
-            ]))
+            let lacks = self.missing(req);
+            if !lacks.is_empty() {
+                return Err(ConnectorError::Missing {
+                    platform: P,
+                    message: format!("cannot build a search campaign: {}", lacks.join("; ")),
+                });
+            }
+            self.check_currency(req).await?;
+            let mut ids = ExternalIds::new();
+            // Each step needs the resource names of the ones before it.
+            for step in 0..6 {
+                let (key, call) = self.create_calls(req, &ids).swap_remove(step);
+                let body = self.send(&call).await?;
+                let names = resource_names(&body)?;
+                match key {
+                    "keywords" | "locations" => {
+                        ids.insert(key.to_owned(), names.join(","));
+                    }
+                    _ => {
+                        if let Some(first) = names.into_iter().next() {
+                            ids.insert(key.to_owned(), first);
+                        }
+                    }
+                }
+            }
+            Ok(ids)
         })
     }
 
     fn enable<'a>(&'a self, _req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
-        self.set_status(ids, "ENABLED")
+        Box::pin(async move {
+            // Publications from before ad groups existed have only a campaign.
+            if !ids.contains_key("ad") || !ids.contains_key("ad_group") {
+                return self.set_status(ids, "ENABLED").await;
+            }
+            self.send(&self.enable_call(ids)).await.map(|_| ())
+        })
     }
 
     fn pause<'a>(&'a self, ids: &'a ExternalIds) -> BoxFut<'a, ()> {
@@ -303,11 +468,18 @@ impl Connector for GoogleAds {
             let budget = ids
                 .get("budget")
                 .ok_or_else(|| ConnectorError::protocol(P, "publication has no budget resource"))?;
+            // The currency was checked equal to the customer's at launch.
+            let body = self.send(&self.currency_call()).await?;
+            let micros = body
+                .pointer("/results/0/customer/currencyCode")
+                .and_then(Value::as_str)
+                .and_then(|c| promptsales_shared::domain::Currency::parse(c).ok())
+                .map_or(super::units::to_micros(daily), |c| budget_micros(daily, c));
             let call = self.call(
                 "update campaign budget",
                 "campaignBudgets:mutate",
                 json!({"operations": [{
-                    "update": {"resourceName": budget, "amountMicros": (daily * 10_000).to_string()},
+                    "update": {"resourceName": budget, "amountMicros": micros.to_string()},
                     "updateMask": "amount_micros"
                 }]}),
             );
@@ -327,8 +499,15 @@ impl Connector for GoogleAds {
                 ConnectorError::unexpected(P, "no results[0].customer in the answer", &body)
             })?;
             let field = |k: &str| c.get(k).and_then(Value::as_str).unwrap_or("?").to_owned();
+            let warning = match self.cfg.auth {
+                GoogleAuth::Token(_) => {
+                    "; warning: a static access token expires within the hour and nothing \
+                     refreshes it: set the OAuth client id and secret and a refresh token"
+                }
+                GoogleAuth::Refresh(_) => "",
+            };
             Ok(format!(
-                "customer {} ({}, {}){}",
+                "customer {} ({}, {}){}{warning}",
                 self.cfg.customer_id,
                 field("descriptiveName"),
                 field("currencyCode"),
