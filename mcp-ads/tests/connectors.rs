@@ -616,15 +616,20 @@ async fn google_ads_sends_developer_token_bearer_and_login_customer() {
 }
 
 fn tiktok_default(path: &str) -> Reply {
-    if path.ends_with("campaign/create/") {
-        (
-            200,
-            None,
-            json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800111"}}),
-        )
+    let data = if path.ends_with("campaign/create/") {
+        json!({"campaign_id": "1800111"})
+    } else if path.ends_with("adgroup/create/") {
+        json!({"adgroup_id": "1800222"})
+    } else if path.ends_with("ad/create/") {
+        json!({"ad_ids": ["1800333"]})
+    } else if path.ends_with("file/image/ad/upload/") {
+        json!({"image_id": "ad-site-i18n-sg/abc"})
+    } else if path.ends_with("advertiser/info/") {
+        json!({"list": [{"name": "Andes", "currency": "USD", "status": "STATUS_ENABLE"}]})
     } else {
-        (200, None, json!({"code": 0, "message": "OK", "data": {}}))
-    }
+        json!({})
+    };
+    (200, None, json!({"code": 0, "message": "OK", "data": data}))
 }
 
 #[tokio::test]
@@ -633,6 +638,9 @@ async fn tiktok_uses_access_token_and_reads_business_codes() {
     let c = connectors(&[
         ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt-token"),
         ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700"),
+        ("PROMPTSALES_TIKTOK_IDENTITY_ID", "id-9"),
+        ("PROMPTSALES_TIKTOK_IDENTITY_TYPE", "CUSTOMIZED_USER"),
+        ("PROMPTSALES_TIKTOK_PIXEL_ID", "px-1"),
         ("PROMPTSALES_TIKTOK_BASE_URL", &base),
     ])
     .for_channel(Channel::Tiktok);
@@ -649,21 +657,35 @@ async fn tiktok_uses_access_token_and_reads_business_codes() {
     let ids = c.publish_paused(&r).await.unwrap();
     c.enable(&r, &ids).await.unwrap();
     let s = fake.seen();
-    assert_eq!(s.len(), 3);
-    assert_eq!(s[1].path, "/open_api/v1.3/campaign/create/");
-    assert_eq!(s[1].header("access-token"), "tt-token");
-    let b = s[1].json();
+    let paths: Vec<&str> = s
+        .iter()
+        .map(|x| x.path.trim_start_matches("/open_api/v1.3/"))
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "advertiser/info/",
+            "file/image/ad/upload/",
+            "campaign/create/",
+            "campaign/create/",
+            "adgroup/create/",
+            "ad/create/",
+            "campaign/status/update/",
+            "adgroup/status/update/",
+            "ad/status/update/"
+        ]
+    );
+    assert_eq!(s[2].header("access-token"), "tt-token");
+    let b = s[3].json();
     assert_eq!(b["advertiser_id"], "700");
     assert_eq!(b["operation_status"], "DISABLE");
-    assert_eq!(b["budget_mode"], "BUDGET_MODE_TOTAL");
-    assert_eq!(b["budget"], 3100.0);
-    assert_eq!(b["objective_type"], "LEAD_GENERATION");
-    assert_eq!(s[2].path, "/open_api/v1.3/campaign/status/update/");
-    assert_eq!(s[2].json()["operation_status"], "ENABLE");
-    assert_eq!(s[2].json()["campaign_ids"], json!(["1800111"]));
+    assert_eq!(b["objective_type"], "WEB_CONVERSIONS");
+    assert_eq!(s[4].json()["budget"], 3100.0);
+    assert_eq!(s[6].json()["operation_status"], "ENABLE");
+    assert_eq!(s[6].json()["campaign_ids"], json!(["1800111"]));
 
     fake.script(
-        "campaign/create/",
+        "advertiser/info/",
         vec![(
             200,
             None,

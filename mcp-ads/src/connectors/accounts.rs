@@ -85,6 +85,15 @@ pub struct Account {
     /// TikTok: the advertiser.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advertiser_id: Option<String>,
+    /// TikTok: the identity the ads speak as (`identity/get/`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_id: Option<String>,
+    /// TikTok: that identity's type (`CUSTOMIZED_USER`, `TT_USER`, `BC_AUTH_TT`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_type: Option<String>,
+    /// TikTok: the pixel that leads and sales ad groups optimise for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tiktok_pixel_id: Option<String>,
     /// Mailchimp: the audience (list) emails go to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience_id: Option<String>,
@@ -322,6 +331,9 @@ pub(super) fn build(ep: &Endpoints, platform: Platform, a: &Account, s: &Secrets
             base_url: ep.tiktok_base.clone(),
             access_token: secret(&s.access_token),
             advertiser_id: text(&a.advertiser_id),
+            identity_id: a.identity_id.clone(),
+            identity_type: a.identity_type.clone(),
+            pixel_id: a.tiktok_pixel_id.clone(),
         }),
         Platform::Mailchimp => {
             let key = text(&s.api_key);

@@ -1,5 +1,23 @@
-//! TikTok Marketing API v1.3: a campaign with a total budget created
-//! DISABLE, set ENABLE at launch; delivery from the integrated report.
+//! TikTok Business API v1.3: campaign → ad group → ad that deliver,
+//! created DISABLE after checking the advertiser's currency, the creative's
+//! media uploaded by URL first, all set ENABLE in the launch's last step;
+//! delivery from the integrated report.
+//!
+//! Followed (v1.3 reference, <https://business-api.tiktok.com/portal/docs>):
+//! "Create a campaign" (`campaign/create/`), "Create an ad group"
+//! (`adgroup/create/`: placements, `location_ids`, `budget_mode` and
+//! `budget` in the advertiser currency's major units, `schedule_type`
+//! SCHEDULE_START_END, optimisation goal and billing event per objective,
+//! `bid_type`), "Create an ad" (`ad/create/`: identity, `ad_text`,
+//! `call_to_action`, `landing_page_url`, `video_id`/`image_ids`), "Upload
+//! an image"/"Upload a video" (`file/image/ad/upload/`,
+//! `file/video/ad/upload/` with `upload_type` UPLOAD_BY_URL), the
+//! `*/status/update/` endpoints, "Get advertiser info" (currency), and the
+//! return codes (HTTP 200 with `code`: 0 success, 40001 no permission,
+//! 40002 bad parameters, 40100 rate limit, 40102/40104/40105 token
+//! problems, 5xxxx server side).
+
+mod structure;
 
 use std::time::Duration;
 
@@ -11,8 +29,8 @@ use super::{
     BoxFut, Call, Connector, ConnectorError, DailyMetrics, ExternalIds, Http, Lookup,
     MetricsTarget, PublishRequest, Secret, cents_of, count_of, major_units,
 };
-use crate::domain::Objective;
 use crate::domain::benchmarks::Platform;
+use structure::Media;
 
 const P: &str = "tiktok";
 const HINT: &str = "PROMPTSALES_TIKTOK_ACCESS_TOKEN (a long-term advertiser token)";
@@ -26,6 +44,11 @@ pub struct TiktokConfig {
     pub base_url: String,
     pub access_token: Secret,
     pub advertiser_id: String,
+    /// The identity ads speak as, and its type.
+    pub identity_id: Option<String>,
+    pub identity_type: Option<String>,
+    /// The pixel leads and sales ad groups optimise for.
+    pub pixel_id: Option<String>,
 }
 
 impl TiktokConfig {
@@ -38,6 +61,9 @@ impl TiktokConfig {
                 base_url: super::Endpoints::from_lookup(env).tiktok_base,
                 access_token: Secret::new(access_token),
                 advertiser_id,
+                identity_id: env("PROMPTSALES_TIKTOK_IDENTITY_ID"),
+                identity_type: env("PROMPTSALES_TIKTOK_IDENTITY_TYPE"),
+                pixel_id: env("PROMPTSALES_TIKTOK_PIXEL_ID"),
             }),
             (t, a) => Err([
                 t.is_none().then_some("PROMPTSALES_TIKTOK_ACCESS_TOKEN"),
@@ -66,19 +92,10 @@ fn judge(status: u16, body: &Value, retry_after: Option<Duration>) -> Verdict {
     }
     match body.get("code").and_then(Value::as_i64) {
         Some(0) => Verdict::Ok,
-        Some(40100) => Verdict::RateLimited(retry_after),
-        Some(40001 | 40104 | 40105) => Verdict::Unauthorized,
+        Some(40100 | 40133 | 51021) => Verdict::RateLimited(retry_after),
+        Some(40001 | 40102 | 40104 | 40105) => Verdict::Unauthorized,
         Some(c) if c >= 50000 => Verdict::ServerError,
         _ => Verdict::Fail { retryable: false },
-    }
-}
-
-fn objective(o: Objective) -> &'static str {
-    match o {
-        Objective::Awareness => "REACH",
-        Objective::Traffic => "TRAFFIC",
-        Objective::Leads => "LEAD_GENERATION",
-        Objective::Sales => "WEB_CONVERSIONS",
     }
 }
 
@@ -97,43 +114,118 @@ impl Tiktok {
         .secret("Access-Token")
     }
 
-    fn create_call(&self, req: &PublishRequest) -> Call {
-        self.call("create campaign (disabled)", "POST", "campaign/create/")
-            .json(json!({
-                "advertiser_id": self.cfg.advertiser_id,
-                "campaign_name": format!("{} [{}] {}", req.name, req.channel, req.campaign_id),
-                "objective_type": objective(req.objective),
-                "budget_mode": "BUDGET_MODE_TOTAL",
-                // Major units of the advertiser currency.
-                "budget": major_units(req.budget_cents).parse::<f64>().unwrap_or(0.0),
-                "operation_status": "DISABLE"
-            }))
+    fn post(&self, step: &str, path: &str, body: Value) -> Call {
+        self.call(step, "POST", path).json(body)
     }
 
-    fn status_call(&self, campaign: &str, status: &str) -> Call {
-        self.call(
+    fn currency_call(&self) -> Call {
+        self.call("read the advertiser", "GET", "advertiser/info/")
+            .query(
+                "advertiser_ids",
+                json!([self.cfg.advertiser_id]).to_string(),
+            )
+            .query("fields", json!(["name", "currency", "status"]).to_string())
+    }
+
+    fn upload_call(&self, url: &str) -> Call {
+        if structure::is_video(url) {
+            self.post(
+                "upload the video by URL",
+                "file/video/ad/upload/",
+                json!({"advertiser_id": self.cfg.advertiser_id, "upload_type": "UPLOAD_BY_URL", "video_url": url}),
+            )
+        } else {
+            self.post(
+                "upload the image by URL",
+                "file/image/ad/upload/",
+                json!({"advertiser_id": self.cfg.advertiser_id, "upload_type": "UPLOAD_BY_URL", "image_url": url}),
+            )
+        }
+    }
+
+    /// The status updates of the launch's last step (campaign first: an
+    /// ad group cannot run under a disabled campaign).
+    fn status_calls(&self, ids: &ExternalIds, status: &str) -> Vec<Call> {
+        let id = |k: &str| {
+            ids.get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("<{k} id from its step>"))
+        };
+        let mut out = vec![self.post(
             &format!("set campaign {status}"),
-            "POST",
             "campaign/status/update/",
-        )
-        .json(json!({
-            "advertiser_id": self.cfg.advertiser_id,
-            "campaign_ids": [campaign],
-            "operation_status": status
-        }))
+            json!({"advertiser_id": self.cfg.advertiser_id, "campaign_ids": [id("campaign")], "operation_status": status}),
+        )];
+        if ids.is_empty() || ids.contains_key("adgroup") {
+            out.push(self.post(
+                &format!("set ad group {status}"),
+                "adgroup/status/update/",
+                json!({"advertiser_id": self.cfg.advertiser_id, "adgroup_ids": [id("adgroup")], "operation_status": status}),
+            ));
+        }
+        if ids.is_empty() || ids.contains_key("ad") {
+            out.push(self.post(
+                &format!("set ad {status}"),
+                "ad/status/update/",
+                json!({"advertiser_id": self.cfg.advertiser_id, "ad_ids": [id("ad")], "operation_status": status}),
+            ));
+        }
+        out
     }
 
     fn set_status<'a>(&'a self, ids: &'a ExternalIds, status: &'static str) -> BoxFut<'a, ()> {
         Box::pin(async move {
-            let c = ids
-                .get("campaign")
-                .ok_or_else(|| ConnectorError::protocol(P, "publication has no campaign id"))?;
-            self.http
-                .send(P, HINT, &self.status_call(c, status), judge)
-                .await
-                .map(|_| ())
+            if !ids.contains_key("campaign") {
+                return Err(ConnectorError::protocol(
+                    P,
+                    "publication has no campaign id",
+                ));
+            }
+            for call in self.status_calls(ids, status) {
+                self.http.send(P, HINT, &call, judge).await?;
+            }
+            Ok(())
         })
     }
+
+    async fn send(&self, call: &Call) -> Result<Value, ConnectorError> {
+        self.http.send(P, HINT, call, judge).await
+    }
+
+    /// Refuses a campaign whose currency is not the advertiser's.
+    async fn check_currency(&self, req: &PublishRequest) -> Result<(), ConnectorError> {
+        let body = self.send(&self.currency_call()).await?;
+        let cur = body
+            .pointer("/data/list/0/currency")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ConnectorError::unexpected(P, "no data.list[0].currency", &body))?;
+        if cur != req.currency.as_str() {
+            return Err(ConnectorError::Unsupported {
+                platform: P,
+                message: format!(
+                    "advertiser {} pays in {cur} but the campaign is in {}: launch it from an \
+                     advertiser in {} or plan the campaign in {cur}",
+                    self.cfg.advertiser_id, req.currency, req.currency
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// An id TikTok answers as a string or a number.
+fn id_at(body: &Value, pointers: &[&str]) -> Option<String> {
+    pointers.iter().find_map(|p| {
+        body.pointer(p).and_then(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .or_else(|| v.as_i64().map(|n| n.to_string()))
+        })
+    })
+}
+
+fn need_id(body: &Value, pointers: &[&str], what: &str) -> Result<String, ConnectorError> {
+    id_at(body, pointers).ok_or_else(|| ConnectorError::unexpected(P, what, body))
 }
 
 impl Connector for Tiktok {
@@ -142,29 +234,109 @@ impl Connector for Tiktok {
     }
 
     fn plan(&self, req: &PublishRequest) -> Vec<Call> {
-        vec![
-            self.create_call(req),
-            self.status_call("<campaign_id from step 1>", "ENABLE"),
-        ]
+        let media = req
+            .creative
+            .as_ref()
+            .and_then(|c| c.media_url.clone())
+            .unwrap_or_default();
+        let placeholder = if structure::is_video(&media) {
+            Media::Video("<video_id from the upload>".into())
+        } else {
+            Media::Image("<image_id from the upload>".into())
+        };
+        let mut calls = vec![
+            self.currency_call(),
+            self.upload_call(&media),
+            self.post(
+                "create campaign (disabled)",
+                "campaign/create/",
+                structure::campaign(&self.cfg, req),
+            ),
+            self.post(
+                "create ad group (disabled)",
+                "adgroup/create/",
+                structure::ad_group(&self.cfg, req, "<campaign_id from its step>"),
+            ),
+            self.post(
+                "create ad (disabled)",
+                "ad/create/",
+                structure::ad(&self.cfg, req, "<adgroup_id from its step>", &placeholder),
+            ),
+        ];
+        calls.extend(self.status_calls(&ExternalIds::new(), "ENABLE"));
+        calls
+    }
+
+    fn missing(&self, req: &PublishRequest) -> Vec<String> {
+        structure::missing(&self.cfg, req)
     }
 
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds> {
         Box::pin(async move {
-            let body = self
-                .http
-                .send(P, HINT, &self.create_call(req), judge)
+            let lacks = self.missing(req);
+            if !lacks.is_empty() {
+                return Err(ConnectorError::Missing {
+                    platform: P,
+                    message: format!("cannot build a TikTok ad: {}", lacks.join("; ")),
+                });
+            }
+            self.check_currency(req).await?;
+            let url = req
+                .creative
+                .as_ref()
+                .and_then(|c| c.media_url.clone())
+                .unwrap_or_default();
+            let up = self.send(&self.upload_call(&url)).await?;
+            let media = if structure::is_video(&url) {
+                Media::Video(need_id(
+                    &up,
+                    &["/data/0/video_id", "/data/video_id"],
+                    "no data.video_id in the upload answer",
+                )?)
+            } else {
+                Media::Image(need_id(
+                    &up,
+                    &["/data/image_id", "/data/0/image_id"],
+                    "no data.image_id in the upload answer",
+                )?)
+            };
+            let mut ids = ExternalIds::new();
+            let c = self
+                .send(&self.post(
+                    "create campaign (disabled)",
+                    "campaign/create/",
+                    structure::campaign(&self.cfg, req),
+                ))
                 .await?;
-            let id = body
-                .pointer("/data/campaign_id")
-                .and_then(|v| {
-                    v.as_str()
-                        .map(str::to_owned)
-                        .or_else(|| v.as_i64().map(|n| n.to_string()))
-                })
-                .ok_or_else(|| {
-                    ConnectorError::unexpected(P, "no data.campaign_id in the answer", &body)
-                })?;
-            Ok(ExternalIds::from([("campaign".to_owned(), id)]))
+            let campaign = need_id(
+                &c,
+                &["/data/campaign_id"],
+                "no data.campaign_id in the answer",
+            )?;
+            ids.insert("campaign".into(), campaign.clone());
+            let g = self
+                .send(&self.post(
+                    "create ad group (disabled)",
+                    "adgroup/create/",
+                    structure::ad_group(&self.cfg, req, &campaign),
+                ))
+                .await?;
+            let adgroup = need_id(
+                &g,
+                &["/data/adgroup_id"],
+                "no data.adgroup_id in the answer",
+            )?;
+            ids.insert("adgroup".into(), adgroup.clone());
+            let a = self
+                .send(&self.post(
+                    "create ad (disabled)",
+                    "ad/create/",
+                    structure::ad(&self.cfg, req, &adgroup, &media),
+                ))
+                .await?;
+            let ad = need_id(&a, &["/data/ad_ids/0"], "no data.ad_ids in the answer")?;
+            ids.insert("ad".into(), ad);
+            Ok(ids)
         })
     }
 
@@ -182,29 +354,28 @@ impl Connector for Tiktok {
 
     fn set_budget<'a>(&'a self, ids: &'a ExternalIds, budget: i64, _daily: i64) -> BoxFut<'a, ()> {
         Box::pin(async move {
-            let c = ids
-                .get("campaign")
-                .ok_or_else(|| ConnectorError::protocol(P, "publication has no campaign id"))?;
-            let call = self
-                .call("update campaign budget", "POST", "campaign/update/")
-                .json(json!({
-                    "advertiser_id": self.cfg.advertiser_id,
-                    "campaign_id": c,
-                    "budget": major_units(budget).parse::<f64>().unwrap_or(0.0)
-                }));
-            self.http.send(P, HINT, &call, judge).await.map(|_| ())
+            // The budget lives in the ad group; older publications kept it
+            // on the campaign.
+            let call = match (ids.get("adgroup"), ids.get("campaign")) {
+                (Some(g), _) => self.post(
+                    "update ad group budget",
+                    "adgroup/update/",
+                    json!({"advertiser_id": self.cfg.advertiser_id, "adgroup_id": g, "budget": major_units(budget).parse::<f64>().unwrap_or(0.0)}),
+                ),
+                (None, Some(c)) => self.post(
+                    "update campaign budget",
+                    "campaign/update/",
+                    json!({"advertiser_id": self.cfg.advertiser_id, "campaign_id": c, "budget": major_units(budget).parse::<f64>().unwrap_or(0.0)}),
+                ),
+                _ => return Err(ConnectorError::protocol(P, "publication has no campaign id")),
+            };
+            self.send(&call).await.map(|_| ())
         })
     }
 
     fn check<'a>(&'a self) -> BoxFut<'a, String> {
         Box::pin(async move {
-            let call = self
-                .call("read the advertiser", "GET", "advertiser/info/")
-                .query(
-                    "advertiser_ids",
-                    json!([self.cfg.advertiser_id]).to_string(),
-                )
-                .query("fields", json!(["name", "currency", "status"]).to_string());
+            let call = self.currency_call();
             let body = self.http.send(P, HINT, &call, judge).await?;
             let a = body.pointer("/data/list/0").ok_or_else(|| {
                 ConnectorError::unexpected(P, "no data.list[0] in the advertiser answer", &body)
