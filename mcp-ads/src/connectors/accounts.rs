@@ -195,7 +195,7 @@ impl Secrets {
 
 impl Account {
     /// Every account field by name.
-    pub fn fields(&self) -> [(&'static str, &Option<String>); 12] {
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 15] {
         [
             ("ad_account_id", &self.ad_account_id),
             ("page_id", &self.page_id),
@@ -204,6 +204,9 @@ impl Account {
             ("login_customer_id", &self.login_customer_id),
             ("oauth_client_id", &self.oauth_client_id),
             ("advertiser_id", &self.advertiser_id),
+            ("identity_id", &self.identity_id),
+            ("identity_type", &self.identity_type),
+            ("tiktok_pixel_id", &self.tiktok_pixel_id),
             ("audience_id", &self.audience_id),
             ("reply_to", &self.reply_to),
             ("from_name", &self.from_name),
@@ -229,7 +232,15 @@ pub fn fields_of(platform: Platform) -> (&'static [&'static str], &'static [&'st
                 "refresh_token",
             ],
         ),
-        Platform::Tiktok => (&["advertiser_id"], &["access_token"]),
+        Platform::Tiktok => (
+            &[
+                "advertiser_id",
+                "identity_id",
+                "identity_type",
+                "tiktok_pixel_id",
+            ],
+            &["access_token"],
+        ),
         Platform::Mailchimp => (&["audience_id", "reply_to", "from_name"], &["api_key"]),
         Platform::Twilio => (&["account_sid", "sender"], &["auth_token"]),
         Platform::None => (&[], &[]),

@@ -167,13 +167,29 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
                 bad("the ad account's digits (an `act_` prefix is dropped)")
             }
         }
-        "page_id" | "instagram_user_id" | "advertiser_id" => {
+        "page_id" | "instagram_user_id" | "advertiser_id" | "tiktok_pixel_id" => {
             if ok_digits(value, 1..=30) {
                 Ok(value.to_owned())
             } else {
                 bad("the platform's numeric id")
             }
         }
+        "identity_id" => {
+            if value.len() <= 64
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                Ok(value.to_owned())
+            } else {
+                bad("the TikTok identity id (letters, digits, - and _)")
+            }
+        }
+        // TikTok's identity types (Business API v1.3, `identity/get`).
+        "identity_type" => match value {
+            "CUSTOMIZED_USER" | "AUTH_CODE" | "TT_USER" | "BC_AUTH_TT" => Ok(value.to_owned()),
+            _ => bad("one of CUSTOMIZED_USER, AUTH_CODE, TT_USER, BC_AUTH_TT"),
+        },
         "customer_id" | "login_customer_id" => {
             let v = digits_of(value);
             let shape = value.chars().all(|c| c.is_ascii_digit() || c == '-');
@@ -237,7 +253,7 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
 fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Account, AppError> {
     let (allowed, _) = fields_of(platform);
     let mut out = base.clone();
-    let slots: [(&str, &mut Option<String>); 12] = [
+    let slots: [(&str, &mut Option<String>); 15] = [
         ("ad_account_id", &mut out.ad_account_id),
         ("page_id", &mut out.page_id),
         ("instagram_user_id", &mut out.instagram_user_id),
@@ -245,6 +261,9 @@ fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Accoun
         ("login_customer_id", &mut out.login_customer_id),
         ("oauth_client_id", &mut out.oauth_client_id),
         ("advertiser_id", &mut out.advertiser_id),
+        ("identity_id", &mut out.identity_id),
+        ("identity_type", &mut out.identity_type),
+        ("tiktok_pixel_id", &mut out.tiktok_pixel_id),
         ("audience_id", &mut out.audience_id),
         ("reply_to", &mut out.reply_to),
         ("from_name", &mut out.from_name),
@@ -252,8 +271,25 @@ fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Accoun
         ("sender", &mut out.sender),
     ];
     let given = patch.fields();
-    for ((name, slot), (_, value)) in slots.into_iter().zip(given) {
-        let Some(v) = value.as_deref().map(str::trim) else {
+    // Matched by name, so a field added to `Account` without a slot here
+    // is refused below rather than silently paired with another.
+    let slot_names: Vec<&str> = slots.iter().map(|(n, _)| *n).collect();
+    if let Some((name, Some(v))) = given
+        .iter()
+        .find(|(n, v)| v.is_some() && !slot_names.contains(n))
+    {
+        return Err(AppError::invalid(
+            *name,
+            "a field this server can store",
+            v.as_str(),
+        ));
+    }
+    for (name, slot) in slots {
+        let value = given
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, v)| v.as_ref());
+        let Some(v) = value.map(|v| v.trim()) else {
             continue;
         };
         if !allowed.contains(&name) {
@@ -814,6 +850,26 @@ mod tests {
             ..Account::default()
         };
         assert!(patched(Platform::Twilio, &Account::default(), &t).is_ok());
+        // TikTok's identity: its type from TikTok's closed list.
+        let k = Account {
+            advertiser_id: Some("7000000000001".into()),
+            identity_id: Some("7123-abc".into()),
+            identity_type: Some("CUSTOMIZED_USER".into()),
+            tiktok_pixel_id: Some("6999".into()),
+            ..Account::default()
+        };
+        let a = patched(Platform::Tiktok, &Account::default(), &k).unwrap();
+        assert_eq!(a.identity_type.as_deref(), Some("CUSTOMIZED_USER"));
+        assert_eq!(a.tiktok_pixel_id.as_deref(), Some("6999"));
+        let bad = Account {
+            identity_type: Some("celebrity".into()),
+            ..Account::default()
+        };
+        let e = patched(Platform::Tiktok, &a, &bad).unwrap_err().to_string();
+        assert!(
+            e.contains("`identity_type`") && e.contains("CUSTOMIZED_USER"),
+            "{e}"
+        );
     }
 
     #[test]
