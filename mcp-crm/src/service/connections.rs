@@ -90,6 +90,9 @@ pub struct NewConnection {
     pub access_token: Option<String>,
     pub app_secret: Option<String>,
     pub verify_token: Option<String>,
+    /// The WhatsApp Business Account id of the number, where its approved
+    /// templates are listed (kept when left out).
+    pub waba_id: Option<String>,
     pub enabled: bool,
 }
 
@@ -261,6 +264,10 @@ impl CrmService {
                 self.seal_credential(tenant, &row, "verify_token_enc", verify.as_deref())?,
                 existing.as_ref().and_then(|e| e.verify_token_enc.as_ref()),
             ),
+            waba_id: match c.waba_id {
+                Some(w) => Some(validate_id("whatsapp_business_account_id", &w)?),
+                None => existing.as_ref().and_then(|e| e.waba_id.clone()),
+            },
             enabled: c.enabled,
             status: "untested".into(),
             status_detail: None,
@@ -307,6 +314,7 @@ impl CrmService {
                     .check(&WhatsappAccount {
                         phone_number_id: r.account_id.clone(),
                         token,
+                        waba_id: r.waba_id.clone(),
                     })
                     .await
             }
@@ -349,6 +357,7 @@ impl CrmService {
             .map(|token| WhatsappAccount {
                 phone_number_id: r.account_id.clone(),
                 token,
+                waba_id: r.waba_id.clone(),
             }))
     }
 
