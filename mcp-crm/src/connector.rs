@@ -490,9 +490,19 @@ impl Connector {
         };
         let unreachable = |e: &reqwest::Error| {
             tracing::warn!(failure = failure_kind(e), "WhatsApp Cloud API unreachable");
-            AppError::Unavailable(
-                "WhatsApp could not be reached; the message was not sent, retry later".into(),
-            )
+            // Only a failed connection proves nothing left: after the
+            // request was written, the message may exist, and a blind
+            // retry could deliver it twice.
+            AppError::Unavailable(if e.is_connect() {
+                "WhatsApp could not be reached; the message was not sent, retry later".into()
+            } else {
+                format!(
+                    "WhatsApp did not answer properly ({}) after the request was sent: the message \
+                     may have gone out; it was not recorded as sent — check with the lead before \
+                     sending it again",
+                    failure_kind(e)
+                )
+            })
         };
         let resp = http
             .post(&url)
@@ -597,7 +607,9 @@ fn refusal(status: u16, code: Option<i64>) -> String {
             "WhatsApp is rate-limiting this number (HTTP {status}): the message was not sent, retry later"
         ),
         500.. => format!(
-            "WhatsApp is unavailable (HTTP {status}): the message was not sent, retry later"
+            "WhatsApp answered HTTP {status} after the request was sent: the message may or may \
+             not have gone out; it was not recorded as sent — check with the lead before sending \
+             it again"
         ),
         _ => format!(
             "WhatsApp refused the message (HTTP {status}{}): check the recipient and the text; \

@@ -47,6 +47,10 @@ pub struct ConnectionView {
     /// WhatsApp: the phone-number id messages are sent from and webhook
     /// deliveries name.
     pub phone_number_id: String,
+    /// The WhatsApp Business Account whose approved templates messages
+    /// outside the 24-hour window use; `null`: none can be listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatsapp_business_account_id: Option<String>,
     /// Whether sends and deliveries use it (a disabled one falls back to
     /// the environment's default, or the sandbox).
     pub enabled: bool,
@@ -149,6 +153,7 @@ fn view(r: &ConnectionRow) -> Result<ConnectionView, AppError> {
         client_id: r.client_id.clone(),
         channel: ConnectionChannel::parse(&r.channel)?,
         phone_number_id: r.account_id.clone(),
+        whatsapp_business_account_id: r.waba_id.clone(),
         enabled: r.enabled,
         status: r.status.clone(),
         status_detail: r.status_detail.clone(),

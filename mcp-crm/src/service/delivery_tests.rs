@@ -309,3 +309,71 @@ async fn outside_the_window_a_template_goes_and_a_failed_status_marks_the_messag
         t.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_clients_connection_lists_the_templates_of_its_own_business_account() {
+    let (base, seen) = fake_graph::start().await;
+    for t in backends(&crm_read::MIGRATIONS).await.unwrap() {
+        seen.lock().unwrap().clear();
+        let api =
+            crate::connector::WhatsappApi::new(&base, crate::connector::DEFAULT_VERSION).unwrap();
+        let s = CrmService::new(
+            CrmStore::new(t.db.clone()),
+            Crypto::new(&[6u8; 32]).unwrap(),
+        )
+        .with_connector(Connector::new(api, None).unwrap());
+        let ten = TenantId::parse("conn").unwrap();
+        let admin = Principal::new("root", ten.clone(), ["admin"]);
+        let view = s
+            .set_connection(
+                &admin,
+                crate::service::NewConnection {
+                    client_id: "cli_wa".into(),
+                    channel: crate::service::ConnectionChannel::Whatsapp,
+                    phone_number_id: "2077".into(),
+                    access_token: Some(TOKEN.into()),
+                    app_secret: Some("s".into()),
+                    verify_token: Some("v".into()),
+                    waba_id: Some("WABA9".into()),
+                    enabled: true,
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(view.whatsapp_business_account_id.as_deref(), Some("WABA9"));
+        let id = lead(&s, &ten).await;
+        let e = s
+            .send_message(&staff(&ten), id.as_str(), ContactChannel::Whatsapp, "Hola")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("welcome (en_US, 0 parameters)"), "{e}");
+        let r = s
+            .send_message_with(
+                &staff(&ten),
+                id.as_str(),
+                ContactChannel::Whatsapp,
+                None,
+                Some(follow_up(&["Ana"])),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.from.as_deref(), Some("2077"));
+        let paths: Vec<String> = seen
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(_, p, _)| p.clone())
+            .collect();
+        let v = crate::connector::DEFAULT_VERSION;
+        assert_eq!(
+            paths,
+            [
+                format!("{v}/WABA9/message_templates"),
+                format!("{v}/2077/messages")
+            ],
+            "listed once (cached) from the connection's own account, sent from its number"
+        );
+        t.cleanup().await;
+    }
+}
