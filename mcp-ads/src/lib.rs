@@ -10,6 +10,7 @@ pub mod mcp;
 pub mod readers;
 pub mod service;
 pub mod store;
+pub mod webhook;
 
 pub use mcp::AdsServer;
 pub use service::AdsService;

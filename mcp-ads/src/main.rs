@@ -10,7 +10,7 @@ use crm_read::CrmReader;
 use mcp_ads::readers::{ContentAssets, CrmAudiences};
 use promptsales_catalog::CatalogReader;
 use promptsales_server::app::Runtime;
-use promptsales_server::server::{Readiness, ServeArgs, run};
+use promptsales_server::server::{Readiness, ServeArgs, Transport, run_with_routes};
 use promptsales_shared::config::CommonArgs;
 use promptsales_shared::crypto::{self, Crypto, KeyError};
 use promptsales_shared::db::{Backend, Db};
@@ -71,8 +71,31 @@ async fn main() -> anyhow::Result<()> {
         .with_catalog(CatalogReader::new(catalog.clone()))
         .with_audiences(Arc::new(CrmAudiences(CrmReader::new(crm))))
         .with_content(Arc::new(ContentAssets(AssetReader::new(content))));
-    if let Some(c) = keys(&rt, &db)? {
+    let crypto = keys(&rt, &db)?;
+    if let Some(c) = crypto.clone() {
         svc = svc.with_crypto(c);
+    }
+    // Twilio status callbacks: mounted when a public URL is configured
+    // (Twilio signs that URL; without it no signature can be checked).
+    let mut routes = axum::Router::new();
+    if let Some(url) = env(mcp_ads::webhook::STATUS_CALLBACK_VAR) {
+        let env_account = mcp_ads::connectors::TwilioConfig::from_lookup(&env)
+            .ok()
+            .map(|c| (c.account_sid, c.auth_token));
+        let tokens = mcp_ads::webhook::ConfiguredTokens {
+            env: env_account,
+            store: mcp_ads::store::AdsStore::new(db.clone()),
+            crypto,
+            tenant: rt.config.tenant.clone(),
+        };
+        if cli.serve.transport == Transport::Http {
+            tracing::info!(
+                path = mcp_ads::webhook::PATH,
+                "Twilio status callbacks: SMS carry StatusCallback and their statuses are recorded"
+            );
+        }
+        routes =
+            mcp_ads::webhook::router(db.clone(), rt.config.tenant.clone(), url, Arc::new(tokens));
     }
     let server = mcp_ads::AdsServer::new(
         svc,
@@ -84,9 +107,14 @@ async fn main() -> anyhow::Result<()> {
         dbs: vec![catalog, db],
         cache: Some(rt.cache.clone()),
     };
-    run("mcp-ads", &cli.serve, readiness, Some(auditor), move || {
-        server.clone()
-    })
+    run_with_routes(
+        "mcp-ads",
+        &cli.serve,
+        readiness,
+        Some(auditor),
+        move || server.clone(),
+        routes,
+    )
     .await?;
     Ok(())
 }

@@ -5,13 +5,31 @@
 //! token travels only in the `Authorization` header; calls have connect
 //! and total timeouts and a cap on the response read; neither the token
 //! nor the URL reaches an error or a log line.
+//!
+//! Documentation followed (Meta, WhatsApp Business Platform):
+//! - Cloud API messages, text and template objects:
+//!   <https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages>
+//!   and <https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-message-templates>
+//!   — free text only inside the 24-hour customer-service window
+//!   (<https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages#customer-service-windows>),
+//!   a template (name, `language.code`, body parameters) outside it.
+//! - Template listing: `GET /{waba-id}/message_templates`
+//!   (<https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates>).
+//! - Webhook `statuses[]` (sent, delivered, read, failed with `errors[]`):
+//!   <https://developers.facebook.com/docs/whatsapp/cloud-api/webhooks/components>.
+//! - Error codes (131047 re-engagement, 132000/132001 template errors):
+//!   <https://developers.facebook.com/documentation/business-messaging/whatsapp/support/error-codes/>.
+//! - Graph API versions (each lives about two years; v21.0 expires
+//!   2027-01-21): <https://developers.facebook.com/docs/graph-api/changelog/versions>.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use promptsales_shared::AppError;
 use serde_json::json;
 
 use crate::domain::ContactChannel;
+use crate::templates::{self, ApprovedTemplate, TemplateChoice};
 
 /// Time to establish a connection to the provider.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -22,10 +40,45 @@ const TOTAL_TIMEOUT: Duration = Duration::from_secs(15);
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 /// The Cloud API's host and version when the environment names none.
 const DEFAULT_BASE: &str = "https://graph.facebook.com";
-const DEFAULT_VERSION: &str = "v21.0";
+/// A current Graph version (released 2026; Graph versions live about two
+/// years). Upgrade by setting `PROMPTSALES_WHATSAPP_API_VERSION` after
+/// reading the changelog, then move this default.
+pub const DEFAULT_VERSION: &str = "v25.0";
+/// The oldest version we accept: v21.0 expires on 2027-01-21, so anything
+/// older than v22.0 would stop sending during the life of a deployment.
+pub const MIN_VERSION: (u32, u32) = (22, 0);
+/// How long an account's approved-template list is reused before it is
+/// read again (approvals take minutes to hours; a send never waits on a
+/// list older than this).
+const TEMPLATE_TTL: Duration = Duration::from_secs(10 * 60);
 
 fn env_var(k: &str) -> Option<String> {
     std::env::var(k).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `vMAJOR.MINOR` as numbers, or why not.
+fn parse_version(v: &str) -> Option<(u32, u32)> {
+    let (major, minor) = v.strip_prefix('v')?.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}
+
+/// A Graph version we may call: well-formed and not older than
+/// [`MIN_VERSION`]; otherwise a sentence naming the variable.
+pub fn check_version(v: &str) -> Result<String, String> {
+    let v = v.trim();
+    let Some(parsed) = parse_version(v) else {
+        return Err(format!(
+            "PROMPTSALES_WHATSAPP_API_VERSION: expected a Graph API version like `{DEFAULT_VERSION}`, got `{v}`"
+        ));
+    };
+    if parsed < MIN_VERSION {
+        return Err(format!(
+            "PROMPTSALES_WHATSAPP_API_VERSION: `{v}` is older than v{}.{} (Meta expires Graph versions about two \
+             years after release; v21.0 expires on 2027-01-21); use `{DEFAULT_VERSION}` or newer",
+            MIN_VERSION.0, MIN_VERSION.1
+        ));
+    }
+    Ok(v.to_owned())
 }
 
 /// Where the WhatsApp Cloud API is (`PROMPTSALES_WHATSAPP_API_BASE`,
@@ -34,7 +87,7 @@ fn env_var(k: &str) -> Option<String> {
 pub struct WhatsappApi {
     /// e.g. `https://graph.facebook.com`.
     pub base_url: String,
-    /// Graph API version, e.g. `v21.0`.
+    /// Graph API version, e.g. `v25.0` (see [`check_version`]).
     pub version: String,
 }
 
@@ -48,15 +101,21 @@ impl Default for WhatsappApi {
 }
 
 impl WhatsappApi {
-    pub fn from_env() -> Self {
-        Self {
-            base_url: env_var("PROMPTSALES_WHATSAPP_API_BASE")
-                .unwrap_or_else(|| DEFAULT_BASE.into())
-                .trim_end_matches('/')
-                .to_owned(),
-            version: env_var("PROMPTSALES_WHATSAPP_API_VERSION")
-                .unwrap_or_else(|| DEFAULT_VERSION.into()),
-        }
+    /// The API at `base_url`, at `version` if it passes [`check_version`].
+    pub fn new(base_url: &str, version: &str) -> Result<Self, String> {
+        Ok(Self {
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            version: check_version(version)?,
+        })
+    }
+
+    /// From the environment; a version below the floor is refused here,
+    /// at configuration, not at the first send.
+    pub fn from_env() -> Result<Self, String> {
+        Self::new(
+            &env_var("PROMPTSALES_WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_BASE.into()),
+            &env_var("PROMPTSALES_WHATSAPP_API_VERSION").unwrap_or_else(|| DEFAULT_VERSION.into()),
+        )
     }
 }
 
@@ -66,6 +125,9 @@ impl WhatsappApi {
 pub struct WhatsappAccount {
     pub phone_number_id: String,
     pub token: String,
+    /// The WhatsApp Business Account the number belongs to: where its
+    /// approved templates are listed. `None`: templates cannot be listed.
+    pub waba_id: Option<String>,
 }
 
 impl std::fmt::Debug for WhatsappAccount {
@@ -74,6 +136,7 @@ impl std::fmt::Debug for WhatsappAccount {
         f.debug_struct("WhatsappAccount")
             .field("phone_number_id", &self.phone_number_id)
             .field("token", &"[redacted]")
+            .field("waba_id", &self.waba_id)
             .finish()
     }
 }
@@ -84,10 +147,12 @@ impl std::fmt::Debug for WhatsappAccount {
 pub struct WhatsappConfig {
     /// e.g. `https://graph.facebook.com`.
     pub base_url: String,
-    /// Graph API version, e.g. `v21.0`.
+    /// Graph API version, e.g. `v25.0`.
     pub version: String,
     pub phone_number_id: String,
     pub token: String,
+    /// `PROMPTSALES_WHATSAPP_WABA_ID`: where the templates are listed.
+    pub waba_id: Option<String>,
 }
 
 impl std::fmt::Debug for WhatsappConfig {
@@ -104,17 +169,23 @@ impl std::fmt::Debug for WhatsappConfig {
 
 impl WhatsappConfig {
     /// Settings from the environment: the default account needs both
-    /// `PROMPTSALES_WHATSAPP_TOKEN` and `PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID`.
-    pub fn from_env() -> Option<Self> {
-        let token = env_var("PROMPTSALES_WHATSAPP_TOKEN")?;
-        let phone_number_id = env_var("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID")?;
-        let api = WhatsappApi::from_env();
-        Some(Self {
+    /// `PROMPTSALES_WHATSAPP_TOKEN` and `PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID`;
+    /// an expired version is an error naming the variable.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        let (Some(token), Some(phone_number_id)) = (
+            env_var("PROMPTSALES_WHATSAPP_TOKEN"),
+            env_var("PROMPTSALES_WHATSAPP_PHONE_NUMBER_ID"),
+        ) else {
+            return Ok(None);
+        };
+        let api = WhatsappApi::from_env()?;
+        Ok(Some(Self {
             base_url: api.base_url,
             version: api.version,
             phone_number_id,
             token,
-        })
+            waba_id: env_var("PROMPTSALES_WHATSAPP_WABA_ID"),
+        }))
     }
 
     fn split(self) -> (WhatsappApi, WhatsappAccount) {
@@ -126,9 +197,18 @@ impl WhatsappConfig {
             WhatsappAccount {
                 phone_number_id: self.phone_number_id,
                 token: self.token,
+                waba_id: self.waba_id,
             },
         )
     }
+}
+
+/// What a send carries: free text (only inside the service window) or an
+/// approved template with its body parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    Text(String),
+    Template(TemplateChoice),
 }
 
 /// What a send produced.
@@ -143,13 +223,33 @@ pub struct Receipt {
 }
 
 /// Sends messages on direct channels.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Connector {
     api: WhatsappApi,
     /// The environment's account: senders without a connection use it.
     default: Option<WhatsappAccount>,
     /// Present when this process may reach the provider at all.
     http: Option<reqwest::Client>,
+    /// Approved templates per WhatsApp Business Account (per connection).
+    templates: moka::sync::Cache<String, Arc<Vec<ApprovedTemplate>>>,
+}
+
+impl Default for Connector {
+    fn default() -> Self {
+        Self {
+            api: WhatsappApi::default(),
+            default: None,
+            http: None,
+            templates: template_cache(),
+        }
+    }
+}
+
+fn template_cache() -> moka::sync::Cache<String, Arc<Vec<ApprovedTemplate>>> {
+    moka::sync::Cache::builder()
+        .max_capacity(1_000)
+        .time_to_live(TEMPLATE_TTL)
+        .build()
 }
 
 /// Why a provider call failed, in words safe for a log line: the kind of
@@ -237,6 +337,7 @@ impl Connector {
             api,
             default,
             http: Some(http),
+            templates: template_cache(),
         })
     }
 
@@ -258,7 +359,74 @@ impl Connector {
         to: &str,
         text: &str,
     ) -> Result<Receipt, AppError> {
-        self.send_from(None, channel, to, text).await
+        self.send_from(None, channel, to, &Content::Text(text.to_owned()))
+            .await
+    }
+
+    /// The account a send from `account` (or the default) would use, when
+    /// this process may reach the provider at all.
+    pub fn live_account<'a>(
+        &'a self,
+        account: Option<&'a WhatsappAccount>,
+    ) -> Option<&'a WhatsappAccount> {
+        self.http.as_ref()?;
+        account.or(self.default.as_ref())
+    }
+
+    /// The approved templates of `account`'s WhatsApp Business Account
+    /// (or the default account's), read once per [`TEMPLATE_TTL`]:
+    /// `Ok(None)` when there is nothing to ask (sandbox, or no WABA id).
+    pub async fn approved_templates(
+        &self,
+        account: Option<&WhatsappAccount>,
+    ) -> Result<Option<Arc<Vec<ApprovedTemplate>>>, AppError> {
+        let (Some(http), Some(wa)) = (&self.http, self.live_account(account)) else {
+            return Ok(None);
+        };
+        let Some(waba) = wa.waba_id.as_deref() else {
+            return Ok(None);
+        };
+        if let Some(hit) = self.templates.get(waba) {
+            return Ok(Some(hit));
+        }
+        let url = format!(
+            "{}/{}/{}/message_templates",
+            self.api.base_url, self.api.version, waba
+        );
+        let unreachable = |e: &reqwest::Error| {
+            tracing::warn!(failure = failure_kind(e), "WhatsApp templates not listed");
+            AppError::Unavailable(
+                "WhatsApp's approved templates could not be listed; nothing was sent, retry later"
+                    .into(),
+            )
+        };
+        let resp = http
+            .get(&url)
+            .query(&[
+                ("status", "APPROVED"),
+                ("fields", "name,language,status,category,components"),
+                ("limit", "250"),
+            ])
+            .bearer_auth(&wa.token)
+            .send()
+            .await
+            .map_err(|e| unreachable(&e))?;
+        let (status, value) = read_capped(resp).await.map_err(|e| unreachable(&e))?;
+        if !status.is_success() {
+            let code = value["error"]["code"].as_i64();
+            tracing::warn!(
+                status = status.as_u16(),
+                provider_code = code,
+                "WhatsApp refused the template list"
+            );
+            return Err(AppError::Unavailable(format!(
+                "WhatsApp's approved templates could not be listed: {}",
+                refusal(status.as_u16(), code)
+            )));
+        }
+        let list = Arc::new(templates::parse_list(&value));
+        self.templates.insert(waba.to_owned(), list.clone());
+        Ok(Some(list))
     }
 
     /// Sends `text` to `to` from `account` (a client's connection), or
@@ -269,7 +437,7 @@ impl Connector {
         account: Option<&WhatsappAccount>,
         channel: ContactChannel,
         to: &str,
-        text: &str,
+        content: &Content,
     ) -> Result<Receipt, AppError> {
         let sandbox = Receipt {
             sandbox: true,
@@ -286,18 +454,55 @@ impl Connector {
             "{}/{}/{}/messages",
             self.api.base_url, self.api.version, wa.phone_number_id
         );
-        let body = json!({
-            "messaging_product": "whatsapp",
-            "recipient_type": "individual",
-            "to": to.trim_start_matches('+'),
-            "type": "text",
-            "text": { "preview_url": false, "body": text },
-        });
+        let to = to.trim_start_matches('+');
+        let body = match content {
+            Content::Text(text) => json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to,
+                "type": "text",
+                "text": { "preview_url": false, "body": text },
+            }),
+            Content::Template(t) => {
+                let parameters: Vec<_> = t
+                    .parameters
+                    .iter()
+                    .map(|p| json!({"type": "text", "text": p}))
+                    .collect();
+                // A template without body variables takes no components.
+                let components = if parameters.is_empty() {
+                    json!([])
+                } else {
+                    json!([{ "type": "body", "parameters": parameters }])
+                };
+                json!({
+                    "messaging_product": "whatsapp",
+                    "recipient_type": "individual",
+                    "to": to,
+                    "type": "template",
+                    "template": {
+                        "name": t.name,
+                        "language": { "code": t.language },
+                        "components": components,
+                    },
+                })
+            }
+        };
         let unreachable = |e: &reqwest::Error| {
             tracing::warn!(failure = failure_kind(e), "WhatsApp Cloud API unreachable");
-            AppError::Unavailable(
-                "WhatsApp could not be reached; the message was not sent, retry later".into(),
-            )
+            // Only a failed connection proves nothing left: after the
+            // request was written, the message may exist, and a blind
+            // retry could deliver it twice.
+            AppError::Unavailable(if e.is_connect() {
+                "WhatsApp could not be reached; the message was not sent, retry later".into()
+            } else {
+                format!(
+                    "WhatsApp did not answer properly ({}) after the request was sent: the message \
+                     may have gone out; it was not recorded as sent — check with the lead before \
+                     sending it again",
+                    failure_kind(e)
+                )
+            })
         };
         let resp = http
             .post(&url)
@@ -316,7 +521,7 @@ impl Connector {
                 provider_code = code,
                 "WhatsApp refused a message"
             );
-            return Err(AppError::Unavailable(refusal(status.as_u16())));
+            return Err(AppError::Unavailable(refusal(status.as_u16(), code)));
         }
         let id = value["messages"][0]["id"].as_str().map(str::to_owned);
         if id.is_none() {
@@ -358,7 +563,7 @@ impl Connector {
             .await
             .map_err(|e| format!("WhatsApp answered badly ({})", failure_kind(&e)))?;
         if !status.is_success() {
-            return Err(refusal(status.as_u16()));
+            return Err(refusal(status.as_u16(), value["error"]["code"].as_i64()));
         }
         let number = value["display_phone_number"].as_str().unwrap_or("?");
         let name = value["verified_name"].as_str().unwrap_or("?");
@@ -366,8 +571,32 @@ impl Connector {
     }
 }
 
-/// What a client is told about a refused send, by HTTP status.
-fn refusal(status: u16) -> String {
+/// What a client is told about a refused call, by HTTP status and the
+/// platform's documented error code (the provider's own text may quote
+/// the request, so it stays in the log).
+fn refusal(status: u16, code: Option<i64>) -> String {
+    match code {
+        Some(2635) | Some(12) => {
+            return format!(
+                "WhatsApp refused the API version (HTTP {status}, code {}): set \
+                 PROMPTSALES_WHATSAPP_API_VERSION to a current version (default {DEFAULT_VERSION})",
+                code.unwrap_or_default()
+            );
+        }
+        Some(131047) => {
+            return format!(
+                "WhatsApp refused free text (HTTP {status}, code 131047 re-engagement): more than 24 h \
+                 since the person last wrote; send an approved template"
+            );
+        }
+        Some(c @ (132000 | 132001 | 132007 | 132012 | 132015 | 132016)) => {
+            return format!(
+                "WhatsApp refused the template (HTTP {status}, code {c}): check its name, language \
+                 and parameters against the approved templates"
+            );
+        }
+        _ => {}
+    }
     match status {
         401 | 403 => format!(
             "WhatsApp rejected the sender's credentials (HTTP {status}): the message was not sent; \
@@ -378,274 +607,18 @@ fn refusal(status: u16) -> String {
             "WhatsApp is rate-limiting this number (HTTP {status}): the message was not sent, retry later"
         ),
         500.. => format!(
-            "WhatsApp is unavailable (HTTP {status}): the message was not sent, retry later"
+            "WhatsApp answered HTTP {status} after the request was sent: the message may or may \
+             not have gone out; it was not recorded as sent — check with the lead before sending \
+             it again"
         ),
         _ => format!(
-            "WhatsApp refused the message (HTTP {status}): check the recipient and the text; \
-             details are in the server log"
+            "WhatsApp refused the message (HTTP {status}{}): check the recipient and the text; \
+             details are in the server log",
+            code.map(|c| format!(", code {c}")).unwrap_or_default()
         ),
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use axum::Json;
-    use axum::extract::{Path, State};
-    use axum::http::{HeaderMap, StatusCode};
-    use axum::routing::post;
-
-    use super::*;
-
-    type Seen = Arc<Mutex<Vec<(String, String, serde_json::Value)>>>;
-
-    async fn fake(
-        State(seen): State<Seen>,
-        Path((version, phone_id)): Path<(String, String)>,
-        uri: axum::http::Uri,
-        headers: HeaderMap,
-        Json(body): Json<serde_json::Value>,
-    ) -> (StatusCode, Json<serde_json::Value>) {
-        assert_eq!(
-            uri.query(),
-            None,
-            "nothing, the token least, in the query string"
-        );
-        let auth = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        seen.lock()
-            .unwrap()
-            .push((format!("{version}/{phone_id}"), auth.clone(), body.clone()));
-        if auth != "Bearer tok" {
-            return (
-                StatusCode::UNAUTHORIZED,
-                Json(json!({"error": {"message": "Invalid OAuth access token"}})),
-            );
-        }
-        (
-            StatusCode::OK,
-            Json(
-                json!({"messaging_product": "whatsapp", "contacts": [{"input": body["to"], "wa_id": body["to"]}], "messages": [{"id": "wamid.TEST1"}]}),
-            ),
-        )
-    }
-
-    async fn start() -> (String, Seen) {
-        let seen: Seen = Arc::default();
-        let app = axum::Router::new()
-            .route("/{version}/{phone_id}/messages", post(fake))
-            .route(
-                "/{version}/{phone_id}",
-                axum::routing::get(|headers: HeaderMap, Path((_, id)): Path<(String, String)>| async move {
-                    if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some("Bearer tok") {
-                        return (StatusCode::UNAUTHORIZED, Json(json!({"error": {"code": 190}})));
-                    }
-                    (StatusCode::OK, Json(json!({"display_phone_number": "+57 300 000 0000", "verified_name": "Café", "id": id})))
-                }),
-            )
-            .with_state(seen.clone());
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-        (format!("http://{addr}"), seen)
-    }
-
-    fn cfg(base: &str, token: &str) -> WhatsappConfig {
-        WhatsappConfig {
-            base_url: base.into(),
-            version: "v21.0".into(),
-            phone_number_id: "1055".into(),
-            token: token.into(),
-        }
-    }
-
-    #[tokio::test]
-    async fn whatsapp_sends_the_documented_request() {
-        let (base, seen) = start().await;
-        let c = Connector::with_whatsapp(Some(cfg(&base, "tok"))).unwrap();
-        assert!(c.is_live(ContactChannel::Whatsapp));
-        let r = c
-            .send(ContactChannel::Whatsapp, "+573001234567", "Hola Ana")
-            .await
-            .unwrap();
-        assert_eq!(r.provider_message_id.as_deref(), Some("wamid.TEST1"));
-        assert!(!r.sandbox);
-        let seen = seen.lock().unwrap();
-        let (path, auth, body) = &seen[0];
-        assert_eq!(path, "v21.0/1055");
-        assert_eq!(auth, "Bearer tok");
-        assert_eq!(body["messaging_product"], "whatsapp");
-        assert_eq!(body["to"], "573001234567");
-        assert_eq!(body["type"], "text");
-        assert_eq!(body["text"]["body"], "Hola Ana");
-    }
-
-    #[tokio::test]
-    async fn a_clients_account_sends_from_its_number_and_is_checked() {
-        let (base, seen) = start().await;
-        let api = WhatsappApi {
-            base_url: base.clone(),
-            version: "v21.0".into(),
-        };
-        // No default account: only a client's own connection sends.
-        let c = Connector::new(api, None).unwrap();
-        assert!(!c.is_live(ContactChannel::Whatsapp));
-        let r = c
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap();
-        assert!(r.sandbox && r.from.is_none());
-        let account = WhatsappAccount {
-            phone_number_id: "2077".into(),
-            token: "tok".into(),
-        };
-        let r = c
-            .send_from(
-                Some(&account),
-                ContactChannel::Whatsapp,
-                "+573001234567",
-                "Hola",
-            )
-            .await
-            .unwrap();
-        assert_eq!(r.from.as_deref(), Some("2077"));
-        assert_eq!(seen.lock().unwrap()[0].0, "v21.0/2077");
-        assert!(c.check(&account).await.unwrap().contains("Café"));
-        let wrong = WhatsappAccount {
-            phone_number_id: "2077".into(),
-            token: "nope".into(),
-        };
-        let e = c.check(&wrong).await.unwrap_err();
-        assert!(e.contains("401") && !e.contains("nope"), "{e}");
-        assert!(!format!("{wrong:?}").contains("nope"));
-        let e = Connector::sandbox().check(&account).await.unwrap_err();
-        assert!(e.contains("sandbox"), "{e}");
-    }
-
-    #[tokio::test]
-    async fn provider_errors_are_reported_and_sandbox_sends_nothing() {
-        let (base, seen) = start().await;
-        let c = Connector::with_whatsapp(Some(cfg(&base, "wrong"))).unwrap();
-        let e = c
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("401") && e.contains("credentials"), "{e}");
-        // Neither the provider's text nor the token reaches the client.
-        assert!(!e.contains("Invalid OAuth") && !e.contains("wrong"), "{e}");
-        let s = Connector::sandbox();
-        let r = s
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap();
-        assert!(r.sandbox && r.provider_message_id.is_none());
-        // Email has no live connector: always sandboxed.
-        let r = c.send(ContactChannel::Email, "a@b.co", "x").await.unwrap();
-        assert!(r.sandbox);
-        assert_eq!(seen.lock().unwrap().len(), 1);
-    }
-
-    #[tokio::test]
-    async fn an_unreachable_api_names_no_url() {
-        let c = Connector::with_whatsapp(Some(cfg("http://127.0.0.1:9", "tok"))).unwrap();
-        let e = c
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap_err();
-        assert_eq!(e.kind(), "unavailable");
-        let e = e.to_string();
-        assert!(!e.contains("127.0.0.1") && !e.contains("1055"), "{e}");
-        assert!(refusal(503).contains("retry"));
-        assert!(refusal(400).contains("HTTP 400"));
-    }
-
-    /// A provider that misbehaves: `/slow` never answers, `/huge` answers
-    /// with more than the cap, `/echo` fails with the request in its text.
-    async fn misbehaving() -> String {
-        let app = axum::Router::new()
-            .route(
-                "/slow/v21.0/1055/messages",
-                post(|| async {
-                    tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                    "late"
-                }),
-            )
-            .route(
-                "/huge/v21.0/1055/messages",
-                post(|| async {
-                    let pad = "x".repeat(MAX_RESPONSE_BYTES * 2);
-                    Json(json!({"messages": [{"id": "wamid.BIG"}], "pad": pad}))
-                }),
-            )
-            .route(
-                "/echo/v21.0/1055/messages",
-                post(|headers: HeaderMap| async move {
-                    let auth = headers["authorization"].to_str().unwrap().to_owned();
-                    (
-                        StatusCode::BAD_GATEWAY,
-                        Json(json!({"error": {"message": format!("upstream said {auth}"), "code": 1}})),
-                    )
-                }),
-            );
-        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = l.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-        format!("http://{addr}")
-    }
-
-    #[tokio::test]
-    async fn timeouts_size_caps_and_5xx_never_leak_the_token_or_the_url() {
-        let base = misbehaving().await;
-        let secret = "EAAG-secret-token";
-        let limited = |path: &str| {
-            let (api, account) = cfg(&format!("{base}/{path}"), secret).split();
-            Connector::with_limits(
-                api,
-                Some(account),
-                std::time::Duration::from_millis(200),
-                std::time::Duration::from_millis(400),
-            )
-            .unwrap()
-        };
-        let started = std::time::Instant::now();
-        let e = limited("slow")
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap_err();
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "the total timeout holds"
-        );
-        assert_eq!(e.kind(), "unavailable");
-        let huge = limited("huge")
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap_err();
-        assert_eq!(
-            huge.kind(),
-            "unavailable",
-            "an over-cap answer is not trusted"
-        );
-        let echo = limited("echo")
-            .send(ContactChannel::Whatsapp, "+573001234567", "x")
-            .await
-            .unwrap_err();
-        assert!(echo.to_string().contains("HTTP 502"), "{echo}");
-        for err in [e, huge, echo] {
-            let m = err.to_string();
-            for leak in [secret, "127.0.0.1", "1055", "/messages"] {
-                assert!(!m.contains(leak), "{leak} in {m}");
-            }
-        }
-        let shown = format!("{:?}", cfg(&base, secret));
-        assert!(
-            !shown.contains(secret) && shown.contains("[redacted]"),
-            "{shown}"
-        );
-    }
-}
+#[path = "connector_tests.rs"]
+mod tests;

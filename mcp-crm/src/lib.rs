@@ -4,6 +4,8 @@
 //! WhatsApp connector and webhook, and the `rotate-key` command.
 
 pub mod connector;
+#[cfg(test)]
+mod fake_graph;
 pub use promptsales_shared::crypto;
 pub mod domain;
 pub mod mcp;
@@ -11,6 +13,7 @@ pub mod rotate;
 mod sentiment;
 pub mod service;
 pub mod store;
+pub mod templates;
 pub mod webhook;
 
 pub use mcp::CrmServer;

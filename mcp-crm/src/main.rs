@@ -74,14 +74,17 @@ async fn main() -> anyhow::Result<()> {
     let crypto = keys(&rt, &db)?;
     // Clients' own numbers (connections) and the environment's default
     // account (the single-client shortcut) reach the same API.
-    let default = mcp_crm::connector::WhatsappConfig::from_env().map(|c| {
-        mcp_crm::connector::WhatsappAccount {
+    // A Graph version below the floor stops the server here, naming the
+    // variable, rather than failing the first send.
+    let default = mcp_crm::connector::WhatsappConfig::from_env()
+        .map_err(anyhow::Error::msg)?
+        .map(|c| mcp_crm::connector::WhatsappAccount {
             phone_number_id: c.phone_number_id,
             token: c.token,
-        }
-    });
-    let connector =
-        mcp_crm::connector::Connector::new(mcp_crm::connector::WhatsappApi::from_env(), default)?;
+            waba_id: c.waba_id,
+        });
+    let api = mcp_crm::connector::WhatsappApi::from_env().map_err(anyhow::Error::msg)?;
+    let connector = mcp_crm::connector::Connector::new(api, default)?;
     let svc = mcp_crm::CrmService::new(mcp_crm::store::CrmStore::new(db.clone()), crypto)
         .with_connector(connector)
         .with_llm(rt.config.llm.clone())

@@ -396,6 +396,7 @@ mod tests {
                         access_token: Some("tok".into()),
                         app_secret: Some("app-secret".into()),
                         verify_token: None,
+                        waba_id: None,
                         enabled: true,
                     },
                 )

@@ -5,7 +5,9 @@
 //! the environment's default number (the single-client shortcut) — then
 //! deduplicated by message id (the shared cache first, then durably in the
 //! database) and turned into verified inbound interactions, the only ones
-//! that open WhatsApp's service window.
+//! that open WhatsApp's service window; and the delivery `statuses[]` of
+//! the messages we sent (sent, delivered, read, failed with the platform's
+//! error), applied once each to the message and the lead's timeline.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -25,6 +27,7 @@ use serde_json::Value;
 
 use crate::domain::{country_of_phone, normalise_phone};
 use crate::service::{CrmService, WhatsappInbound, WhatsappRoute, message_key};
+use crate::store::DeliveryStatus;
 
 /// Path of the webhook.
 pub const PATH: &str = "/webhooks/whatsapp";
@@ -222,6 +225,51 @@ pub fn messages(payload: &Value) -> Vec<InboundMessage> {
     out
 }
 
+/// The delivery statuses in a payload (`value.statuses[]`), each with the
+/// number it concerns: the first error's code and its title and details
+/// when failed. A status without an id or a status name is skipped.
+pub fn statuses(payload: &Value) -> Vec<(Option<String>, DeliveryStatus)> {
+    let mut out = Vec::new();
+    for entry in payload["entry"].as_array().into_iter().flatten() {
+        for change in entry["changes"].as_array().into_iter().flatten() {
+            let value = &change["value"];
+            let number = value["metadata"]["phone_number_id"]
+                .as_str()
+                .map(str::to_owned);
+            for st in value["statuses"].as_array().into_iter().flatten() {
+                let (Some(id), Some(status)) = (st["id"].as_str(), st["status"].as_str()) else {
+                    continue;
+                };
+                let at = st["timestamp"]
+                    .as_str()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .and_then(|t| Utc.timestamp_opt(t, 0).single())
+                    .unwrap_or_else(Utc::now);
+                let err = &st["errors"][0];
+                let error_code = err["code"].as_i64().map(|c| c.to_string());
+                let title = err["title"].as_str().or(err["message"].as_str());
+                let details = err["error_data"]["details"].as_str();
+                let error_title = match (title, details) {
+                    (Some(t), Some(d)) if t != d => Some(format!("{t}: {d}")),
+                    (Some(t), _) => Some(t.to_owned()),
+                    (None, d) => d.map(str::to_owned),
+                };
+                out.push((
+                    number.clone(),
+                    DeliveryStatus {
+                        provider_message_id: id.to_owned(),
+                        status: status.to_owned(),
+                        at,
+                        error_code,
+                        error_title,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The numbers a payload's changes were sent to (`None`: a change that
 /// names none), whether or not they carry messages.
 fn numbers(payload: &Value) -> Vec<Option<String>> {
@@ -347,6 +395,20 @@ async fn receive(State(h): State<Hook>, headers: HeaderMap, body: Bytes) -> Resp
                 )
                     .into_response();
             }
+        }
+    }
+    for (number, st) in statuses(&payload) {
+        // Only numbers whose secret verified this delivery are applied.
+        if !routes.contains_key(&number) {
+            continue;
+        }
+        if let Err(e) = h.svc.whatsapp_status(&h.tenant, st).await {
+            tracing::warn!(error = %e, "WhatsApp delivery status not stored");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "could not store the status; retry",
+            )
+                .into_response();
         }
     }
     (StatusCode::OK, "ok").into_response()
@@ -648,6 +710,7 @@ mod tests {
                         access_token: Some("tok".into()),
                         app_secret: Some(secret.into()),
                         verify_token: Some(format!("verify-{client}")),
+                        waba_id: None,
                         enabled: true,
                     },
                 )

@@ -39,6 +39,10 @@ pub struct SetConnectionParams {
     /// The token the webhook handshake echoes (stored sealed; kept when
     /// left out).
     pub verify_token: Option<String>,
+    /// The WhatsApp Business Account id the number belongs to: where its
+    /// approved message templates are listed (needed to message a lead
+    /// outside the 24-hour window; kept when left out).
+    pub whatsapp_business_account_id: Option<String>,
     /// Whether sends and deliveries use it (default true).
     pub enabled: Option<bool>,
 }
@@ -97,6 +101,7 @@ impl CrmServer {
                     access_token: p.access_token,
                     app_secret: p.app_secret,
                     verify_token: p.verify_token,
+                    waba_id: p.whatsapp_business_account_id,
                     enabled: p.enabled.unwrap_or(true),
                 },
             )

@@ -34,8 +34,15 @@ pub struct SendMessageParams {
     pub lead_id: String,
     /// The channel to send on.
     pub channel: DirectChannel,
-    /// The message, at most 10,000 characters.
-    pub text: String,
+    /// The message, at most 10,000 characters (free text; on WhatsApp only
+    /// within 24 h of the lead's last message). Leave out when sending a
+    /// `template`.
+    pub text: Option<String>,
+    /// WhatsApp only: an approved template (name, language, body
+    /// parameters) — required outside the 24-hour customer-service window,
+    /// where WhatsApp allows no free text. A refusal lists the approved
+    /// templates.
+    pub template: Option<crate::templates::TemplateChoice>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -107,7 +114,7 @@ impl CrmServer {
 
     #[tool(
         meta = needs(Scope::CrmSend),
-        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message received through the signed webhook), is refused with the reason. Counts against the client's plan (messages_per_month, refused with the numbers when full). WhatsApp goes out from the lead's client's own number (its connection), else the environment's default number; with neither, the message is recorded with sandbox: true (sent_via says which). Needs the crm:send scope.",
+        description = "Send a message to a lead on email, sms or whatsapp after checking the consent and suppression ledger: a suppressed contact, or one without consent (WhatsApp also allows replies within 24 h of the lead's last WhatsApp message received through the signed webhook), is refused with the reason. On WhatsApp, free text goes only within 24 h of the lead's last message; outside that window send an approved `template` (name, language, parameters) — without one the refusal lists the approved templates. Delivery statuses (delivered, read, failed with the platform's reason) arrive later on the message and the lead's timeline. Counts against the client's plan (messages_per_month, refused with the numbers when full). WhatsApp goes out from the lead's client's own number (its connection), else the environment's default number; with neither, the message is recorded with sandbox: true (sent_via says which). Needs the crm:send scope.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -123,7 +130,13 @@ impl CrmServer {
         let who = self.who(&ctx);
         let out = self
             .svc
-            .send_message(&who, &p.lead_id, p.channel.into(), &p.text)
+            .send_message_with(
+                &who,
+                &p.lead_id,
+                p.channel.into(),
+                p.text.as_deref(),
+                p.template,
+            )
             .await?;
         Ok(Json(out))
     }

@@ -660,7 +660,7 @@ async fn fake_api() -> (String, Seen) {
     let seen: Seen = Arc::default();
     let app = axum::Router::new()
         .route(
-            "/v21.0/{phone}/messages",
+            "/v25.0/{phone}/messages",
             post(
                 |State(s): State<Seen>, Path(phone): Path<String>| async move {
                     s.lock().unwrap().push(phone);
@@ -669,7 +669,7 @@ async fn fake_api() -> (String, Seen) {
             ),
         )
         .route(
-            "/v21.0/{phone}",
+            "/v25.0/{phone}",
             get(|headers: HeaderMap| async move {
                 if headers["authorization"] == "Bearer good" {
                     (
@@ -698,10 +698,7 @@ async fn each_client_sends_from_its_own_number_and_no_tool_returns_a_secret() {
     let (base, seen) = fake_api().await;
     each(async |t, s| {
         let ten = tenant();
-        let api = WhatsappApi {
-            base_url: base.clone(),
-            version: "v21.0".into(),
-        };
+        let api = WhatsappApi::new(&base, crate::connector::DEFAULT_VERSION).unwrap();
         let s = s.with_connector(Connector::new(api, None).unwrap());
         let admin = who("root", &["admin"]);
         let conn = |client: &str, number: &str, token: Option<&str>| NewConnection {
@@ -711,6 +708,7 @@ async fn each_client_sends_from_its_own_number_and_no_tool_returns_a_secret() {
             access_token: token.map(Into::into),
             app_secret: Some(format!("secret-of-{client}")),
             verify_token: Some("verify-me".into()),
+            waba_id: None,
             enabled: true,
         };
         // Admin only, re-checked here.
@@ -796,9 +794,22 @@ async fn each_client_sends_from_its_own_number_and_no_tool_returns_a_secret() {
             )
             .await
             .unwrap();
-            s.send_message(&staff(), id.as_str(), ContactChannel::Whatsapp, "Hola")
-                .await
-                .unwrap()
+            // Outside the 24-hour window: an approved template, which
+            // this connection (no WABA id) cannot list, so WhatsApp checks it.
+            let welcome = crate::templates::TemplateChoice {
+                name: "welcome".into(),
+                language: "en_US".into(),
+                parameters: vec![],
+            };
+            s.send_message_with(
+                &staff(),
+                id.as_str(),
+                ContactChannel::Whatsapp,
+                None,
+                Some(welcome),
+            )
+            .await
+            .unwrap()
         };
         let r = send("cli_1").await;
         assert_eq!(
@@ -828,6 +839,7 @@ async fn each_client_sends_from_its_own_number_and_no_tool_returns_a_secret() {
                     access_token: None,
                     app_secret: None,
                     verify_token: None,
+                    waba_id: None,
                     enabled: false,
                     ..conn("cli_2", "3088", None)
                 },

@@ -47,6 +47,10 @@ pub struct ConnectionView {
     /// WhatsApp: the phone-number id messages are sent from and webhook
     /// deliveries name.
     pub phone_number_id: String,
+    /// The WhatsApp Business Account whose approved templates messages
+    /// outside the 24-hour window use; `null`: none can be listed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub whatsapp_business_account_id: Option<String>,
     /// Whether sends and deliveries use it (a disabled one falls back to
     /// the environment's default, or the sandbox).
     pub enabled: bool,
@@ -90,6 +94,9 @@ pub struct NewConnection {
     pub access_token: Option<String>,
     pub app_secret: Option<String>,
     pub verify_token: Option<String>,
+    /// The WhatsApp Business Account id of the number, where its approved
+    /// templates are listed (kept when left out).
+    pub waba_id: Option<String>,
     pub enabled: bool,
 }
 
@@ -146,6 +153,7 @@ fn view(r: &ConnectionRow) -> Result<ConnectionView, AppError> {
         client_id: r.client_id.clone(),
         channel: ConnectionChannel::parse(&r.channel)?,
         phone_number_id: r.account_id.clone(),
+        whatsapp_business_account_id: r.waba_id.clone(),
         enabled: r.enabled,
         status: r.status.clone(),
         status_detail: r.status_detail.clone(),
@@ -261,6 +269,10 @@ impl CrmService {
                 self.seal_credential(tenant, &row, "verify_token_enc", verify.as_deref())?,
                 existing.as_ref().and_then(|e| e.verify_token_enc.as_ref()),
             ),
+            waba_id: match c.waba_id {
+                Some(w) => Some(validate_id("whatsapp_business_account_id", &w)?),
+                None => existing.as_ref().and_then(|e| e.waba_id.clone()),
+            },
             enabled: c.enabled,
             status: "untested".into(),
             status_detail: None,
@@ -307,6 +319,7 @@ impl CrmService {
                     .check(&WhatsappAccount {
                         phone_number_id: r.account_id.clone(),
                         token,
+                        waba_id: r.waba_id.clone(),
                     })
                     .await
             }
@@ -349,6 +362,7 @@ impl CrmService {
             .map(|token| WhatsappAccount {
                 phone_number_id: r.account_id.clone(),
                 token,
+                waba_id: r.waba_id.clone(),
             }))
     }
 

@@ -15,12 +15,14 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{CrmService, ScoreCard, contacts, hashes_for, message_text, short_text};
+use crate::connector::Content;
 use crate::crypto::Field;
 use crate::domain::scoring::{self, Language};
 use crate::domain::{
     ConsentKind, ConsentState, ContactChannel, Direction, Interaction, InteractionId, LeadId,
 };
 use crate::store::{KbEntry, LeadRecord, LedgerChange, OutboundMessage, new_id};
+use crate::templates::{self, TemplateChoice};
 
 /// Spanish-speaking markets: where we write Spanish unless told otherwise.
 const SPANISH_MARKETS: &[&str] = &[
@@ -84,6 +86,14 @@ pub struct SendResult {
     /// The WhatsApp phone-number id it was sent from, when live.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// `text`, or `template` (outside WhatsApp's 24-hour window).
+    pub sent_as: String,
+    /// The approved template it went out as.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<String>,
+    /// `accepted` (the platform took it; delivery statuses follow on the
+    /// message and the lead's timeline) or `sandbox`.
+    pub delivery_status: String,
 }
 
 impl CrmService {
@@ -338,6 +348,24 @@ impl CrmService {
         channel: ContactChannel,
         text: &str,
     ) -> Result<SendResult, AppError> {
+        self.send_message_with(who, id, channel, Some(text), None)
+            .await
+    }
+
+    /// [`Self::send_message`] with WhatsApp's rule for free text: only
+    /// within 24 h of the lead's last verified message; outside it the
+    /// caller chooses an approved `template` (name, language, body
+    /// parameters), checked against the account's approved list, or the
+    /// send is refused naming the approved templates. Free text outside
+    /// the window is never sent.
+    pub async fn send_message_with(
+        &self,
+        who: &Principal,
+        id: &str,
+        channel: ContactChannel,
+        text: Option<&str>,
+        template: Option<TemplateChoice>,
+    ) -> Result<SendResult, AppError> {
         who.require(Scope::CrmSend)?;
         let tenant = &who.tenant;
         let rec = self.record(tenant, id).await?;
@@ -348,7 +376,20 @@ impl CrmService {
                 "all",
             ));
         }
-        let text = message_text(text)?;
+        if let Some(t) = &template {
+            if channel != ContactChannel::Whatsapp {
+                return Err(AppError::invalid(
+                    "template",
+                    "templates only on the whatsapp channel; send `text` on email and sms",
+                    t.name.clone(),
+                ));
+            }
+            templates::validate(t)?;
+        }
+        let text = match (&template, text) {
+            (Some(_), None) => None,
+            (_, t) => Some(message_text(t.unwrap_or_default())?),
+        };
         if rec.erased_at.is_some() {
             return Err(AppError::Conflict(format!(
                 "refused: lead `{}` was erased (GDPR) and has no contact details",
@@ -399,6 +440,11 @@ impl CrmService {
                 .last_verified_inbound(tenant, hash, Utc::now() - Duration::hours(24))
                 .await?
                 .is_some();
+        let account = if channel == ContactChannel::Whatsapp {
+            self.sender_of(tenant, &rec.lead.client_id).await?
+        } else {
+            None
+        };
         let allowed_by = if consent == Some(ConsentState::Granted) {
             "consent"
         } else if window_open {
@@ -419,6 +465,23 @@ impl CrmService {
                 }
             )));
         };
+        // Consent first (a template needs it too), then the window.
+        if channel == ContactChannel::Whatsapp && !window_open && template.is_none() {
+            let listed = self.connector.approved_templates(account.as_ref()).await?;
+            let choices = match listed.as_deref() {
+                Some(list) => templates::listing(list)
+                    .unwrap_or_else(|| "none is approved on this account yet".into()),
+                None => "none can be listed (sandbox, or no WhatsApp Business Account id on \
+                         the connection or in PROMPTSALES_WHATSAPP_WABA_ID)"
+                    .into(),
+            };
+            return Err(AppError::Conflict(format!(
+                "refused: lead `{}` has not written on WhatsApp in the last 24 h, so WhatsApp \
+                 allows only an approved template, not free text; choose one with `template` \
+                 (name, language, parameters). Approved templates: {choices}",
+                rec.lead.id
+            )));
+        }
         self.check_quota(
             tenant,
             &rec.lead.client_id,
@@ -430,15 +493,45 @@ impl CrmService {
             Field::lead(tenant.as_str(), rec.lead.id.as_str(), column),
             enc,
         )?;
-        let account = if channel == ContactChannel::Whatsapp {
-            self.sender_of(tenant, &rec.lead.client_id).await?
-        } else {
-            None
+        // What goes out, and what the timeline says the lead received.
+        let (content, text) = match template {
+            Some(choice) => {
+                let listed = self.connector.approved_templates(account.as_ref()).await?;
+                let rendered = match listed.as_deref() {
+                    Some(list) => templates::pick(list, &choice)?.render(&choice.parameters),
+                    // Not listable here: the platform checks the template.
+                    None => None,
+                };
+                let shown = rendered.unwrap_or_else(|| {
+                    format!(
+                        "[template {} ({})] {}",
+                        choice.name,
+                        choice.language,
+                        choice.parameters.join(" | ")
+                    )
+                });
+                (Content::Template(choice), message_text(&shown)?)
+            }
+            None => {
+                let text = text.ok_or_else(|| {
+                    AppError::invalid("text", "the message text (or a WhatsApp `template`)", "")
+                })?;
+                (Content::Text(text.clone()), text)
+            }
         };
         let receipt = self
             .connector
-            .send_from(account.as_ref(), channel, &to, &text)
+            .send_from(account.as_ref(), channel, &to, &content)
             .await?;
+        let template_name = match &content {
+            Content::Template(t) => Some(t.name.clone()),
+            Content::Text(_) => None,
+        };
+        let delivery_status = if receipt.sandbox {
+            "sandbox"
+        } else {
+            "accepted"
+        };
         let sent_via = match (&receipt.from, &account) {
             (None, _) => "sandbox",
             (Some(_), Some(_)) => "connection",
@@ -452,6 +545,11 @@ impl CrmService {
             sandbox: receipt.sandbox,
             provider_message_id: receipt.provider_message_id.clone(),
             at: now,
+            delivery_status: Some(delivery_status.into()),
+            status_at: None,
+            failure_code: None,
+            failure_reason: None,
+            template_name: template_name.clone(),
         };
         let interaction = Interaction {
             id: InteractionId::from_trusted(new_id(InteractionId::PREFIX)),
@@ -479,6 +577,14 @@ impl CrmService {
             allowed_by: allowed_by.into(),
             sent_via: sent_via.into(),
             from: receipt.from,
+            sent_as: if template_name.is_some() {
+                "template"
+            } else {
+                "text"
+            }
+            .into(),
+            template: template_name,
+            delivery_status: delivery_status.into(),
         })
     }
 }

@@ -15,6 +15,9 @@ mod client_tests;
 mod connections;
 mod consent;
 mod conversations;
+mod delivery;
+#[cfg(test)]
+mod delivery_tests;
 mod follow_ups;
 mod inbound;
 mod intent;

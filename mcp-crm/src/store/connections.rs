@@ -21,6 +21,8 @@ pub struct ConnectionRow {
     pub token_enc: Option<String>,
     pub app_secret_enc: Option<String>,
     pub verify_token_enc: Option<String>,
+    /// The WhatsApp Business Account the number belongs to (templates).
+    pub waba_id: Option<String>,
     pub enabled: bool,
     /// `untested`, `ok` or `failed`.
     pub status: String,
@@ -51,6 +53,7 @@ fn from_row(r: &AnyRow) -> Result<ConnectionRow, AppError> {
         token_enc: r.try_get("token_enc")?,
         app_secret_enc: r.try_get("app_secret_enc")?,
         verify_token_enc: r.try_get("verify_token_enc")?,
+        waba_id: r.try_get("waba_id")?,
         enabled: r.try_get::<i64, _>("enabled")? != 0,
         status: r.try_get("status")?,
         status_detail: r.try_get("status_detail")?,
@@ -89,12 +92,13 @@ impl CrmStore {
         sqlx::query(
             "INSERT INTO connections (tenant_id, client_id, channel, account_id, token_enc, \
              app_secret_enc, verify_token_enc, enabled, status, status_detail, tested_at, \
-             updated_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'untested', NULL, NULL, $9, $10, $10) \
+             updated_by, created_at, updated_at, waba_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'untested', NULL, NULL, $9, $10, $10, $11) \
              ON CONFLICT (tenant_id, client_id, channel) DO UPDATE SET \
              account_id = excluded.account_id, token_enc = excluded.token_enc, \
              app_secret_enc = excluded.app_secret_enc, verify_token_enc = excluded.verify_token_enc, \
              enabled = excluded.enabled, status = 'untested', status_detail = NULL, tested_at = NULL, \
+             waba_id = excluded.waba_id, \
              updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         )
         .bind(tenant.as_str().to_owned())
@@ -107,6 +111,7 @@ impl CrmStore {
         .bind(i32::from(c.enabled))
         .bind(c.updated_by.clone())
         .bind(now)
+        .bind(c.waba_id.clone())
         .execute(self.db().pool())
         .await
         .map_err(|e| {
@@ -130,7 +135,7 @@ impl CrmStore {
         channel: &str,
     ) -> Result<Option<ConnectionRow>, AppError> {
         let row = sqlx::query(
-            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, \
+            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, waba_id, \
              verify_token_enc, enabled, status, status_detail, tested_at, updated_by, updated_at \
              FROM connections WHERE tenant_id = $1 AND client_id = $2 AND channel = $3",
         )
@@ -150,7 +155,7 @@ impl CrmStore {
         account_id: &str,
     ) -> Result<Option<ConnectionRow>, AppError> {
         let row = sqlx::query(
-            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, \
+            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, waba_id, \
              verify_token_enc, enabled, status, status_detail, tested_at, updated_by, updated_at \
              FROM connections WHERE tenant_id = $1 AND channel = $2 AND account_id = $3",
         )
@@ -170,7 +175,7 @@ impl CrmStore {
         client: Option<&ClientId>,
     ) -> Result<Vec<ConnectionRow>, AppError> {
         let rows = sqlx::query(
-            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, \
+            "SELECT client_id, channel, account_id, token_enc, app_secret_enc, waba_id, \
              verify_token_enc, enabled, status, status_detail, tested_at, updated_by, updated_at \
              FROM connections WHERE tenant_id = $1 AND ($2 IS NULL OR client_id = $2) \
              ORDER BY client_id, channel",
@@ -211,7 +216,7 @@ impl CrmStore {
     /// rotation: a rotation is the deployment's).
     pub async fn sealed_connections(&self) -> Result<Vec<(String, ConnectionRow)>, AppError> {
         let rows = sqlx::query(
-            "SELECT tenant_id, client_id, channel, account_id, token_enc, app_secret_enc, \
+            "SELECT tenant_id, client_id, channel, account_id, token_enc, app_secret_enc, waba_id, \
              verify_token_enc, enabled, status, status_detail, tested_at, updated_by, updated_at \
              FROM connections ORDER BY tenant_id, client_id, channel",
         )

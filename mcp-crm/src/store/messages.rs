@@ -35,6 +35,18 @@ pub struct OutboundMessage {
     pub sandbox: bool,
     pub provider_message_id: Option<String>,
     pub at: DateTime<Utc>,
+    /// Where delivery stands: `accepted` (the platform took it), `sent`,
+    /// `delivered`, `read`, `failed`, or `sandbox`; `null` on messages
+    /// recorded before delivery was tracked.
+    pub delivery_status: Option<String>,
+    /// When the platform last reported on it.
+    pub status_at: Option<DateTime<Utc>>,
+    /// The platform's error code when delivery failed (e.g. `131047`).
+    pub failure_code: Option<String>,
+    /// The platform's reason when delivery failed.
+    pub failure_reason: Option<String>,
+    /// The approved template it went out as (outside the service window).
+    pub template_name: Option<String>,
 }
 
 impl CrmStore {
@@ -146,8 +158,8 @@ impl CrmStore {
         let now = now_ts();
         let mut tx = self.db().pool().begin().await?;
         sqlx::query(
-            "INSERT INTO outbound_messages (tenant_id, id, lead_id, channel, text, sandbox, provider_message_id, at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO outbound_messages (tenant_id, id, lead_id, channel, text, sandbox, provider_message_id, at, \
+             delivery_status, template_name) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(tenant.as_str().to_owned())
         .bind(msg.id.clone())
@@ -157,6 +169,8 @@ impl CrmStore {
         .bind(i32::from(msg.sandbox))
         .bind(msg.provider_message_id.clone())
         .bind(format_ts(msg.at))
+        .bind(msg.delivery_status.clone())
+        .bind(msg.template_name.clone())
         .execute(&mut *tx)
         .await?;
         insert_interaction(&mut tx, tenant, interaction, &now).await?;
@@ -170,7 +184,8 @@ impl CrmStore {
         lead: &LeadId,
     ) -> Result<Vec<OutboundMessage>, AppError> {
         let rows = sqlx::query(
-            "SELECT id, channel, text, sandbox, provider_message_id, at FROM outbound_messages \
+            "SELECT id, channel, text, sandbox, provider_message_id, at, delivery_status, status_at, \
+             failure_code, failure_reason, template_name FROM outbound_messages \
              WHERE tenant_id = $1 AND lead_id = $2 ORDER BY at, id",
         )
         .bind(tenant.as_str())
@@ -186,6 +201,14 @@ impl CrmStore {
                     sandbox: r.try_get::<i64, _>("sandbox")? != 0,
                     provider_message_id: r.try_get("provider_message_id")?,
                     at: parse_ts("at", &r.try_get::<String, _>("at")?)?,
+                    delivery_status: r.try_get("delivery_status")?,
+                    status_at: r
+                        .try_get::<Option<String>, _>("status_at")?
+                        .map(|t| parse_ts("status_at", &t))
+                        .transpose()?,
+                    failure_code: r.try_get("failure_code")?,
+                    failure_reason: r.try_get("failure_reason")?,
+                    template_name: r.try_get("template_name")?,
                 })
             })
             .collect()

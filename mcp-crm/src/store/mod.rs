@@ -14,6 +14,7 @@ use promptsales_shared::db::Db;
 use promptsales_shared::time::parse_ts;
 
 mod connections;
+mod delivery;
 mod inbound;
 mod intent;
 mod leads;
@@ -25,6 +26,7 @@ mod sellers;
 mod usage;
 
 pub use connections::{ConnectionRow, ResealedConnection};
+pub use delivery::{DeliveryStatus, StatusApplied, rank as delivery_rank};
 pub use inbound::VerifiedInbound;
 pub use intent::IntentRow;
 pub use leads::{
