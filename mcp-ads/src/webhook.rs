@@ -21,13 +21,14 @@ use axum::routing::post;
 use base64::Engine;
 use futures::future::BoxFuture;
 use promptsales_shared::AppError;
-use promptsales_shared::crypto::{Crypto, Field};
+use promptsales_shared::crypto::Crypto;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{Channel, TenantId};
 use promptsales_shared::time::now_ts;
 use sqlx::Row;
 
-use crate::connectors::{Secret, Secrets};
+use crate::connectors::Secret;
+use crate::service::open_sealed;
 use crate::store::AdsStore;
 
 /// Path of the status-callback route; the public URL in
@@ -81,16 +82,7 @@ impl AuthTokens for ConfiguredTokens {
             let (Some(sealed), Some(crypto)) = (row.credentials.as_deref(), &self.crypto) else {
                 return Ok(None);
             };
-            let at = Field {
-                tenant: self.tenant.as_str(),
-                table: "connections",
-                row: &row.id,
-                column: "credentials",
-            };
-            let secrets: Secrets =
-                serde_json::from_str(&crypto.decrypt(at, sealed)?).map_err(|_| {
-                    AppError::Internal(format!("connection {}: unreadable credentials", row.id))
-                })?;
+            let secrets = open_sealed(crypto, &self.tenant, row, sealed)?;
             Ok(secrets.auth_token.map(Secret::new))
         })
     }

@@ -189,10 +189,20 @@ async fn sales_day(c: &Client, label: &str) {
         json!({"lead_id": id, "channel": "whatsapp", "granted": true, "source": "asked on WhatsApp"}),
     )
     .await;
-    let wa = ok(
+    // Consent is not the window: outside WhatsApp's 24 hours free text is
+    // refused, and an approved template goes instead.
+    let e = err(
         c,
         "send_message",
         json!({"lead_id": id, "channel": "whatsapp", "text": reply["draft"]}),
+    )
+    .await;
+    assert!(e.contains("template"), "{e}");
+    let wa = ok(
+        c,
+        "send_message",
+        json!({"lead_id": id, "channel": "whatsapp",
+               "template": {"name": "seguimiento", "language": "es", "parameters": ["Ana"]}}),
     )
     .await;
     assert_eq!(wa["sandbox"], true);
@@ -474,7 +484,7 @@ async fn fake_whatsapp() -> (String, Sent) {
     let sent: Sent = Arc::default();
     let app = axum::Router::new()
         .route(
-            "/v21.0/1055/messages",
+            "/v25.0/1055/messages",
             post(
                 |State(s): State<Sent>, headers: axum::http::HeaderMap, axum::Json(body): axum::Json<Value>| async move {
                     assert_eq!(headers["authorization"], "Bearer wa-token");
@@ -530,7 +540,8 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
             let s = ok(
                 &c,
                 "send_message",
-                json!({"lead_id": id, "channel": "whatsapp", "text": "Hola desde PromptSales"}),
+                json!({"lead_id": id, "channel": "whatsapp",
+                       "template": {"name": "hola", "language": "es", "parameters": ["PromptSales"]}}),
             )
             .await;
             assert_eq!(s["sandbox"], false, "{}: {s}", backend.label);
@@ -541,7 +552,13 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
         }
         let last = sent.lock().unwrap().last().cloned().unwrap();
         assert_eq!(last["messaging_product"], "whatsapp");
-        assert_eq!(last["text"]["body"], "Hola desde PromptSales");
+        assert_eq!(last["type"], "template", "{last}");
+        assert_eq!(last["template"]["name"], "hola");
+        assert_eq!(
+            last["template"]["components"][0]["parameters"][0]["text"],
+            "PromptSales",
+            "{last}"
+        );
         assert!(last["to"].as_str().unwrap().starts_with("57300555"));
         assert_eq!(
             last["to"].as_str().unwrap().len(),

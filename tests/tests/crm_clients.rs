@@ -705,7 +705,7 @@ async fn fake_whatsapp() -> (String, Sent) {
     let sent: Sent = Arc::default();
     let app = axum::Router::new()
         .route(
-            "/v21.0/{number}/messages",
+            "/v25.0/{number}/messages",
             post(
                 |State(s): State<Sent>, Path(number): Path<String>| async move {
                     s.lock().unwrap().push(number);

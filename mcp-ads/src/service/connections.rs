@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::crypto::Field;
+use promptsales_shared::crypto::{Crypto, Field};
 use promptsales_shared::domain::{Channel, ClientId, TenantId};
 use promptsales_shared::scope::Scope;
 use promptsales_shared::time::{format_ts, now_ts, parse_ts};
@@ -145,6 +145,26 @@ fn platform_of(channel: Channel) -> Result<Platform, AppError> {
         )),
         p => Ok(p),
     }
+}
+
+/// The secrets `sealed` of connection `row`, opened with `crypto` (the
+/// service, and the Twilio status webhook looking up an auth token).
+pub fn open_sealed(
+    crypto: &Crypto,
+    tenant: &TenantId,
+    row: &ConnectionRow,
+    sealed: &str,
+) -> Result<Secrets, AppError> {
+    let (t, id) = field(tenant, &row.id);
+    let at = Field {
+        tenant: &t,
+        table: "connections",
+        row: &id,
+        column: "credentials",
+    };
+    let json = crypto.decrypt(at, sealed)?;
+    serde_json::from_str(&json)
+        .map_err(|_| AppError::Internal(format!("connection {}: unreadable credentials", row.id)))
 }
 
 fn field(tenant: &TenantId, id: &str) -> (String, String) {
@@ -448,17 +468,7 @@ impl AdsService {
                 promptsales_shared::crypto::KEY_VAR
             ))
         })?;
-        let (t, id) = field(tenant, &row.id);
-        let at = Field {
-            tenant: &t,
-            table: "connections",
-            row: &id,
-            column: "credentials",
-        };
-        let json = crypto.decrypt(at, sealed)?;
-        serde_json::from_str(&json).map_err(|_| {
-            AppError::Internal(format!("connection {}: unreadable credentials", row.id))
-        })
+        open_sealed(crypto, tenant, row, sealed)
     }
 
     /// The live client of a stored connection, or an [`Unusable`] saying

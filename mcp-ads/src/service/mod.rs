@@ -42,7 +42,7 @@ use serde::Serialize;
 pub use change_sets::{ChangeSetDecision, ChangeSetView};
 pub use connections::{
     ConnectionList, ConnectionStatus, ConnectionTest, ConnectionView, EXPIRY_ALERT_DAYS,
-    SetConnectionRequest, TestOutcome, view_of as connection_view,
+    SetConnectionRequest, TestOutcome, open_sealed, view_of as connection_view,
 };
 pub use drafts::{AllocationInput, CampaignInput};
 pub use launch::{ChannelOutcome, Confirmation, LaunchResult};
