@@ -1,5 +1,7 @@
 //! One HTTP call to a platform, executed with retries: exponential backoff
 //! on 5xx and on 429 (honouring `Retry-After`), never on other answers;
+//! waits a platform announces (Meta's usage headers) when they fit the
+//! configured longest wait, else fails at once saying when access returns;
 //! within a connect and a total timeout, reading at most a capped number
 //! of bytes of the answer.
 //!
@@ -274,6 +276,10 @@ pub enum Verdict {
     Ok,
     /// Try again after the wait (None: the backoff schedule).
     RateLimited(Option<Duration>),
+    /// Throttled, and the platform says when access returns: waited for
+    /// when within the policy's longest wait, else failed at once saying
+    /// when (waiting longer would hold a launch for minutes).
+    Blocked(Duration),
     ServerError,
     Unauthorized,
     /// Fail now.
@@ -430,7 +436,37 @@ pub struct Http {
 struct Answer {
     status: u16,
     retry_after: Option<Duration>,
+    headers: reqwest::header::HeaderMap,
     text: String,
+}
+
+/// What a judge reads of an answer: status, body (scrubbed), headers.
+pub struct Reply<'a> {
+    pub status: u16,
+    pub body: &'a Value,
+    pub headers: &'a reqwest::header::HeaderMap,
+    /// `Retry-After`, in seconds, when sent.
+    pub retry_after: Option<Duration>,
+}
+
+impl Reply<'_> {
+    /// A header as JSON (Meta's usage headers are JSON objects).
+    pub fn json_header(&self, name: &str) -> Option<Value> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| serde_json::from_str(v).ok())
+    }
+}
+
+/// "about 5 min" / "about 40 s": how long until access returns.
+fn human(wait: Duration) -> String {
+    let s = wait.as_secs();
+    if s >= 120 {
+        format!("about {} min", s.div_ceil(60))
+    } else {
+        format!("about {s} s")
+    }
 }
 
 impl Http {
@@ -471,6 +507,7 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
+            let headers = resp.headers().clone();
             let too_large = || {
                 tracing::warn!(platform, step = %call.step, max, "platform answer over the size cap; not read");
                 ConnectorError::protocol(platform, format!("the answer exceeded {max} bytes"))
@@ -492,6 +529,7 @@ impl Http {
             Ok(Answer {
                 status,
                 retry_after,
+                headers,
                 text: String::from_utf8_lossy(&body).into_owned(),
             })
         };
@@ -538,6 +576,21 @@ impl Http {
         call: &Call,
         judge: fn(u16, &Value, Option<Duration>) -> Verdict,
     ) -> Result<Value, ConnectorError> {
+        self.send_with(platform, hint, call, |r: &Reply<'_>| {
+            judge(r.status, r.body, r.retry_after)
+        })
+        .await
+    }
+
+    /// [`Http::send`] with a judge that also reads the answer's headers
+    /// (Meta's `X-Business-Use-Case-Usage` and `X-Ad-Account-Usage`).
+    pub async fn send_with(
+        &self,
+        platform: &'static str,
+        hint: &'static str,
+        call: &Call,
+        judge: impl Fn(&Reply<'_>) -> Verdict,
+    ) -> Result<Value, ConnectorError> {
         let secrets = call.secret_values();
         // Bodies are scrubbed on arrival: a platform (or a proxy) echoing a
         // credential cannot pass it on to a result, an error or a log line.
@@ -547,6 +600,7 @@ impl Http {
             let Answer {
                 status,
                 retry_after,
+                headers,
                 text,
             } = self.attempt(platform, call).await?;
             let text = mask_query_tokens(&scrub(&text, &secrets));
@@ -555,7 +609,12 @@ impl Http {
             } else {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             };
-            let verdict = judge(status, &body, retry_after);
+            let verdict = judge(&Reply {
+                status,
+                body: &body,
+                headers: &headers,
+                retry_after,
+            });
             let backoff = self
                 .policy
                 .base_delay
@@ -593,6 +652,29 @@ impl Http {
                         attempt,
                         wait_ms = wait.as_millis() as u64,
                         "rate limited; waiting"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+                Verdict::Blocked(wait) => {
+                    if wait > self.policy.max_delay || attempt >= self.policy.max_attempts {
+                        let back = chrono::Utc::now()
+                            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
+                        return Err(ConnectorError::RateLimited {
+                            platform,
+                            attempts: attempt,
+                            message: format!(
+                                "{}; access returns in {} (around {} UTC)",
+                                error_message(&body),
+                                human(wait),
+                                back.format("%Y-%m-%d %H:%M")
+                            ),
+                        });
+                    }
+                    tracing::info!(
+                        platform,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "throttled; waiting the time the platform gave"
                     );
                     tokio::time::sleep(wait).await;
                 }

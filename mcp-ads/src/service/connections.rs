@@ -167,7 +167,7 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
                 bad("the ad account's digits (an `act_` prefix is dropped)")
             }
         }
-        "page_id" | "instagram_user_id" | "advertiser_id" => {
+        "page_id" | "instagram_user_id" | "pixel_id" | "lead_form_id" | "advertiser_id" => {
             if ok_digits(value, 1..=30) {
                 Ok(value.to_owned())
             } else {
@@ -237,10 +237,12 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
 fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Account, AppError> {
     let (allowed, _) = fields_of(platform);
     let mut out = base.clone();
-    let slots: [(&str, &mut Option<String>); 12] = [
+    let slots: [(&str, &mut Option<String>); 14] = [
         ("ad_account_id", &mut out.ad_account_id),
         ("page_id", &mut out.page_id),
         ("instagram_user_id", &mut out.instagram_user_id),
+        ("pixel_id", &mut out.pixel_id),
+        ("lead_form_id", &mut out.lead_form_id),
         ("customer_id", &mut out.customer_id),
         ("login_customer_id", &mut out.login_customer_id),
         ("oauth_client_id", &mut out.oauth_client_id),
