@@ -305,8 +305,14 @@ pub fn verdict_of_status(status: u16, retry_after: Option<Duration>) -> Verdict 
 /// HTML page from a proxy, say) is not repeated: it goes to the log.
 pub fn error_message(body: &Value) -> String {
     let pick = |v: &Value| v.as_str().map(str::to_owned);
+    // Meta's `error_user_msg` says which field was refused and why.
+    let meta_user = body.pointer("/error/error_user_msg").and_then(pick);
     body.pointer("/error/message")
         .and_then(pick)
+        .map(|m| match meta_user {
+            Some(u) if !m.contains(&u) => format!("{m}: {u}"),
+            _ => m,
+        })
         .or_else(|| body.get("detail").and_then(pick))
         .or_else(|| body.get("message").and_then(pick))
         .or_else(|| body.get("title").and_then(pick))
