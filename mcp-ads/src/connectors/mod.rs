@@ -29,7 +29,9 @@ pub use accounts::{Account, Endpoints, Secrets, fields_of, missing};
 pub use google::{GoogleAds, GoogleAdsConfig, GoogleAuth};
 pub use http::{Auth, Body, Call, Http, Limits, PlannedCall, Reply, RetryPolicy, Secret, Verdict};
 pub use mailchimp::{Mailchimp, MailchimpConfig};
-pub use meta::{Meta, MetaConfig, version_problem as meta_version_problem};
+pub use meta::{
+    API_VERSION as META_API_VERSION, Meta, MetaConfig, version_problem as meta_version_problem,
+};
 pub use oauth::{REFRESH_MARGIN, RefreshConfig, TokenSource};
 pub use sandbox::Sandbox;
 pub use tiktok::{Tiktok, TiktokConfig};
