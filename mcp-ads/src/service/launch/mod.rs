@@ -758,3 +758,6 @@ impl Step {
             .to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;
