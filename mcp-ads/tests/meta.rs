@@ -619,19 +619,23 @@ async fn an_expired_version_is_refused_at_configuration_and_by_the_fake() {
             .any(|m| m.contains("v21.0") && m.contains("expired") && m.contains("v25.0")),
         "{refused:?}"
     );
-    let status = Connectors::from_lookup(&env);
-    let meta_status = status
-        .status()
-        .iter()
-        .find(|s| s.platform == "meta")
-        .unwrap();
-    assert_eq!(meta_status.mode, "sandbox");
-    assert!(meta_status.missing.iter().any(|m| m.contains("expired")));
+    // With credentials, the channel fails saying why (never the sandbox).
+    let all = Connectors::from_lookup(&env);
+    let status = all.status().iter().find(|s| s.platform == "meta").unwrap();
+    assert!(
+        status.missing.iter().any(|m| m.contains("expired")),
+        "{status:?}"
+    );
+    let c = all.for_channel(Channel::Meta);
+    assert!(!c.sandbox());
+    let r = req(Channel::Meta, Objective::Traffic, "USD", 10_000);
+    let e = c.publish_paused(&r).await.unwrap_err().to_string();
+    assert!(e.contains("expired") && e.contains("v25.0"), "{e}");
+    assert!(g.seen().is_empty());
 
     // Forced past the configuration, Meta answers #2635 and nothing is created.
     let mut old = config(&base);
     old.api_version = "v21.0".into();
-    let r = req(Channel::Meta, Objective::Traffic, "USD", 10_000);
     let e = meta(old).publish_paused(&r).await.unwrap_err();
     assert!(
         matches!(e, ConnectorError::Http { status: 400, .. }) && !e.retryable(),

@@ -417,16 +417,34 @@ impl Connectors {
                     missing,
                 }),
             };
-        add(
-            Platform::Meta,
-            MetaConfig::from_lookup(env).map(|c| {
+        // Credentials with an expired Graph version: refused, and the
+        // channel fails saying why rather than falling back to the sandbox.
+        let endpoints = Endpoints::from_lookup(env);
+        let mut refused_version = None;
+        let meta = match MetaConfig::from_lookup(env) {
+            Err(_)
+                if env("PROMPTSALES_META_ACCESS_TOKEN").is_some()
+                    && env("PROMPTSALES_META_AD_ACCOUNT_ID").is_some() =>
+            {
+                let why = meta::version_problem(&endpoints.meta_version).unwrap_or_default();
+                refused_version = Some(why.clone());
+                Ok((
+                    Arc::new(Unusable {
+                        platform: Platform::Meta,
+                        reason: why,
+                    }) as Arc<dyn Connector>,
+                    endpoints.meta_base.clone(),
+                ))
+            }
+            made => made.map(|c| {
                 let base = c.base_url.clone();
                 (
                     Arc::new(Meta::new(c, http.clone())) as Arc<dyn Connector>,
                     base,
                 )
             }),
-        );
+        };
+        add(Platform::Meta, meta);
         add(
             Platform::GoogleAds,
             GoogleAdsConfig::from_lookup(env).map(|c| {
@@ -467,12 +485,17 @@ impl Connectors {
                 )
             }),
         );
+        if let Some(why) = refused_version
+            && let Some(st) = status.iter_mut().find(|s| s.platform == "meta")
+        {
+            st.missing.push(why);
+        }
         Self {
             live,
             sandbox: Arc::new(Sandbox),
             status,
             http,
-            endpoints: Endpoints::from_lookup(env),
+            endpoints,
             accounts: Arc::new(Mutex::new(HashMap::new())),
         }
     }
