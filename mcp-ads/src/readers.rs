@@ -75,4 +75,12 @@ impl ContentSource for ContentAssets {
     ) -> ReadFut<'a, Option<content_read::AssetSummary>> {
         Box::pin(async move { Ok(Some(self.0.summary(tenant, asset_id).await?)) })
     }
+
+    fn copy<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        asset_id: &'a str,
+    ) -> ReadFut<'a, Option<content_read::AssetCopy>> {
+        Box::pin(async move { Ok(Some(self.0.copy(tenant, asset_id).await?)) })
+    }
 }

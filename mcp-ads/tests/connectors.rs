@@ -186,7 +186,17 @@ fn target(channel: Channel, ids: ExternalIds) -> MetricsTarget {
 }
 
 fn meta_default(path: &str) -> Reply {
-    if path.ends_with("/campaigns") {
+    if path.ends_with("/act_123") {
+        (
+            200,
+            None,
+            json!({"id": "act_123", "currency": "USD", "account_status": 1}),
+        )
+    } else if path.ends_with("/adcreatives") {
+        (200, None, json!({"id": "450004"}))
+    } else if path.ends_with("/ads") {
+        (200, None, json!({"id": "340003"}))
+    } else if path.ends_with("/campaigns") {
         (200, None, json!({"id": "120001"}))
     } else if path.ends_with("/adsets") {
         (200, None, json!({"id": "230002"}))
@@ -210,6 +220,9 @@ async fn meta() -> (Fake, Arc<dyn Connector>) {
     let c = connectors(&[
         ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
+        ("PROMPTSALES_META_PAGE_ID", "page9"),
+        ("PROMPTSALES_META_INSTAGRAM_USER_ID", "ig7"),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "form5"),
         ("PROMPTSALES_META_BASE_URL", &base),
     ]);
     (fake, c.for_channel(Channel::Instagram))
@@ -223,14 +236,21 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
     let ids = c.publish_paused(&r).await.unwrap();
     assert_eq!(ids["campaign"], "120001");
     assert_eq!(ids["adset"], "230002");
+    assert_eq!(ids["ad"], "340003");
     c.enable(&r, &ids).await.unwrap();
     let s = fake.seen();
-    assert_eq!(s.len(), 4);
+    // Account read, campaign, ad set, creative, ad; then ad, ad set and
+    // campaign set ACTIVE.
+    assert_eq!(s.len(), 8);
     assert_eq!(
         (s[0].method.as_str(), s[0].path.as_str()),
-        ("POST", "/v21.0/act_123/campaigns")
+        ("GET", "/v25.0/act_123")
     );
-    let f = s[0].form();
+    assert_eq!(
+        (s[1].method.as_str(), s[1].path.as_str()),
+        ("POST", "/v25.0/act_123/campaigns")
+    );
+    let f = s[1].form();
     // The token travels only in the Authorization header.
     for x in &s {
         assert_eq!(x.header("authorization"), "Bearer meta-token");
@@ -243,21 +263,34 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
     assert_eq!(f["status"], "PAUSED");
     assert_eq!(f["objective"], "OUTCOME_LEADS");
     assert_eq!(f["special_ad_categories"], "[]");
-    assert_eq!(s[1].path, "/v21.0/act_123/adsets");
-    let a = s[1].form();
+    assert_eq!(f["is_adset_budget_sharing_enabled"], "false");
+    assert_eq!(s[2].path, "/v25.0/act_123/adsets");
+    let a = s[2].form();
     assert_eq!(a["campaign_id"], "120001");
     assert_eq!(a["daily_budget"], "10000");
     assert_eq!(a["status"], "PAUSED");
     let targeting: Value = serde_json::from_str(&a["targeting"]).unwrap();
     assert_eq!(targeting["geo_locations"]["countries"], json!(["CO", "MX"]));
     assert_eq!(targeting["publisher_platforms"], json!(["instagram"]));
+    assert_eq!(s[3].path, "/v25.0/act_123/adcreatives");
+    let story: Value = serde_json::from_str(&s[3].form()["object_story_spec"]).unwrap();
+    assert_eq!(story["instagram_user_id"], "ig7");
     assert_eq!(
-        (s[2].path.as_str(), s[2].form()["status"].as_str()),
-        ("/v21.0/230002", "ACTIVE")
+        story["link_data"]["picture"],
+        "https://andes.example/mba.jpg"
     );
+    assert_eq!(s[4].path, "/v25.0/act_123/ads");
+    let enabled: Vec<(&str, &str)> = s[5..]
+        .iter()
+        .map(|x| (x.path.as_str(), x.body.as_str()))
+        .collect();
     assert_eq!(
-        (s[3].path.as_str(), s[3].form()["status"].as_str()),
-        ("/v21.0/120001", "ACTIVE")
+        enabled,
+        [
+            ("/v25.0/340003", "status=ACTIVE"),
+            ("/v25.0/230002", "status=ACTIVE"),
+            ("/v25.0/120001", "status=ACTIVE")
+        ]
     );
 
     let rows = c
@@ -268,10 +301,10 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
         )
         .await
         .unwrap();
-    let q = &fake.seen()[4];
+    let q = &fake.seen()[8];
     assert_eq!(
         (q.method.as_str(), q.path.as_str()),
-        ("GET", "/v21.0/120001/insights")
+        ("GET", "/v25.0/120001/insights")
     );
     assert!(
         !q.query.contains("access_token") && q.query.contains("breakdowns=country"),
@@ -287,48 +320,39 @@ async fn meta_creates_paused_then_enables_and_reads_insights() {
 }
 
 #[tokio::test]
-async fn with_a_page_each_ad_set_gets_a_link_ad() {
-    let (fake, base) = start(|path| {
-        if path.ends_with("/ads") {
-            (200, None, json!({"id": "340003"}))
-        } else {
-            meta_default(path)
-        }
-    })
-    .await;
+async fn without_a_page_nothing_is_sent() {
+    let (fake, base) = start(meta_default).await;
     let c = connectors(&[
         ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "123"),
-        ("PROMPTSALES_META_PAGE_ID", "page9"),
         ("PROMPTSALES_META_BASE_URL", &base),
     ])
     .for_channel(Channel::Meta);
     let r = req(Channel::Meta);
-    let ids = c.publish_paused(&r).await.unwrap();
-    assert_eq!(ids["ad"], "340003");
-    c.enable(&r, &ids).await.unwrap();
-    let s = fake.seen();
-    assert_eq!(s[2].path, "/v21.0/act_123/ads");
-    let f = s[2].form();
-    assert_eq!(
-        (f["adset_id"].as_str(), f["status"].as_str()),
-        ("230002", "PAUSED")
+    assert!(
+        c.missing(&r).iter().any(|m| m.contains("Facebook Page")),
+        "{:?}",
+        c.missing(&r)
     );
-    let creative: Value = serde_json::from_str(&f["creative"]).unwrap();
-    assert_eq!(creative["object_story_spec"]["page_id"], "page9");
-    assert_eq!(
-        creative["object_story_spec"]["link_data"]["link"],
-        "https://andes.example/mba"
-    );
-    let enabled: Vec<&str> = s[3..].iter().map(|x| x.path.as_str()).collect();
-    assert_eq!(enabled, ["/v21.0/340003", "/v21.0/230002", "/v21.0/120001"]);
-    assert_eq!(c.plan(&r).len(), 6);
+    let e = c.publish_paused(&r).await.unwrap_err();
+    assert!(matches!(e, ConnectorError::Missing { .. }), "{e:?}");
+    assert!(fake.seen().is_empty());
+    let with_page = connectors(&[
+        ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
+        ("PROMPTSALES_META_AD_ACCOUNT_ID", "123"),
+        ("PROMPTSALES_META_PAGE_ID", "page9"),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "form5"),
+        ("PROMPTSALES_META_BASE_URL", &base),
+    ])
+    .for_channel(Channel::Meta);
+    assert!(with_page.missing(&r).is_empty());
+    assert_eq!(with_page.plan(&r).len(), 8);
 }
 
 #[tokio::test]
 async fn a_refused_token_fails_at_once_and_is_not_retryable() {
     let (fake, c) = meta().await;
-    fake.script("/campaigns", vec![(401, None, json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}))]);
+    fake.script("/act_123", vec![(401, None, json!({"error": {"message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190}}))]);
     let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
     assert!(
         matches!(e, ConnectorError::Unauthorized { status: 401, .. }),
@@ -365,9 +389,12 @@ async fn rate_limits_wait_for_retry_after_then_succeed() {
     assert_eq!(
         paths,
         [
-            "/v21.0/act_123/campaigns",
-            "/v21.0/act_123/campaigns",
-            "/v21.0/act_123/adsets"
+            "/v25.0/act_123",
+            "/v25.0/act_123/campaigns",
+            "/v25.0/act_123/campaigns",
+            "/v25.0/act_123/adsets",
+            "/v25.0/act_123/adcreatives",
+            "/v25.0/act_123/ads"
         ]
     );
 }
@@ -385,8 +412,8 @@ async fn server_errors_back_off_and_give_up_retryable() {
     c.publish_paused(&req(Channel::Meta)).await.unwrap();
     assert_eq!(
         fake.seen().len(),
-        4,
-        "two failures, the success, then the ad set"
+        7,
+        "the account, two failures, the success, then ad set, creative and ad"
     );
 
     let (fake, c) = meta().await;
@@ -396,7 +423,7 @@ async fn server_errors_back_off_and_give_up_retryable() {
     );
     let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
     assert!(e.retryable(), "{e:?}");
-    assert_eq!(fake.seen().len(), 3, "max attempts");
+    assert_eq!(fake.seen().len(), 4, "the account, then max attempts");
 }
 
 #[tokio::test]
@@ -413,7 +440,7 @@ async fn client_errors_are_not_retried() {
     let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
     assert!(!e.retryable());
     assert!(e.to_string().contains("Invalid parameter"), "{e}");
-    assert_eq!(fake.seen().len(), 2);
+    assert_eq!(fake.seen().len(), 3);
 }
 
 /// What a failed call says reaches clients (tool results, stored launch
@@ -794,7 +821,7 @@ async fn twilio_posts_one_form_per_recipient_with_basic_auth() {
 async fn dry_run_plans_show_the_calls_without_secrets() {
     let (_fake, c) = meta().await;
     let plan = c.plan(&req(Channel::Meta));
-    assert_eq!(plan.len(), 4);
+    assert_eq!(plan.len(), 8);
     let shown =
         serde_json::to_string(&plan.iter().map(|p| p.planned()).collect::<Vec<_>>()).unwrap();
     assert!(!shown.contains("meta-token"), "{shown}");
@@ -808,7 +835,7 @@ async fn dry_run_plans_show_the_calls_without_secrets() {
 async fn meta_paging_links_are_followed_without_their_token() {
     let (fake, base) = start(meta_default).await;
     let next =
-        format!("{base}/v21.0/120001/insights?after=page2&access_token=meta-token&limit=500");
+        format!("{base}/v25.0/120001/insights?after=page2&access_token=meta-token&limit=500");
     fake.script(
         "/insights",
         vec![
@@ -932,6 +959,8 @@ async fn tokens_stay_secret_under_server_errors_timeouts_and_huge_answers() {
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
         ("PROMPTSALES_META_BASE_URL", &base),
         ("PROMPTSALES_CONNECTOR_TIMEOUT_MS", "200"),
+        ("PROMPTSALES_META_PAGE_ID", "page9"),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "form5"),
         ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "1"),
     ])
     .for_channel(Channel::Meta);
@@ -955,6 +984,8 @@ async fn tokens_stay_secret_under_server_errors_timeouts_and_huge_answers() {
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "act_123"),
         ("PROMPTSALES_META_BASE_URL", &base),
         ("PROMPTSALES_CONNECTOR_MAX_RESPONSE_BYTES", "4096"),
+        ("PROMPTSALES_META_PAGE_ID", "page9"),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "form5"),
     ])
     .for_channel(Channel::Meta);
     let e = c.publish_paused(&req(Channel::Meta)).await.unwrap_err();
@@ -983,6 +1014,7 @@ fn configured_credentials_never_print() {
                 "PROMPTSALES_MAILCHIMP_REPLY_TO" => "a@b.example",
                 "PROMPTSALES_TWILIO_FROM" => "+15005550006",
                 "PROMPTSALES_GOOGLE_ADS_API_VERSION" => "v26",
+                "PROMPTSALES_META_API_VERSION" => "v25.0",
                 _ => "x1",
             }
             .to_owned(),
@@ -1298,7 +1330,7 @@ async fn each_platforms_check_is_its_cheapest_read() {
     );
     let s = fake.seen();
     assert!(s.iter().all(|x| x.method == "GET"), "reads only");
-    assert_eq!(s[0].path, "/v21.0/act_123");
+    assert_eq!(s[0].path, "/v25.0/act_123");
     assert_eq!(s[0].header("authorization"), "Bearer meta-token");
     assert!(!s[0].query.contains("access_token"), "{}", s[0].query);
     assert_eq!(s[1].path, "/open_api/v1.3/advertiser/info/");

@@ -555,8 +555,7 @@ async fn crm_over_http_with_whatsapp_connector_and_webhook_routes() {
         assert_eq!(last["type"], "template", "{last}");
         assert_eq!(last["template"]["name"], "hola");
         assert_eq!(
-            last["template"]["components"][0]["parameters"][0]["text"],
-            "PromptSales",
+            last["template"]["components"][0]["parameters"][0]["text"], "PromptSales",
             "{last}"
         );
         assert!(last["to"].as_str().unwrap().starts_with("57300555"));

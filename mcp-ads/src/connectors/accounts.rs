@@ -73,6 +73,14 @@ pub struct Account {
     /// Meta: the Instagram account the `instagram` channel speaks as.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub instagram_user_id: Option<String>,
+    /// Meta: the pixel whose purchase event sales campaigns optimise for
+    /// (required for the sales objective).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pixel_id: Option<String>,
+    /// Meta: the instant form leads campaigns collect with (required for
+    /// the leads objective).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_form_id: Option<String>,
     /// Google Ads: the customer (digits; dashes are dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
@@ -195,11 +203,13 @@ impl Secrets {
 
 impl Account {
     /// Every account field by name.
-    pub fn fields(&self) -> [(&'static str, &Option<String>); 15] {
+    pub fn fields(&self) -> [(&'static str, &Option<String>); 17] {
         [
             ("ad_account_id", &self.ad_account_id),
             ("page_id", &self.page_id),
             ("instagram_user_id", &self.instagram_user_id),
+            ("pixel_id", &self.pixel_id),
+            ("lead_form_id", &self.lead_form_id),
             ("customer_id", &self.customer_id),
             ("login_customer_id", &self.login_customer_id),
             ("oauth_client_id", &self.oauth_client_id),
@@ -220,7 +230,13 @@ impl Account {
 pub fn fields_of(platform: Platform) -> (&'static [&'static str], &'static [&'static str]) {
     match platform {
         Platform::Meta => (
-            &["ad_account_id", "page_id", "instagram_user_id"],
+            &[
+                "ad_account_id",
+                "page_id",
+                "instagram_user_id",
+                "pixel_id",
+                "lead_form_id",
+            ],
             &["access_token"],
         ),
         Platform::GoogleAds => (
@@ -318,6 +334,8 @@ pub(super) fn build(ep: &Endpoints, platform: Platform, a: &Account, s: &Secrets
             ad_account_id: text(&a.ad_account_id).trim_start_matches("act_").to_owned(),
             page_id: a.page_id.clone(),
             instagram_user_id: a.instagram_user_id.clone(),
+            pixel_id: a.pixel_id.clone(),
+            lead_form_id: a.lead_form_id.clone(),
         }),
         Platform::GoogleAds => {
             let auth = match (&a.oauth_client_id, &s.oauth_client_secret, &s.refresh_token) {

@@ -1,5 +1,7 @@
 //! One HTTP call to a platform, executed with retries: exponential backoff
 //! on 5xx and on 429 (honouring `Retry-After`), never on other answers;
+//! waits a platform announces (Meta's usage headers) when they fit the
+//! configured longest wait, else fails at once saying when access returns;
 //! within a connect and a total timeout, reading at most a capped number
 //! of bytes of the answer.
 //!
@@ -274,6 +276,10 @@ pub enum Verdict {
     Ok,
     /// Try again after the wait (None: the backoff schedule).
     RateLimited(Option<Duration>),
+    /// Throttled, and the platform says when access returns: waited for
+    /// when within the policy's longest wait, else failed at once saying
+    /// when (waiting longer would hold a launch for minutes).
+    Blocked(Duration),
     ServerError,
     Unauthorized,
     /// Fail now.
@@ -299,8 +305,14 @@ pub fn verdict_of_status(status: u16, retry_after: Option<Duration>) -> Verdict 
 /// HTML page from a proxy, say) is not repeated: it goes to the log.
 pub fn error_message(body: &Value) -> String {
     let pick = |v: &Value| v.as_str().map(str::to_owned);
+    // Meta's `error_user_msg` says which field was refused and why.
+    let meta_user = body.pointer("/error/error_user_msg").and_then(pick);
     body.pointer("/error/message")
         .and_then(pick)
+        .map(|m| match meta_user {
+            Some(u) if !m.contains(&u) => format!("{m}: {u}"),
+            _ => m,
+        })
         .or_else(|| body.get("detail").and_then(pick))
         .or_else(|| body.get("message").and_then(pick))
         .or_else(|| body.get("title").and_then(pick))
@@ -430,7 +442,37 @@ pub struct Http {
 struct Answer {
     status: u16,
     retry_after: Option<Duration>,
+    headers: reqwest::header::HeaderMap,
     text: String,
+}
+
+/// What a judge reads of an answer: status, body (scrubbed), headers.
+pub struct Reply<'a> {
+    pub status: u16,
+    pub body: &'a Value,
+    pub headers: &'a reqwest::header::HeaderMap,
+    /// `Retry-After`, in seconds, when sent.
+    pub retry_after: Option<Duration>,
+}
+
+impl Reply<'_> {
+    /// A header as JSON (Meta's usage headers are JSON objects).
+    pub fn json_header(&self, name: &str) -> Option<Value> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| serde_json::from_str(v).ok())
+    }
+}
+
+/// "about 5 min" / "about 40 s": how long until access returns.
+fn human(wait: Duration) -> String {
+    let s = wait.as_secs();
+    if s >= 120 {
+        format!("about {} min", s.div_ceil(60))
+    } else {
+        format!("about {s} s")
+    }
 }
 
 impl Http {
@@ -471,6 +513,7 @@ impl Http {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
+            let headers = resp.headers().clone();
             let too_large = || {
                 tracing::warn!(platform, step = %call.step, max, "platform answer over the size cap; not read");
                 ConnectorError::protocol(platform, format!("the answer exceeded {max} bytes"))
@@ -492,6 +535,7 @@ impl Http {
             Ok(Answer {
                 status,
                 retry_after,
+                headers,
                 text: String::from_utf8_lossy(&body).into_owned(),
             })
         };
@@ -538,6 +582,21 @@ impl Http {
         call: &Call,
         judge: fn(u16, &Value, Option<Duration>) -> Verdict,
     ) -> Result<Value, ConnectorError> {
+        self.send_with(platform, hint, call, |r: &Reply<'_>| {
+            judge(r.status, r.body, r.retry_after)
+        })
+        .await
+    }
+
+    /// [`Http::send`] with a judge that also reads the answer's headers
+    /// (Meta's `X-Business-Use-Case-Usage` and `X-Ad-Account-Usage`).
+    pub async fn send_with(
+        &self,
+        platform: &'static str,
+        hint: &'static str,
+        call: &Call,
+        judge: impl Fn(&Reply<'_>) -> Verdict,
+    ) -> Result<Value, ConnectorError> {
         let secrets = call.secret_values();
         // Bodies are scrubbed on arrival: a platform (or a proxy) echoing a
         // credential cannot pass it on to a result, an error or a log line.
@@ -547,6 +606,7 @@ impl Http {
             let Answer {
                 status,
                 retry_after,
+                headers,
                 text,
             } = self.attempt(platform, call).await?;
             let text = mask_query_tokens(&scrub(&text, &secrets));
@@ -555,7 +615,12 @@ impl Http {
             } else {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             };
-            let verdict = judge(status, &body, retry_after);
+            let verdict = judge(&Reply {
+                status,
+                body: &body,
+                headers: &headers,
+                retry_after,
+            });
             let backoff = self
                 .policy
                 .base_delay
@@ -596,6 +661,29 @@ impl Http {
                     );
                     tokio::time::sleep(wait).await;
                 }
+                Verdict::Blocked(wait) => {
+                    if wait > self.policy.max_delay || attempt >= self.policy.max_attempts {
+                        let back = chrono::Utc::now()
+                            + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::zero());
+                        return Err(ConnectorError::RateLimited {
+                            platform,
+                            attempts: attempt,
+                            message: format!(
+                                "{}; access returns in {} (around {} UTC)",
+                                error_message(&body),
+                                human(wait),
+                                back.format("%Y-%m-%d %H:%M")
+                            ),
+                        });
+                    }
+                    tracing::info!(
+                        platform,
+                        attempt,
+                        wait_ms = wait.as_millis() as u64,
+                        "throttled; waiting the time the platform gave"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
                 Verdict::ServerError => {
                     if attempt >= self.policy.max_attempts {
                         return Err(ConnectorError::Http {
@@ -619,110 +707,5 @@ pub fn by_status(status: u16, _body: &Value, retry_after: Option<Duration>) -> V
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn statuses_map_to_retry_decisions() {
-        assert_eq!(verdict_of_status(201, None), Verdict::Ok);
-        assert_eq!(verdict_of_status(401, None), Verdict::Unauthorized);
-        assert_eq!(
-            verdict_of_status(429, Some(Duration::from_secs(2))),
-            Verdict::RateLimited(Some(Duration::from_secs(2)))
-        );
-        assert_eq!(verdict_of_status(503, None), Verdict::ServerError);
-        assert_eq!(
-            verdict_of_status(400, None),
-            Verdict::Fail { retryable: false }
-        );
-    }
-
-    #[test]
-    fn forms_are_percent_encoded() {
-        let f = vec![
-            ("To".to_owned(), "+57 300".to_owned()),
-            ("Body".into(), "¡Hola & adiós!".into()),
-        ];
-        assert_eq!(
-            form_encode(&f),
-            "To=%2B57+300&Body=%C2%A1Hola+%26+adi%C3%B3s%21"
-        );
-    }
-
-    #[test]
-    fn dry_run_redacts_secrets() {
-        let c = Call::new("create", "POST", "https://x/y".into())
-            .auth(Auth::Basic("sid".into(), "secret".into()))
-            .header("developer-token", "dev-secret")
-            .secret("developer-token")
-            .form(vec![
-                ("access_token".into(), "tok".into()),
-                ("name".into(), "n".into()),
-            ])
-            .secret("access_token");
-        let p = serde_json::to_string(&c.planned()).unwrap();
-        assert!(
-            !p.contains("secret\"") && !p.contains("dev-secret") && !p.contains("tok\""),
-            "{p}"
-        );
-        assert!(p.contains("\"name\":\"n\""), "{p}");
-    }
-
-    #[test]
-    fn error_messages_come_from_each_platform_shape() {
-        assert_eq!(
-            error_message(&json!({"error": {"message": "bad token"}})),
-            "bad token"
-        );
-        assert_eq!(
-            error_message(&json!({"title": "x", "detail": "API key invalid"})),
-            "API key invalid"
-        );
-        assert_eq!(
-            error_message(&json!({"code": 20003, "message": "Authenticate"})),
-            "Authenticate"
-        );
-    }
-
-    #[test]
-    fn what_a_failure_says_masks_the_calls_secrets() {
-        let c = Call::new(
-            "read insights",
-            "GET",
-            "https://graph.example/v21.0/1/insights?after=x&access_token=page-token".into(),
-        )
-        .auth(Auth::Bearer("bearer-secret".into()))
-        .query("access_token", "query-token")
-        .secret("access_token");
-        let secrets = c.secret_values();
-        for s in ["bearer-secret", "query-token", "page-token"] {
-            assert!(secrets.contains(&s), "{secrets:?}");
-        }
-        assert_eq!(
-            scrub("token query-token is invalid", &secrets),
-            "token *** is invalid"
-        );
-        let body = json!({"paging": {"next": "https://g/x?limit=5&access_token=EAAB123&after=y"}});
-        let shown = excerpt(&body, &[]);
-        assert!(
-            !shown.contains("EAAB123") && shown.contains("access_token=***&after"),
-            "{shown}"
-        );
-        assert!(excerpt(&json!("x".repeat(2000)), &[]).chars().count() <= 501);
-    }
-
-    #[test]
-    fn transport_errors_name_only_the_host() {
-        assert_eq!(
-            host_of("https://user:pw@graph.example:8443/v21.0/x?access_token=t"),
-            "https://graph.example:8443"
-        );
-        assert_eq!(host_of("http://127.0.0.1:9/p"), "http://127.0.0.1:9");
-    }
-
-    #[test]
-    fn bodies_without_a_message_are_not_repeated() {
-        let m = error_message(&json!("<html>502 Bad Gateway at proxy 10.0.0.7</html>"));
-        assert!(!m.contains("10.0.0.7") && m.contains("no reason"), "{m}");
-    }
-}
+#[path = "http_tests.rs"]
+mod tests;

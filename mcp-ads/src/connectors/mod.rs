@@ -27,9 +27,11 @@ use serde::Serialize;
 
 pub use accounts::{Account, Endpoints, Secrets, fields_of, missing};
 pub use google::{GoogleAds, GoogleAdsConfig, GoogleAuth};
-pub use http::{Auth, Body, Call, Http, Limits, PlannedCall, RetryPolicy, Secret, Verdict};
+pub use http::{Auth, Body, Call, Http, Limits, PlannedCall, Reply, RetryPolicy, Secret, Verdict};
 pub use mailchimp::{Mailchimp, MailchimpConfig};
-pub use meta::{Meta, MetaConfig};
+pub use meta::{
+    API_VERSION as META_API_VERSION, Meta, MetaConfig, version_problem as meta_version_problem,
+};
 pub use oauth::{REFRESH_MARGIN, RefreshConfig, TokenSource};
 pub use sandbox::Sandbox;
 pub use tiktok::{Tiktok, TiktokConfig};
@@ -56,7 +58,7 @@ pub enum ConnectorError {
         hint: &'static str,
     },
     /// Still rate limited after every retry.
-    #[error("{platform}: rate limited (HTTP 429) after {attempts} attempts: {message}")]
+    #[error("{platform}: rate limited after {attempts} attempt(s): {message}")]
     RateLimited {
         platform: &'static str,
         attempts: u32,
@@ -216,6 +218,13 @@ pub trait Connector: Send + Sync {
     /// before any call, so a launch is refused whole.
     fn missing(&self, _req: &PublishRequest) -> Vec<String> {
         Vec::new()
+    }
+    /// Reads what the platform must confirm before anything is created
+    /// (Meta: the ad account's currency equals the campaign's, the account
+    /// is active). A launch runs it for every channel before creating
+    /// anything, so a mismatch refuses the launch whole.
+    fn preflight<'a>(&'a self, _req: &'a PublishRequest) -> BoxFut<'a, ()> {
+        Box::pin(async { Ok(()) })
     }
     fn publish_paused<'a>(&'a self, req: &'a PublishRequest) -> BoxFut<'a, ExternalIds>;
     fn enable<'a>(&'a self, req: &'a PublishRequest, ids: &'a ExternalIds) -> BoxFut<'a, ()>;
@@ -408,16 +417,34 @@ impl Connectors {
                     missing,
                 }),
             };
-        add(
-            Platform::Meta,
-            MetaConfig::from_lookup(env).map(|c| {
+        // Credentials with an expired Graph version: refused, and the
+        // channel fails saying why rather than falling back to the sandbox.
+        let endpoints = Endpoints::from_lookup(env);
+        let mut refused_version = None;
+        let meta = match MetaConfig::from_lookup(env) {
+            Err(_)
+                if env("PROMPTSALES_META_ACCESS_TOKEN").is_some()
+                    && env("PROMPTSALES_META_AD_ACCOUNT_ID").is_some() =>
+            {
+                let why = meta::version_problem(&endpoints.meta_version).unwrap_or_default();
+                refused_version = Some(why.clone());
+                Ok((
+                    Arc::new(Unusable {
+                        platform: Platform::Meta,
+                        reason: why,
+                    }) as Arc<dyn Connector>,
+                    endpoints.meta_base.clone(),
+                ))
+            }
+            made => made.map(|c| {
                 let base = c.base_url.clone();
                 (
                     Arc::new(Meta::new(c, http.clone())) as Arc<dyn Connector>,
                     base,
                 )
             }),
-        );
+        };
+        add(Platform::Meta, meta);
         add(
             Platform::GoogleAds,
             GoogleAdsConfig::from_lookup(env).map(|c| {
@@ -458,12 +485,17 @@ impl Connectors {
                 )
             }),
         );
+        if let Some(why) = refused_version
+            && let Some(st) = status.iter_mut().find(|s| s.platform == "meta")
+        {
+            st.missing.push(why);
+        }
         Self {
             live,
             sandbox: Arc::new(Sandbox),
             status,
             http,
-            endpoints: Endpoints::from_lookup(env),
+            endpoints,
             accounts: Arc::new(Mutex::new(HashMap::new())),
         }
     }
@@ -486,7 +518,15 @@ impl Connectors {
             return c.clone();
         }
         let lacks = missing(platform, account, &secrets.names());
-        let built: Arc<dyn Connector> = if !lacks.is_empty() {
+        let expired = (platform == Platform::Meta)
+            .then(|| meta::version_problem(&self.endpoints.meta_version))
+            .flatten();
+        let built: Arc<dyn Connector> = if let Some(why) = expired {
+            Arc::new(Unusable {
+                platform,
+                reason: format!("connection {id} cannot be used: {why}"),
+            })
+        } else if !lacks.is_empty() {
             Arc::new(Unusable {
                 platform,
                 reason: format!(

@@ -187,7 +187,8 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
                 bad("the ad account's digits (an `act_` prefix is dropped)")
             }
         }
-        "page_id" | "instagram_user_id" | "advertiser_id" | "tiktok_pixel_id" => {
+        "page_id" | "instagram_user_id" | "pixel_id" | "lead_form_id" | "advertiser_id"
+        | "tiktok_pixel_id" => {
             if ok_digits(value, 1..=30) {
                 Ok(value.to_owned())
             } else {
@@ -273,10 +274,12 @@ fn check_account_value(name: &str, value: &str) -> Result<String, AppError> {
 fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Account, AppError> {
     let (allowed, _) = fields_of(platform);
     let mut out = base.clone();
-    let slots: [(&str, &mut Option<String>); 15] = [
+    let slots: [(&str, &mut Option<String>); 17] = [
         ("ad_account_id", &mut out.ad_account_id),
         ("page_id", &mut out.page_id),
         ("instagram_user_id", &mut out.instagram_user_id),
+        ("pixel_id", &mut out.pixel_id),
+        ("lead_form_id", &mut out.lead_form_id),
         ("customer_id", &mut out.customer_id),
         ("login_customer_id", &mut out.login_customer_id),
         ("oauth_client_id", &mut out.oauth_client_id),

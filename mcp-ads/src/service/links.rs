@@ -80,6 +80,16 @@ pub trait ContentSource: Send + Sync {
     ) -> ReadFut<'a, Option<content_read::AssetSummary>> {
         Box::pin(async { Ok(None) })
     }
+
+    /// The asset's whole copy, as a launch builds ads from it (None: not
+    /// available here).
+    fn copy<'a>(
+        &'a self,
+        _tenant: &'a TenantId,
+        _asset_id: &'a str,
+    ) -> ReadFut<'a, Option<content_read::AssetCopy>> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 /// An asset attached to a campaign channel.

@@ -1,7 +1,8 @@
 //! The content context as other contexts see it: its schema (migrations and
 //! the version readers need), the asset library's domain types, and the
-//! documented read paths, [`AssetReader::usability`] and
-//! [`AssetReader::summary`]. No MCP code.
+//! documented read paths, [`AssetReader::usability`],
+//! [`AssetReader::summary`] and [`AssetReader::copy`] (the whole copy a
+//! launch builds ads from). No MCP code.
 
 pub mod domain;
 mod reader;
@@ -10,7 +11,7 @@ pub mod rows;
 use promptsales_shared::db::{Migrations, ReadSchema};
 use sqlx::migrate::Migrator;
 
-pub use reader::{AssetReader, AssetSummary, AssetUsability, EXCERPT_CHARS, excerpt};
+pub use reader::{AssetCopy, AssetReader, AssetSummary, AssetUsability, EXCERPT_CHARS, excerpt};
 
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -59,6 +59,25 @@ pub struct AssetSummary {
     pub fields: Vec<FieldValue>,
 }
 
+/// The full copy of an asset at its current version, as a platform's ad
+/// is built from it (launches): nothing cut, no personal data.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct AssetCopy {
+    pub asset_id: String,
+    /// The agency client it was made for.
+    pub client_id: String,
+    pub version: i64,
+    pub status: AssetStatus,
+    pub format: AssetFormat,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The whole body (for images and videos, their URL or description).
+    pub body: String,
+    /// Every named field, whole.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldValue>,
+}
+
 /// `text` cut to at most `max` characters, at a word boundary when one is
 /// near, with `…` when anything was cut.
 pub fn excerpt(text: &str, max: usize) -> String {
@@ -120,6 +139,23 @@ impl AssetReader {
                     text: excerpt(&f.text, EXCERPT_CHARS),
                 })
                 .collect(),
+        })
+    }
+
+    /// The asset's whole copy for a launch (the summary cuts it); NotFound
+    /// for an unknown asset.
+    pub async fn copy(&self, tenant: &TenantId, asset_id: &str) -> Result<AssetCopy, AppError> {
+        let id = AssetId::parse(asset_id)?;
+        let a = self.get_asset(tenant, &id).await?;
+        Ok(AssetCopy {
+            asset_id: a.id.as_str().to_owned(),
+            client_id: a.client_id.as_str().to_owned(),
+            version: i64::from(a.version),
+            status: a.status,
+            format: a.format,
+            title: a.title,
+            body: a.body,
+            fields: a.fields.unwrap_or_default(),
         })
     }
 

@@ -3,7 +3,11 @@
 //! before any platform call, refreshed while it runs, taken over when its
 //! process died), per channel, dry-runnable, within the spend caps. A
 //! channel created paused but never enabled is unfinished: a retry enables
-//! it and never publishes it again.
+//! it and never publishes it again. Each channel is published with the
+//! full approved copy attached to it; before any platform call (and in dry
+//! runs) every connector says what its channel lacks, and before anything
+//! is created every connector confirms the account (Meta: its currency):
+//! either refuses the whole launch with nothing sent.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,6 +19,8 @@ use promptsales_shared::domain::{Channel, Currency, TenantId, format_cents};
 use promptsales_shared::scope::Scope;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+mod creative;
 
 use super::{AdsService, today};
 use crate::connectors::{Connector, ConnectorError, PlannedCall, PublishRequest};
@@ -267,6 +273,14 @@ impl AdsService {
             .map(|s| s.channel)
             .collect();
         self.creatives_for_launch(tenant, &rec, &todo).await?;
+        let copies = self.launch_creatives(tenant, &rec, &todo).await?;
+        for s in &mut steps {
+            s.req.creative = copies
+                .iter()
+                .find(|(ch, _)| *ch == s.channel)
+                .map(|(_, c)| c.clone());
+        }
+        refuse_incomplete(id, &steps)?;
         // A retry of an active campaign adds no campaign and no spend.
         if c.status == CampaignStatus::Approved {
             self.check_tiers(tenant, c).await?;
@@ -494,6 +508,19 @@ impl AdsService {
             key.to_owned(),
             (self.claim_ttl / 3).max(std::time::Duration::from_millis(200)),
         );
+        // The accounts confirm before anything is created on any channel.
+        let mut refused = Vec::new();
+        for s in p.steps.iter().filter(|s| creates(s)) {
+            if let Err(e) = s.connector.preflight(&s.req).await {
+                refused.push(format!("{}: {e}", s.channel));
+            }
+        }
+        if !refused.is_empty() {
+            return Err(AppError::Conflict(format!(
+                "campaign `{id}` cannot launch: {}. Nothing was created",
+                refused.join("; ")
+            )));
+        }
         let day = today();
         let mut outcomes = Vec::new();
         for s in &p.steps {
@@ -694,6 +721,36 @@ impl AdsService {
     }
 }
 
+/// Whether the launch creates this channel's objects (not done yet, and
+/// not created paused by an earlier attempt).
+fn creates(s: &Step) -> bool {
+    to_do(s.existing.as_ref())
+        && s.existing
+            .as_ref()
+            .is_none_or(|e| e.external_ids.is_empty())
+}
+
+/// Refuses a launch when any channel it creates lacks what its platform
+/// needs (no page, no pixel, no image…), naming each channel and what.
+fn refuse_incomplete(id: &CampaignId, steps: &[Step]) -> Result<(), AppError> {
+    let lacking: Vec<String> = steps
+        .iter()
+        .filter(|s| creates(s))
+        .filter_map(|s| {
+            let m = s.connector.missing(&s.req);
+            (!m.is_empty()).then(|| format!("{} lacks {}", s.channel, m.join("; ")))
+        })
+        .collect();
+    if lacking.is_empty() {
+        return Ok(());
+    }
+    Err(AppError::Conflict(format!(
+        "campaign `{id}` cannot launch: {}. Nothing was sent; complete the connection \
+         (set_connection) or the creative and launch again",
+        lacking.join(". ")
+    )))
+}
+
 impl Step {
     fn connector_platform(&self) -> String {
         crate::domain::benchmarks::Platform::of(self.channel)
@@ -701,3 +758,6 @@ impl Step {
             .to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests;
