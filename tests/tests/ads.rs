@@ -4,6 +4,7 @@
 //! retry, spend caps, dry run) — on SQLite and on PostgreSQL + Redis.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -91,6 +92,25 @@ async fn prepare(backend: &Backend) {
 /// An approved asset usable on Meta, put straight into the content
 /// database (as mcp-content would after its approval).
 async fn approved_asset(backend: &Backend, id: &str) {
+    asset(
+        backend,
+        id,
+        ("meta", "social_post"),
+        "Chaquetas",
+        "Chaquetas para la lluvia, listas para la montaña.",
+    )
+    .await;
+}
+
+/// An approved asset of client `cli_ads`: copy written for a channel, or
+/// an image (its body the image's URL), as mcp-content leaves it.
+async fn asset(
+    backend: &Backend,
+    id: &str,
+    (channel, format): (&str, &str),
+    title: &str,
+    body: &str,
+) {
     let cfg = backend.common_args().resolve().unwrap();
     let db = Db::open_reader(&cfg.db, &content_read::SCHEMA)
         .await
@@ -98,16 +118,23 @@ async fn approved_asset(backend: &Backend, id: &str) {
     sqlx::query(
         "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, language, \
          title, body, version, status, created_by, created_at, updated_at, decided_by, decided_at) \
-         VALUES ('default', $1, 'cli_ads', NULL, 'meta', 'social_post', 'es', 'Chaquetas', \
-         'Chaquetas para la lluvia, listas para la montaña.', 1, 'approved', 'maria', \
+         VALUES ('default', $1, 'cli_ads', NULL, $2, $3, 'es', $4, $5, 1, 'approved', 'maria', \
          '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z', 'lucia', '2026-01-01T11:00:00.000000Z')",
     )
     .bind(id)
+    .bind(channel)
+    .bind(format)
+    .bind(title)
+    .bind(body)
     .execute(db.pool())
     .await
     .unwrap();
     db.close().await;
 }
+
+/// Where the live campaign's ads lead, and its approved image.
+const LANDING_URL: &str = "https://andes.example/chaquetas";
+const IMAGE_URL: &str = "https://andes.example/chaqueta.jpg";
 
 /// `approve_campaign`'s arguments waiving the creatives of `channels`.
 fn approval(id: &str, channels: &[&str]) -> Value {
@@ -694,8 +721,12 @@ async fn lifecycle_over_stdio_on_every_backend() {
     }
 }
 
-/// A fake Meta + TikTok: counts requests per path; TikTok fails with 500
-/// until `tiktok_up` is set.
+/// Fake Meta (Graph v25.0) and TikTok (v1.3) that refuse what the real
+/// ones refuse (as the strict fakes of mcp-ads/tests/meta.rs and
+/// tiktok.rs): Meta answers an expired version with #2635, a missing or
+/// misplaced token with #190 and an object lacking a required field with
+/// #100; TikTok answers 40002 for a bad request — and HTTP 500 to
+/// everything until `tiktok_up` is set. Every request is recorded.
 #[derive(Clone, Default)]
 struct Platforms {
     hits: Arc<Mutex<Vec<(String, String, String)>>>,
@@ -710,6 +741,216 @@ impl Platforms {
             .iter()
             .filter(|(_, p, _)| p.contains(fragment))
             .count()
+    }
+
+    /// The bodies of the requests whose path ends with `suffix`, in order.
+    fn bodies(&self, suffix: &str) -> Vec<String> {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, p, _)| p.ends_with(suffix))
+            .map(|(_, _, b)| b.clone())
+            .collect()
+    }
+}
+
+/// The ids the Meta fake gives campaign, ad set, creative and ad.
+const META_IDS: [(&str, &str); 4] = [
+    ("campaign", "120001"),
+    ("adset", "230002"),
+    ("creative", "340003"),
+    ("ad", "450004"),
+];
+
+fn meta_id(kind: &str) -> &'static str {
+    META_IDS.iter().find(|(k, _)| *k == kind).unwrap().1
+}
+
+/// A form body (Graph takes `application/x-www-form-urlencoded`).
+fn form(body: &str) -> HashMap<String, String> {
+    let dec = |x: &str| {
+        let b = x.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    out.push(u8::from_str_radix(&x[i + 1..i + 3], 16).unwrap());
+                    i += 2;
+                }
+                c => out.push(c),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    };
+    body.split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (dec(k), dec(v)))
+        .collect()
+}
+
+fn json_field(f: &HashMap<String, String>, k: &str) -> Value {
+    f.get(k)
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or(Value::Null)
+}
+
+/// What Graph v25.0 answers on ad account 77 (USD) for a leads campaign,
+/// or why it refuses (code 100's `error_user_msg`).
+fn graph(method: &Method, rest: &str, f: &HashMap<String, String>) -> Result<Value, String> {
+    let require = |keys: &[&str]| match keys.iter().find(|k| !f.contains_key(**k)) {
+        Some(k) => Err(format!("The parameter {k} is required")),
+        None => Ok(()),
+    };
+    let paused = || match f.get("status").map(String::as_str) {
+        Some("PAUSED") => Ok(()),
+        _ => Err("objects are created PAUSED".to_owned()),
+    };
+    match (method.as_str(), rest) {
+        ("GET", "act_77") => Ok(json!({"id": "act_77", "currency": "USD", "account_status": 1})),
+        ("POST", "act_77/campaigns") => {
+            require(&["name", "objective", "status", "special_ad_categories"])?;
+            paused()?;
+            if f["objective"] != "OUTCOME_LEADS" {
+                return Err(format!(
+                    "objective {} is not a leads objective",
+                    f["objective"]
+                ));
+            }
+            Ok(json!({"id": meta_id("campaign")}))
+        }
+        ("POST", "act_77/adsets") => {
+            require(&[
+                "name",
+                "campaign_id",
+                "daily_budget",
+                "billing_event",
+                "optimization_goal",
+                "targeting",
+                "start_time",
+                "status",
+            ])?;
+            paused()?;
+            if f["campaign_id"] != meta_id("campaign") {
+                return Err("campaign_id does not exist".into());
+            }
+            if f["daily_budget"].parse::<u64>().is_err() {
+                return Err("Budget is not a whole number of units".into());
+            }
+            if json_field(f, "promoted_object")["page_id"].is_null() {
+                return Err("promoted_object with page_id is required for leads".into());
+            }
+            if json_field(f, "targeting")
+                .pointer("/geo_locations/countries")
+                .and_then(Value::as_array)
+                .is_none_or(Vec::is_empty)
+            {
+                return Err("targeting needs geo_locations".into());
+            }
+            Ok(json!({"id": meta_id("adset")}))
+        }
+        ("POST", "act_77/adcreatives") => {
+            let spec = json_field(f, "object_story_spec");
+            if spec["page_id"].as_str().is_none() {
+                return Err("object_story_spec needs page_id".into());
+            }
+            let link = &spec["link_data"];
+            if link["link"].as_str().is_none() || link["message"].as_str().is_none() {
+                return Err("link_data needs link and message".into());
+            }
+            if link
+                .pointer("/call_to_action/value/lead_gen_form_id")
+                .is_none()
+            {
+                return Err("Lead ads need a lead_gen_form_id in the call to action".into());
+            }
+            Ok(json!({"id": meta_id("creative")}))
+        }
+        ("POST", "act_77/ads") => {
+            require(&["name", "adset_id", "creative", "status"])?;
+            paused()?;
+            if f["adset_id"] != meta_id("adset")
+                || json_field(f, "creative")["creative_id"] != meta_id("creative")
+            {
+                return Err("adset_id or creative_id does not exist".into());
+            }
+            Ok(json!({"id": meta_id("ad")}))
+        }
+        ("GET", r) if r.ends_with("/insights") => Ok(json!({"data": [{
+            "date_start": day(0), "country": "CO", "impressions": "5000", "reach": "4000",
+            "clicks": "150", "spend": "123.45",
+            "actions": [{"action_type": "lead", "value": "9"}],
+            "action_values": [{"action_type": "lead", "value": "600"}]}]})),
+        ("POST", id)
+            if META_IDS.iter().any(|(_, i)| *i == id)
+                && matches!(
+                    f.get("status").map(String::as_str),
+                    Some("ACTIVE" | "PAUSED")
+                ) =>
+        {
+            Ok(json!({"success": true}))
+        }
+        _ => Err(format!("Unsupported request {method} {rest}")),
+    }
+}
+
+/// What TikTok v1.3 answers for a leads campaign with an image, or why it
+/// refuses (code 40002).
+fn tiktok(service: &str, b: &Value) -> Result<Value, &'static str> {
+    match service {
+        "advertiser/info/" => {
+            Ok(json!({"list": [{"name": "Andes", "currency": "USD", "status": "STATUS_ENABLE"}]}))
+        }
+        "file/image/ad/upload/"
+            if b["upload_type"] == "UPLOAD_BY_URL" && b["image_url"] == IMAGE_URL =>
+        {
+            Ok(json!({"image_id": "img-1"}))
+        }
+        "campaign/create/"
+            if b["advertiser_id"] == "700"
+                && b["objective_type"].is_string()
+                && b["operation_status"] == "DISABLE" =>
+        {
+            Ok(json!({"campaign_id": "1800"}))
+        }
+        "adgroup/create/"
+            if b["campaign_id"] == "1800"
+                && b["optimization_goal"] == "CONVERT"
+                && b["billing_event"] == "OCPM"
+                && b["pixel_id"] == "tt-pixel"
+                && b["placements"].as_array().is_some_and(|p| !p.is_empty())
+                && b["location_ids"].as_array().is_some_and(|p| !p.is_empty())
+                && b["budget_mode"] == "BUDGET_MODE_TOTAL"
+                && b["budget"].is_number()
+                && b["schedule_type"] == "SCHEDULE_START_END"
+                && b["operation_status"] == "DISABLE" =>
+        {
+            Ok(json!({"adgroup_id": "1900"}))
+        }
+        "ad/create/" => {
+            let c = &b["creatives"][0];
+            let complete = b["adgroup_id"] == "1900"
+                && c["identity_id"] == "tt-identity"
+                && c["identity_type"].is_string()
+                && c["ad_text"].as_str().is_some_and(|t| !t.is_empty())
+                && c["landing_page_url"] == LANDING_URL
+                && c["image_ids"] == json!(["img-1"]);
+            if complete {
+                Ok(json!({"ad_ids": ["2000"]}))
+            } else {
+                Err("ad: required field missing or invalid")
+            }
+        }
+        s if s.ends_with("status/update/")
+            && matches!(b["operation_status"].as_str(), Some("ENABLE" | "DISABLE")) =>
+        {
+            Ok(json!({}))
+        }
+        "report/integrated/get/" => Ok(json!({"list": [], "page_info": {"total_number": 0}})),
+        _ => Err("unknown call or missing fields"),
     }
 }
 
@@ -726,7 +967,7 @@ async fn platform(
         .lock()
         .unwrap()
         .push((method.to_string(), path.clone(), body.clone()));
-    if path.starts_with("/open_api/") {
+    if let Some(service) = path.strip_prefix("/open_api/v1.3/") {
         if !p.tiktok_up.load(Ordering::SeqCst) {
             return (
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -734,10 +975,32 @@ async fn platform(
             )
                 .into_response();
         }
-        return axum::Json(json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800"}}))
-            .into_response();
+        let token = headers.get("access-token").and_then(|v| v.to_str().ok());
+        let b: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let reply = match (token, tiktok(service, &b)) {
+            (Some("tt"), Ok(data)) => json!({"code": 0, "message": "OK", "data": data}),
+            (Some("tt"), Err(why)) => json!({"code": 40002, "message": why, "data": {}}),
+            _ => json!({"code": 40105, "message": "Access token is incorrect", "data": {}}),
+        };
+        return axum::Json(reply).into_response();
     }
-    // Meta: every call carries the token, only in the Authorization header.
+    let graph_error = |code: i64, message: &str| {
+        (
+            StatusCode::BAD_REQUEST,
+            axum::Json(
+                json!({"error": {"message": message, "type": "OAuthException", "code": code,
+                                         "error_user_msg": message}}),
+            ),
+        )
+            .into_response()
+    };
+    let Some(rest) = path.strip_prefix("/v25.0/") else {
+        return graph_error(
+            2635,
+            "(#2635) You are calling a deprecated version of the Ads API. Please update to the latest version: v25.0.",
+        );
+    };
+    // Every call carries the token, only in the Authorization header.
     let bearer = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -746,24 +1009,12 @@ async fn platform(
         || body.contains("meta-token")
         || uri.query().unwrap_or_default().contains("access_token")
     {
-        return (
-            StatusCode::UNAUTHORIZED,
-            axum::Json(json!({"error": {"message": "no token", "code": 190}})),
-        )
-            .into_response();
+        return graph_error(190, "Invalid OAuth access token.");
     }
-    let reply = if path.ends_with("/campaigns") {
-        json!({"id": "120001"})
-    } else if path.ends_with("/adsets") {
-        json!({"id": "230002"})
-    } else if path.ends_with("/insights") {
-        json!({"data": [{"date_start": day(0), "country": "CO", "impressions": "5000", "reach": "4000", "clicks": "150",
-                          "spend": "123.45", "actions": [{"action_type": "lead", "value": "9"}],
-                          "action_values": [{"action_type": "lead", "value": "600"}]}]})
-    } else {
-        json!({"success": true})
-    };
-    axum::Json(reply).into_response()
+    match graph(&method, rest, &form(&body)) {
+        Ok(v) => axum::Json(v).into_response(),
+        Err(why) => graph_error(100, &why),
+    }
 }
 
 async fn start_platforms() -> (Platforms, String) {
@@ -782,9 +1033,14 @@ async fn connectors_over_http(backend: &Backend) {
         ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "77"),
         ("PROMPTSALES_META_BASE_URL", &base),
+        ("PROMPTSALES_META_PAGE_ID", "page-9"),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "form-5"),
         ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt"),
         ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700"),
         ("PROMPTSALES_TIKTOK_BASE_URL", &base),
+        ("PROMPTSALES_TIKTOK_IDENTITY_ID", "tt-identity"),
+        ("PROMPTSALES_TIKTOK_IDENTITY_TYPE", "CUSTOMIZED_USER"),
+        ("PROMPTSALES_TIKTOK_PIXEL_ID", "tt-pixel"),
         ("PROMPTSALES_CONNECTOR_BACKOFF_MS", "5"),
         ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "3"),
         ("PROMPTSALES_ADS_CAMPAIGN_BUDGET_CAP", "USD=200000"),
@@ -821,26 +1077,70 @@ async fn connectors_over_http(backend: &Backend) {
         "{e}"
     );
 
-    // 30,000.00 over 30 days: 1,000.00/day across three channels.
-    let c = ok(
-        &ana,
-        "create_campaign",
-        campaign("Live", 3_000_000, &["meta", "tiktok", "google_ads"]),
+    // 30,000.00 over 30 days: 1,000.00/day across three channels. Meta
+    // and TikTok launch approved copy written for each with an approved
+    // image; Google Ads runs in the sandbox, where a waived channel may.
+    let mut live = campaign("Live", 3_000_000, &["meta", "tiktok", "google_ads"]);
+    live["landing_url"] = json!(LANDING_URL);
+    let c = ok(&ana, "create_campaign", live).await;
+    let id = c["id"].as_str().unwrap().to_owned();
+    let body = "Chaquetas para la lluvia, listas para la montaña.";
+    asset(
+        backend,
+        "ast_live_meta",
+        ("meta", "social_post"),
+        "Chaquetas",
+        body,
     )
     .await;
-    let id = c["id"].as_str().unwrap().to_owned();
+    asset(
+        backend,
+        "ast_live_tiktok",
+        ("tiktok", "ad_copy"),
+        "Chaquetas",
+        body,
+    )
+    .await;
+    asset(
+        backend,
+        "ast_live_img",
+        ("meta", "image"),
+        "Chaqueta",
+        IMAGE_URL,
+    )
+    .await;
+    for (asset_id, channels) in [
+        ("ast_live_meta", json!(["meta"])),
+        ("ast_live_tiktok", json!(["tiktok"])),
+        ("ast_live_img", json!(["meta", "tiktok"])),
+    ] {
+        ok(
+            &ana,
+            "attach_content",
+            json!({"campaign_id": id, "asset_id": asset_id, "channels": channels}),
+        )
+        .await;
+    }
     ok(&ana, "submit_for_approval", json!({"campaign_id": id})).await;
     assert!(
         err(&ana, "approve_campaign", json!({"campaign_id": id}))
             .await
             .contains("ads:approve")
     );
-    ok(
-        &bob,
-        "approve_campaign",
-        approval(&id, &["meta", "tiktok", "google_ads"]),
-    )
-    .await;
+    let a = ok(&bob, "approve_campaign", approval(&id, &["google_ads"])).await;
+    for channel in ["meta", "tiktok"] {
+        let cr = a["creatives"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["channel"] == channel)
+            .unwrap();
+        assert_eq!(
+            (cr["ready"].as_bool(), cr["waiver"].is_null()),
+            (Some(true), true),
+            "{label}: {cr}"
+        );
+    }
 
     // Dry run: exactly what Meta and TikTok would receive; nothing sent.
     let dry = ok(
@@ -862,15 +1162,59 @@ async fn connectors_over_http(backend: &Backend) {
     let meta_plan = ch(&dry, "meta");
     assert_eq!(meta_plan["sandbox"], false);
     let reqs = meta_plan["requests"].as_array().unwrap();
-    assert_eq!(reqs.len(), 4);
-    assert_eq!(reqs[0]["url"], format!("{base}/v21.0/act_77/campaigns"));
-    assert_eq!(reqs[0]["body"]["status"], "PAUSED");
-    assert_eq!(reqs[0]["headers"]["Authorization"], "Bearer ***");
-    assert!(reqs[0]["body"].get("access_token").is_none(), "{meta_plan}");
+    let urls: Vec<String> = reqs
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["url"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let v25 = format!("{base}/v25.0");
     assert_eq!(
-        ch(&dry, "tiktok")["requests"][0]["headers"]["Access-Token"],
-        "***"
+        &urls[..5],
+        [
+            format!("GET {v25}/act_77?fields=currency,account_status"),
+            format!("POST {v25}/act_77/campaigns"),
+            format!("POST {v25}/act_77/adsets"),
+            format!("POST {v25}/act_77/adcreatives"),
+            format!("POST {v25}/act_77/ads"),
+        ],
+        "{meta_plan}"
     );
+    assert_eq!(
+        reqs.len(),
+        8,
+        "then ad, ad set and campaign set ACTIVE: {meta_plan}"
+    );
+    assert_eq!(reqs[1]["body"]["status"], "PAUSED");
+    assert_eq!(reqs[1]["headers"]["Authorization"], "Bearer ***");
+    assert!(reqs[1]["body"].get("access_token").is_none(), "{meta_plan}");
+    let tiktok_plan = ch(&dry, "tiktok");
+    let steps: Vec<&str> = tiktok_plan["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["url"].as_str().unwrap())
+        .collect();
+    for (i, service) in [
+        "advertiser/info/",
+        "file/image/ad/upload/",
+        "campaign/create/",
+        "adgroup/create/",
+        "ad/create/",
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert!(
+            steps[i].starts_with(&format!("{base}/open_api/v1.3/{service}")),
+            "{i}: {tiktok_plan}"
+        );
+    }
+    assert_eq!(tiktok_plan["requests"][0]["headers"]["Access-Token"], "***");
     assert_eq!(ch(&dry, "google_ads")["sandbox"], true);
     assert_eq!(dry["committed_spend_cents"], 3_000_000);
 
@@ -882,8 +1226,45 @@ async fn connectors_over_http(backend: &Backend) {
     )
     .await;
     assert_eq!(l["status"], "active", "{l}");
-    assert_eq!(ch(&l, "meta")["outcome"], "launched");
-    assert_eq!(ch(&l, "meta")["external_ids"]["campaign"], "120001");
+    let meta = ch(&l, "meta");
+    assert_eq!(meta["outcome"], "launched", "{meta}");
+    for (kind, id) in META_IDS {
+        assert_eq!(meta["external_ids"][kind], id, "{meta}");
+    }
+    // Everything was created paused, then ad, ad set and campaign enabled;
+    // the ad set's budget is the channel's daily share in cents (USD).
+    let adset = form(&platforms.bodies("/act_77/adsets")[0]);
+    assert_eq!(
+        adset["daily_budget"],
+        meta["daily_budget_cents"].to_string(),
+        "{meta}"
+    );
+    let story: Value = serde_json::from_str(
+        &form(&platforms.bodies("/act_77/adcreatives")[0])["object_story_spec"],
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            story["page_id"].as_str(),
+            story["link_data"]["picture"].as_str(),
+            story["link_data"]["message"].as_str()
+        ),
+        (Some("page-9"), Some(IMAGE_URL), Some(body)),
+        "{story}"
+    );
+    let enabled: Vec<String> = platforms
+        .hits
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(_, _, b)| form(b).get("status").is_some_and(|s| s == "ACTIVE"))
+        .map(|(_, p, _)| p.clone())
+        .collect();
+    assert_eq!(
+        enabled,
+        ["ad", "adset", "campaign"].map(|k| format!("/v25.0/{}", meta_id(k))),
+        "{label}"
+    );
     assert_eq!(ch(&l, "google_ads")["outcome"], "launched");
     assert_eq!(ch(&l, "google_ads")["sandbox"], true);
     let tk = ch(&l, "tiktok");
@@ -901,14 +1282,15 @@ async fn connectors_over_http(backend: &Backend) {
         "{l}"
     );
     assert_eq!(
-        platforms.count("/v21.0/"),
-        4,
-        "{label}: meta campaign, ad set, two enables"
+        platforms.count("/v25.0/"),
+        9,
+        "{label}: meta account read (launch check, then create), campaign, ad set, creative, ad, three enables"
     );
+    assert_eq!(platforms.count("/v21.0/"), 0, "{label}");
     assert_eq!(
         platforms.count("/open_api/"),
         3,
-        "{label}: tiktok tried max_attempts times"
+        "{label}: tiktok's first call (the advertiser read) tried max_attempts times"
     );
     let v = ok(&ana, "get_campaign", json!({"campaign_id": id})).await;
     assert_eq!(
@@ -926,7 +1308,7 @@ async fn connectors_over_http(backend: &Backend) {
     assert_eq!(again["replayed"], true);
     assert_eq!(
         platforms.count("/"),
-        7,
+        12,
         "{label}: a repeated key sends nothing"
     );
 
@@ -941,14 +1323,19 @@ async fn connectors_over_http(backend: &Backend) {
     assert_eq!(ch(&retry, "tiktok")["outcome"], "launched");
     assert_eq!(ch(&retry, "meta")["outcome"], "already_launched");
     assert_eq!(
-        platforms.count("/v21.0/"),
-        4,
+        platforms.count("/v25.0/"),
+        9,
         "{label}: meta not touched again"
     );
     assert_eq!(
         platforms.count("/open_api/"),
-        5,
-        "{label}: tiktok create + enable"
+        11,
+        "{label}: tiktok advertiser read, image upload, campaign, ad group, ad, three enables"
+    );
+    assert_eq!(
+        ch(&retry, "tiktok")["external_ids"],
+        json!({"campaign": "1800", "adgroup": "1900", "ad": "2000"}),
+        "{retry}"
     );
     let tiktok_body = platforms
         .hits

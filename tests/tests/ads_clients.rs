@@ -6,8 +6,10 @@
 //! client's; a client without one uses the environment's account); a
 //! Google access token refused mid-run is refreshed; the client's plan
 //! refuses a launch with its numbers; no approval or launch without
-//! approved creatives unless waived; and no secret in any tool output, the
-//! database or the log.
+//! approved creatives (a waiver only for a channel the sandbox runs), the
+//! objects each platform needs (Meta's creative speaking as the client's
+//! Page, Google's search ad from the approved copy) built from them; and no
+//! secret in any tool output, the database or the log.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -217,7 +219,7 @@ async fn fake(
         )
         .into_response();
     }
-    if let Some(rest) = path.strip_prefix("/v21/customers/") {
+    if let Some(rest) = path.strip_prefix("/v26/customers/") {
         let token = header("authorization")
             .strip_prefix("Bearer ")
             .unwrap_or_default()
@@ -244,18 +246,34 @@ async fn fake(
             );
         }
         let cid = rest.split('/').next().unwrap_or_default();
-        let reply = if path.ends_with("campaignBudgets:mutate") {
-            json!({"results": [{"resourceName": format!("customers/{cid}/campaignBudgets/5")}]})
-        } else if path.ends_with("campaigns:mutate") {
-            json!({"results": [{"resourceName": format!("customers/{cid}/campaigns/7")}]})
-        } else if path.ends_with("googleAds:search") {
-            json!({"results": [{"customer": {"id": cid, "descriptiveName": format!("Customer {cid}"), "currencyCode": "USD"}}]})
+        // cli_b's customer is billed in pesos; the others in dollars.
+        let currency = if cid == "8080808080" { "COP" } else { "USD" };
+        let (service, _) = rest
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .split_once(':')
+            .unwrap_or_default();
+        let reply = if path.ends_with("googleAds:search") {
+            json!({"results": [{"customer": {"id": cid, "descriptiveName": format!("Customer {cid}"), "currencyCode": currency}}]})
+        } else if path.ends_with("googleAds:mutate") {
+            json!({"mutateOperationResponses": []})
+        } else if path.ends_with(":mutate") {
+            // One resource name per operation (campaigns/7, adGroups/7…).
+            let ops = serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|b| b["operations"].as_array().map(Vec::len))
+                .unwrap_or(1);
+            let results: Vec<Value> = (0..ops)
+                .map(|i| json!({"resourceName": format!("customers/{cid}/{service}/{}", 7 + i)}))
+                .collect();
+            json!({ "results": results })
         } else {
             json!([])
         };
         return axum::Json(reply).into_response();
     }
-    if path.starts_with("/v21.0/") {
+    if path.starts_with("/v25.0/") {
         let ok = [
             "Bearer meta-a-secret-token",
             "Bearer meta-b-secret-token",
@@ -276,14 +294,18 @@ async fn fake(
             .find_map(|s| s.strip_prefix("act_"))
             .unwrap_or_default()
             .to_owned();
+        // cli_b's ad account pays in pesos; the others in dollars.
+        let currency = if account == "80808081" { "COP" } else { "USD" };
         let reply = if method == Method::GET && path.ends_with(&format!("act_{account}")) {
-            json!({"id": format!("act_{account}"), "name": format!("Account {account}"), "currency": "USD", "account_status": 1})
+            json!({"id": format!("act_{account}"), "name": format!("Account {account}"), "currency": currency, "account_status": 1})
         } else if path.ends_with("/campaigns") {
             json!({"id": format!("{account}01")})
         } else if path.ends_with("/adsets") {
             json!({"id": format!("{account}02")})
         } else if path.ends_with("/ads") {
             json!({"id": format!("{account}03")})
+        } else if path.ends_with("/adcreatives") {
+            json!({"id": format!("{account}04")})
         } else if path.ends_with("/insights") {
             json!({"data": [{"date_start": day(0), "country": "CO", "impressions": "1000", "reach": "800",
                              "clicks": "20", "spend": "10.00", "actions": [], "action_values": []}]})
@@ -372,23 +394,58 @@ async fn prepare(backend: &Backend) {
     db.close().await;
 }
 
-/// An asset put straight into the content database (as mcp-content would
-/// leave it), in `status`.
+/// A Meta post put straight into the content database (as mcp-content
+/// would leave it), in `status`.
 async fn asset(backend: &Backend, id: &str, client: &str, status: &str) {
+    insert_asset(backend, id, client, "meta", status, None).await;
+}
+
+/// Approved Google search copy (three headlines, two descriptions,
+/// keywords) put straight into the content database.
+async fn search_copy(backend: &Backend, id: &str, client: &str) {
+    let fields = json!([
+        {"name": "headline_1", "text": "Café de origen"},
+        {"name": "headline_2", "text": "Tostado esta semana"},
+        {"name": "headline_3", "text": "Pide el tuyo hoy"},
+        {"name": "description_1", "text": "Café de origen colombiano, tostado cada semana."},
+        {"name": "description_2", "text": "Envíos a todo el país. Pide el tuyo."},
+        {"name": "keyword_1", "text": "café de origen"},
+        {"name": "keyword_2", "text": "café tostado"}
+    ])
+    .to_string();
+    insert_asset(backend, id, client, "google_ads", "approved", Some(&fields)).await;
+}
+
+async fn insert_asset(
+    backend: &Backend,
+    id: &str,
+    client: &str,
+    channel: &str,
+    status: &str,
+    fields: Option<&str>,
+) {
     let cfg = backend.common_args().resolve().unwrap();
     let db = Db::open_reader(&cfg.db, &content_read::SCHEMA)
         .await
         .unwrap();
+    let format = if fields.is_some() {
+        "ad_copy"
+    } else {
+        "social_post"
+    };
     sqlx::query(
         "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, language, \
-         title, body, version, status, created_by, created_at, updated_at) \
-         VALUES ('default', $1, $2, NULL, 'meta', 'social_post', 'es', 'Café de origen', \
-         'Café de origen, tostado esta semana. Pide el tuyo.', 1, $3, 'maria', \
-         '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z')",
+         title, body, version, status, created_by, created_at, updated_at, fields) \
+         VALUES ('default', $1, $2, NULL, $3, $4, 'es', 'Café de origen', \
+         'Café de origen, tostado esta semana. Pide el tuyo.', 1, $5, 'maria', \
+         '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z', $6)",
     )
     .bind(id)
     .bind(client)
+    .bind(channel)
+    .bind(format)
     .bind(status)
+    .bind(fields)
     .execute(db.pool())
     .await
     .unwrap();
@@ -489,6 +546,7 @@ async fn clients(backend: &Backend) {
             "meta-env-secret-token".to_owned(),
         ),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "90909091".to_owned()),
+        ("PROMPTSALES_META_PAGE_ID", "90909092".to_owned()),
         ("PROMPTSALES_CONNECTOR_BACKOFF_MS", "5".to_owned()),
         ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "2".to_owned()),
     ]);
@@ -623,20 +681,24 @@ async fn clients(backend: &Backend) {
     .await;
     assert_eq!(tc["source"], "environment", "{tc}");
     let reads = fakes.since(before);
-    assert_eq!(reads[0].path, "/v21.0/act_70707071");
+    assert_eq!(reads[0].path, "/v25.0/act_70707071");
     assert_eq!(reads[0].auth, "Bearer meta-a-secret-token");
     assert!(
         reads
             .iter()
-            .any(|r| r.path == "/v21/customers/8080808080/googleAds:search")
+            .any(|r| r.path == "/v26/customers/8080808080/googleAds:search")
     );
-    assert!(reads.iter().any(|r| r.path == "/v21.0/act_90909091"));
+    assert!(reads.iter().any(|r| r.path == "/v25.0/act_90909091"));
 
-    // Creatives: approved copy for cli_a's Meta; a draft for cli_b's.
+    // Creatives: approved copy for cli_a's Meta and Google; a draft for
+    // cli_b's Meta and approved search copy for its Google.
     asset(backend, "ast_cafe", "cli_a", "approved").await;
+    search_copy(backend, "ast_cafe_search", "cli_a").await;
     asset(backend, "ast_smile", "cli_b", "draft").await;
+    search_copy(backend, "ast_smile_search", "cli_b").await;
 
-    // cli_a: refused without creatives, approved once Google is waived.
+    // cli_a: refused without a creative for each channel, approved once
+    // Google has its search copy.
     let a = ok(
         &t,
         &maker,
@@ -671,27 +733,32 @@ async fn clients(backend: &Backend) {
         by_channel(&gate, "meta")["assets"][0]["copy"]["title"],
         "Café de origen"
     );
+    let e = err(
+        &t,
+        &maker,
+        "attach_content",
+        json!({"campaign_id": a, "asset_id": "ast_smile_search", "channels": ["google_ads"]}),
+    )
+    .await;
+    assert!(e.contains("belongs to client cli_b"), "{label}: {e}");
+    ok(
+        &t,
+        &maker,
+        "attach_content",
+        json!({"campaign_id": a, "asset_id": "ast_cafe_search", "channels": ["google_ads"]}),
+    )
+    .await;
+    let gate = resource(&t, &checker, &format!("ads://campaigns/{a}/approval")).await;
+    assert_eq!(gate["creatives_ready"], true, "{label}: {gate}");
     let approved = ok(
         &t,
         &checker,
         "approve_campaign",
-        json!({"campaign_id": a, "note": "ok", "waivers": [{"channel": "google_ads", "note": "search ads use the keyword copy approved by the client by email"}]}),
+        json!({"campaign_id": a, "note": "ok"}),
     )
     .await;
     assert_eq!(approved["status"], "approved");
-    assert_eq!(approved["waivers"][0]["channel"], "google_ads");
-    assert!(
-        approved["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["action"] == "waive_creative"
-                && e["note"]
-                    .as_str()
-                    .unwrap()
-                    .starts_with("google_ads: search ads")),
-        "{approved}"
-    );
+    assert!(approved["waivers"].is_null(), "{approved}");
 
     // Launch cli_a: its own Meta account and page, its own Google customer
     // under its manager; its Google token, refused mid-run, is refreshed.
@@ -719,18 +786,28 @@ async fn clients(backend: &Backend) {
     let sent = fakes.since(before);
     let meta_calls: Vec<&Seen> = sent
         .iter()
-        .filter(|s| s.path.starts_with("/v21.0/"))
+        .filter(|s| s.path.starts_with("/v25.0/"))
         .collect();
-    assert!(
-        meta_calls
-            .iter()
-            .any(|s| s.path == "/v21.0/act_70707071/campaigns")
+    assert_eq!(
+        (meta_calls[0].method.as_str(), meta_calls[0].path.as_str()),
+        ("GET", "/v25.0/act_70707071"),
+        "{label}: the account's currency and status first"
     );
+    for object in ["campaigns", "adsets", "ads"] {
+        assert!(
+            meta_calls
+                .iter()
+                .any(|s| s.path == format!("/v25.0/act_70707071/{object}")),
+            "{label}: {object}: {meta_calls:?}"
+        );
+    }
     assert!(
         meta_calls
             .iter()
-            .any(|s| s.path == "/v21.0/act_70707071/ads"
-                && form(&s.body)["creative"].contains("\"page_id\":\"70707072\""))
+            .any(|s| s.path == "/v25.0/act_70707071/adcreatives"
+                && form(&s.body)["object_story_spec"].contains("\"page_id\":\"70707072\"")
+                && form(&s.body)["object_story_spec"].contains("Café de origen, tostado")),
+        "{label}: {meta_calls:?}"
     );
     assert!(
         meta_calls
@@ -740,29 +817,49 @@ async fn clients(backend: &Backend) {
     );
     let google_calls: Vec<&Seen> = sent
         .iter()
-        .filter(|s| s.path.starts_with("/v21/"))
+        .filter(|s| s.path.starts_with("/v26/"))
         .collect();
     assert!(
         google_calls
             .iter()
-            .all(|s| s.path.starts_with("/v21/customers/7070707070/") && s.login == "7171717171"),
+            .all(|s| s.path.starts_with("/v26/customers/7070707070/") && s.login == "7171717171"),
         "{google_calls:?}"
+    );
+    assert!(
+        google_calls
+            .iter()
+            .any(|s| s.path == "/v26/customers/7070707070/adGroupAds:mutate"
+                && s.body.contains("Tostado esta semana")),
+        "{label}: the search ad carries cli_a's approved copy: {google_calls:?}"
     );
     assert_eq!(
         fakes.issued("1//refresh-a-secret"),
         ["ya29.a-1", "ya29.a-2"],
         "{label}: refreshed mid-run"
     );
-    let tokens_used: Vec<&str> = google_calls.iter().map(|s| s.auth.as_str()).collect();
+    let steps: Vec<(&str, &str)> = google_calls
+        .iter()
+        .map(|s| {
+            (
+                s.auth.as_str(),
+                s.path.rsplit('/').next().unwrap_or_default(),
+            )
+        })
+        .collect();
     assert_eq!(
-        tokens_used,
+        steps,
         [
-            "Bearer ya29.a-1",
-            "Bearer ya29.a-1",
-            "Bearer ya29.a-2",
-            "Bearer ya29.a-2"
+            ("Bearer ya29.a-1", "googleAds:search"),
+            ("Bearer ya29.a-1", "campaignBudgets:mutate"),
+            ("Bearer ya29.a-2", "campaignBudgets:mutate"),
+            ("Bearer ya29.a-2", "campaigns:mutate"),
+            ("Bearer ya29.a-2", "adGroups:mutate"),
+            ("Bearer ya29.a-2", "adGroupAds:mutate"),
+            ("Bearer ya29.a-2", "adGroupCriteria:mutate"),
+            ("Bearer ya29.a-2", "campaignCriteria:mutate"),
+            ("Bearer ya29.a-2", "googleAds:mutate"),
         ],
-        "{label}: budget, campaign (refused), campaign again, enable"
+        "{label}: currency, budget (refused), budget again … enable"
     );
     for s in &sent {
         for other in [
@@ -780,8 +877,9 @@ async fn clients(backend: &Backend) {
         }
     }
 
-    // cli_b: a draft is no creative, nor another client's copy; with
-    // waivers it goes, through cli_b's own accounts.
+    // cli_b: a draft is no creative, nor another client's copy; once its
+    // post is approved and attached with its search copy it goes, through
+    // cli_b's own accounts.
     let b = ok(
         &t,
         &maker,
@@ -812,13 +910,17 @@ async fn clients(backend: &Backend) {
         e.contains("meta: no creative attached") && e.contains("google_ads: no creative attached"),
         "{label}: {e}"
     );
-    let waive_all = |id: &str| {
-        json!({"campaign_id": id, "waivers": [
-            {"channel": "meta", "note": "the clinic's own video, approved in writing"},
-            {"channel": "google_ads", "note": "keyword copy approved by the clinic"}
-        ]})
-    };
-    let v = ok(&t, &checker, "approve_campaign", waive_all(&b)).await;
+    set_asset_status(backend, "ast_smile", "approved").await;
+    for (asset, channel) in [("ast_smile", "meta"), ("ast_smile_search", "google_ads")] {
+        ok(
+            &t,
+            &maker,
+            "attach_content",
+            json!({"campaign_id": b, "asset_id": asset, "channels": [channel]}),
+        )
+        .await;
+    }
+    let v = ok(&t, &checker, "approve_campaign", json!({"campaign_id": b})).await;
     assert_eq!(v["budget_plan"]["total"], "3.000.000 COP", "{label}");
     assert_eq!(v["budget_plan"]["decimals"], 0);
     assert!(v["caps"]["plan"].as_str().unwrap().contains("Basic"), "{v}");
@@ -832,22 +934,39 @@ async fn clients(backend: &Backend) {
     .await;
     assert_eq!(l["status"], "active", "{label}: {l}");
     let sent = fakes.since(before);
-    assert!(sent.iter().any(|s| s.path == "/v21.0/act_80808081/ads"
-        && form(&s.body)["creative"].contains("\"page_id\":\"80808082\"")));
     assert!(
         sent.iter()
-            .filter(|s| s.path.starts_with("/v21.0/"))
+            .any(|s| s.path == "/v25.0/act_80808081/adcreatives"
+                && form(&s.body)["object_story_spec"].contains("\"page_id\":\"80808082\""))
+    );
+    assert!(sent.iter().any(|s| s.path == "/v25.0/act_80808081/ads"));
+    // 3,000,000 COP over two channels and ten days: Meta counts pesos whole.
+    assert!(
+        sent.iter().any(|s| s.path == "/v25.0/act_80808081/adsets"
+            && form(&s.body)
+                .get("daily_budget")
+                .is_some_and(|b| b.parse::<i64>().is_ok_and(|n| (1..=300_000).contains(&n)))),
+        "{label}: {sent:?}"
+    );
+    assert!(
+        sent.iter()
+            .filter(|s| s.path.starts_with("/v25.0/"))
             .all(|s| s.auth == "Bearer meta-b-secret-token")
     );
     let google_b: Vec<&Seen> = sent
         .iter()
-        .filter(|s| s.path.starts_with("/v21/"))
+        .filter(|s| s.path.starts_with("/v26/"))
         .collect();
-    assert!(!google_b.is_empty());
     assert!(
         google_b
             .iter()
-            .all(|s| s.path.starts_with("/v21/customers/8080808080/") && s.login.is_empty()),
+            .any(|s| s.path.ends_with("/googleAds:mutate")),
+        "{google_b:?}"
+    );
+    assert!(
+        google_b
+            .iter()
+            .all(|s| s.path.starts_with("/v26/customers/8080808080/") && s.login.is_empty()),
         "{google_b:?}"
     );
     // Its token served the connection test once and "expired": refreshed.
@@ -890,7 +1009,16 @@ async fn clients(backend: &Backend) {
         json!({"campaign_id": b2}),
     )
     .await;
-    ok(&t, &checker, "approve_campaign", waive_all(&b2)).await;
+    for (asset, channel) in [("ast_smile", "meta"), ("ast_smile_search", "google_ads")] {
+        ok(
+            &t,
+            &maker,
+            "attach_content",
+            json!({"campaign_id": b2, "asset_id": asset, "channels": [channel]}),
+        )
+        .await;
+    }
+    ok(&t, &checker, "approve_campaign", json!({"campaign_id": b2})).await;
     let before = fakes.seen().len();
     let e = err(
         &t,
@@ -944,13 +1072,29 @@ async fn clients(backend: &Backend) {
     )
     .await;
     ok(&t, &maker, "submit_for_approval", json!({"campaign_id": c})).await;
-    ok(
+    // Its Google runs in the sandboxes (no account): a waiver is enough
+    // there, recorded with the approval.
+    let approved = ok(
         &t,
         &checker,
         "approve_campaign",
-        json!({"campaign_id": c, "waivers": [{"channel": "google_ads", "note": "brand terms only"}]}),
+        json!({"campaign_id": c, "note": "ok", "waivers": [{"channel": "google_ads", "note": "search ads use the keyword copy approved by the client by email"}]}),
     )
     .await;
+    assert_eq!(approved["status"], "approved");
+    assert_eq!(approved["waivers"][0]["channel"], "google_ads");
+    assert!(
+        approved["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "waive_creative"
+                && e["note"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("google_ads: search ads")),
+        "{approved}"
+    );
     set_asset_status(backend, "ast_tools", "draft").await;
     let before = fakes.seen().len();
     let e = err(
@@ -981,7 +1125,13 @@ async fn clients(backend: &Backend) {
     let sent = fakes.since(before);
     assert!(
         sent.iter()
-            .any(|s| s.path == "/v21.0/act_90909091/campaigns")
+            .any(|s| s.path == "/v25.0/act_90909091/campaigns")
+    );
+    assert!(
+        sent.iter()
+            .any(|s| s.path == "/v25.0/act_90909091/adcreatives"
+                && form(&s.body)["object_story_spec"].contains("\"page_id\":\"90909092\"")),
+        "{label}: the environment's Page: {sent:?}"
     );
     assert!(
         sent.iter()
@@ -1002,14 +1152,14 @@ async fn clients(backend: &Backend) {
     let sent = fakes.since(before);
     assert!(
         sent.iter().any(|s| s.method == "POST"
-            && s.path == "/v21.0/7070707101"
+            && s.path == "/v25.0/7070707101"
             && s.body.contains("PAUSED")),
         "{sent:?}"
     );
     assert!(sent.iter().any(
-        |s| s.path == "/v21/customers/7070707070/campaigns:mutate" && s.body.contains("PAUSED")
+        |s| s.path == "/v26/customers/7070707070/campaigns:mutate" && s.body.contains("PAUSED")
     ));
-    for s in sent.iter().filter(|s| s.path.starts_with("/v21.0/")) {
+    for s in sent.iter().filter(|s| s.path.starts_with("/v25.0/")) {
         assert_eq!(s.auth, "Bearer meta-a-secret-token", "{s:?}");
     }
 

@@ -135,6 +135,52 @@ async fn approved_asset(backend: &Backend, id: &str) {
     db.close().await;
 }
 
+/// The approved creatives of the launches against the fake platforms, put
+/// straight into the content database (once per backend): copy for Meta,
+/// copy for TikTok and an image for both (TikTok ads need media).
+async fn launch_creatives(backend: &Backend) {
+    let cfg = backend.common_args().resolve().unwrap();
+    let db = Db::open_reader(&cfg.db, &content_read::SCHEMA)
+        .await
+        .unwrap();
+    for (id, channel, format, body) in [
+        (
+            "ast_rain_fb",
+            "meta",
+            "social_post",
+            "Chaquetas para la lluvia",
+        ),
+        (
+            "ast_rain_tt",
+            "tiktok",
+            "social_post",
+            "Chaquetas para la lluvia",
+        ),
+        (
+            "ast_rain_img",
+            "meta",
+            "image",
+            "https://andes.example/lluvia.jpg",
+        ),
+    ] {
+        sqlx::query(
+            "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, language, \
+             title, body, version, status, created_by, created_at, updated_at, decided_by, decided_at) \
+             VALUES ('default', $1, 'cli_ads', NULL, $2, $3, 'es', 'Hola', $4, 1, 'approved', 'maria', \
+             '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z', 'lucia', \
+             '2026-01-01T11:00:00.000000Z') ON CONFLICT (tenant_id, id) DO NOTHING",
+        )
+        .bind(id)
+        .bind(channel)
+        .bind(format)
+        .bind(body)
+        .execute(db.pool())
+        .await
+        .unwrap();
+    }
+    db.close().await;
+}
+
 fn day(offset: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(offset)).to_string()
 }
@@ -143,7 +189,8 @@ fn campaign(name: &str, budget: i64, channels: &[&str]) -> Value {
     json!({
         "client_id": "cli_ads", "name": name, "objective": "leads", "budget_cents": budget,
         "currency": "USD", "start_date": day(0), "end_date": day(29),
-        "channels": channels, "countries": ["CO", "MX"]
+        "channels": channels, "countries": ["CO", "MX"],
+        "landing_url": "https://andes.example/lluvia"
     })
 }
 
@@ -570,7 +617,7 @@ impl Platforms {
             .lock()
             .unwrap()
             .iter()
-            .filter(|(m, p, _)| m == method && p.contains(fragment))
+            .filter(|(m, p, _)| m == method && p.ends_with(fragment))
             .count()
     }
     fn enables(&self) -> usize {
@@ -579,7 +626,7 @@ impl Platforms {
             .unwrap()
             .iter()
             .filter(|(_, p, b)| {
-                p.starts_with("/v21.0/") && !p.contains("act_") && b.contains("status=ACTIVE")
+                p.starts_with("/v25.0/") && !p.contains("act_") && b.contains("status=ACTIVE")
             })
             .count()
     }
@@ -598,9 +645,20 @@ async fn platform(
         .lock()
         .unwrap()
         .push((method.to_string(), path.clone(), body.clone()));
-    if path.starts_with("/open_api/") {
-        return axum::Json(json!({"code": 0, "message": "OK", "data": {"campaign_id": "1800"}}))
-            .into_response();
+    if let Some(svc) = path.strip_prefix("/open_api/v1.3/") {
+        let data = match svc {
+            "advertiser/info/" => json!({"list": [{"name": "Andes", "currency": "USD"}]}),
+            "file/image/ad/upload/" => json!({"image_id": "img-1"}),
+            "campaign/create/" => json!({"campaign_id": "1800"}),
+            "adgroup/create/" => json!({"adgroup_id": "1801"}),
+            "ad/create/" => json!({"ad_ids": ["1802"]}),
+            s if s.ends_with("status/update/") => json!({}),
+            _ => {
+                return axum::Json(json!({"code": 40002, "message": "unknown call", "data": {}}))
+                    .into_response();
+            }
+        };
+        return axum::Json(json!({"code": 0, "message": "OK", "data": data})).into_response();
     }
     let bearer = headers
         .get("authorization")
@@ -610,6 +668,19 @@ async fn platform(
         return (
             StatusCode::UNAUTHORIZED,
             axum::Json(json!({"error": {"message": "no token", "code": 190}})),
+        )
+            .into_response();
+    }
+    // The ad account answers (currency, active) so the launch gets past
+    // its preflight; what fails is the creation that follows.
+    if method == Method::GET && path == "/v25.0/act_77" {
+        return axum::Json(json!({"id": "act_77", "currency": "USD", "account_status": 1}))
+            .into_response();
+    }
+    if !path.starts_with("/v25.0/") {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({"error": {"message": "version expired", "code": 2635}})),
         )
             .into_response();
     }
@@ -640,6 +711,10 @@ async fn platform(
         json!({"id": "120001"})
     } else if path.ends_with("/adsets") {
         json!({"id": "230002"})
+    } else if path.ends_with("/adcreatives") {
+        json!({"id": "250003"})
+    } else if path.ends_with("/ads") {
+        json!({"id": "240004"})
     } else {
         json!({"success": true})
     };
@@ -664,8 +739,16 @@ fn platform_env(base: &str) -> Vec<(&'static str, String)> {
         ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token".to_owned()),
         ("PROMPTSALES_META_AD_ACCOUNT_ID", "77".to_owned()),
         ("PROMPTSALES_META_BASE_URL", base.to_owned()),
+        ("PROMPTSALES_META_PAGE_ID", "78".to_owned()),
+        ("PROMPTSALES_META_LEAD_FORM_ID", "79".to_owned()),
         ("PROMPTSALES_TIKTOK_ACCESS_TOKEN", "tt-token".to_owned()),
         ("PROMPTSALES_TIKTOK_ADVERTISER_ID", "700".to_owned()),
+        ("PROMPTSALES_TIKTOK_IDENTITY_ID", "701".to_owned()),
+        (
+            "PROMPTSALES_TIKTOK_IDENTITY_TYPE",
+            "CUSTOMIZED_USER".to_owned(),
+        ),
+        ("PROMPTSALES_TIKTOK_PIXEL_ID", "702".to_owned()),
         ("PROMPTSALES_TIKTOK_BASE_URL", base.to_owned()),
         ("PROMPTSALES_CONNECTOR_BACKOFF_MS", "5".to_owned()),
         ("PROMPTSALES_CONNECTOR_MAX_ATTEMPTS", "2".to_owned()),
@@ -679,8 +762,10 @@ async fn start(backend: &Backend, env: &[(&'static str, String)]) -> HttpServer 
     HttpServer::start_env("mcp-ads", backend, &[], &env).await
 }
 
-/// An approved Meta + TikTok campaign, drafted by `maker`.
-async fn approved_campaign(server: &HttpServer, name: &str) -> String {
+/// An approved Meta + TikTok campaign, drafted by `maker`, with approved
+/// copy for each channel and an image for both attached.
+async fn approved_campaign(backend: &Backend, server: &HttpServer, name: &str) -> String {
+    launch_creatives(backend).await;
     let maker = as_(server, "maker", &["ads:read", "ads:write"]).await;
     let checker = as_(server, "checker", &["ads:approve"]).await;
     let c = ok(
@@ -690,13 +775,34 @@ async fn approved_campaign(server: &HttpServer, name: &str) -> String {
     )
     .await;
     let id = c["id"].as_str().unwrap().to_owned();
+    for (asset, channels) in [
+        ("ast_rain_fb", json!(["meta"])),
+        ("ast_rain_tt", json!(["tiktok"])),
+        ("ast_rain_img", json!(["meta", "tiktok"])),
+    ] {
+        ok(
+            &maker,
+            "attach_content",
+            json!({"campaign_id": id, "asset_id": asset, "channels": channels}),
+        )
+        .await;
+    }
     ok(&maker, "submit_for_approval", json!({"campaign_id": id})).await;
-    ok(
+    let v = ok(
         &checker,
         "approve_campaign",
-        approval(&id, &["meta", "tiktok"]),
+        json!({"campaign_id": id, "note": "ok"}),
     )
     .await;
+    assert!(
+        v["waivers"].is_null()
+            && v["creatives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["ready"] == true),
+        "{v}"
+    );
     maker.cancel().await.unwrap();
     checker.cancel().await.unwrap();
     id
@@ -707,7 +813,7 @@ async fn approved_campaign(server: &HttpServer, name: &str) -> String {
 async fn concurrent_launches(backend: &Backend) {
     let (platforms, base) = start_platforms().await;
     let server = start(backend, &platform_env(&base)).await;
-    let id = approved_campaign(&server, "Race").await;
+    let id = approved_campaign(backend, &server, "Race").await;
     platforms.slow_create.store(true, Ordering::SeqCst);
     let a = as_(&server, "launcher-a", &["ads:read", "ads:launch"]).await;
     let b = as_(&server, "launcher-b", &["ads:read", "ads:launch"]).await;
@@ -745,6 +851,14 @@ async fn concurrent_launches(backend: &Backend) {
         "{label}: one Meta ad set"
     );
     assert_eq!(
+        (
+            platforms.count("POST", "/act_77/adcreatives"),
+            platforms.count("POST", "/act_77/ads")
+        ),
+        (1, 1),
+        "{label}: one Meta creative and ad"
+    );
+    assert_eq!(
         platforms.count("POST", "campaign/create/"),
         1,
         "{label}: one TikTok campaign"
@@ -776,7 +890,7 @@ async fn crash_after_publishing_paused(backend: &Backend) {
     let (platforms, base) = start_platforms().await;
     let env = platform_env(&base);
     let server = start(backend, &env).await;
-    let id = approved_campaign(&server, "Crash").await;
+    let id = approved_campaign(backend, &server, "Crash").await;
     platforms
         .kill_at_enable
         .store(server.child.id().unwrap(), Ordering::SeqCst);
@@ -889,7 +1003,15 @@ async fn crash_after_publishing_paused(backend: &Backend) {
         "{label}: Meta was not published again"
     );
     assert_eq!(platforms.count("POST", "/act_77/adsets"), 1);
+    assert_eq!(platforms.count("POST", "/act_77/adcreatives"), 1);
+    assert_eq!(platforms.count("POST", "/act_77/ads"), 1);
+    assert_eq!(
+        platforms.enables(),
+        4,
+        "{label}: the retry enabled Meta's ad, ad set and campaign"
+    );
     assert_eq!(platforms.count("POST", "campaign/create/"), 1);
+    assert_eq!(platforms.count("POST", "ad/create/"), 1);
     let v = ok(&client, "get_campaign", json!({"campaign_id": id})).await;
     assert_eq!(v["delivery_state"], "launched", "{label}: {v}");
     // The dead launch's key was not left running: it is taken over, finds
@@ -1085,7 +1207,7 @@ async fn redaction(backend: &Backend) {
 
     let mut shown = String::new();
     for (mode, name) in [(&platforms.echo_500, "Echo"), (&platforms.hang, "Hang")] {
-        let id = approved_campaign(&server, name).await;
+        let id = approved_campaign(backend, &server, name).await;
         mode.store(true, Ordering::SeqCst);
         let r = ok(
             &client,

@@ -4,6 +4,8 @@
 //! the campaign id, an arguments hash), which `audit_query` lists.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use promptsales_catalog::{CatalogWriter, Client as CatalogClient};
@@ -12,21 +14,41 @@ use promptsales_shared::domain::{ClientId, Country, TenantId};
 use promptsales_tests::{Backend, Era, HttpServer, call_tool, stdio_client_env};
 use serde_json::json;
 
-/// A "platform" that accepts connections and never answers.
-async fn black_hole() -> String {
+/// A "platform" that accepts connections and never answers, counting them.
+async fn black_hole() -> (String, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
     tokio::spawn(async move {
         let mut held = Vec::new();
         while let Ok((socket, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
             held.push(socket);
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), accepted)
 }
 
+/// Puts client `cli_audit` in the catalog and readies the content
+/// database mcp-ads reads creatives from, with the client's approved copy
+/// for Meta (`ast_audit`).
 async fn add_client(backend: &Backend) {
     let cfg = backend.common_args().resolve().unwrap();
+    let content = Db::migrate(&cfg.db, &content_read::MIGRATIONS)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO content_assets (tenant_id, id, client_id, campaign_id, channel, format, language, \
+         title, body, version, status, created_by, created_at, updated_at) \
+         VALUES ('default', 'ast_audit', 'cli_audit', NULL, 'meta', 'social_post', 'es', 'Dos noches', \
+         'Dos noches frente al mar en Cartagena.', 1, 'approved', 'maria', \
+         '2026-01-01T10:00:00.000000Z', '2026-01-01T10:00:00.000000Z')",
+    )
+    .execute(content.pool())
+    .await
+    .unwrap();
+    content.close().await;
     let core = Db::open_unmigrated(&cfg.db, "core").await.unwrap();
     CatalogWriter::new(core.clone())
         .upsert_client(
@@ -70,11 +92,21 @@ async fn a_launch_killed_mid_call_leaves_its_intent_row() {
             "create_campaign",
             json!({"client_id": "cli_audit", "name": "Dos noches", "objective": "sales",
                    "budget_cents": 300_000, "currency": "USD", "start_date": day(0),
-                   "end_date": day(9), "channels": ["meta"], "countries": ["CO"]}),
+                   "end_date": day(9), "channels": ["meta"], "countries": ["CO"],
+                   "landing_url": "https://hotel.example/dos-noches"}),
         )
         .await
         .unwrap();
         let id = c["id"].as_str().unwrap().to_owned();
+        // Approved copy for the one channel: a waived channel would be
+        // refused before any call, and this launch must reach the platform.
+        call_tool(
+            &ana,
+            "attach_content",
+            json!({"campaign_id": id, "asset_id": "ast_audit", "channels": ["meta"]}),
+        )
+        .await
+        .unwrap();
         call_tool(&ana, "submit_for_approval", json!({"campaign_id": id}))
             .await
             .unwrap();
@@ -90,20 +122,15 @@ async fn a_launch_killed_mid_call_leaves_its_intent_row() {
             Era::Initialize,
         )
         .await;
-        // No creative here: the approver waives the one channel, with a note.
-        call_tool(
-            &bob,
-            "approve_campaign",
-            json!({"campaign_id": id,
-                   "waivers": [{"channel": "meta", "note": "copy is in the client's own account"}]}),
-        )
+        call_tool(&bob, "approve_campaign", json!({"campaign_id": id}))
             .await
             .unwrap();
         bob.cancel().await.unwrap();
 
-        // Carol launches against a platform that never answers; the server
-        // dies with SIGKILL while the call is in flight.
-        let meta = black_hole().await;
+        // Carol launches against a platform that never answers (with all a
+        // sales ad needs: Page, pixel, landing URL, approved copy); the
+        // server dies with SIGKILL while the call is in flight.
+        let (meta, reached) = black_hole().await;
         let mut srv = HttpServer::start_env(
             "mcp-ads",
             &backend,
@@ -114,6 +141,8 @@ async fn a_launch_killed_mid_call_leaves_its_intent_row() {
                 ("PROMPTSALES_META_ACCESS_TOKEN", "meta-token"),
                 ("PROMPTSALES_META_AD_ACCOUNT_ID", "77"),
                 ("PROMPTSALES_META_BASE_URL", &meta),
+                ("PROMPTSALES_META_PAGE_ID", "page-9"),
+                ("PROMPTSALES_META_PIXEL_ID", "pixel-3"),
             ],
         )
         .await;
@@ -134,6 +163,11 @@ async fn a_launch_killed_mid_call_leaves_its_intent_row() {
             }
         });
         tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(
+            reached.load(Ordering::SeqCst) >= 1,
+            "{}: the launch is in flight at the platform, not refused before it",
+            backend.label
+        );
         srv.child.start_kill().unwrap();
         let status = tokio::time::timeout(Duration::from_secs(10), srv.child.wait())
             .await

@@ -302,7 +302,7 @@ fn patched(platform: Platform, base: &Account, patch: &Account) -> Result<Accoun
         .find(|(n, v)| v.is_some() && !slot_names.contains(n))
     {
         return Err(AppError::invalid(
-            *name,
+            name,
             "a field this server can store",
             v.as_str(),
         ));
