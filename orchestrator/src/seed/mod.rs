@@ -5,6 +5,7 @@
 //! sellers whose capacities hold the open leads they were given, and the
 //! sub-companies' plans with a realistic mix of them assigned to clients.
 
+pub mod fx;
 pub mod inbound;
 pub mod plans;
 pub mod sellers;
@@ -570,6 +571,17 @@ pub fn generate(spec: &SeedSpec) -> Result<Dataset, promptsales_shared::AppError
     ds.plans = all;
     ds.plan_assignments = assigned;
     inbound::add_unanswered(&mut ds, spec);
+    // Rates for every currency used, over every day a fact is dated.
+    let levels: std::collections::BTreeMap<Currency, f64> =
+        infos.iter().map(|i| (i.currency, i.per_usd)).collect();
+    let days = ds
+        .ad_daily
+        .iter()
+        .map(|a| a.date)
+        .chain(ds.sales.iter().map(|s| s.closed_at.date_naive()))
+        .chain(ds.leads.iter().map(|l| l.created_at.date_naive()));
+    let (first, last) = days.fold((window_start, spec.as_of), |(a, b), d| (a.min(d), b.max(d)));
+    ds.fx_rates = fx::daily_rates(spec.seed, &levels, first, last)?;
     Ok(ds)
 }
 
