@@ -105,10 +105,10 @@ pub fn currency_phrase(question: &str) -> Option<Currency> {
     for i in 0..folded.len().saturating_sub(1) {
         let intro = folded[i];
         let rest = &folded[i + 1..];
-        if INTRO.contains(&intro) || intro == "a" {
-            if let Some(code) = name_at(rest) {
-                return Currency::parse(code).ok();
-            }
+        if (INTRO.contains(&intro) || intro == "a")
+            && let Some(code) = name_at(rest)
+        {
+            return Currency::parse(code).ok();
         }
         if INTRO.contains(&intro) {
             let (raw, low) = (&ws[i + 1].0, rest[0]);
