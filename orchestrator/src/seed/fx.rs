@@ -44,6 +44,19 @@ pub fn daily_rates(
     Ok(out)
 }
 
+/// Lookup helpers for tests of the seed.
+#[cfg(test)]
+pub mod tests_support {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    /// (currency, date) of every rate.
+    pub fn index(rates: &[FxRate]) -> HashSet<(Currency, NaiveDate)> {
+        rates.iter().map(|r| (r.currency, r.date)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

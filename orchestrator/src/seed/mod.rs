@@ -611,6 +611,43 @@ mod tests {
     }
 
     #[test]
+    fn every_amount_has_a_usd_rate_within_the_fallback_window() {
+        let ds = generate(&spec()).unwrap();
+        let rates = crate::seed::fx::tests_support::index(&ds.fx_rates);
+        let campaign_cur: std::collections::HashMap<_, _> = ds
+            .campaigns
+            .iter()
+            .map(|c| (c.id.clone(), c.currency))
+            .collect();
+        let dated = ds
+            .ad_daily
+            .iter()
+            .map(|a| (campaign_cur[&a.campaign_id], a.date))
+            .chain(
+                ds.sales
+                    .iter()
+                    .map(|s| (s.currency, s.closed_at.date_naive())),
+            )
+            .chain(ds.products.iter().map(|p| (p.currency, spec().as_of)));
+        let mut currencies = std::collections::BTreeSet::new();
+        for (cur, day) in dated {
+            currencies.insert(cur);
+            if cur.as_str() == "USD" {
+                continue;
+            }
+            let ok = (0..=7).any(|back| rates.contains(&(cur, day - Duration::days(back))));
+            assert!(ok, "no {cur} rate within 7 days before {day}");
+        }
+        assert!(currencies.len() > 2, "{currencies:?}");
+        assert!(
+            ds.fx_rates
+                .iter()
+                .all(|r| r.base.as_str() == "USD" && r.rate > 0.0)
+        );
+        assert_eq!(ds.fx_rates, generate(&spec()).unwrap().fx_rates);
+    }
+
+    #[test]
     fn rows_obey_the_domain_rules_and_the_window() {
         let s = spec();
         let ds = generate(&s).unwrap();
