@@ -2,6 +2,7 @@
 
 pub mod domain;
 pub mod fx;
+pub mod fx_provider;
 pub mod llm;
 pub mod mcp;
 pub mod query;
