@@ -49,7 +49,9 @@ impl FxRate {
 }
 
 /// Writes (or overwrites) rates; `source` says where they came from
-/// (`import`, `seed`, a provider's name). Returns the number written.
+/// (`import`, `seed`, a provider's name). Returns the number of rows that
+/// changed: a rate already stored with the same value and source is left
+/// alone, so a repeated import changes nothing.
 pub async fn upsert_fx_rates(
     db: &Db,
     tenant: &TenantId,
@@ -58,13 +60,15 @@ pub async fn upsert_fx_rates(
 ) -> Result<u64, AppError> {
     let now = Utc::now().to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut tx = db.pool().begin().await?;
+    let mut changed = 0;
     for r in rates {
-        sqlx::query(
+        let res = sqlx::query(
             "INSERT INTO fx_rates (tenant_id, base, currency, date, rate, source, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (tenant_id, base, currency, date) \
              DO UPDATE SET rate = excluded.rate, source = excluded.source, \
-             updated_at = excluded.updated_at",
+             updated_at = excluded.updated_at \
+             WHERE fx_rates.rate <> excluded.rate OR fx_rates.source <> excluded.source",
         )
         .bind(tenant.as_str())
         .bind(r.base.as_str())
@@ -75,9 +79,10 @@ pub async fn upsert_fx_rates(
         .bind(&now)
         .execute(&mut *tx)
         .await?;
+        changed += res.rows_affected();
     }
     tx.commit().await?;
-    Ok(rates.len() as u64)
+    Ok(changed)
 }
 
 /// Every stored rate of the tenant for `currencies` (any base), oldest
@@ -122,4 +127,42 @@ pub async fn fx_rates_for(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn rewriting_the_same_rates_changes_nothing_on_both_backends() {
+        let t = TenantId::parse("t1").unwrap();
+        let usd = Currency::parse("USD").unwrap();
+        let cop = Currency::parse("COP").unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        for b in promptsales_shared::testing::backends(&crate::MIGRATIONS)
+            .await
+            .unwrap()
+        {
+            let r = [FxRate::new(day, usd, cop, 4000.25).unwrap()];
+            assert_eq!(upsert_fx_rates(&b.db, &t, &r, "import").await.unwrap(), 1);
+            assert_eq!(
+                upsert_fx_rates(&b.db, &t, &r, "import").await.unwrap(),
+                0,
+                "{}",
+                b.label()
+            );
+            let moved = [FxRate::new(day, usd, cop, 4001.0).unwrap()];
+            assert_eq!(
+                upsert_fx_rates(&b.db, &t, &moved, "import").await.unwrap(),
+                1
+            );
+            assert_eq!(
+                fx_rates_for(&b.db, &t, &[cop]).await.unwrap(),
+                moved.to_vec()
+            );
+            assert!(FxRate::new(day, usd, cop, 0.0).is_err());
+            assert!(FxRate::new(day, usd, usd, 2.0).is_err());
+            b.cleanup().await;
+        }
+    }
 }
