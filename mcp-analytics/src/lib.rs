@@ -1,6 +1,8 @@
 //! PromptSales portal data: the warehouse, its delta pipeline and its questions.
 
 pub mod domain;
+pub mod fx;
+pub mod fx_provider;
 pub mod llm;
 pub mod mcp;
 pub mod query;

@@ -32,7 +32,9 @@ async fn main() -> anyhow::Result<()> {
     let mut cli = Cli::parse();
     quiet_llm_client(&mut cli.common);
     let rt = Runtime::start("mcp-analytics", &cli.common).await?;
-    let mut svc = mcp_analytics::open(&rt).await?;
+    let mut svc = mcp_analytics::open(&rt)
+        .await?
+        .with_reporting_currency(mcp_analytics::service::reporting_currency_from_env()?);
     if cli.no_result_cache {
         svc = svc.without_result_cache();
     }

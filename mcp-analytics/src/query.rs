@@ -5,17 +5,20 @@
 //! applied. No text from a user or a model is ever part of the SQL: column
 //! names come from the semantic tables, values are bound.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
-use promptsales_shared::domain::TenantId;
+use promptsales_shared::domain::{Currency, TenantId};
 use serde_json::Value;
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::domain::period::Resolved;
 use crate::domain::semantic::{Base, Dimension, Fact, Formula, Metric, Unit};
 use crate::domain::spec::{Direction, FilterOp, SortKey, ValidSpec};
+use crate::fx::{Conversion, Converter, Rates};
+
+mod combine;
 
 /// One compiled statement with its bound values (for display and reuse).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,9 +119,15 @@ pub fn compile(
     tenant: &TenantId,
 ) -> Statement {
     let (mut select, mut group) = dimension_terms(spec, fact);
-    if needs_currency(&spec.metrics) {
+    if split_by_currency(spec, fact) {
         select.push("currency AS cur".to_owned());
         group.push("currency".to_owned());
+        // Converted amounts need their day: each is converted at its own
+        // date's rate.
+        if spec.currency.is_some() {
+            select.push("date AS fx_date".to_owned());
+            group.push("date".to_owned());
+        }
     }
     for b in bases_of(spec, fact) {
         select.push(format!("{} AS {}", b.sql(), b.alias()));
@@ -226,6 +235,8 @@ pub async fn execute_funnel(db: &Db, spec: &ValidSpec, st: &Statement) -> Result
         columns,
         rows,
         statements: vec![st.clone()],
+        notes: Vec::new(),
+        conversion: None,
     })
 }
 
@@ -242,17 +253,29 @@ fn bases_of(spec: &ValidSpec, fact: Fact) -> Vec<Base> {
 }
 
 /// Group key: dimension values then currency.
-type Key = (Vec<Option<String>>, Option<String>);
+pub type Key = (Vec<Option<String>>, Option<String>);
 
-/// Summed base aggregates of one group.
-type Sums = HashMap<Base, i64>;
+/// Summed base aggregates of one group (money in cents, possibly converted
+/// and so fractional). A base that is absent is unknown, not zero.
+pub type Sums = HashMap<Base, f64>;
 
-async fn run_statement(
-    db: &Db,
-    st: &Statement,
-    spec: &ValidSpec,
-    out: &mut BTreeMap<Key, Sums>,
-) -> Result<(), AppError> {
+/// Whether `fact` is read per currency: it adds money to a spec that
+/// reports money. A fact that only counts (leads, or sales when only their
+/// number is asked) is never split by currency, so its counts belong to
+/// the whole group — BRIEF §5's full outer join of the two facts.
+pub fn split_by_currency(spec: &ValidSpec, fact: Fact) -> bool {
+    needs_currency(&spec.metrics) && bases_of(spec, fact).iter().any(|b| b.is_money())
+}
+
+/// One row of one fact's `GROUP BY`.
+struct RawRow {
+    dims: Vec<Option<String>>,
+    currency: Option<String>,
+    date: Option<String>,
+    values: Vec<(Base, i64)>,
+}
+
+async fn run_statement(db: &Db, st: &Statement, spec: &ValidSpec) -> Result<Vec<RawRow>, AppError> {
     // Built above from the semantic tables and counts only.
     let mut q = sqlx::query(AssertSqlSafe(st.sql.clone()));
     for p in &st.params {
@@ -260,24 +283,37 @@ async fn run_statement(
     }
     let rows = q.fetch_all(db.pool()).await?;
     let bases = bases_of(spec, st.fact);
-    let cur = needs_currency(&spec.metrics);
+    let split = split_by_currency(spec, st.fact);
+    let dated = split && spec.currency.is_some();
+    let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let mut dims = Vec::with_capacity(spec.dimensions.len());
         for i in 0..spec.dimensions.len() {
             dims.push(r.try_get::<Option<String>, _>(i)?);
         }
-        let currency = if cur {
-            r.try_get::<Option<String>, _>(spec.dimensions.len())?
+        let currency = if split {
+            r.try_get::<Option<String>, _>("cur")?
         } else {
             None
         };
-        let sums = out.entry((dims, currency)).or_default();
+        let date = if dated {
+            r.try_get::<Option<String>, _>("fx_date")?
+        } else {
+            None
+        };
+        let mut values = Vec::with_capacity(bases.len());
         for b in &bases {
             let v: Option<i64> = r.try_get(b.alias())?;
-            *sums.entry(*b).or_default() += v.unwrap_or(0);
+            values.push((*b, v.unwrap_or(0)));
         }
+        out.push(RawRow {
+            dims,
+            currency,
+            date,
+            values,
+        });
     }
-    Ok(())
+    Ok(out)
 }
 
 fn money(cents: f64) -> f64 {
@@ -285,25 +321,24 @@ fn money(cents: f64) -> f64 {
 }
 
 /// The metric's value for one group; `None` when undefined (zero
-/// denominator).
+/// denominator, or a part that is unknown for the group).
 pub fn metric_value(m: Metric, s: &Sums) -> Option<f64> {
-    let g = |b: Base| s.get(&b).copied().unwrap_or(0) as f64;
+    let g = |b: Base| s.get(&b).copied();
     let def = m.def();
     match def.formula {
-        Formula::Base { base } => Some(if base == Base::SpendCents || base == Base::RevenueCents {
-            g(base) / 100.0
-        } else {
-            g(base)
-        }),
+        Formula::Base { base } => {
+            let v = g(base)?;
+            Some(if base.is_money() { money(v) } else { v })
+        }
         Formula::Ratio {
             numerator,
             denominator,
         } => {
-            let den = g(denominator);
+            let den = g(denominator)?;
+            let num = g(numerator)?;
             if den == 0.0 {
                 return None;
             }
-            let num = g(numerator);
             Some(match def.unit {
                 // cents per unit → money rounded to cents
                 Unit::Money => money(num / den),
@@ -311,11 +346,12 @@ pub fn metric_value(m: Metric, s: &Sums) -> Option<f64> {
             })
         }
         Formula::Roi => {
-            let spend = g(Base::SpendCents);
+            let spend = g(Base::SpendCents)?;
+            let revenue = g(Base::RevenueCents)?;
             if spend == 0.0 {
                 None
             } else {
-                Some((g(Base::RevenueCents) - spend) / spend)
+                Some((revenue - spend) / spend)
             }
         }
     }
@@ -333,6 +369,11 @@ pub struct Table {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
     pub statements: Vec<Statement>,
+    /// What a reader must know to read the rows right (currency splits,
+    /// rankings within a currency).
+    pub notes: Vec<String>,
+    /// The conversion to the reporting currency, when there was one.
+    pub conversion: Option<Conversion>,
 }
 
 /// Readable names of campaigns, clients and products, by id.
@@ -354,20 +395,57 @@ impl Names {
     }
 }
 
-async fn aggregate(
+/// Every fact's rows over `range`.
+async fn fetch(
     db: &Db,
     tenant: &TenantId,
     spec: &ValidSpec,
     range: Option<&Resolved>,
     statements: &mut Vec<Statement>,
-) -> Result<BTreeMap<Key, Sums>, AppError> {
-    let mut out = BTreeMap::new();
+) -> Result<Vec<(Fact, Vec<RawRow>)>, AppError> {
+    let mut out = Vec::new();
     for fact in &spec.facts {
         let st = compile(spec, *fact, range, tenant);
-        run_statement(db, &st, spec, &mut out).await?;
+        out.push((*fact, run_statement(db, &st, spec).await?));
         statements.push(st);
     }
     Ok(out)
+}
+
+/// The converter for the spec's reporting currency, with the tenant's
+/// rates of every currency the rows hold.
+async fn converter(
+    db: &Db,
+    tenant: &TenantId,
+    spec: &ValidSpec,
+    fetched: &[&Vec<(Fact, Vec<RawRow>)>],
+) -> Result<Option<Converter>, AppError> {
+    let Some(to) = spec.currency else {
+        return Ok(None);
+    };
+    let mut currencies = BTreeSet::new();
+    for rows in fetched.iter().flat_map(|f| f.iter()) {
+        for r in &rows.1 {
+            if let Some(c) = &r.currency {
+                currencies.insert(Currency::parse_field("currency", c)?);
+            }
+        }
+    }
+    let rates = Rates::load(db, tenant, &currencies, to).await?;
+    Ok(Some(Converter::new(rates, to)))
+}
+
+fn group(
+    spec: &ValidSpec,
+    fetched: Vec<(Fact, Vec<RawRow>)>,
+    conv: Option<&mut Converter>,
+) -> Result<(BTreeMap<Key, Sums>, bool), AppError> {
+    let mut groups = BTreeMap::new();
+    let mut conv = conv;
+    for (fact, rows) in fetched {
+        combine::fold(spec, fact, rows, &mut groups, conv.as_deref_mut())?;
+    }
+    Ok(combine::rows(spec, groups))
 }
 
 fn passes(op: FilterOp, v: f64, x: f64) -> bool {
@@ -389,11 +467,41 @@ pub async fn execute(
     names: &Names,
 ) -> Result<Table, AppError> {
     let mut statements = Vec::new();
-    let current = aggregate(db, tenant, spec, spec.range.as_ref(), &mut statements).await?;
-    let previous = match &spec.compare {
-        Some((_, prev)) => Some(aggregate(db, tenant, spec, Some(prev), &mut statements).await?),
+    let mut notes = Vec::new();
+    let cur_rows = fetch(db, tenant, spec, spec.range.as_ref(), &mut statements).await?;
+    let prev_rows = match &spec.compare {
+        Some((_, prev)) => Some(fetch(db, tenant, spec, Some(prev), &mut statements).await?),
         None => None,
     };
+    let mut fetched = vec![&cur_rows];
+    fetched.extend(prev_rows.as_ref());
+    let mut conv = converter(db, tenant, spec, &fetched).await?;
+    let (current, several) = group(spec, cur_rows, conv.as_mut())?;
+    let previous = match prev_rows {
+        Some(p) => Some(group(spec, p, conv.as_mut())?.0),
+        None => None,
+    };
+    let conversion = conv.map(Converter::finish).transpose()?;
+    if several {
+        let unsplit: Vec<&str> = spec
+            .metrics
+            .iter()
+            .filter(|m| {
+                m.def()
+                    .bases()
+                    .iter()
+                    .any(|b| !split_by_currency(spec, b.fact()))
+            })
+            .map(|m| m.as_str())
+            .collect();
+        if !unsplit.is_empty() {
+            notes.push(format!(
+                "{} cannot be split by currency: they are null where a group has amounts in \
+                 several currencies; set a reporting currency (`currency`) to get them",
+                unsplit.join(", ")
+            ));
+        }
+    }
 
     struct Out {
         key: Key,
@@ -421,10 +529,19 @@ pub async fn execute(
         .collect();
 
     // A question with no dimension returns one row even when nothing matched.
-    if out.is_empty() && spec.dimensions.is_empty() && !needs_currency(&spec.metrics) {
-        let empty = Sums::new();
+    // With a reporting currency the one row is in it, at zero.
+    if out.is_empty()
+        && spec.dimensions.is_empty()
+        && (!needs_currency(&spec.metrics) || spec.currency.is_some())
+    {
+        let empty: Sums = spec
+            .facts
+            .iter()
+            .flat_map(|f| bases_of(spec, *f))
+            .map(|b| (b, 0.0))
+            .collect();
         out.push(Out {
-            key: (Vec::new(), None),
+            key: (Vec::new(), spec.currency.map(|c| c.as_str().to_owned())),
             values: spec
                 .metrics
                 .iter()
@@ -476,7 +593,32 @@ pub async fn execute(
     } else {
         vec![(SortKey::Metric(spec.metrics[0]), Direction::Desc)]
     };
+    // Amounts in different currencies cannot be ranked against each other:
+    // without a reporting currency a ranking by a metric ranks within each
+    // currency (limit included) and says so.
+    let currencies: BTreeSet<&Option<String>> = out.iter().map(|o| &o.key.1).collect();
+    let per_currency = needs_currency(&spec.metrics)
+        && spec.currency.is_none()
+        && currencies.len() > 1
+        && order.iter().any(|(k, _)| matches!(k, SortKey::Metric(_)));
+    if per_currency {
+        notes.push(format!(
+            "ranked within each currency ({}): amounts in different currencies are not \
+             comparable without a reporting currency (`currency`)",
+            currencies
+                .iter()
+                .map(|c| c.as_deref().unwrap_or("none"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     out.sort_by(|a, b| {
+        if per_currency {
+            let o = a.key.1.cmp(&b.key.1);
+            if o != std::cmp::Ordering::Equal {
+                return o;
+            }
+        }
         for (k, dir) in &order {
             let ord = match k {
                 SortKey::Metric(m) => {
@@ -513,7 +655,16 @@ pub async fn execute(
         a.key.cmp(&b.key)
     });
     if let Some(l) = spec.limit {
-        out.truncate(l as usize);
+        if per_currency {
+            let mut taken: HashMap<Option<String>, u32> = HashMap::new();
+            out.retain(|o| {
+                let n = taken.entry(o.key.1.clone()).or_default();
+                *n += 1;
+                *n <= l
+            });
+        } else {
+            out.truncate(l as usize);
+        }
     }
 
     let cur = needs_currency(&spec.metrics);
@@ -570,70 +721,13 @@ pub async fn execute(
         columns,
         rows,
         statements,
+        notes,
+        conversion,
     })
 }
 
 #[cfg(test)]
-mod tests {
-    use chrono::NaiveDate;
+mod tests;
 
-    use super::*;
-    use crate::domain::spec::QuerySpec;
-
-    fn valid(json: serde_json::Value) -> ValidSpec {
-        serde_json::from_value::<QuerySpec>(json)
-            .unwrap()
-            .validate(NaiveDate::from_ymd_opt(2026, 11, 15).unwrap())
-            .unwrap()
-    }
-
-    #[test]
-    fn compiles_one_parameterised_group_by_per_fact() {
-        let s = valid(serde_json::json!({
-            "metrics": ["roas", "clicks"],
-            "dimensions": ["channel"],
-            "filters": [{"field": "country", "op": "eq", "value": "MX"}],
-            "time_range": {"type": "relative", "period": "last_quarter"}
-        }));
-        let t = TenantId::parse("t1").unwrap();
-        let ads = compile(&s, Fact::Ads, s.range.as_ref(), &t);
-        assert_eq!(
-            ads.sql,
-            "SELECT channel AS d0, currency AS cur, CAST(SUM(clicks) AS BIGINT) AS clicks, \
-             CAST(SUM(spend_cents) AS BIGINT) AS spend_cents \
-             FROM wh_ad_daily WHERE tenant_id = $1 AND date >= $2 AND date <= $3 AND country IN ($4) \
-             GROUP BY channel, currency"
-        );
-        assert_eq!(ads.params, vec!["t1", "2026-07-01", "2026-09-30", "MX"]);
-        let sales = compile(&s, Fact::Sales, s.range.as_ref(), &t);
-        assert!(sales.sql.contains("FROM wh_sales"), "{}", sales.sql);
-        assert!(sales.sql.contains("SUM(amount_cents)"), "{}", sales.sql);
-    }
-
-    #[test]
-    fn user_values_never_reach_the_sql_text() {
-        let s = valid(serde_json::json!({
-            "metrics": ["leads"],
-            "filters": [{"field": "city", "op": "eq", "value": "x'); DROP TABLE wh_leads; --"}]
-        }));
-        let st = compile(&s, Fact::Leads, None, &TenantId::parse("t").unwrap());
-        assert!(!st.sql.contains("DROP"), "{}", st.sql);
-        assert!(st.params.iter().any(|p| p.contains("DROP")));
-    }
-
-    #[test]
-    fn ratios_come_from_summed_parts_and_zero_denominators_are_null() {
-        let mut s = Sums::new();
-        s.insert(Base::Clicks, 30);
-        s.insert(Base::Impressions, 1000);
-        s.insert(Base::SpendCents, 12_345);
-        assert_eq!(metric_value(Metric::Ctr, &s), Some(0.03));
-        assert_eq!(metric_value(Metric::Cpc, &s), Some(4.12));
-        assert_eq!(metric_value(Metric::Spend, &s), Some(123.45));
-        assert_eq!(metric_value(Metric::Cpa, &s), None);
-        assert_eq!(metric_value(Metric::Roi, &s), Some(-1.0));
-        s.insert(Base::RevenueCents, 24_690);
-        assert_eq!(metric_value(Metric::Roas, &s), Some(2.0));
-        assert_eq!(metric_value(Metric::Roi, &s), Some(1.0));
-    }
-}
+#[cfg(test)]
+mod db_tests;

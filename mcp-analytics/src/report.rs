@@ -134,6 +134,7 @@ pub async fn build(
             })
             .unwrap_or_default(),
         limit,
+        currency: None,
     };
     let sections: Vec<(&str, QuerySpec)> = vec![
         (

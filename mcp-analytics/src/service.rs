@@ -12,7 +12,7 @@ use promptsales_shared::AppError;
 use promptsales_shared::cache::Cache;
 use promptsales_shared::config::LlmConfig;
 use promptsales_shared::db::Db;
-use promptsales_shared::domain::{ClientId, TenantId};
+use promptsales_shared::domain::{ClientId, Currency, TenantId};
 use promptsales_shared::scope::Scope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -23,6 +23,7 @@ use crate::domain::nl::{self, Language, NameIndex};
 use crate::domain::period::{Resolved, TimeRange};
 use crate::domain::semantic::{Dimension, Metric, SemanticModel};
 use crate::domain::spec::{Field, Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
+use crate::fx::Conversion;
 use crate::query::{Names, Table, execute};
 use crate::sync::{SyncReport, SyncStatus, Syncer};
 use crate::usage::Meter;
@@ -75,6 +76,14 @@ pub struct QueryResult {
     pub freshness: Freshness,
     /// Whether this came from the cache.
     pub cached: bool,
+    /// When money was converted: the reporting currency, the rate policy
+    /// and the dates of the rates used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversion: Option<Conversion>,
+    /// What the rows need said to be read right (e.g. a ranking within
+    /// each currency).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// The answer to a natural-language question.
@@ -129,6 +138,23 @@ pub struct AnalyticsService {
     names: Arc<RwLock<NameCache>>,
     /// Off only for measuring uncached latency.
     result_cache: bool,
+    /// The tenant's reporting currency, used when a query names none.
+    reporting_currency: Option<Currency>,
+}
+
+/// The environment variable naming the default reporting currency.
+pub const REPORTING_CURRENCY_ENV: &str = "PROMPTSALES_REPORTING_CURRENCY";
+
+/// The default reporting currency from [`REPORTING_CURRENCY_ENV`]: unset or
+/// empty means none (money is never summed across currencies); anything
+/// else must be an ISO-4217 code.
+pub fn reporting_currency_from_env() -> Result<Option<Currency>, AppError> {
+    match std::env::var(REPORTING_CURRENCY_ENV) {
+        Ok(v) if !v.trim().is_empty() => {
+            Currency::parse_field(REPORTING_CURRENCY_ENV, &v).map(Some)
+        }
+        _ => Ok(None),
+    }
 }
 
 impl std::fmt::Debug for AnalyticsService {
@@ -157,6 +183,16 @@ impl AnalyticsService {
             llm,
             names: Arc::new(RwLock::new(NameCache::default())),
             result_cache: true,
+            reporting_currency: None,
+        }
+    }
+
+    /// The same service reporting money in `currency` when a query names
+    /// none (`None`: never summed across currencies).
+    pub fn with_reporting_currency(self, currency: Option<Currency>) -> Self {
+        Self {
+            reporting_currency: currency,
+            ..self
         }
     }
 
@@ -287,6 +323,10 @@ impl AnalyticsService {
         as_of: Option<NaiveDate>,
     ) -> Result<QueryResult, AppError> {
         let as_of = as_of.unwrap_or_else(today);
+        let mut spec = spec;
+        if spec.currency.is_none() {
+            spec.currency = self.reporting_currency;
+        }
         let valid = spec.validate(as_of)?;
         let freshness = self.freshness(tenant).await?;
         let key = format!(
@@ -608,5 +648,7 @@ fn to_result(
         compared_with: valid.compare.map(|(_, r)| Period::from(r)),
         freshness,
         cached: false,
+        conversion: table.conversion,
+        notes: table.notes,
     }
 }

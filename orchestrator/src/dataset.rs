@@ -29,6 +29,8 @@ pub struct Dataset {
     pub plans: Vec<Plan>,
     /// Which client is on which plan (one per sub-company).
     pub plan_assignments: Vec<(ClientId, String)>,
+    /// Exchange rates for reporting in one currency (`fx_rates.csv`).
+    pub fx_rates: Vec<analytics_read::FxRate>,
 }
 
 /// Rows changed per table by a write.
@@ -88,6 +90,11 @@ impl Dataset {
         };
         let ((campaigns, daily), (sellers, leads, interactions, sales)) =
             tokio::try_join!(ads, crm)?;
+        let mut fx_rates = 0;
+        for chunk in self.fx_rates.chunks(BATCH) {
+            fx_rates +=
+                analytics_read::upsert_fx_rates(&stores.analytics, t, chunk, "seed").await?;
+        }
         Ok(Written(vec![
             ("clients", clients),
             ("products", products),
@@ -98,12 +105,26 @@ impl Dataset {
             ("leads", leads),
             ("interactions", interactions),
             ("sales", sales),
+            ("fx_rates", fx_rates),
         ]))
     }
 
     /// Writes the BRIEF §4 CSV files into `dir`.
     pub fn write_csv(&self, dir: &Path) -> Result<(), csv::Error> {
         std::fs::create_dir_all(dir)?;
+        if !self.fx_rates.is_empty() {
+            let mut w = csv::Writer::from_path(dir.join("fx_rates.csv"))?;
+            w.write_record(["date", "currency", "rate", "base"])?;
+            for r in &self.fx_rates {
+                w.write_record([
+                    format_date(r.date).as_str(),
+                    r.currency.as_str(),
+                    &r.rate.to_string(),
+                    r.base.as_str(),
+                ])?;
+            }
+            w.flush()?;
+        }
         let mut w = csv::Writer::from_path(dir.join("clients.csv"))?;
         // BRIEF §4's columns, and the optional time zone import reads.
         w.write_record(["client_id", "name", "industry", "country", "time_zone"])?;

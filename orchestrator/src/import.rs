@@ -59,7 +59,7 @@ pub enum ImportError {
     #[error("{0} is not a directory")]
     NotADirectory(String),
     #[error(
-        "no BRIEF §4 CSV file (clients.csv, products.csv, campaigns.csv, ad_daily.csv, leads.csv, sales.csv) in {0}"
+        "no BRIEF §4 CSV file (clients.csv, products.csv, campaigns.csv, ad_daily.csv, leads.csv, sales.csv, fx_rates.csv) in {0}"
     )]
     NothingToImport(String),
     #[error(transparent)]
@@ -136,6 +136,9 @@ const FILES: &[(&str, &[&str])] = &[
             "closed_at",
         ],
     ),
+    // Exchange rates for the reporting currency: one unit of `base` buys
+    // `rate` units of `currency` on `date`.
+    ("fx_rates.csv", &["date", "currency", "rate", "base"]),
 ];
 
 /// Columns a file may add to BRIEF §4's: `clients.csv` may name each
@@ -643,6 +646,34 @@ pub async fn import_dir(stores: &Stores, dir: &Path) -> Result<ImportReport, Imp
         let list: Vec<Sale> = rows.into_iter().map(|(_, s)| s).collect();
         let changed = stores.crm.upsert_sales(t, &list).await?;
         accept(&mut report, "sales.csv", list.len(), changed);
+    }
+    // exchange rates
+    if let Some(rows) = read_file(
+        dir,
+        "fx_rates.csv",
+        columns("fx_rates.csv"),
+        &mut report,
+        |r| {
+            let v = r.get("rate");
+            let rate: f64 = v.parse().map_err(|_| {
+                AppError::invalid(
+                    "rate",
+                    "a positive decimal number of `currency` per one `base`",
+                    v,
+                )
+            })?;
+            analytics_read::FxRate::new(
+                parse_date("date", r.get("date"))?,
+                Currency::parse_field("base", r.get("base"))?,
+                Currency::parse_field("currency", r.get("currency"))?,
+                rate,
+            )
+        },
+    ) {
+        let list: Vec<analytics_read::FxRate> = rows.into_iter().map(|(_, f)| f).collect();
+        let changed =
+            analytics_read::upsert_fx_rates(&stores.analytics, t, &list, "import").await?;
+        accept(&mut report, "fx_rates.csv", list.len(), changed);
     }
     report.rejected.sort_by(|a, b| {
         let order = |f: &str| FILES.iter().position(|(n, _)| *n == f).unwrap_or(99);

@@ -19,6 +19,8 @@ pub struct Stores {
     pub ads_read: AdsReader,
     pub crm: CrmImport,
     pub crm_read: CrmReader,
+    /// The analytics warehouse (its `fx_rates`).
+    pub analytics: Db,
 }
 
 impl Stores {
@@ -29,6 +31,7 @@ impl Stores {
         let core = Db::open(&config.db, &promptsales_catalog::MIGRATIONS).await?;
         let ads = Db::open(&config.db, &ads_read::MIGRATIONS).await?;
         let crm = Db::open(&config.db, &crm_read::MIGRATIONS).await?;
+        let analytics = Db::open(&config.db, &analytics_read::MIGRATIONS).await?;
         Ok(Self {
             tenant: config.tenant.clone(),
             catalog: CatalogWriter::new(core.clone()),
@@ -37,6 +40,7 @@ impl Stores {
             ads_read: AdsReader::new(ads),
             crm: CrmImport::new(crm.clone()),
             crm_read: CrmReader::new(crm),
+            analytics,
         })
     }
 

@@ -3,6 +3,10 @@
 //! server) and how fresh the warehouse is. No MCP: the server is
 //! `mcp-analytics`.
 
+pub mod fx;
+
+pub use fx::{FxRate, fx_rates_for, upsert_fx_rates};
+
 use promptsales_shared::AppError;
 use promptsales_shared::db::{Db, Migrations, ReadSchema};
 use promptsales_shared::domain::TenantId;

@@ -111,6 +111,11 @@ impl Base {
         }
     }
 
+    /// Whether the aggregate is an amount of money (in its row's currency).
+    pub fn is_money(self) -> bool {
+        matches!(self, Base::SpendCents | Base::RevenueCents)
+    }
+
     /// Column alias in the compiled SQL.
     pub fn alias(self) -> &'static str {
         match self {

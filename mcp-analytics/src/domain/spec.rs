@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::{Channel, Country, Vocabulary};
+use promptsales_shared::domain::{Channel, Country, Currency, Vocabulary};
 use promptsales_shared::vocabulary;
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -201,6 +201,11 @@ pub struct QuerySpec {
     /// At most 1000 rows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// Report money in this currency, converted at each day's rate (the
+    /// tenant's default reporting currency when omitted; without either,
+    /// money is never summed across currencies).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<Currency>,
 }
 
 /// A filter on a dimension, values normalised to the stored form.
@@ -239,6 +244,8 @@ pub struct ValidSpec {
     pub limit: Option<u32>,
     /// Fact tables to read.
     pub facts: Vec<Fact>,
+    /// The reporting currency money is converted to, if any.
+    pub currency: Option<Currency>,
 }
 
 fn list(items: impl Iterator<Item = &'static str>) -> String {
@@ -503,6 +510,7 @@ impl QuerySpec {
             order_by,
             limit: self.limit,
             facts,
+            currency: self.currency,
         })
     }
 }

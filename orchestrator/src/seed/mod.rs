@@ -5,6 +5,7 @@
 //! sellers whose capacities hold the open leads they were given, and the
 //! sub-companies' plans with a realistic mix of them assigned to clients.
 
+pub mod fx;
 pub mod inbound;
 pub mod plans;
 pub mod sellers;
@@ -570,6 +571,17 @@ pub fn generate(spec: &SeedSpec) -> Result<Dataset, promptsales_shared::AppError
     ds.plans = all;
     ds.plan_assignments = assigned;
     inbound::add_unanswered(&mut ds, spec);
+    // Rates for every currency used, over every day a fact is dated.
+    let levels: std::collections::BTreeMap<Currency, f64> =
+        infos.iter().map(|i| (i.currency, i.per_usd)).collect();
+    let days = ds
+        .ad_daily
+        .iter()
+        .map(|a| a.date)
+        .chain(ds.sales.iter().map(|s| s.closed_at.date_naive()))
+        .chain(ds.leads.iter().map(|l| l.created_at.date_naive()));
+    let (first, last) = days.fold((window_start, spec.as_of), |(a, b), d| (a.min(d), b.max(d)));
+    ds.fx_rates = fx::daily_rates(spec.seed, &levels, first, last)?;
     Ok(ds)
 }
 
@@ -596,6 +608,43 @@ mod tests {
         assert_eq!(a.sales, b.sales);
         let c = generate(&SeedSpec { seed: 8, ..spec() }).unwrap();
         assert_ne!(a.ad_daily, c.ad_daily);
+    }
+
+    #[test]
+    fn every_amount_has_a_usd_rate_within_the_fallback_window() {
+        let ds = generate(&spec()).unwrap();
+        let rates = crate::seed::fx::tests_support::index(&ds.fx_rates);
+        let campaign_cur: std::collections::HashMap<_, _> = ds
+            .campaigns
+            .iter()
+            .map(|c| (c.id.clone(), c.currency))
+            .collect();
+        let dated = ds
+            .ad_daily
+            .iter()
+            .map(|a| (campaign_cur[&a.campaign_id], a.date))
+            .chain(
+                ds.sales
+                    .iter()
+                    .map(|s| (s.currency, s.closed_at.date_naive())),
+            )
+            .chain(ds.products.iter().map(|p| (p.currency, spec().as_of)));
+        let mut currencies = std::collections::BTreeSet::new();
+        for (cur, day) in dated {
+            currencies.insert(cur);
+            if cur.as_str() == "USD" {
+                continue;
+            }
+            let ok = (0..=7).any(|back| rates.contains(&(cur, day - Duration::days(back))));
+            assert!(ok, "no {cur} rate within 7 days before {day}");
+        }
+        assert!(currencies.len() > 2, "{currencies:?}");
+        assert!(
+            ds.fx_rates
+                .iter()
+                .all(|r| r.base.as_str() == "USD" && r.rate > 0.0)
+        );
+        assert_eq!(ds.fx_rates, generate(&spec()).unwrap().fx_rates);
     }
 
     #[test]

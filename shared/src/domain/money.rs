@@ -168,27 +168,28 @@ pub fn format_cents(cents: i64) -> String {
 // Money as a person reads it: major units with the currency's own
 // decimals and separators (`1.234.567 COP`, `1,234.50 USD`,
 // `9.000,00 EUR`). Amounts are stored in hundredths of every currency (the
-// schema's convention); whole-unit currencies (ISO 4217 exponent 0, and the
-// Colombian peso, whose centavos no longer circulate) show no decimals.
+// schema's convention); the decimals shown are ISO 4217's minor units, read
+// from the maintained `iso_currency` crate (CLP, JPY, KRW: none), capped at
+// the two the storage holds.
 
-/// Currencies shown without decimals: ISO 4217 exponent 0, and COP.
-const WHOLE: &[&str] = &[
-    "BIF", "CLP", "COP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND",
-    "VUV", "XAF", "XOF", "XPF",
-];
+/// Shown without decimals although ISO 4217 gives them two: the Colombian
+/// peso, whose centavos no longer circulate and which nobody quotes.
+const WHOLE_BY_USAGE: &[&str] = &["COP"];
 
 /// Currencies written with `.` between thousands and `,` before decimals.
 const DOT_GROUPS: &[&str] = &[
     "ARS", "BOB", "BRL", "CLP", "COP", "DKK", "EUR", "IDR", "ISK", "PYG", "TRY", "UYU", "VES",
 ];
 
-/// Decimals a person sees for `currency` (0 or 2).
+/// Decimals a person sees for `currency` (0 or 2): ISO 4217's minor
+/// units (unknown to the crate: 2), at most the two stored.
 pub fn display_decimals(currency: Currency) -> u32 {
-    if WHOLE.contains(&currency.as_str()) {
-        0
-    } else {
-        2
+    if WHOLE_BY_USAGE.contains(&currency.as_str()) {
+        return 0;
     }
+    iso_currency::Currency::from_code(currency.as_str())
+        .and_then(|c| c.exponent())
+        .map_or(2, |e| u32::from(e.min(2)))
 }
 
 fn group(digits: &str, sep: char) -> String {
@@ -299,5 +300,27 @@ mod display_tests {
         assert_eq!(format_money(0, cur("JPY")), "0 JPY");
         assert_eq!(display_decimals(cur("COP")), 0);
         assert_eq!(display_decimals(cur("PEN")), 2);
+    }
+
+    #[test]
+    fn iso_4217_minor_units_decide_the_decimals() {
+        // Exponent 0 in ISO 4217: no decimals, rounded half away from zero.
+        assert_eq!(
+            format_money(149_000_000_050, cur("CLP")),
+            "1.490.000.001 CLP"
+        );
+        assert_eq!(format_money(1_234_500, cur("JPY")), "12,345 JPY");
+        assert_eq!(format_money(-1_234_549, cur("KRW")), "-12,345 KRW");
+        for c in ["CLP", "JPY", "KRW", "PYG", "VND", "XOF", "ISK"] {
+            assert_eq!(display_decimals(cur(c)), 0, "{c}");
+        }
+        // Two decimals for most; three-decimal currencies show the two
+        // hundredths the storage holds.
+        for c in [
+            "USD", "EUR", "MXN", "ARS", "PEN", "BRL", "GTQ", "CRC", "KWD",
+        ] {
+            assert_eq!(display_decimals(cur(c)), 2, "{c}");
+        }
+        assert_eq!(format_money(150_000, cur("BRL")), "1.500,00 BRL");
     }
 }

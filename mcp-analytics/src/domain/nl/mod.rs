@@ -6,6 +6,7 @@
 //! understood and offering rephrasings this parser accepts: never a guess.
 
 mod answer;
+pub mod currency;
 mod lexicon;
 mod names;
 mod normalize;

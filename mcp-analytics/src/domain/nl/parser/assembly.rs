@@ -114,6 +114,7 @@ impl State<'_> {
                 })
                 .unwrap_or_default(),
             limit: self.ranking.and_then(|r| r.limit),
+            currency: None,
         };
         if let Some(d) = self.check_date()
             && let Err(e) = spec.validate(d)
