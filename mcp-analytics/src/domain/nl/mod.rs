@@ -6,6 +6,7 @@
 //! understood and offering rephrasings this parser accepts: never a guess.
 
 mod answer;
+mod everyday;
 mod lexicon;
 mod names;
 mod normalize;
@@ -339,3 +340,5 @@ pub fn detect_language(question: &str) -> Language {
     }
     if es > en { Language::Es } else { Language::En }
 }
+#[cfg(test)]
+mod tests_typed;
