@@ -325,6 +325,20 @@ impl AnalyticsService {
         as_of: Option<NaiveDate>,
         client_id: Option<&str>,
     ) -> Result<AskResult, AppError> {
+        self.ask_in_context(tenant, question, as_of, client_id, None)
+            .await
+    }
+
+    /// [`ask`](Self::ask) as a follow-up of the previous answer's `query`:
+    /// "¿y en México?", "and by channel?", "same for last year" refine it.
+    pub async fn ask_in_context(
+        &self,
+        tenant: &TenantId,
+        question: &str,
+        as_of: Option<NaiveDate>,
+        client_id: Option<&str>,
+        context: Option<&QuerySpec>,
+    ) -> Result<AskResult, AppError> {
         let client = client_id.map(ClientId::parse).transpose()?;
         let meter = match &client {
             None => None,
@@ -335,7 +349,9 @@ impl AnalyticsService {
         if let Some(m) = &meter {
             m.charge_question(&self.warehouse, tenant).await?;
         }
-        let answer = self.answer(tenant, question, as_of, meter.as_ref()).await;
+        let answer = self
+            .answer(tenant, question, as_of, meter.as_ref(), context)
+            .await;
         if let (Err(AppError::Internal(_) | AppError::Unavailable(_)), Some(m)) = (&answer, &meter)
             && let Err(e) = m.refund_question(&self.warehouse, tenant).await
         {
@@ -361,6 +377,7 @@ impl AnalyticsService {
         question: &str,
         as_of: Option<NaiveDate>,
         meter: Option<&Meter>,
+        context: Option<&QuerySpec>,
     ) -> Result<AskResult, AppError> {
         let client_id = meter.map(|m| m.client.as_str());
         let as_of = as_of.unwrap_or_else(today);
@@ -371,6 +388,9 @@ impl AnalyticsService {
         // The LLM spends the client's tokens: at the plan's limit it is
         // not asked.
         let llm = match &self.llm {
+            // The LLM translates single questions: a follow-up is refined
+            // by the deterministic parser, which knows the previous spec.
+            Some(_) if context.is_some() => None,
             Some(_) if meter.is_some_and(|m| !m.tokens_left()) => {
                 notes.push(
                     "the client's plan has no LLM tokens left this month; answered by the \
@@ -467,7 +487,7 @@ impl AnalyticsService {
                 }
             }
         }
-        let parsed = nl::parse_at(question, &names.0, Some(as_of)).map_err(|n| {
+        let parsed = nl::parse_followup(question, &names.0, Some(as_of), context).map_err(|n| {
             let mut msg = format!("I could not turn this into a query: {}.", n.reason);
             if !n.understood.is_empty() {
                 msg.push_str(&format!(" Understood: {}.", n.understood.join("; ")));

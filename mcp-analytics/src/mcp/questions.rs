@@ -27,6 +27,11 @@ pub struct AskParams {
     /// then counts against that client's analytics plan (without it the
     /// question is agency-wide and counts against no client).
     pub client_id: Option<String>,
+    /// The previous answer's `query`, to ask a follow-up ("¿y en México?",
+    /// "and by channel?", "same for last year"): what the follow-up names
+    /// replaces the same part of it, the rest is kept. Without it the
+    /// question is read on its own.
+    pub context: Option<QuerySpec>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -73,11 +78,12 @@ impl AnalyticsServer {
     ) -> Result<Json<AskResult>, ToolError> {
         let r = self
             .svc
-            .ask(
+            .ask_in_context(
                 &self.tenant,
                 &p.question,
                 as_of(p.as_of.as_deref())?,
                 p.client_id.as_deref(),
+                p.context.as_ref(),
             )
             .await?;
         Ok(Json(r))

@@ -199,9 +199,20 @@ pub async fn execute_plan(
     p: &Plan,
     confirm: &dyn Confirm,
 ) -> anyhow::Result<PlanOutcome> {
+    Ok(run_plan(orch, hub, p, confirm).await?.0)
+}
+
+/// [`execute_plan`] with the typed query an `analytics.ask` answered, which
+/// `chat` passes to the next question as its context (follow-ups).
+async fn run_plan(
+    orch: &Orchestrator,
+    hub: &Hub,
+    p: &Plan,
+    confirm: &dyn Confirm,
+) -> anyhow::Result<(PlanOutcome, Option<Value>)> {
     let held = &orch.rt.config.scopes;
     match p {
-        Plan::Ask { question, .. } => Ok(PlanOutcome::Ask(question.clone())),
+        Plan::Ask { question, .. } => Ok((PlanOutcome::Ask(question.clone()), None)),
         Plan::Call { tool, args } => {
             out(&format!("→ {tool} {}", args));
             // The planner asks the person like the LLM loop does.
@@ -210,13 +221,16 @@ pub async fn execute_plan(
                 .map_err(|e| anyhow::anyhow!(explain(&e.to_string(), held)))?
             {
                 Guarded::Done(v) => v,
-                Guarded::Refused(why) => return Ok(PlanOutcome::Ask(why)),
+                Guarded::Refused(why) => return Ok((PlanOutcome::Ask(why), None)),
             };
             match v.get("answer").and_then(Value::as_str) {
                 Some(a) => out(a),
                 None => out(&pretty(&v)),
             }
-            Ok(PlanOutcome::Done)
+            let query = (tool == "analytics.ask")
+                .then(|| v.get("query").cloned())
+                .flatten();
+            Ok((PlanOutcome::Done, query))
         }
         Plan::Recipe { recipe, params } => {
             out(&format!("→ recipe {recipe} {params}"));
@@ -231,8 +245,8 @@ pub async fn execute_plan(
             print_report(&r, false, held);
             // A run that failed was not carried out, whatever ran before
             // the failing step: the command fails.
-            match r.run.status {
-                RunStatus::Failed => Ok(PlanOutcome::Failed(format!(
+            let outcome = match r.run.status {
+                RunStatus::Failed => PlanOutcome::Failed(format!(
                     "run {} failed: {}",
                     r.run.id,
                     r.run
@@ -240,9 +254,10 @@ pub async fn execute_plan(
                         .as_deref()
                         .map(|e| explain(e, held))
                         .unwrap_or_else(|| "see its steps".into())
-                ))),
-                _ => Ok(PlanOutcome::Done),
-            }
+                )),
+                _ => PlanOutcome::Done,
+            };
+            Ok((outcome, None))
         }
     }
 }
@@ -322,6 +337,9 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
     );
     let stdin = std::io::stdin();
     let mut pending: Option<String> = None;
+    // The typed query of the last answer: the next question may follow up
+    // on it ("¿y en México?"); `analytics.ask` reads it as `context`.
+    let mut last_query: Option<Value> = None;
     loop {
         print!("> ");
         let _ = std::io::stdout().flush();
@@ -348,13 +366,24 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             }
             continue;
         }
-        match execute_plan(orch, &hub, &plan(&instruction), &Terminal).await {
-            Ok(PlanOutcome::Ask(q)) => {
+        let mut p = plan(&instruction);
+        if let (Plan::Call { tool, args }, Some(q)) = (&mut p, &last_query)
+            && tool == "analytics.ask"
+            && let Some(a) = args.as_object_mut()
+        {
+            a.insert("context".into(), q.clone());
+        }
+        match run_plan(orch, &hub, &p, &Terminal).await {
+            Ok((PlanOutcome::Ask(q), _)) => {
                 out(&q);
                 pending = Some(instruction);
             }
-            Ok(PlanOutcome::Failed(why)) => out(&format!("error: {why}")),
-            Ok(PlanOutcome::Done) => {}
+            Ok((PlanOutcome::Failed(why), _)) => out(&format!("error: {why}")),
+            Ok((PlanOutcome::Done, query)) => {
+                if query.is_some() {
+                    last_query = query;
+                }
+            }
             Err(e) => out(&format!("error: {e}")),
         }
     }

@@ -84,7 +84,7 @@ impl std::error::Error for NotUnderstood {}
 /// year ("Q3" alone, "del 1 al 15 de marzo") are refused; use [`parse_at`]
 /// when `as_of` is known.
 pub fn parse(question: &str, names: &NameIndex) -> Result<Parsed, NotUnderstood> {
-    parser::parse(question, names, None)
+    parser::parse(question, names, None, None)
 }
 
 /// [`parse`] with the answer's `as_of`, which only supplies the year of a
@@ -95,7 +95,20 @@ pub fn parse_at(
     names: &NameIndex,
     as_of: Option<NaiveDate>,
 ) -> Result<Parsed, NotUnderstood> {
-    parser::parse(question, names, as_of)
+    parser::parse(question, names, as_of, None)
+}
+
+/// [`parse_at`] as a follow-up of the previous answer's spec: "¿y en
+/// México?", "and by channel?", "same for last year" replace the filter,
+/// grouping or period they name and keep the rest. Without `context` the
+/// question is read as a fresh one.
+pub fn parse_followup(
+    question: &str,
+    names: &NameIndex,
+    as_of: Option<NaiveDate>,
+    context: Option<&QuerySpec>,
+) -> Result<Parsed, NotUnderstood> {
+    parser::parse(question, names, as_of, context)
 }
 
 /// English or Spanish, from the words and the spelling (¿, ñ, accents).

@@ -142,3 +142,70 @@ fn unknown_things_stay_refused() {
     let e = ask("revenue last month vs Q2").unwrap_err();
     assert!(e.contains("previous period"), "{e}");
 }
+
+fn follow(q: &str, context: &Value) -> Result<Value, String> {
+    let c: crate::domain::spec::QuerySpec =
+        serde_json::from_value(context.clone()).map_err(|e| e.to_string())?;
+    parse_followup(q, &names(), NaiveDate::from_ymd_opt(2026, 11, 15), Some(&c))
+        .map(|p| serde_json::to_value(&p.spec).unwrap_or_default())
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn follow_ups_replace_what_they_name_and_keep_the_rest() {
+    let prev = ask("revenue by channel in Colombia last quarter").unwrap();
+    let mx = follow("¿y en México?", &prev).unwrap();
+    assert_eq!(
+        mx["filters"],
+        json!([{"field": "country", "op": "eq", "value": "MX"}])
+    );
+    assert_eq!(mx["dimensions"], json!(["channel"]));
+    assert_eq!(mx["time_range"], rel("last_quarter"));
+    assert_eq!(mx["metrics"], json!(["revenue"]));
+
+    let by = follow(
+        "and by country?",
+        &ask("leads in Mexico last month").unwrap(),
+    )
+    .unwrap();
+    assert_eq!(by["dimensions"], json!(["country"]));
+    assert_eq!(by["filters"][0]["value"], "MX");
+
+    let ly = follow("same for last year", &prev).unwrap();
+    assert_eq!(ly["time_range"], rel("last_year"));
+    assert_eq!(ly["filters"][0]["value"], "CO");
+
+    let top = ask("top 3 channels by revenue last month").unwrap();
+    let spend = follow("and spend?", &top).unwrap();
+    assert_eq!(spend["metrics"], json!(["spend"]));
+    assert_eq!(
+        spend["order_by"],
+        json!([]),
+        "no order on a metric no longer asked"
+    );
+    let es = follow("¿y el trimestre pasado?", &top).unwrap();
+    assert_eq!(es["limit"], 3);
+    assert_eq!(es["time_range"], rel("last_quarter"));
+
+    // Without context a follow-up is a fresh question: no metric, refused.
+    assert!(ask("¿y en México?").is_err());
+    // A follow-up still refuses what it does not know.
+    assert!(follow("and in Narnia?", &prev).is_err());
+}
+
+#[test]
+fn a_whole_new_question_is_not_a_follow_up() {
+    let prev = ask("revenue by channel in Colombia last quarter").unwrap();
+    let fresh = follow("leads by country this year", &prev).unwrap();
+    assert_eq!(fresh, ask("leads by country this year").unwrap());
+}
+
+#[test]
+fn and_inside_a_question_is_no_follow_up() {
+    let prev = ask("revenue by channel in Colombia last quarter").unwrap();
+    let q = "revenue and spend by country last month";
+    assert_eq!(follow(q, &prev).unwrap(), ask(q).unwrap());
+    let what = follow("what about spend?", &prev).unwrap();
+    assert_eq!(what["metrics"], json!(["spend"]));
+    assert_eq!(what["filters"][0]["value"], "CO");
+}

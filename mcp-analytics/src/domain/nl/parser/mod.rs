@@ -13,6 +13,7 @@ mod assembly;
 mod colloquial;
 mod dimensions;
 mod filters;
+mod followup;
 mod intent;
 mod lookup;
 mod refusal;
@@ -29,7 +30,7 @@ use super::time::Unit;
 use super::{Language, NameIndex, NotUnderstood, Parsed, detect_language};
 use crate::domain::period::{Compare, TimeRange};
 use crate::domain::semantic::{Dimension, Metric};
-use crate::domain::spec::{Direction, FilterOp};
+use crate::domain::spec::{Direction, FilterOp, QuerySpec};
 
 /// How a grouping was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +134,8 @@ struct State<'a> {
     problems: Vec<Problem>,
     /// Positions of the words no phase claimed.
     unknown_at: Vec<usize>,
+    /// The previous answer's spec, when the question follows up on it.
+    context: Option<&'a QuerySpec>,
 }
 
 /// Longest question read, in words.
@@ -145,6 +148,7 @@ pub fn parse(
     question: &str,
     names: &NameIndex,
     as_of: Option<NaiveDate>,
+    context: Option<&QuerySpec>,
 ) -> Result<Parsed, NotUnderstood> {
     let lang = detect_language(question);
     let toks = tokenize(question);
@@ -152,6 +156,7 @@ pub fn parse(
     if let Some(p) = s.run() {
         return Err(s.refuse(vec![p]));
     }
+    s.context = context.filter(|_| s.follows_up());
     let fixes = s.typo_fixes();
     if fixes.is_empty() {
         return s.finish();
@@ -167,6 +172,7 @@ pub fn parse(
     if again.run().is_some() {
         return s.finish();
     }
+    again.context = context.filter(|_| again.follows_up());
     match again.finish() {
         Ok(p) => Ok(p),
         Err(_) => s.finish(),
@@ -202,6 +208,7 @@ impl<'a> State<'a> {
             notes: Vec::new(),
             problems: Vec::new(),
             unknown_at: Vec::new(),
+            context: None,
         }
     }
 
