@@ -459,12 +459,13 @@ impl AnalyticsService {
                     let language = nl::detect_language(question);
                     let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
                     return Ok(AskResult {
-                        answer: nl::answer_sentence(
+                        answer: nl::answer_sentence_named(
                             language,
                             &spec,
                             &result.columns,
                             &result.rows,
                             label.as_deref(),
+                            &names.0,
                         ),
                         language,
                         understood: vec!["translated by the LLM engine".into()],
@@ -515,12 +516,13 @@ impl AnalyticsService {
             .query_metrics(tenant, spec.clone(), Some(as_of))
             .await?;
         let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
-        let answer = nl::answer_sentence(
+        let answer = nl::answer_sentence_named(
             parsed.language,
             &spec,
             &result.columns,
             &result.rows,
             label.as_deref(),
+            &names.0,
         );
         Ok(AskResult {
             answer,

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use crate::domain::spec::QuerySpec;
 
-pub use answer::{answer_sentence, metric_label};
+pub use answer::{answer_sentence, answer_sentence_named, metric_label};
 pub use normalize::normalize;
 pub use time::{describe_compare, describe_time};
 
@@ -353,5 +353,7 @@ pub fn detect_language(question: &str) -> Language {
     }
     if es > en { Language::Es } else { Language::En }
 }
+#[cfg(test)]
+mod tests_answers;
 #[cfg(test)]
 mod tests_typed;
