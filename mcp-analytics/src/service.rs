@@ -235,11 +235,7 @@ impl AnalyticsService {
         {
             return Ok(n.clone());
         }
-        let mut index = NameIndex {
-            campaigns: Vec::new(),
-            clients: Vec::new(),
-            products: Vec::new(),
-        };
+        let mut index = NameIndex::default();
         let mut names = Names::default();
         for (sql, list, map) in [
             (
@@ -268,6 +264,18 @@ impl AnalyticsService {
                 map.insert(id.clone(), name.clone());
                 list.push((id, name));
             }
+        }
+        // Cities as stored, so "leads in Bogotá" filters the city.
+        let rows = sqlx::query(
+            "SELECT city FROM wh_sales WHERE tenant_id = $1 AND city IS NOT NULL \
+             UNION SELECT city FROM wh_leads WHERE tenant_id = $1 AND city IS NOT NULL \
+             ORDER BY city",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(self.warehouse.pool())
+        .await?;
+        for r in rows {
+            index.cities.push(r.try_get("city")?);
         }
         let n = Arc::new((index, names));
         self.names

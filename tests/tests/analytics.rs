@@ -958,7 +958,7 @@ fn report_accuracy(t: &Tally, misses: &[String], label: &str) {
 }
 
 /// Questions answered right when this set was last measured (README).
-const ACCURACY_FLOOR: usize = 277;
+const ACCURACY_FLOOR: usize = 286;
 
 /// Closed vocabularies of `query_metrics` and `report` are checked against
 /// the published schema: a value outside one is an `isError` naming the

@@ -101,6 +101,16 @@ pub const COURTESY: &[&str] = &[
     "desglosame",
     "detalle",
     "detallado",
+    "mostrarme",
+    "ensenarme",
+    "pasame",
+    "darme",
+    "traeme",
+    "tiempo",
+    "mismo",
+    "misma",
+    "pull",
+    "pulls",
 ];
 
 /// Verbs that say money came in: without a metric word, revenue.
@@ -176,6 +186,12 @@ pub const REVENUE_VERBS: &[&str] = &[
     "cobramos",
     "cobro",
     "cobraron",
+    "juntamos",
+    "junto",
+    "juntaron",
+    "sacamos",
+    "saco",
+    "sacaron",
 ];
 
 /// Verbs that say money went out: without a metric word, spend.
@@ -238,6 +254,7 @@ pub const TREND_WORDS: &[&str] = &[
     "historico",
     "historica",
     "trayectoria",
+    "largo",
 ];
 
 /// Two-word trend phrases.
@@ -460,10 +477,37 @@ pub fn correct(word: &str, names: &HashSet<String>) -> Option<&'static str> {
         c
     };
     let same: Vec<&&str> = ks.iter().filter(|k| sorted(k) == sorted(word)).collect();
-    match same.as_slice() {
-        [only] => Some(**only),
-        _ => None,
+    if let [only] = same.as_slice() {
+        return Some(**only);
     }
+    // Or when every candidate means the same ("impresions": "impressions"
+    // and "impresiones" are one metric).
+    let meanings: Vec<Option<String>> = ks.iter().map(|k| meaning(k)).collect();
+    if meanings[0].is_some() && meanings.iter().all(|m| *m == meanings[0]) {
+        return ks.iter().min().copied();
+    }
+    None
+}
+
+/// What a one-word synonym names: a metric, a dimension or a channel.
+fn meaning(word: &str) -> Option<String> {
+    let is = |s: &&str| fold(s) == word;
+    if let Some(m) = METRICS
+        .iter()
+        .find(|m| m.synonyms_en.iter().chain(m.synonyms_es).any(is))
+    {
+        return Some(format!("metric {}", m.name.as_str()));
+    }
+    if let Some(d) = DIMENSIONS
+        .iter()
+        .find(|d| d.synonyms_en.iter().chain(d.synonyms_es).any(is))
+    {
+        return Some(format!("dimension {}", d.name.as_str()));
+    }
+    CHANNEL_ALIASES
+        .iter()
+        .find(|(a, _)| is(a))
+        .map(|(_, c)| format!("channel {}", c.as_str()))
 }
 
 #[cfg(test)]

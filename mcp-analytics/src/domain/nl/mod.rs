@@ -36,12 +36,13 @@ vocabulary! {
 }
 
 /// Campaign, client and product names the parser may recognise, as
-/// `(id, name)` pairs.
+/// `(id, name)` pairs, and the cities the facts hold (as stored).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NameIndex {
     pub campaigns: Vec<(String, String)>,
     pub clients: Vec<(String, String)>,
     pub products: Vec<(String, String)>,
+    pub cities: Vec<String>,
 }
 
 /// A question mapped to a spec.

@@ -34,6 +34,7 @@ fn idx() -> NameIndex {
             s("prd_0003", "Smart TV 55\""),
             s("prd_0004", "Annual Membership"),
         ],
+        cities: Vec::new(),
     }
 }
 

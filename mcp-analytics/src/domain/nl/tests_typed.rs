@@ -13,6 +13,7 @@ fn names() -> NameIndex {
         campaigns: vec![s("cmp_00003", "Holiday Lead Gen 2026")],
         clients: vec![s("cli_001", "Café Andino"), s("cli_005", "TecnoHogar")],
         products: vec![s("prd_0002", "Teeth Whitening")],
+        cities: vec!["Bogotá".into(), "Lima".into()],
     }
 }
 
@@ -208,4 +209,16 @@ fn and_inside_a_question_is_no_follow_up() {
     let what = follow("what about spend?", &prev).unwrap();
     assert_eq!(what["metrics"], json!(["spend"]));
     assert_eq!(what["filters"][0]["value"], "CO");
+}
+
+#[test]
+fn everyday_words_of_the_measured_set() {
+    for q in [
+        "hi team, could you pull conversions by channel this month",
+        "hola, ¿puedes mostrarme las conversiones por canal este mes?",
+        "¿cuánta feria juntamos este año?",
+        "impresiones a lo largo del tiempo en 2026",
+    ] {
+        assert!(ask(q).is_ok(), "{q}: {:?}", ask(q));
+    }
 }
