@@ -300,7 +300,11 @@ fn actual(result: &Value, e: &Expect) -> Result<Vec<Line>, String> {
             val_cols.push(format!("{m}_change_pct"));
         }
     }
-    if let Some(c) = key_cols.iter().chain(&val_cols).find(|c| !columns.contains(c)) {
+    if let Some(c) = key_cols
+        .iter()
+        .chain(&val_cols)
+        .find(|c| !columns.contains(c))
+    {
         return Err(format!(
             "{}: no column {c} in {columns:?}; query: {}",
             e.q, result["query"]
@@ -993,6 +997,22 @@ async fn typed_inputs(client: &Client) {
     .await;
     assert!(
         err && text.contains("`time_range.period`") && text.contains("last_quarter"),
+        "{text}"
+    );
+    // `report` speaks the language asked for; English by default.
+    let (err, r, text) = call(client, "report", json!({"language": "es", "as_of": AS_OF})).await;
+    let md = r["markdown"].as_str().unwrap_or("");
+    assert!(
+        !err && md.starts_with("# Informe de rendimiento: del 2026-10-01 al 2026-10-31")
+            && md.contains("## Mezcla de canales")
+            && md.contains("nunca se suma entre monedas"),
+        "{text}"
+    );
+    let (err, r, text) = call(client, "report", json!({"as_of": AS_OF})).await;
+    let md = r["markdown"].as_str().unwrap_or("");
+    assert!(
+        !err && md.starts_with("# Performance report: 2026-10-01 to 2026-10-31")
+            && md.contains("## Channel mix"),
         "{text}"
     );
     for range in [

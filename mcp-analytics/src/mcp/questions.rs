@@ -57,6 +57,8 @@ pub struct FunnelParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReportParams {
+    /// The report's language: `en` (default) or `es`.
+    pub language: Option<crate::domain::nl::Language>,
     /// The period; default last month.
     pub time_range: Option<TimeRange>,
     /// Only this client.
@@ -153,16 +155,16 @@ impl AnalyticsServer {
         let as_of = as_of(p.as_of.as_deref())?;
         let (send, forward) = forward_progress(peer, meta);
         let progress = move |step: u32, total: u32, msg: &str| send(step, total, msg.to_owned());
-        let r = self
-            .svc
-            .report(
-                &self.tenant,
-                range,
-                p.client_id.as_deref(),
-                as_of,
-                Some(&progress),
-            )
-            .await;
+        let r = crate::report::build_in(
+            &self.svc,
+            &self.tenant,
+            range,
+            p.client_id.as_deref(),
+            as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            Some(&progress),
+            p.language.unwrap_or(crate::domain::nl::Language::En),
+        )
+        .await;
         drop(progress);
         let _ = forward.await;
         Ok(Json(r?))
