@@ -366,13 +366,7 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             }
             continue;
         }
-        let mut p = plan(&instruction);
-        if let (Plan::Call { tool, args }, Some(q)) = (&mut p, &last_query)
-            && tool == "analytics.ask"
-            && let Some(a) = args.as_object_mut()
-        {
-            a.insert("context".into(), q.clone());
-        }
+        let p = with_context(plan(&instruction), last_query.as_ref());
         match run_plan(orch, &hub, &p, &Terminal).await {
             Ok((PlanOutcome::Ask(q), _)) => {
                 out(&q);
@@ -389,6 +383,18 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
     }
     hub.shutdown().await;
     Ok(())
+}
+
+/// A question for `analytics.ask` carries the last answer's typed query as
+/// its `context`, so "¿y en México?" refines it; other plans are unchanged.
+fn with_context(mut p: Plan, last_query: Option<&Value>) -> Plan {
+    if let (Plan::Call { tool, args }, Some(q)) = (&mut p, last_query)
+        && tool == "analytics.ask"
+        && let Some(a) = args.as_object_mut()
+    {
+        a.insert("context".into(), q.clone());
+    }
+    p
 }
 
 /// `promptsales runs start RECIPE --params JSON`.
@@ -489,5 +495,29 @@ impl Tools for NoTools {
                 reason: "no servers are connected in this command".into(),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod chat_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_question_carries_the_last_query_as_context() {
+        let q = json!({"metrics": ["revenue"], "dimensions": ["channel"]});
+        match with_context(plan("¿y en México?"), Some(&q)) {
+            Plan::Call { tool, args } => {
+                assert_eq!(tool, "analytics.ask");
+                assert_eq!(args["context"], q);
+                assert_eq!(args["question"], "¿y en México?");
+            }
+            other => panic!("{other:?}"),
+        }
+        match with_context(plan("revenue last month"), None) {
+            Plan::Call { args, .. } => assert!(args.get("context").is_none()),
+            other => panic!("{other:?}"),
+        }
     }
 }
