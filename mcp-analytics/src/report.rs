@@ -7,6 +7,7 @@ use promptsales_shared::AppError;
 use promptsales_shared::domain::{ClientId, TenantId};
 use serde_json::Value;
 
+use crate::domain::nl::Language;
 use crate::domain::period::{Compare, TimeRange};
 use crate::domain::semantic::{Dimension, Metric};
 use crate::domain::spec::{Direction, Field, Filter, FilterOp, FilterValue, OrderBy, QuerySpec};
@@ -96,8 +97,8 @@ pub fn md_table(r: &QueryResult) -> String {
 /// Called after each report section with (step, total, section title).
 pub type ReportProgress<'a> = &'a (dyn Fn(u32, u32, &str) + Send + Sync);
 
-/// Builds the report; `progress(step, total, label)` is called after each
-/// section.
+/// Builds the report in English; `progress(step, total, label)` is called
+/// after each section.
 pub async fn build(
     svc: &AnalyticsService,
     tenant: &TenantId,
@@ -106,6 +107,30 @@ pub async fn build(
     as_of: NaiveDate,
     progress: Option<ReportProgress<'_>>,
 ) -> Result<ReportResult, AppError> {
+    build_in(
+        svc,
+        tenant,
+        time_range,
+        client_id,
+        as_of,
+        progress,
+        Language::En,
+    )
+    .await
+}
+
+/// [`build`] with its titles and sentences in `language`.
+pub async fn build_in(
+    svc: &AnalyticsService,
+    tenant: &TenantId,
+    time_range: TimeRange,
+    client_id: Option<&str>,
+    as_of: NaiveDate,
+    progress: Option<ReportProgress<'_>>,
+    language: Language,
+) -> Result<ReportResult, AppError> {
+    let es = language == Language::Es;
+    let tr = |en: &'static str, es_text: &'static str| if es { es_text } else { en };
     let client = client_id.map(ClientId::parse).transpose()?;
     let scope: Vec<Filter> = client
         .iter()
@@ -138,7 +163,10 @@ pub async fn build(
     };
     let sections: Vec<(&str, QuerySpec)> = vec![
         (
-            "Totals vs the previous period",
+            tr(
+                "Totals vs the previous period",
+                "Totales frente al periodo anterior",
+            ),
             q(
                 vec![
                     Metric::Revenue,
@@ -156,7 +184,10 @@ pub async fn build(
             ),
         ),
         (
-            "Top 5 campaigns by revenue",
+            tr(
+                "Top 5 campaigns by revenue",
+                "Las 5 mejores campañas por ingresos",
+            ),
             q(
                 vec![Metric::Revenue, Metric::Spend, Metric::Roas],
                 vec![Dimension::Campaign],
@@ -166,7 +197,10 @@ pub async fn build(
             ),
         ),
         (
-            "Bottom 5 campaigns by ROAS",
+            tr(
+                "Bottom 5 campaigns by ROAS",
+                "Las 5 peores campañas por ROAS",
+            ),
             q(
                 vec![Metric::Roas, Metric::Spend, Metric::Revenue],
                 vec![Dimension::Campaign],
@@ -176,7 +210,7 @@ pub async fn build(
             ),
         ),
         (
-            "Channel mix",
+            tr("Channel mix", "Mezcla de canales"),
             q(
                 vec![
                     Metric::Spend,
@@ -192,7 +226,7 @@ pub async fn build(
             ),
         ),
         (
-            "Country mix",
+            tr("Country mix", "Mezcla de países"),
             q(
                 vec![Metric::Spend, Metric::Revenue, Metric::Leads],
                 vec![Dimension::Country],
@@ -213,21 +247,36 @@ pub async fn build(
             compared = r.compared_with;
             let p = r
                 .time_range
-                .map(|p| format!("{} to {}", p.from, p.to))
+                .map(|p| format!("{} {} {}", p.from, tr("to", "al"), p.to))
                 .unwrap_or_default();
             let c = r
                 .compared_with
-                .map(|p| format!("{} to {}", p.from, p.to))
+                .map(|p| format!("{} {} {}", p.from, tr("to", "al"), p.to))
                 .unwrap_or_default();
-            md.push_str(&format!("# Performance report: {p}\n\n"));
-            if let Some(c) = &client {
-                md.push_str(&format!("Client: `{c}`. "));
+            let synced = r
+                .freshness
+                .last_synced_at
+                .as_deref()
+                .unwrap_or(tr("never", "nunca"));
+            if es {
+                md.push_str(&format!("# Informe de rendimiento: del {p}\n\n"));
+                if let Some(c) = &client {
+                    md.push_str(&format!("Cliente: `{c}`. "));
+                }
+                md.push_str(&format!(
+                    "Comparado con el periodo del {c}. Versión de datos {}, última sincronización {synced}. El dinero se muestra por moneda, nunca se suma entre monedas.\n\n",
+                    r.freshness.data_version,
+                ));
+            } else {
+                md.push_str(&format!("# Performance report: {p}\n\n"));
+                if let Some(c) = &client {
+                    md.push_str(&format!("Client: `{c}`. "));
+                }
+                md.push_str(&format!(
+                    "Compared with {c}. Data version {}, last synced {synced}. Money is per currency, never summed across currencies.\n\n",
+                    r.freshness.data_version,
+                ));
             }
-            md.push_str(&format!(
-                "Compared with {c}. Data version {}, last synced {}. Money is per currency, never summed across currencies.\n\n",
-                r.freshness.data_version,
-                r.freshness.last_synced_at.as_deref().unwrap_or("never")
-            ));
         }
         md.push_str(&format!("## {title}\n\n"));
         md.push_str(&md_table(&r));

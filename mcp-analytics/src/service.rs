@@ -271,11 +271,7 @@ impl AnalyticsService {
         {
             return Ok(n.clone());
         }
-        let mut index = NameIndex {
-            campaigns: Vec::new(),
-            clients: Vec::new(),
-            products: Vec::new(),
-        };
+        let mut index = NameIndex::default();
         let mut names = Names::default();
         for (sql, list, map) in [
             (
@@ -304,6 +300,18 @@ impl AnalyticsService {
                 map.insert(id.clone(), name.clone());
                 list.push((id, name));
             }
+        }
+        // Cities as stored, so "leads in Bogotá" filters the city.
+        let rows = sqlx::query(
+            "SELECT city FROM wh_sales WHERE tenant_id = $1 AND city IS NOT NULL \
+             UNION SELECT city FROM wh_leads WHERE tenant_id = $1 AND city IS NOT NULL \
+             ORDER BY city",
+        )
+        .bind(tenant.as_str())
+        .fetch_all(self.warehouse.pool())
+        .await?;
+        for r in rows {
+            index.cities.push(r.try_get("city")?);
         }
         let n = Arc::new((index, names));
         self.names
@@ -365,6 +373,20 @@ impl AnalyticsService {
         as_of: Option<NaiveDate>,
         client_id: Option<&str>,
     ) -> Result<AskResult, AppError> {
+        self.ask_in_context(tenant, question, as_of, client_id, None)
+            .await
+    }
+
+    /// [`ask`](Self::ask) as a follow-up of the previous answer's `query`:
+    /// "¿y en México?", "and by channel?", "same for last year" refine it.
+    pub async fn ask_in_context(
+        &self,
+        tenant: &TenantId,
+        question: &str,
+        as_of: Option<NaiveDate>,
+        client_id: Option<&str>,
+        context: Option<&QuerySpec>,
+    ) -> Result<AskResult, AppError> {
         let client = client_id.map(ClientId::parse).transpose()?;
         let meter = match &client {
             None => None,
@@ -375,7 +397,9 @@ impl AnalyticsService {
         if let Some(m) = &meter {
             m.charge_question(&self.warehouse, tenant).await?;
         }
-        let answer = self.answer(tenant, question, as_of, meter.as_ref()).await;
+        let answer = self
+            .answer(tenant, question, as_of, meter.as_ref(), context)
+            .await;
         if let (Err(AppError::Internal(_) | AppError::Unavailable(_)), Some(m)) = (&answer, &meter)
             && let Err(e) = m.refund_question(&self.warehouse, tenant).await
         {
@@ -401,6 +425,7 @@ impl AnalyticsService {
         question: &str,
         as_of: Option<NaiveDate>,
         meter: Option<&Meter>,
+        context: Option<&QuerySpec>,
     ) -> Result<AskResult, AppError> {
         let client_id = meter.map(|m| m.client.as_str());
         let as_of = as_of.unwrap_or_else(today);
@@ -411,6 +436,9 @@ impl AnalyticsService {
         // The LLM spends the client's tokens: at the plan's limit it is
         // not asked.
         let llm = match &self.llm {
+            // The LLM translates single questions: a follow-up is refined
+            // by the deterministic parser, which knows the previous spec.
+            Some(_) if context.is_some() => None,
             Some(_) if meter.is_some_and(|m| !m.tokens_left()) => {
                 notes.push(
                     "the client's plan has no LLM tokens left this month; answered by the \
@@ -479,12 +507,13 @@ impl AnalyticsService {
                     let language = nl::detect_language(question);
                     let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
                     return Ok(AskResult {
-                        answer: nl::answer_sentence(
+                        answer: nl::answer_sentence_named(
                             language,
                             &spec,
                             &result.columns,
                             &result.rows,
                             label.as_deref(),
+                            &names.0,
                         ),
                         language,
                         understood: vec!["translated by the LLM engine".into()],
@@ -507,7 +536,7 @@ impl AnalyticsService {
                 }
             }
         }
-        let parsed = nl::parse_at(question, &names.0, Some(as_of)).map_err(|n| {
+        let parsed = nl::parse_followup(question, &names.0, Some(as_of), context).map_err(|n| {
             let mut msg = format!("I could not turn this into a query: {}.", n.reason);
             if !n.understood.is_empty() {
                 msg.push_str(&format!(" Understood: {}.", n.understood.join("; ")));
@@ -535,12 +564,14 @@ impl AnalyticsService {
             .query_metrics(tenant, spec.clone(), Some(as_of))
             .await?;
         let label = result.time_range.map(|p| format!("{} – {}", p.from, p.to));
-        let answer = nl::answer_sentence(
+        // The spec that ran: it carries the tenant's reporting currency.
+        let answer = nl::answer_sentence_named(
             parsed.language,
-            &spec,
+            &result.query,
             &result.columns,
             &result.rows,
             label.as_deref(),
+            &names.0,
         );
         Ok(AskResult {
             answer,

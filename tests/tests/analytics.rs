@@ -35,6 +35,7 @@ struct Row {
     country: String,
     city: Option<String>,
     product: Option<String>,
+    product_name: Option<String>,
     objective: Option<String>,
     currency: Option<String>,
     // impressions, reach, clicks, spend_cents, conversions, revenue_cents
@@ -43,6 +44,11 @@ struct Row {
 
 fn rows(ds: &Dataset) -> Vec<Row> {
     let camp: HashMap<&str, &Campaign> = ds.campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
+    let product_names: HashMap<&str, &str> = ds
+        .products
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
     let obj = |o: Objective| o.as_str().to_owned();
     let mut out = Vec::new();
     for a in &ds.ad_daily {
@@ -56,6 +62,7 @@ fn rows(ds: &Dataset) -> Vec<Row> {
             country: a.country.as_str().into(),
             city: None,
             product: None,
+            product_name: None,
             objective: Some(obj(c.objective)),
             currency: Some(c.currency.as_str().into()),
             v: [
@@ -79,6 +86,7 @@ fn rows(ds: &Dataset) -> Vec<Row> {
             country: l.country.as_str().into(),
             city: l.city.clone(),
             product: None,
+            product_name: None,
             objective: c.map(|c| obj(c.objective)),
             currency: c.map(|c| c.currency.as_str().to_owned()),
             v: [0; 6],
@@ -95,6 +103,11 @@ fn rows(ds: &Dataset) -> Vec<Row> {
             country: s.country.as_str().into(),
             city: s.city.clone(),
             product: s.product_id.as_ref().map(|p| p.as_str().to_owned()),
+            product_name: s
+                .product_id
+                .as_ref()
+                .and_then(|p| product_names.get(p.as_str()))
+                .map(|n| (*n).to_owned()),
             objective: c.map(|c| obj(c.objective)),
             currency: Some(s.currency.as_str().into()),
             v: [0, 0, 0, 0, 0, s.amount_cents],
@@ -268,7 +281,7 @@ fn expected(all: &[Row], e: &Expect) -> Vec<Line> {
 }
 
 /// The tool's rows as (key, values), dropping `*_name` columns.
-fn actual(result: &Value, e: &Expect) -> Vec<Line> {
+fn actual(result: &Value, e: &Expect) -> Result<Vec<Line>, String> {
     let columns: Vec<String> = result["columns"]
         .as_array()
         .unwrap()
@@ -287,13 +300,18 @@ fn actual(result: &Value, e: &Expect) -> Vec<Line> {
             val_cols.push(format!("{m}_change_pct"));
         }
     }
-    let idx = |c: &String| {
-        columns
-            .iter()
-            .position(|x| x == c)
-            .unwrap_or_else(|| panic!("{}: no column {c} in {columns:?}", e.q))
-    };
-    result["rows"]
+    if let Some(c) = key_cols
+        .iter()
+        .chain(&val_cols)
+        .find(|c| !columns.contains(c))
+    {
+        return Err(format!(
+            "{}: no column {c} in {columns:?}; query: {}",
+            e.q, result["query"]
+        ));
+    }
+    let idx = |c: &String| columns.iter().position(|x| x == c).unwrap_or(0);
+    Ok(result["rows"]
         .as_array()
         .unwrap()
         .iter()
@@ -305,7 +323,7 @@ fn actual(result: &Value, e: &Expect) -> Vec<Line> {
             let vals = val_cols.iter().map(|c| row[idx(c)].as_f64()).collect();
             (key, vals)
         })
-        .collect()
+        .collect())
 }
 
 fn close(a: Option<f64>, b: Option<f64>) -> bool {
@@ -318,7 +336,7 @@ fn close(a: Option<f64>, b: Option<f64>) -> bool {
 
 fn check(e: &Expect, result: &Value, all: &[Row], label: &str) -> Result<(), String> {
     let want = expected(all, e);
-    let got = actual(result, e);
+    let got = actual(result, e).map_err(|m| format!("[{label}] {m}"))?;
     let sort = |mut v: Vec<Line>| {
         if e.rank.is_none() {
             v.sort_by(|a, b| a.0.cmp(&b.0));
@@ -365,6 +383,9 @@ macro_rules! q {
         Expect { q: $q, metrics: &[$($m),*], dims: &[$($d),*], range: $range, filter: $filter, rank: None, compare: None }
     };
 }
+
+#[path = "analytics/families.rs"]
+mod families;
 
 const LAST_MONTH: Option<(&str, &str)> = Some(("2026-10-01", "2026-10-31"));
 const THIS_MONTH: Option<(&str, &str)> = Some(("2026-11-01", "2026-11-15"));
@@ -790,20 +811,94 @@ async fn call(client: &Client, tool: &str, args: Value) -> (bool, Value, String)
     )
 }
 
-async fn ask_all(client: &Client, all: &[Row], label: &str) {
+/// Spanish by its spelling or words (the core questions carry no tag).
+fn spanish(q: &str) -> bool {
+    q.contains(['¿', 'ñ', 'á', 'é', 'í', 'ó', 'ú'])
+        || q.split_whitespace().any(|w| {
+            matches!(
+                w,
+                "el" | "la"
+                    | "los"
+                    | "las"
+                    | "por"
+                    | "de"
+                    | "del"
+                    | "en"
+                    | "ventas"
+                    | "gasto"
+                    | "ingresos"
+                    | "prospectos"
+                    | "clics"
+                    | "alcance"
+                    | "este"
+            )
+        })
+}
+
+/// Passed and asked, by (family, language).
+type Tally = BTreeMap<(String, &'static str), (usize, usize)>;
+
+fn count(t: &mut Tally, family: &str, es: bool, ok: bool) {
+    let e = t
+        .entry((family.to_owned(), if es { "es" } else { "en" }))
+        .or_default();
+    e.0 += usize::from(ok);
+    e.1 += 1;
+}
+
+/// Every family's questions, the follow-ups and the refusals: failures of
+/// the core questions and refusals are listed; the accuracy of each family
+/// and language is returned.
+async fn ask_all(client: &Client, all: &[Row], label: &str) -> (Tally, Vec<String>) {
     let mut failures = Vec::new();
+    let mut misses = Vec::new();
+    let mut t = Tally::new();
     for e in questions() {
         let (err, v, text) = call(client, "ask", json!({ "question": e.q, "as_of": AS_OF })).await;
-        if err {
-            failures.push(format!("[{label}] refused {:?}: {text}", e.q));
-            continue;
-        }
-        if let Err(f) = check(&e, &v, all, label) {
-            failures.push(f);
-        }
+        let r = if err {
+            Err(format!("[{label}] refused {:?}: {text}", e.q))
+        } else {
+            check(&e, &v, all, label)
+        };
+        count(&mut t, "core", spanish(e.q), r.is_ok());
+        failures.extend(r.err());
+    }
+    for c in families::cases() {
+        let e = &c.e;
+        let (err, v, text) = call(client, "ask", json!({ "question": e.q, "as_of": AS_OF })).await;
+        let r = if err {
+            Err(format!("[{label}] refused {:?}: {text}", e.q))
+        } else {
+            check(e, &v, all, label)
+        };
+        count(&mut t, c.family, c.es, r.is_ok());
+        misses.extend(r.err());
+    }
+    for f in families::follow_ups() {
+        let (err, first, text) = call(
+            client,
+            "ask",
+            json!({ "question": f.first, "as_of": AS_OF }),
+        )
+        .await;
+        let r = if err {
+            Err(format!("[{label}] refused the first {:?}: {text}", f.first))
+        } else {
+            let args = json!({ "question": f.e.q, "as_of": AS_OF, "context": first["query"] });
+            let (err, v, text) = call(client, "ask", args).await;
+            if err {
+                Err(format!("[{label}] refused follow-up {:?}: {text}", f.e.q))
+            } else {
+                check(&f.e, &v, all, label)
+            }
+        };
+        count(&mut t, "follow_up", f.es, r.is_ok());
+        misses.extend(r.err());
     }
     for q in REFUSED {
         let (err, _, text) = call(client, "ask", json!({ "question": q, "as_of": AS_OF })).await;
+        let ok = err && text.contains("Try");
+        count(&mut t, "refusal", spanish(q), ok);
         if !err {
             failures.push(format!(
                 "[{label}] answered {q:?} instead of refusing: {text}"
@@ -814,13 +909,60 @@ async fn ask_all(client: &Client, all: &[Row], label: &str) {
             ));
         }
     }
+    for (family, es, q) in families::MUST_REFUSE {
+        let (err, _, text) = call(client, "ask", json!({ "question": q, "as_of": AS_OF })).await;
+        count(&mut t, "refusal", *es, err);
+        if !err {
+            failures.push(format!(
+                "[{label}] answered {q:?} ({family}) instead of refusing: {text}"
+            ));
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} failure(s):\n{}",
         failures.len(),
         failures.join("\n")
     );
+    (t, misses)
 }
+
+/// Prints accuracy by family and language; fails under the floor.
+fn report_accuracy(t: &Tally, misses: &[String], label: &str) {
+    let (mut ok, mut n) = (0, 0);
+    println!("[{label}] accuracy by family and language:");
+    for ((family, lang), (p, a)) in t {
+        println!(
+            "  {family:<12} {lang}  {p:>3}/{a:<3} {:>5.1}%",
+            100.0 * *p as f64 / *a as f64
+        );
+        ok += p;
+        n += a;
+    }
+    let es: usize = t
+        .iter()
+        .filter(|(k, _)| k.1 == "es")
+        .map(|(_, v)| v.1)
+        .sum();
+    println!(
+        "  total {ok}/{n} ({:.1}%), {es} in Spanish",
+        100.0 * ok as f64 / n as f64
+    );
+    for m in misses {
+        println!("  miss: {m}");
+    }
+    assert!(n >= 250, "{n} questions");
+    assert!(2 * es >= n - 10, "{es} of {n} in Spanish");
+    // The floor is the measured figure: a regression fails.
+    assert!(
+        ok >= ACCURACY_FLOOR,
+        "[{label}] {ok}/{n} answered right, under the floor {ACCURACY_FLOOR}:\n{}",
+        misses.join("\n")
+    );
+}
+
+/// Questions answered right when this set was last measured (README).
+const ACCURACY_FLOOR: usize = 286;
 
 /// Closed vocabularies of `query_metrics` and `report` are checked against
 /// the published schema: a value outside one is an `isError` naming the
@@ -855,6 +997,22 @@ async fn typed_inputs(client: &Client) {
     .await;
     assert!(
         err && text.contains("`time_range.period`") && text.contains("last_quarter"),
+        "{text}"
+    );
+    // `report` speaks the language asked for; English by default.
+    let (err, r, text) = call(client, "report", json!({"language": "es", "as_of": AS_OF})).await;
+    let md = r["markdown"].as_str().unwrap_or("");
+    assert!(
+        !err && md.starts_with("# Informe de rendimiento: del 2026-10-01 al 2026-10-31")
+            && md.contains("## Mezcla de canales")
+            && md.contains("nunca se suma entre monedas"),
+        "{text}"
+    );
+    let (err, r, text) = call(client, "report", json!({"as_of": AS_OF})).await;
+    let md = r["markdown"].as_str().unwrap_or("");
+    assert!(
+        !err && md.starts_with("# Performance report: 2026-10-01 to 2026-10-31")
+            && md.contains("## Channel mix"),
         "{text}"
     );
     for range in [
@@ -901,7 +1059,9 @@ async fn ask_matches_independent_answers_on_both_backends_and_transports() {
         let (err, report, text) = call(&client, "sync", json!({})).await;
         assert!(!err, "sync: {text}");
         assert_eq!(report["changed"], true);
-        ask_all(&client, &all, &format!("{} stdio", backend.label)).await;
+        let label = format!("{} stdio", backend.label);
+        let (t, misses) = ask_all(&client, &all, &label).await;
+        report_accuracy(&t, &misses, &label);
 
         // The same question twice: the second comes from the cache.
         let q = json!({ "question": "revenue by channel last quarter", "as_of": AS_OF });
@@ -922,7 +1082,9 @@ async fn ask_matches_independent_answers_on_both_backends_and_transports() {
         .await;
         let token = tokens::mint("analyst@agency.example", "default", &["analytics:read"]);
         let client = srv.client_with_token(Era::Stateless, &token).await;
-        ask_all(&client, &all, &format!("{} http", backend.label)).await;
+        let label = format!("{} http", backend.label);
+        let (t, misses) = ask_all(&client, &all, &label).await;
+        report_accuracy(&t, &misses, &label);
         client.cancel().await.unwrap();
         let client = srv.client_with_token(Era::Initialize, &token).await;
         let (err, _, text) = call(&client, "sync", json!({})).await;

@@ -27,6 +27,11 @@ pub struct AskParams {
     /// then counts against that client's analytics plan (without it the
     /// question is agency-wide and counts against no client).
     pub client_id: Option<String>,
+    /// The previous answer's `query`, to ask a follow-up ("¿y en México?",
+    /// "and by channel?", "same for last year"): what the follow-up names
+    /// replaces the same part of it, the rest is kept. Without it the
+    /// question is read on its own.
+    pub context: Option<QuerySpec>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -52,6 +57,8 @@ pub struct FunnelParams {
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct ReportParams {
+    /// The report's language: `en` (default) or `es`.
+    pub language: Option<crate::domain::nl::Language>,
     /// The period; default last month.
     pub time_range: Option<TimeRange>,
     /// Only this client.
@@ -73,11 +80,12 @@ impl AnalyticsServer {
     ) -> Result<Json<AskResult>, ToolError> {
         let r = self
             .svc
-            .ask(
+            .ask_in_context(
                 &self.tenant,
                 &p.question,
                 as_of(p.as_of.as_deref())?,
                 p.client_id.as_deref(),
+                p.context.as_ref(),
             )
             .await?;
         Ok(Json(r))
@@ -147,16 +155,16 @@ impl AnalyticsServer {
         let as_of = as_of(p.as_of.as_deref())?;
         let (send, forward) = forward_progress(peer, meta);
         let progress = move |step: u32, total: u32, msg: &str| send(step, total, msg.to_owned());
-        let r = self
-            .svc
-            .report(
-                &self.tenant,
-                range,
-                p.client_id.as_deref(),
-                as_of,
-                Some(&progress),
-            )
-            .await;
+        let r = crate::report::build_in(
+            &self.svc,
+            &self.tenant,
+            range,
+            p.client_id.as_deref(),
+            as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+            Some(&progress),
+            p.language.unwrap_or(crate::domain::nl::Language::En),
+        )
+        .await;
         drop(progress);
         let _ = forward.await;
         Ok(Json(r?))

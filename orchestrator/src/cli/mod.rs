@@ -199,9 +199,20 @@ pub async fn execute_plan(
     p: &Plan,
     confirm: &dyn Confirm,
 ) -> anyhow::Result<PlanOutcome> {
+    Ok(run_plan(orch, hub, p, confirm).await?.0)
+}
+
+/// [`execute_plan`] with the typed query an `analytics.ask` answered, which
+/// `chat` passes to the next question as its context (follow-ups).
+async fn run_plan(
+    orch: &Orchestrator,
+    hub: &Hub,
+    p: &Plan,
+    confirm: &dyn Confirm,
+) -> anyhow::Result<(PlanOutcome, Option<Value>)> {
     let held = &orch.rt.config.scopes;
     match p {
-        Plan::Ask { question, .. } => Ok(PlanOutcome::Ask(question.clone())),
+        Plan::Ask { question, .. } => Ok((PlanOutcome::Ask(question.clone()), None)),
         Plan::Call { tool, args } => {
             out(&format!("→ {tool} {}", args));
             // The planner asks the person like the LLM loop does.
@@ -210,13 +221,16 @@ pub async fn execute_plan(
                 .map_err(|e| anyhow::anyhow!(explain(&e.to_string(), held)))?
             {
                 Guarded::Done(v) => v,
-                Guarded::Refused(why) => return Ok(PlanOutcome::Ask(why)),
+                Guarded::Refused(why) => return Ok((PlanOutcome::Ask(why), None)),
             };
             match v.get("answer").and_then(Value::as_str) {
                 Some(a) => out(a),
                 None => out(&pretty(&v)),
             }
-            Ok(PlanOutcome::Done)
+            let query = (tool == "analytics.ask")
+                .then(|| v.get("query").cloned())
+                .flatten();
+            Ok((PlanOutcome::Done, query))
         }
         Plan::Recipe { recipe, params } => {
             out(&format!("→ recipe {recipe} {params}"));
@@ -231,8 +245,8 @@ pub async fn execute_plan(
             print_report(&r, false, held);
             // A run that failed was not carried out, whatever ran before
             // the failing step: the command fails.
-            match r.run.status {
-                RunStatus::Failed => Ok(PlanOutcome::Failed(format!(
+            let outcome = match r.run.status {
+                RunStatus::Failed => PlanOutcome::Failed(format!(
                     "run {} failed: {}",
                     r.run.id,
                     r.run
@@ -240,9 +254,10 @@ pub async fn execute_plan(
                         .as_deref()
                         .map(|e| explain(e, held))
                         .unwrap_or_else(|| "see its steps".into())
-                ))),
-                _ => Ok(PlanOutcome::Done),
-            }
+                )),
+                _ => PlanOutcome::Done,
+            };
+            Ok((outcome, None))
         }
     }
 }
@@ -322,6 +337,9 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
     );
     let stdin = std::io::stdin();
     let mut pending: Option<String> = None;
+    // The typed query of the last answer: the next question may follow up
+    // on it ("¿y en México?"); `analytics.ask` reads it as `context`.
+    let mut last_query: Option<Value> = None;
     loop {
         print!("> ");
         let _ = std::io::stdout().flush();
@@ -348,18 +366,35 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
             }
             continue;
         }
-        match execute_plan(orch, &hub, &plan(&instruction), &Terminal).await {
-            Ok(PlanOutcome::Ask(q)) => {
+        let p = with_context(plan(&instruction), last_query.as_ref());
+        match run_plan(orch, &hub, &p, &Terminal).await {
+            Ok((PlanOutcome::Ask(q), _)) => {
                 out(&q);
                 pending = Some(instruction);
             }
-            Ok(PlanOutcome::Failed(why)) => out(&format!("error: {why}")),
-            Ok(PlanOutcome::Done) => {}
+            Ok((PlanOutcome::Failed(why), _)) => out(&format!("error: {why}")),
+            Ok((PlanOutcome::Done, query)) => {
+                if query.is_some() {
+                    last_query = query;
+                }
+            }
             Err(e) => out(&format!("error: {e}")),
         }
     }
     hub.shutdown().await;
     Ok(())
+}
+
+/// A question for `analytics.ask` carries the last answer's typed query as
+/// its `context`, so "¿y en México?" refines it; other plans are unchanged.
+fn with_context(mut p: Plan, last_query: Option<&Value>) -> Plan {
+    if let (Plan::Call { tool, args }, Some(q)) = (&mut p, last_query)
+        && tool == "analytics.ask"
+        && let Some(a) = args.as_object_mut()
+    {
+        a.insert("context".into(), q.clone());
+    }
+    p
 }
 
 /// `promptsales runs start RECIPE --params JSON`.
@@ -460,5 +495,29 @@ impl Tools for NoTools {
                 reason: "no servers are connected in this command".into(),
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod chat_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_question_carries_the_last_query_as_context() {
+        let q = json!({"metrics": ["revenue"], "dimensions": ["channel"]});
+        match with_context(plan("¿y en México?"), Some(&q)) {
+            Plan::Call { tool, args } => {
+                assert_eq!(tool, "analytics.ask");
+                assert_eq!(args["context"], q);
+                assert_eq!(args["question"], "¿y en México?");
+            }
+            other => panic!("{other:?}"),
+        }
+        match with_context(plan("revenue last month"), None) {
+            Plan::Call { args, .. } => assert!(args.get("context").is_none()),
+            other => panic!("{other:?}"),
+        }
     }
 }

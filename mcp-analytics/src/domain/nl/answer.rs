@@ -5,9 +5,9 @@
 use promptsales_shared::domain::Channel;
 use serde_json::Value;
 
-use super::Language;
 use super::lexicon::{channel_display, country_display};
 use super::time::{describe_compare, describe_time};
+use super::{Language, NameIndex};
 use crate::domain::period::Compare;
 use crate::domain::semantic::{Dimension, Metric, Unit};
 use crate::domain::spec::{Direction, Field, FilterOp, FilterValue, QuerySpec};
@@ -202,6 +202,9 @@ fn dim_value(language: Language, t: &Table<'_>, row: &[Value], d: Dimension) -> 
     let Some(v) = t.cell(row, d.as_str()) else {
         return String::new();
     };
+    if v.is_null() {
+        return missing_member(language, d).to_owned();
+    }
     let named = |col: &str| {
         t.cell(row, col)
             .and_then(Value::as_str)
@@ -231,23 +234,50 @@ fn dim_value(language: Language, t: &Table<'_>, row: &[Value], d: Dimension) -> 
     }
 }
 
-/// "up 12.3% vs the previous period" / "un 12,3 % más que el periodo anterior".
-fn change(language: Language, compare: Compare, v: Option<&Value>) -> Option<String> {
+/// What a row without a member of `d` is called: rows of facts with no
+/// campaign (organic sales, leads from a form) are a group of their own.
+fn missing_member(language: Language, d: Dimension) -> &'static str {
+    match (language, d) {
+        (Language::En, Dimension::Campaign) => "no campaign",
+        (Language::Es, Dimension::Campaign) => "sin campaña",
+        (Language::En, Dimension::Product) => "no product",
+        (Language::Es, Dimension::Product) => "sin producto",
+        (Language::En, Dimension::City) => "no city",
+        (Language::Es, Dimension::City) => "sin ciudad",
+        (Language::En, Dimension::Objective) => "no objective (no campaign)",
+        (Language::Es, Dimension::Objective) => "sin objetivo (sin campaña)",
+        (Language::En, _) => "not recorded",
+        (Language::Es, _) => "sin dato",
+    }
+}
+
+/// "up 12.3% (+1,234.00 USD) vs the previous period" / "un 12,3 % más
+/// (+1.234,00 USD) que el periodo anterior": the change in percent and,
+/// when known, in the metric's own units.
+fn change(
+    language: Language,
+    compare: Compare,
+    v: Option<&Value>,
+    abs: Option<String>,
+) -> Option<String> {
     let v = v?;
+    let abs = abs.map(|a| format!(" ({a})")).unwrap_or_default();
     let what = describe_compare(language, compare);
     Some(match (language, v.as_f64()) {
         (Language::En, None) => format!("with no data for {what} to compare"),
         (Language::Es, None) => format!("sin datos de {what} para comparar"),
-        (Language::En, Some(x)) if x > 0.0 => format!("up {} vs {what}", percent(language, x, 1)),
+        (Language::En, Some(x)) if x > 0.0 => {
+            format!("up {}{abs} vs {what}", percent(language, x, 1))
+        }
         (Language::En, Some(x)) if x < 0.0 => {
-            format!("down {} vs {what}", percent(language, -x, 1))
+            format!("down {}{abs} vs {what}", percent(language, -x, 1))
         }
         (Language::En, Some(_)) => format!("unchanged vs {what}"),
         (Language::Es, Some(x)) if x > 0.0 => {
-            format!("un {} más que {what}", percent(language, x, 1))
+            format!("un {} más{abs} que {what}", percent(language, x, 1))
         }
         (Language::Es, Some(x)) if x < 0.0 => {
-            format!("un {} menos que {what}", percent(language, -x, 1))
+            format!("un {} menos{abs} que {what}", percent(language, -x, 1))
         }
         (Language::Es, Some(_)) => {
             let what = what.strip_prefix("el ").unwrap_or(what);
@@ -269,8 +299,14 @@ fn short_change(language: Language, v: Option<&Value>) -> Option<String> {
     Some(format!("{sign}{}", percent(language, x.abs(), 1)))
 }
 
-/// Places, channels and objectives filtered on, as words of a sentence.
-fn filters_phrase(language: Language, spec: &QuerySpec) -> String {
+/// Places, channels, objectives, cities and the clients, campaigns and
+/// products filtered on (by name), as words of a sentence.
+fn filters_phrase(language: Language, spec: &QuerySpec, names: &NameIndex) -> String {
+    let name_of = |list: &[(String, String)], id: &str| {
+        list.iter()
+            .find(|(i, _)| i == id)
+            .map_or_else(|| id.to_owned(), |(_, n)| n.clone())
+    };
     let es = language == Language::Es;
     let and = if es { " y " } else { " and " };
     let mut out = String::new();
@@ -290,7 +326,13 @@ fn filters_phrase(language: Language, spec: &QuerySpec) -> String {
                         .unwrap_or_else(|_| c.clone())
                 })
                 .collect(),
-            "objective" => values.clone(),
+            "objective" | "city" => values.clone(),
+            "client" => values.iter().map(|v| name_of(&names.clients, v)).collect(),
+            "campaign" => values
+                .iter()
+                .map(|v| name_of(&names.campaigns, v))
+                .collect(),
+            "product" => values.iter().map(|v| name_of(&names.products, v)).collect(),
             _ => continue,
         };
         let list = shown.join(and);
@@ -304,6 +346,22 @@ fn filters_phrase(language: Language, spec: &QuerySpec) -> String {
             ("channel", Language::En, true) => format!(" excluding {list}"),
             ("channel", Language::Es, false) => format!(" en {list}"),
             ("channel", Language::Es, true) => format!(" sin {list}"),
+            ("city", Language::En, false) => format!(" in {list}"),
+            ("city", Language::En, true) => format!(" outside {list}"),
+            ("city", Language::Es, false) => format!(" en {list}"),
+            ("city", Language::Es, true) => format!(" fuera de {list}"),
+            ("client", Language::En, false) => format!(" for {list}"),
+            ("client", Language::En, true) => format!(" excluding {list}"),
+            ("client", Language::Es, false) => format!(" de {list}"),
+            ("client", Language::Es, true) => format!(" sin {list}"),
+            ("campaign", Language::En, false) => format!(" for the campaign {list}"),
+            ("campaign", Language::En, true) => format!(" excluding the campaign {list}"),
+            ("campaign", Language::Es, false) => format!(" de la campaña {list}"),
+            ("campaign", Language::Es, true) => format!(" sin la campaña {list}"),
+            ("product", Language::En, false) => format!(" for {list}"),
+            ("product", Language::En, true) => format!(" excluding {list}"),
+            ("product", Language::Es, false) => format!(" de {list}"),
+            ("product", Language::Es, true) => format!(" sin {list}"),
             (_, Language::En, _) => format!(" for {list} campaigns"),
             (_, Language::Es, _) => format!(" en campañas de {list}"),
         };
@@ -350,6 +408,26 @@ pub fn answer_sentence(
     rows: &[Vec<Value>],
     time_label: Option<&str>,
 ) -> String {
+    answer_sentence_named(
+        language,
+        spec,
+        columns,
+        rows,
+        time_label,
+        &NameIndex::default(),
+    )
+}
+
+/// [`answer_sentence`] naming the clients, campaigns and products filtered
+/// on from `names` instead of by id.
+pub fn answer_sentence_named(
+    language: Language,
+    spec: &QuerySpec,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    time_label: Option<&str>,
+    names: &NameIndex,
+) -> String {
     let t = Table { columns };
     let es = language == Language::Es;
     // A bare date label ("2026-07-01 – 2026-09-30") gets a preposition.
@@ -361,7 +439,7 @@ pub fn answer_sentence(
         })
         .or_else(|| spec.time_range.as_ref().map(|r| describe_time(language, r)));
     let time_sp = time.as_ref().map(|s| format!(" {s}")).unwrap_or_default();
-    let filters = filters_phrase(language, spec);
+    let filters = filters_phrase(language, spec, names);
     let labels: Vec<String> = spec
         .metrics
         .iter()
@@ -399,6 +477,15 @@ pub fn answer_sentence(
     let change_cell = |row: &'_ [Value], m: Metric| -> Option<Value> {
         t.cell(row, &format!("{}_change_pct", m.as_str())).cloned()
     };
+    // The change in the metric's own units: "+1,234.00 USD".
+    let abs_change = |row: &'_ [Value], m: Metric| -> Option<String> {
+        let now = t.cell(row, m.as_str())?.as_f64()?;
+        let before = t.cell(row, &format!("{}_previous", m.as_str()))?.as_f64()?;
+        let d = now - before;
+        let sign = if d < 0.0 { "-" } else { "+" };
+        let shown = format_metric(language, m, &Value::from(d.abs()), t.currency(row));
+        Some(format!("{sign}{shown}"))
+    };
 
     // Totals: one row per currency.
     if dims.is_empty() {
@@ -407,7 +494,12 @@ pub fn answer_sentence(
             let values: Vec<String> = rows.iter().map(|r| value(r, *m)).collect();
             let mut v = join_list(language, &values, 0);
             if let (Some(c), [row]) = (spec.compare_to, rows)
-                && let Some(ch) = change(language, c, change_cell(row, *m).as_ref())
+                && let Some(ch) = change(
+                    language,
+                    c,
+                    change_cell(row, *m).as_ref(),
+                    abs_change(row, *m),
+                )
             {
                 v = format!("{v}, {ch}");
             }
@@ -494,7 +586,12 @@ pub fn answer_sentence(
             let row = &rows[0];
             let mut v = value(row, m);
             if let Some(c) = spec.compare_to
-                && let Some(ch) = change(language, c, change_cell(row, m).as_ref())
+                && let Some(ch) = change(
+                    language,
+                    c,
+                    change_cell(row, m).as_ref(),
+                    abs_change(row, m),
+                )
             {
                 v = format!("{v}, {ch}");
             }

@@ -80,44 +80,74 @@ fn fold(c: char) -> char {
 }
 
 /// Words of the question as written and folded (lower case, no accents).
-fn words(question: &str) -> Vec<(String, String)> {
-    question
-        .split(|c: char| !(c.is_alphanumeric() || c == '$'))
-        .filter(|w| !w.is_empty())
-        .map(|w| (w.to_owned(), w.to_lowercase().chars().map(fold).collect()))
-        .collect()
+/// The words of `question` with their byte spans: (span, raw, folded).
+fn words(question: &str) -> Vec<((usize, usize), String, String)> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '$';
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in question
+        .char_indices()
+        .chain(std::iter::once((question.len(), ' ')))
+    {
+        match (start, is_word(c)) {
+            (None, true) => start = Some(i),
+            (Some(b), false) => {
+                let w = &question[b..i];
+                out.push((
+                    (b, i),
+                    w.to_owned(),
+                    w.to_lowercase().chars().map(fold).collect(),
+                ));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
-fn name_at(folded: &[&str]) -> Option<&'static str> {
+/// The currency named at the start of `folded`, and how many words name it.
+fn name_at(folded: &[&str]) -> Option<(&'static str, usize)> {
     NAMES
         .iter()
         .filter(|(ws, _)| folded.starts_with(ws))
         .max_by_key(|(ws, _)| ws.len())
-        .map(|(_, code)| *code)
+        .map(|(ws, code)| (*code, ws.len()))
 }
 
 /// The currency a question asks money to be reported in, if it names one
 /// after "in", "into", "en" (or "a" before a name): "in USD", "in euros",
 /// "en dólares", "en pesos colombianos", "convertido a reales".
 pub fn currency_phrase(question: &str) -> Option<Currency> {
+    split_currency_phrase(question).map(|(c, _)| c)
+}
+
+/// The currency phrase of `question` and the question without it, so the
+/// rest is read as if the phrase were not there.
+pub fn split_currency_phrase(question: &str) -> Option<(Currency, String)> {
     let ws = words(question);
-    let folded: Vec<&str> = ws.iter().map(|(_, f)| f.as_str()).collect();
+    let folded: Vec<&str> = ws.iter().map(|(_, _, f)| f.as_str()).collect();
     for i in 0..folded.len().saturating_sub(1) {
         let intro = folded[i];
         let rest = &folded[i + 1..];
-        if (INTRO.contains(&intro) || intro == "a")
-            && let Some(code) = name_at(rest)
+        let found = if let Some((code, n)) =
+            name_at(rest).filter(|_| INTRO.contains(&intro) || intro == "a")
         {
-            return Currency::parse(code).ok();
-        }
-        if INTRO.contains(&intro) {
-            let (raw, low) = (&ws[i + 1].0, rest[0]);
+            Currency::parse(code).ok().map(|c| (c, n))
+        } else if INTRO.contains(&intro) {
+            let (raw, low) = (&ws[i + 1].1, rest[0]);
             let capitals = raw.len() == 3 && raw.chars().all(|c| c.is_ascii_uppercase());
-            if (capitals || LOWER_CASE_CODES.contains(&low))
-                && let Ok(c) = Currency::parse(low)
-            {
-                return Some(c);
-            }
+            (capitals || LOWER_CASE_CODES.contains(&low))
+                .then(|| Currency::parse(low).ok())
+                .flatten()
+                .map(|c| (c, 1))
+        } else {
+            None
+        };
+        if let Some((c, n)) = found {
+            let (from, to) = (ws[i].0.0, ws[i + n].0.1);
+            let rest = format!("{} {}", &question[..from], &question[to..]);
+            return Some((c, rest.trim().to_owned()));
         }
     }
     None
@@ -129,6 +159,19 @@ mod tests {
 
     fn code(q: &str) -> Option<String> {
         currency_phrase(q).map(|c| c.as_str().to_owned())
+    }
+
+    #[test]
+    fn the_phrase_is_taken_out_of_the_question() {
+        let (c, rest) =
+            split_currency_phrase("¿Ventas por cliente en pesos colombianos este año?").unwrap();
+        assert_eq!(c.as_str(), "COP");
+        assert_eq!(rest, "¿Ventas por cliente   este año?");
+        let (c, rest) = split_currency_phrase("top 5 clients by revenue in USD").unwrap();
+        assert_eq!(
+            (c.as_str(), rest.as_str()),
+            ("USD", "top 5 clients by revenue")
+        );
     }
 
     #[test]

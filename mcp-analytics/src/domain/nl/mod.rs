@@ -7,6 +7,7 @@
 
 mod answer;
 pub mod currency;
+mod everyday;
 mod lexicon;
 mod names;
 mod normalize;
@@ -23,7 +24,7 @@ use serde::Serialize;
 
 use crate::domain::spec::QuerySpec;
 
-pub use answer::{answer_sentence, metric_label};
+pub use answer::{answer_sentence, answer_sentence_named, metric_label};
 pub use normalize::normalize;
 pub use time::{describe_compare, describe_time};
 
@@ -36,12 +37,13 @@ vocabulary! {
 }
 
 /// Campaign, client and product names the parser may recognise, as
-/// `(id, name)` pairs.
+/// `(id, name)` pairs, and the cities the facts hold (as stored).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NameIndex {
     pub campaigns: Vec<(String, String)>,
     pub clients: Vec<(String, String)>,
     pub products: Vec<(String, String)>,
+    pub cities: Vec<String>,
 }
 
 /// A question mapped to a spec.
@@ -84,7 +86,7 @@ impl std::error::Error for NotUnderstood {}
 /// year ("Q3" alone, "del 1 al 15 de marzo") are refused; use [`parse_at`]
 /// when `as_of` is known.
 pub fn parse(question: &str, names: &NameIndex) -> Result<Parsed, NotUnderstood> {
-    parser::parse(question, names, None)
+    parser::parse(question, names, None, None)
 }
 
 /// [`parse`] with the answer's `as_of`, which only supplies the year of a
@@ -95,7 +97,20 @@ pub fn parse_at(
     names: &NameIndex,
     as_of: Option<NaiveDate>,
 ) -> Result<Parsed, NotUnderstood> {
-    parser::parse(question, names, as_of)
+    parser::parse(question, names, as_of, None)
+}
+
+/// [`parse_at`] as a follow-up of the previous answer's spec: "¿y en
+/// México?", "and by channel?", "same for last year" replace the filter,
+/// grouping or period they name and keep the rest. Without `context` the
+/// question is read as a fresh one.
+pub fn parse_followup(
+    question: &str,
+    names: &NameIndex,
+    as_of: Option<NaiveDate>,
+    context: Option<&QuerySpec>,
+) -> Result<Parsed, NotUnderstood> {
+    parser::parse(question, names, as_of, context)
 }
 
 /// English or Spanish, from the words and the spelling (¿, ñ, accents).
@@ -340,3 +355,7 @@ pub fn detect_language(question: &str) -> Language {
     }
     if es > en { Language::Es } else { Language::En }
 }
+#[cfg(test)]
+mod tests_answers;
+#[cfg(test)]
+mod tests_typed;

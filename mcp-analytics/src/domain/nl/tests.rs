@@ -34,6 +34,7 @@ fn idx() -> NameIndex {
             s("prd_0003", "Smart TV 55\""),
             s("prd_0004", "Annual Membership"),
         ],
+        cities: Vec::new(),
     }
 }
 
@@ -1676,7 +1677,7 @@ fn answers_mention_the_change() {
             &c,
             rows.clone()
         ),
-        "Revenue this month was 1,123.00 USD, up 12.3% vs the previous period."
+        "Revenue this month was 1,123.00 USD, up 12.3% (+123.00 USD) vs the previous period."
     );
     assert_eq!(
         answer(
@@ -1685,7 +1686,7 @@ fn answers_mention_the_change() {
             &c,
             rows
         ),
-        "Los ingresos de este mes fueron 1.123,00 USD, un 12,3 % más que el periodo anterior."
+        "Los ingresos de este mes fueron 1.123,00 USD, un 12,3 % más (+123,00 USD) que el periodo anterior."
     );
     let rows = vec![vec![
         json!("USD"),
@@ -1700,7 +1701,7 @@ fn answers_mention_the_change() {
             &c,
             rows.clone()
         ),
-        "Revenue last quarter was 900.00 USD, down 10.0% vs the same period last year."
+        "Revenue last quarter was 900.00 USD, down 10.0% (-100.00 USD) vs the same period last year."
     );
     assert_eq!(
         answer(
@@ -1709,7 +1710,7 @@ fn answers_mention_the_change() {
             &c,
             rows
         ),
-        "Los ingresos del trimestre pasado fueron 900,00 USD, un 10,0 % menos que el mismo periodo del año anterior."
+        "Los ingresos del trimestre pasado fueron 900,00 USD, un 10,0 % menos (-100,00 USD) que el mismo periodo del año anterior."
     );
     let rows = vec![vec![json!("USD"), json!(900.0), json!(0.0), Value::Null]];
     assert!(

@@ -435,6 +435,18 @@ pub static COMPARE_TABLE: LazyLock<Vec<(Pattern, (Compare, Unit))>> = LazyLock::
             (SamePeriodLastYear, Unit::Year),
         ),
         ("hace un ano", (SamePeriodLastYear, Unit::Year)),
+        (
+            "same month|quarter|week|day|period of? the? last|previous|prior year",
+            (SamePeriodLastYear, Unit::Year),
+        ),
+        (
+            "same month|quarter|week|day a year ago|earlier",
+            (SamePeriodLastYear, Unit::Year),
+        ),
+        (
+            "mismo|misma mes|trimestre|semana|dia|periodo del|de ano pasado|anterior",
+            (SamePeriodLastYear, Unit::Year),
+        ),
     ];
     let mut out: Vec<(Pattern, (Compare, Unit))> = targets
         .iter()
@@ -457,6 +469,23 @@ pub static COMPARE_TABLE: LazyLock<Vec<(Pattern, (Compare, Unit))>> = LazyLock::
         ),
         ("ano contra ano", (SamePeriodLastYear, Unit::Year)),
         ("same period last year", (SamePeriodLastYear, Unit::Year)),
+        (
+            "the? same month|quarter|week|day|period of? the? last|previous|prior year",
+            (SamePeriodLastYear, Unit::Year),
+        ),
+        (
+            "the? same month|quarter|week|day a year ago|earlier",
+            (SamePeriodLastYear, Unit::Year),
+        ),
+        (
+            "el|la? mismo|misma mes|trimestre|semana|dia|periodo del|de ano pasado|anterior",
+            (SamePeriodLastYear, Unit::Year),
+        ),
+        ("ano contra ano|vs ano", (SamePeriodLastYear, Unit::Year)),
+        (
+            "compared with|to the? previous|prior|preceding month|quarter|week|period",
+            (PreviousPeriod, Unit::Period),
+        ),
         (
             "mismo periodo del ano pasado|anterior",
             (SamePeriodLastYear, Unit::Year),

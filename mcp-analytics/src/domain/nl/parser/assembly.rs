@@ -14,6 +14,7 @@ use crate::domain::spec::{Direction, Field, OrderBy, QuerySpec};
 impl State<'_> {
     pub(super) fn finish(mut self) -> Result<Parsed, NotUnderstood> {
         let mut problems = std::mem::take(&mut self.problems);
+        self.context_metrics();
         let metrics = self.metrics_list();
         if metrics.is_empty() {
             problems.insert(0, Problem::NoMetric);
@@ -75,6 +76,7 @@ impl State<'_> {
         if grains.len() > 1 {
             problems.push(Problem::TwoGrains(grains));
         }
+        self.context_dims(&mut dims);
         self.rank(&metrics, &dims);
         if !self.metric_filters.is_empty() && dims.is_empty() {
             problems.push(Problem::FilterNeedsDim);
@@ -85,7 +87,10 @@ impl State<'_> {
             return Err(self.refuse(problems));
         }
 
-        let mut time_range = ranges.into_iter().next();
+        let mut time_range = ranges
+            .into_iter()
+            .next()
+            .or_else(|| self.context.and_then(|c| c.time_range.clone()));
         let compare_to = self.compares.first().copied();
         if let (None, Some((c, unit))) = (&time_range, compare_to) {
             let t = TimeRange::Relative {
@@ -98,7 +103,7 @@ impl State<'_> {
             ));
             time_range = Some(t);
         }
-        let spec = QuerySpec {
+        let mut spec = QuerySpec {
             metrics: metrics.clone(),
             dimensions: dims.iter().map(|d| d.dim).collect(),
             filters: self.filters(),
@@ -116,6 +121,7 @@ impl State<'_> {
             limit: self.ranking.and_then(|r| r.limit),
             currency: None,
         };
+        self.context_rest(&mut spec);
         if let Some(d) = self.check_date()
             && let Err(e) = spec.validate(d)
         {

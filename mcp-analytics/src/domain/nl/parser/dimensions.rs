@@ -105,6 +105,8 @@ impl State<'_> {
                     .map_or(j + 1, |i| i + 1);
                 self.problems
                     .push(Problem::UnknownGroup(self.ctx.orig(j, end)));
+                // A misspelt dimension ("chanel") may be corrected on a second reading.
+                self.unknown_at.extend(j..end);
                 self.ctx.mark(h.start, end, Use::Group);
             }
         }

@@ -11,6 +11,7 @@ use crate::domain::spec::{Field, Filter, FilterOp, FilterValue};
 
 impl State<'_> {
     pub(super) fn city(&mut self) {
+        self.known_city();
         for i in 0..self.ctx.len() {
             if !self.ctx.free(i) || !matches!(self.ctx.text(i), "city" | "ciudad") {
                 continue;
@@ -31,6 +32,46 @@ impl State<'_> {
             if j > start {
                 self.city = Some(self.ctx.orig(start, j));
                 self.ctx.mark(i, j, Use::City);
+            }
+        }
+    }
+
+    /// A city the facts hold, named whole ("leads in Bogotá", "ventas en
+    /// Lima"): the longest match wins, before any partial client name
+    /// ("Moda Urbana Bogotá") can claim the word.
+    fn known_city(&mut self) {
+        let cities: Vec<(Vec<String>, String)> = self
+            .names
+            .cities
+            .iter()
+            .map(|c| {
+                let words = crate::domain::nl::normalize::tokenize(c)
+                    .into_iter()
+                    .map(|t| t.text)
+                    .collect();
+                (words, c.clone())
+            })
+            .collect();
+        let mut i = 0;
+        while i < self.ctx.len() {
+            let hit = cities
+                .iter()
+                .filter(|(w, _)| {
+                    !w.is_empty()
+                        && w.iter()
+                            .enumerate()
+                            .all(|(k, x)| self.ctx.free(i + k) && self.ctx.text(i + k) == x)
+                })
+                .max_by_key(|(w, _)| w.len());
+            match hit {
+                Some((w, name)) if self.city.is_none() => {
+                    let end = i + w.len();
+                    self.city = Some(name.clone());
+                    self.ctx.mark(i, end, Use::City);
+                    self.hint_before(i, &["city", "ciudad"]);
+                    i = end;
+                }
+                _ => i += 1,
             }
         }
     }

@@ -2,7 +2,8 @@
 //! question mentions, destructive verbs, and the words no phase claimed.
 
 use super::{Entity, Problem, State};
-use crate::domain::nl::lexicon::{DESTRUCTIVE, FILLER};
+use crate::domain::nl::everyday::skippable;
+use crate::domain::nl::lexicon::DESTRUCTIVE;
 use crate::domain::nl::names::{self, Found};
 use crate::domain::nl::patterns::Use;
 
@@ -86,8 +87,9 @@ impl State<'_> {
                 i = end;
                 continue;
             }
-            if !FILLER.contains(self.ctx.text(i)) {
+            if !skippable(self.ctx.text(i)) {
                 unknown.push(self.ctx.toks[i].orig.clone());
+                self.unknown_at.push(i);
             }
             i += 1;
         }

@@ -10,13 +10,16 @@
 //! comparison), `assembly` (the spec) and `refusal` (what to say instead).
 
 mod assembly;
+mod colloquial;
 mod dimensions;
 mod filters;
+mod followup;
 mod intent;
 mod lookup;
 mod refusal;
 mod when;
 
+use crate::domain::nl::currency::split_currency_phrase;
 use chrono::NaiveDate;
 use promptsales_shared::domain::Channel;
 
@@ -28,7 +31,7 @@ use super::time::Unit;
 use super::{Language, NameIndex, NotUnderstood, Parsed, detect_language};
 use crate::domain::period::{Compare, TimeRange};
 use crate::domain::semantic::{Dimension, Metric};
-use crate::domain::spec::{Direction, FilterOp};
+use crate::domain::spec::{Direction, FilterOp, QuerySpec};
 
 /// How a grouping was asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,65 +133,142 @@ struct State<'a> {
     ranking: Option<Ranking>,
     notes: Vec<String>,
     problems: Vec<Problem>,
+    /// Positions of the words no phase claimed.
+    unknown_at: Vec<usize>,
+    /// The previous answer's spec, when the question follows up on it.
+    context: Option<&'a QuerySpec>,
 }
 
 /// Longest question read, in words.
 const MAX_WORDS: usize = 80;
 
-/// Maps a question to a spec (see [`super::parse_at`]).
+/// Maps a question to a spec (see [`super::parse_at`]). A question
+/// refused for words it does not know is read once more with those words'
+/// unambiguous misspellings corrected; the correction is noted.
 pub fn parse(
     question: &str,
     names: &NameIndex,
     as_of: Option<NaiveDate>,
+    context: Option<&QuerySpec>,
+) -> Result<Parsed, NotUnderstood> {
+    // "in USD", "en pesos colombianos": the reporting currency, read apart
+    // so its words are not taken for filters or refused as unknown; a
+    // follow-up keeps the conversation's currency.
+    let (currency, rest) = match split_currency_phrase(question) {
+        Some((c, rest)) => (Some(c), rest),
+        None => (None, question.to_owned()),
+    };
+    let mut parsed = parse_words(&rest, names, as_of, context)?;
+    let currency = currency.or_else(|| context.and_then(|c| c.currency));
+    if let Some(c) = currency {
+        parsed.spec.currency = Some(c);
+        parsed.understood.push(format!("currency: {}", c.as_str()));
+    }
+    Ok(parsed)
+}
+
+fn parse_words(
+    question: &str,
+    names: &NameIndex,
+    as_of: Option<NaiveDate>,
+    context: Option<&QuerySpec>,
 ) -> Result<Parsed, NotUnderstood> {
     let lang = detect_language(question);
-    let mut s = State {
-        lang,
-        ctx: Ctx::new(tokenize(question)),
-        names,
-        prepared: std::sync::Arc::default(),
-        as_of,
-        metric_hits: Vec::new(),
-        dims: Vec::new(),
-        countries: Vec::new(),
-        channels: Vec::new(),
-        objectives: Vec::new(),
-        entities: Vec::new(),
-        city: None,
-        mf_hits: Vec::new(),
-        metric_filters: Vec::new(),
-        times: Vec::new(),
-        compares: Vec::new(),
-        ranks: Vec::new(),
-        ranking: None,
-        notes: Vec::new(),
-        problems: Vec::new(),
-    };
-    if s.ctx.len() == 0 {
-        return Err(s.refuse(vec![Problem::Empty]));
+    let toks = tokenize(question);
+    let mut s = State::new(lang, toks.clone(), names, as_of);
+    if let Some(p) = s.run() {
+        return Err(s.refuse(vec![p]));
     }
-    if s.ctx.len() > MAX_WORDS {
-        return Err(s.refuse(vec![Problem::TooLong]));
+    s.context = context.filter(|_| s.follows_up());
+    let fixes = s.typo_fixes();
+    if fixes.is_empty() {
+        return s.finish();
     }
-    s.names_full();
-    if let Some(w) = s.destructive() {
-        return Err(s.refuse(vec![Problem::Destructive(w)]));
+    let mut fixed = toks;
+    let mut notes = Vec::new();
+    for (i, w) in fixes {
+        notes.push(format!("read '{}' as '{w}'", fixed[i].orig));
+        fixed[i].text = w.to_owned();
     }
-    s.compare();
-    s.metric_filter_phrases();
-    s.ranking_phrases();
-    s.time();
-    s.objectives();
-    s.metrics();
-    s.attach_metric_filters();
-    s.city();
-    s.channels();
-    s.countries();
-    s.grouping();
-    s.bare_dims();
-    s.names_partial();
-    s.leftover();
-    s.finish()
+    let mut again = State::new(lang, fixed, names, as_of);
+    again.notes = notes;
+    if again.run().is_some() {
+        return s.finish();
+    }
+    again.context = context.filter(|_| again.follows_up());
+    match again.finish() {
+        Ok(p) => Ok(p),
+        Err(_) => s.finish(),
+    }
+}
+
+impl<'a> State<'a> {
+    fn new(
+        lang: Language,
+        toks: Vec<super::normalize::Token>,
+        names: &'a NameIndex,
+        as_of: Option<NaiveDate>,
+    ) -> State<'a> {
+        State {
+            lang,
+            ctx: Ctx::new(toks),
+            names,
+            prepared: std::sync::Arc::default(),
+            as_of,
+            metric_hits: Vec::new(),
+            dims: Vec::new(),
+            countries: Vec::new(),
+            channels: Vec::new(),
+            objectives: Vec::new(),
+            entities: Vec::new(),
+            city: None,
+            mf_hits: Vec::new(),
+            metric_filters: Vec::new(),
+            times: Vec::new(),
+            compares: Vec::new(),
+            ranks: Vec::new(),
+            ranking: None,
+            notes: Vec::new(),
+            problems: Vec::new(),
+            unknown_at: Vec::new(),
+            context: None,
+        }
+    }
+
+    /// Every phase in order; a problem that stops the question at once.
+    fn run(&mut self) -> Option<Problem> {
+        if self.ctx.len() == 0 {
+            return Some(Problem::Empty);
+        }
+        if self.ctx.len() > MAX_WORDS {
+            return Some(Problem::TooLong);
+        }
+        self.names_full();
+        if let Some(w) = self.destructive() {
+            return Some(Problem::Destructive(w));
+        }
+        self.compare();
+        self.metric_filter_phrases();
+        self.cost_superlatives();
+        self.ranking_phrases();
+        self.time();
+        self.versus_period();
+        self.objectives();
+        self.metrics();
+        self.implied_metric();
+        self.attach_metric_filters();
+        self.city();
+        self.channels();
+        self.countries();
+        self.lower_codes();
+        self.grouping();
+        self.trend();
+        self.bare_dims();
+        self.names_partial();
+        self.product_sales();
+        self.leftover();
+        None
+    }
 }
 
 fn dedup<T: PartialEq + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {

@@ -1,0 +1,56 @@
+//! Answers that say what they mean: filters named by client, campaign or
+//! product name, a missing member named, both languages.
+
+use serde_json::{Value, json};
+
+use super::*;
+use crate::domain::spec::QuerySpec;
+
+fn names() -> NameIndex {
+    NameIndex {
+        clients: vec![("cli_001".into(), "Café Andino".into())],
+        ..NameIndex::default()
+    }
+}
+
+fn spec(v: Value) -> QuerySpec {
+    serde_json::from_value(v).unwrap_or_default()
+}
+
+fn cols(c: &[&str]) -> Vec<String> {
+    c.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn the_client_filter_is_named() {
+    let s = spec(
+        json!({"metrics": ["revenue"], "filters": [{"field": "client", "op": "eq", "value": "cli_001"}],
+        "time_range": {"type": "relative", "period": "last_month"}}),
+    );
+    let rows = vec![vec![json!("COP"), json!(1000.0)]];
+    let c = cols(&["currency", "revenue"]);
+    let en = answer_sentence_named(Language::En, &s, &c, &rows, None, &names());
+    assert!(
+        en.contains("for Café Andino") && !en.contains("cli_001"),
+        "{en}"
+    );
+    let es = answer_sentence_named(Language::Es, &s, &c, &rows, None, &names());
+    assert!(
+        es.contains("de Café Andino") && !es.contains("cli_001"),
+        "{es}"
+    );
+}
+
+#[test]
+fn a_missing_campaign_is_named_not_a_dash() {
+    let s = spec(json!({"metrics": ["leads"], "dimensions": ["campaign"]}));
+    let rows = vec![
+        vec![json!("cmp_1"), json!("Spring"), json!(5)],
+        vec![Value::Null, Value::Null, json!(3)],
+    ];
+    let c = cols(&["campaign", "campaign_name", "leads"]);
+    let en = answer_sentence(Language::En, &s, &c, &rows, None);
+    assert!(en.contains("no campaign") && !en.contains('—'), "{en}");
+    let es = answer_sentence(Language::Es, &s, &c, &rows, None);
+    assert!(es.contains("sin campaña") && !es.contains('—'), "{es}");
+}
