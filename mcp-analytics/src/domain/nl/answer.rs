@@ -150,10 +150,15 @@ fn percent(language: Language, v: f64, decimals: usize) -> String {
     }
 }
 
-/// A metric value for a sentence: money with cents and currency, counts
+/// A metric value for a sentence: money in its currency's decimals, counts
 /// whole, ratios (CTR, conversion rate) as percentages, ROAS/ROI with two
 /// decimals.
-fn format_metric(language: Language, m: Metric, v: &Value, currency: Option<&str>) -> String {
+pub(super) fn format_metric(
+    language: Language,
+    m: Metric,
+    v: &Value,
+    currency: Option<&str>,
+) -> String {
     let Some(x) = v.as_f64() else {
         return match language {
             Language::En => "n/a".into(),
@@ -161,8 +166,15 @@ fn format_metric(language: Language, m: Metric, v: &Value, currency: Option<&str
         };
     };
     match m.def().format {
+        // ISO 4217 minor units decide the decimals: CLP, JPY, KRW (and
+        // COP, whose centavos do not circulate) show none.
         "money" => match currency {
-            Some(c) => format!("{} {c}", format_number(language, x, 2)),
+            Some(c) => {
+                let decimals = promptsales_shared::domain::Currency::parse(c).map_or(2, |c| {
+                    promptsales_shared::domain::display_decimals(c) as usize
+                });
+                format!("{} {c}", format_number(language, x, decimals))
+            }
             None => format_number(language, x, 2),
         },
         "integer" => format_number(language, x, 0),

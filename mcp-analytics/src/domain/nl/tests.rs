@@ -1597,7 +1597,7 @@ fn answers_give_totals_in_both_languages() {
             &["currency", "revenue"],
             rows.clone()
         ),
-        "Revenue last month was 1,234,567.00 COP."
+        "Revenue last month was 1,234,567 COP."
     );
     assert_eq!(
         answer(
@@ -1606,7 +1606,7 @@ fn answers_give_totals_in_both_languages() {
             &["currency", "revenue"],
             rows
         ),
-        "Los ingresos del mes pasado fueron 1.234.567,00 COP."
+        "Los ingresos del mes pasado fueron 1.234.567 COP."
     );
     let rows = vec![
         vec![json!("COP"), json!(1000.0)],
@@ -1619,7 +1619,7 @@ fn answers_give_totals_in_both_languages() {
             &["currency", "revenue"],
             rows.clone()
         ),
-        "Revenue in Colombia this year was 1,000.00 COP and 50.50 USD."
+        "Revenue in Colombia this year was 1,000 COP and 50.50 USD."
     );
     assert_eq!(
         answer(
@@ -1628,7 +1628,7 @@ fn answers_give_totals_in_both_languages() {
             &["currency", "revenue"],
             rows
         ),
-        "Los ingresos de octubre de 2025 fueron 1.000,00 COP y 50,50 USD."
+        "Los ingresos de octubre de 2025 fueron 1.000 COP y 50,50 USD."
     );
     let rows = vec![vec![json!(0.0342), json!(1200)]];
     assert_eq!(

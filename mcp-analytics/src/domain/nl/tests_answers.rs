@@ -54,3 +54,17 @@ fn a_missing_campaign_is_named_not_a_dash() {
     let es = answer_sentence(Language::Es, &s, &c, &rows, None);
     assert!(es.contains("sin campaña") && !es.contains('—'), "{es}");
 }
+
+#[test]
+fn money_takes_its_currencys_decimals() {
+    let m = crate::domain::semantic::Metric::Revenue;
+    let v = serde_json::json!(14_440_421.03);
+    assert_eq!(
+        super::answer::format_metric(Language::En, m, &v, Some("CLP")),
+        "14,440,421 CLP"
+    );
+    assert_eq!(
+        super::answer::format_metric(Language::Es, m, &v, Some("USD")),
+        "14.440.421,03 USD"
+    );
+}
