@@ -158,7 +158,13 @@ fn facts_of(metric: &str) -> &'static [char] {
 }
 
 fn value(metric: &str, a: &Acc) -> Option<f64> {
-    let div = |x: f64, y: f64| if y == 0.0 { None } else { Some(x / y) };
+    let div = |x: f64, y: f64| {
+        if y == 0.0 || y.is_nan() || x.is_nan() {
+            None
+        } else {
+            Some(x / y)
+        }
+    };
     let cents = |x: Option<f64>| x.map(|v| (v).round() / 100.0);
     match metric {
         "impressions" => Some(a[0]),
@@ -224,7 +230,13 @@ fn aggregate(
         }
         let mut key: Vec<Option<String>> = e.dims.iter().map(|n| dim(r, n)).collect();
         if money(e.metrics) {
-            key.push(r.currency.clone());
+            // BRIEF §5: only a fact that brings money is split by currency;
+            // leads count for the whole group (placed below).
+            key.push(if r.fact == 'l' {
+                None
+            } else {
+                r.currency.clone()
+            });
         }
         let a = groups.entry(key).or_insert([0.0; 8]);
         for (slot, v) in a.iter_mut().zip(r.v) {
@@ -236,7 +248,46 @@ fn aggregate(
             _ => {}
         }
     }
+    if money(e.metrics) && e.metrics.iter().any(|m| facts_of(m).contains(&'l')) {
+        place_leads(&mut groups);
+    }
     groups
+}
+
+/// The leads of a group (gathered under no currency) joined to its money
+/// row: to the one currency the group spent in; unknown (NaN) when it spent
+/// in several, as they cannot be split; left alone when it spent nothing.
+fn place_leads(groups: &mut BTreeMap<Vec<Option<String>>, Acc>) {
+    let lead_keys: Vec<Vec<Option<String>>> = groups
+        .keys()
+        .filter(|k| k.last().is_some_and(Option::is_none))
+        .cloned()
+        .collect();
+    for lk in lead_keys {
+        let dims = &lk[..lk.len() - 1];
+        let money_rows: Vec<Vec<Option<String>>> = groups
+            .keys()
+            .filter(|k| k[..k.len() - 1] == *dims && k.last().is_some_and(Option::is_some))
+            .cloned()
+            .collect();
+        if money_rows.is_empty() {
+            // Leads and no spend: no currency to state a cost in.
+            if let Some(a) = groups.get_mut(&lk) {
+                a[3] = f64::NAN;
+            }
+            continue;
+        }
+        let leads = groups.remove(&lk).map_or(0.0, |a| a[6]);
+        for k in &money_rows {
+            if let Some(a) = groups.get_mut(k) {
+                a[6] = if money_rows.len() == 1 {
+                    a[6] + leads
+                } else {
+                    f64::NAN
+                };
+            }
+        }
+    }
 }
 
 fn expected(all: &[Row], e: &Expect) -> Vec<Line> {
@@ -270,12 +321,27 @@ fn expected(all: &[Row], e: &Expect) -> Vec<Line> {
         let i = e.metrics.iter().position(|m| *m == metric).unwrap()
             * if prev.is_some() { 3 } else { 1 };
         out.retain(|(k, v)| k.iter().all(Option::is_some) && v[i].is_some());
+        // Money without a reporting currency ranks within each currency
+        // (the limit applies per currency).
+        let currency_of = |l: &Line| {
+            money(e.metrics)
+                .then(|| l.0.last().cloned().flatten())
+                .flatten()
+        };
         out.sort_by(|a, b| {
             let o = a.1[i].partial_cmp(&b.1[i]).unwrap();
             let o = if desc { o.reverse() } else { o };
-            o.then_with(|| a.0.cmp(&b.0))
+            currency_of(a)
+                .cmp(&currency_of(b))
+                .then(o)
+                .then_with(|| a.0.cmp(&b.0))
         });
-        out.truncate(n);
+        let mut taken: BTreeMap<Option<String>, usize> = BTreeMap::new();
+        out.retain(|l| {
+            let t = taken.entry(currency_of(l)).or_default();
+            *t += 1;
+            *t <= n
+        });
     }
     out
 }
