@@ -387,6 +387,29 @@ pub async fn call_tool(
     }
 }
 
+/// [`call_tool`] that must succeed: its structured content.
+pub async fn tool_ok(
+    client: &rmcp::service::Peer<RoleClient>,
+    tool: &str,
+    args: serde_json::Value,
+) -> serde_json::Value {
+    call_tool(client, tool, args.clone())
+        .await
+        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
+}
+
+/// [`call_tool`] that must be refused: the error text.
+pub async fn tool_err(
+    client: &rmcp::service::Peer<RoleClient>,
+    tool: &str,
+    args: serde_json::Value,
+) -> String {
+    match call_tool(client, tool, args.clone()).await {
+        Err(e) => e,
+        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
+    }
+}
+
 /// Which protocol era a client speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Era {

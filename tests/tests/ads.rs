@@ -25,26 +25,11 @@ use rmcp::model::{
 use rmcp::service::{RequestContext, RunningService};
 use rmcp::transport::{ConfigureCommandExt, TokioChildProcess};
 use rmcp::{
-    ClientHandler, ClientLifecycleMode, ErrorData, Peer, RoleClient, serve_client_with_lifecycle,
+    ClientHandler, ClientLifecycleMode, ErrorData, RoleClient, serve_client_with_lifecycle,
 };
 use serde_json::{Value, json};
 
-async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> Result<Value, String> {
-    promptsales_tests::call_tool(client, tool, args).await
-}
-
-async fn ok(client: &Peer<RoleClient>, tool: &str, args: Value) -> Value {
-    call(client, tool, args.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
-}
-
-async fn err(client: &Peer<RoleClient>, tool: &str, args: Value) -> String {
-    match call(client, tool, args.clone()).await {
-        Err(e) => e,
-        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
-    }
-}
+use promptsales_tests::{tool_err as err, tool_ok as ok};
 
 async fn resource(client: &Client, uri: &str) -> Value {
     let r = client

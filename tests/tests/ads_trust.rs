@@ -33,18 +33,7 @@ async fn call(client: &Peer<RoleClient>, tool: &str, args: Value) -> Result<Valu
     promptsales_tests::call_tool(client, tool, args).await
 }
 
-async fn ok(client: &Peer<RoleClient>, tool: &str, args: Value) -> Value {
-    call(client, tool, args.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
-}
-
-async fn err(client: &Peer<RoleClient>, tool: &str, args: Value) -> String {
-    match call(client, tool, args.clone()).await {
-        Err(e) => e,
-        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
-    }
-}
+use promptsales_tests::{tool_err as err, tool_ok as ok};
 
 /// As `promptsales migrate` leaves it for mcp-ads: the CRM and content
 /// databases it reads migrated, client `cli_ads` in the catalog.

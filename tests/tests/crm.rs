@@ -24,22 +24,7 @@ const SCOPES: (&str, &str) = (
     "crm:read,crm:write,crm:send,crm:consent,crm:gdpr",
 );
 
-async fn call(client: &Client, tool: &str, args: Value) -> Result<Value, String> {
-    promptsales_tests::call_tool(client, tool, args).await
-}
-
-async fn ok(client: &Client, tool: &str, args: Value) -> Value {
-    call(client, tool, args.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
-}
-
-async fn err(client: &Client, tool: &str, args: Value) -> String {
-    match call(client, tool, args.clone()).await {
-        Err(e) => e,
-        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
-    }
-}
+use promptsales_tests::{tool_err as err, tool_ok as ok};
 
 async fn resource(client: &Client, uri: &str) -> Value {
     let r = client

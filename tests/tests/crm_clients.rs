@@ -35,22 +35,7 @@ const SCOPES: (&str, &str) = (
 /// The tenant of a server started without `PROMPTSALES_TENANT`.
 const TENANT: &str = "default";
 
-async fn call(c: &Client, tool: &str, args: Value) -> Result<Value, String> {
-    promptsales_tests::call_tool(c, tool, args).await
-}
-
-async fn ok(c: &Client, tool: &str, args: Value) -> Value {
-    call(c, tool, args.clone())
-        .await
-        .unwrap_or_else(|e| panic!("{tool}({args}): {e}"))
-}
-
-async fn err(c: &Client, tool: &str, args: Value) -> String {
-    match call(c, tool, args.clone()).await {
-        Err(e) => e,
-        Ok(v) => panic!("{tool}({args}) should fail, got {v}"),
-    }
-}
+use promptsales_tests::{tool_err as err, tool_ok as ok};
 
 async fn resource(c: &Client, uri: &str) -> Value {
     let r = c

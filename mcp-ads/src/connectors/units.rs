@@ -28,7 +28,7 @@ pub fn meta_offset(currency: Currency) -> i64 {
 /// whole unit where Meta counts whole units, so Meta never spends more
 /// than the plan.
 pub fn to_meta(cents: i64, currency: Currency) -> i64 {
-    cents * meta_offset(currency) / 100
+    cents.saturating_mul(meta_offset(currency)) / 100
 }
 
 /// Meta's integer units for `currency` → hundredths.
