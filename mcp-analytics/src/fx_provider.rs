@@ -14,11 +14,128 @@ use std::future::Future;
 use std::time::Duration;
 
 use analytics_read::FxRate;
-use chrono::NaiveDate;
+use chrono::{Duration as Days, NaiveDate};
 use promptsales_shared::AppError;
 use promptsales_shared::db::Db;
 use promptsales_shared::domain::{Currency, TenantId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+
+/// The provider's base URL (e.g. `https://openexchangerates.org/api`).
+pub const URL_ENV: &str = "PROMPTSALES_FX_URL";
+/// The provider's key (Open Exchange Rates' App ID).
+pub const APP_ID_ENV: &str = "PROMPTSALES_FX_APP_ID";
+/// The base the rates are quoted against (default USD: the only base of
+/// Open Exchange Rates' free plan).
+pub const BASE_ENV: &str = "PROMPTSALES_FX_BASE";
+/// Days fetched by one refresh at most (one request per day).
+pub const MAX_DAYS: i64 = 366;
+/// Days a first refresh back-fills: the converter's fallback window.
+pub const FIRST_DAYS: i64 = crate::fx::FALLBACK_DAYS;
+
+/// A configured provider and the base it quotes against.
+#[derive(Debug, Clone)]
+pub struct FxSource {
+    pub provider: OpenExchangeRates,
+    pub base: Currency,
+}
+
+impl FxSource {
+    /// From [`URL_ENV`], [`APP_ID_ENV`] and [`BASE_ENV`]: `None` when no URL
+    /// is set (no provider; rates come from imports); a URL without a key,
+    /// or a base that is not ISO 4217, stops the start naming the variable.
+    pub fn from_env() -> Result<Option<Self>, AppError> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        let Some(url) = var(URL_ENV) else {
+            return Ok(None);
+        };
+        let Some(key) = var(APP_ID_ENV) else {
+            return Err(AppError::invalid(
+                APP_ID_ENV,
+                format!("the rate provider's key, required when {URL_ENV} is set"),
+                "",
+            ));
+        };
+        let base = match var(BASE_ENV) {
+            Some(b) => Currency::parse_field(BASE_ENV, &b)?,
+            None => Currency::parse_field(BASE_ENV, "USD")?,
+        };
+        Ok(Some(Self {
+            provider: OpenExchangeRates::new(&url, &key)?,
+            base,
+        }))
+    }
+}
+
+/// What a refresh did.
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+pub struct FxRefresh {
+    /// `refreshed`, or `not_configured` (no provider: nothing fetched).
+    pub status: FxRefreshStatus,
+    pub provider: Option<String>,
+    pub base: Option<Currency>,
+    /// The currencies fetched: those of the tenant's sales and ad spend,
+    /// and the reporting currency.
+    pub currencies: Vec<Currency>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Rates written or changed (a repeated refresh writes none).
+    pub rates_written: u64,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FxRefreshStatus {
+    Refreshed,
+    UpToDate,
+    NotConfigured,
+}
+
+/// The days a refresh fetches: `from`/`to` when given; otherwise from the
+/// day after the provider's last stored day (or a week back the first
+/// time) to yesterday — today's rates are not final until the day ends.
+pub fn window(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    last: Option<NaiveDate>,
+    today: NaiveDate,
+) -> Result<Option<(NaiveDate, NaiveDate)>, AppError> {
+    let yesterday = today - Days::days(1);
+    let to = to.unwrap_or(yesterday);
+    if to >= today {
+        return Err(AppError::invalid(
+            "to",
+            format!("a past day (before {today}): a day's rates are final once it ends"),
+            to.to_string(),
+        ));
+    }
+    let explicit = from.is_some();
+    let from = match (from, last) {
+        (Some(f), _) => f,
+        (None, Some(l)) => l + Days::days(1),
+        (None, None) => to - Days::days(FIRST_DAYS - 1),
+    };
+    if from > to {
+        // Bounds the wrong way round are an error; a provider already up
+        // to date is not.
+        if explicit {
+            return Err(AppError::invalid(
+                "from",
+                format!("a date on or before {to}"),
+                from.to_string(),
+            ));
+        }
+        return Ok(None);
+    }
+    if (to - from).num_days() >= MAX_DAYS {
+        return Err(AppError::invalid(
+            "from",
+            format!("at most {MAX_DAYS} days before `to` ({to}) per refresh"),
+            from.to_string(),
+        ));
+    }
+    Ok(Some((from, to)))
+}
 
 /// Why rates could not be fetched.
 #[derive(Debug, thiserror::Error)]
@@ -293,6 +410,43 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_window_continues_from_the_last_day_up_to_yesterday() {
+        let today = d("2026-03-10");
+        // First time: a week back, ending yesterday.
+        assert_eq!(
+            window(None, None, None, today).unwrap(),
+            Some((d("2026-03-03"), d("2026-03-09")))
+        );
+        // Then from the day after the provider's last day.
+        assert_eq!(
+            window(None, None, Some(d("2026-03-07")), today).unwrap(),
+            Some((d("2026-03-08"), d("2026-03-09")))
+        );
+        // Up to date: nothing to fetch, not an error.
+        assert_eq!(
+            window(None, None, Some(d("2026-03-09")), today).unwrap(),
+            None
+        );
+        // Back-fill: explicit bounds win over the last day.
+        assert_eq!(
+            window(
+                Some(d("2026-01-01")),
+                Some(d("2026-01-31")),
+                Some(d("2026-03-09")),
+                today
+            )
+            .unwrap(),
+            Some((d("2026-01-01"), d("2026-01-31")))
+        );
+        let e = window(None, Some(today), None, today).unwrap_err();
+        assert!(e.to_string().contains("to"), "{e}");
+        let e = window(Some(d("2026-03-05")), Some(d("2026-03-01")), None, today).unwrap_err();
+        assert!(e.to_string().contains("from"), "{e}");
+        let e = window(Some(d("2024-01-01")), None, None, today).unwrap_err();
+        assert!(e.to_string().contains("366"), "{e}");
     }
 
     #[tokio::test]

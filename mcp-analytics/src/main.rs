@@ -34,7 +34,8 @@ async fn main() -> anyhow::Result<()> {
     let rt = Runtime::start("mcp-analytics", &cli.common).await?;
     let mut svc = mcp_analytics::open(&rt)
         .await?
-        .with_reporting_currency(mcp_analytics::service::reporting_currency_from_env()?);
+        .with_reporting_currency(mcp_analytics::service::reporting_currency_from_env()?)
+        .with_fx_source(mcp_analytics::fx_provider::FxSource::from_env()?);
     if cli.no_result_cache {
         svc = svc.without_result_cache();
     }

@@ -24,6 +24,7 @@ use crate::domain::period::{Resolved, TimeRange};
 use crate::domain::semantic::{Dimension, Metric, SemanticModel};
 use crate::domain::spec::{Field, Filter, FilterOp, FilterValue, QuerySpec, ValidSpec};
 use crate::fx::Conversion;
+use crate::fx_provider::{self, FxRefresh, FxRefreshStatus, FxSource, RateProvider};
 use crate::query::{Names, Table, execute};
 use crate::sync::{SyncReport, SyncStatus, Syncer};
 use crate::usage::Meter;
@@ -140,6 +141,8 @@ pub struct AnalyticsService {
     result_cache: bool,
     /// The tenant's reporting currency, used when a query names none.
     reporting_currency: Option<Currency>,
+    /// Where daily exchange rates come from, when a provider is configured.
+    fx: Option<FxSource>,
 }
 
 /// The environment variable naming the default reporting currency.
@@ -184,7 +187,13 @@ impl AnalyticsService {
             names: Arc::new(RwLock::new(NameCache::default())),
             result_cache: true,
             reporting_currency: None,
+            fx: None,
         }
+    }
+
+    /// The same service fetching exchange rates from `source`.
+    pub fn with_fx_source(self, source: Option<FxSource>) -> Self {
+        Self { fx: source, ..self }
     }
 
     /// The same service reporting money in `currency` when a query names
@@ -622,6 +631,76 @@ impl AnalyticsService {
     ) -> Result<SyncReport, AppError> {
         who.require(Scope::AnalyticsWrite)?;
         self.syncer.run(&who.tenant, progress).await
+    }
+
+    /// Fetches the daily rates the tenant's money needs from the configured
+    /// provider (the scheduler's daily job; `from`/`to` back-fill). Needs
+    /// `analytics:write`. Without a provider it fetches nothing and says how
+    /// to configure one.
+    pub async fn refresh_fx_rates(
+        &self,
+        who: &Principal,
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+    ) -> Result<FxRefresh, AppError> {
+        who.require(Scope::AnalyticsWrite)?;
+        let mut out = FxRefresh {
+            status: FxRefreshStatus::NotConfigured,
+            provider: None,
+            base: None,
+            currencies: Vec::new(),
+            from: None,
+            to: None,
+            rates_written: 0,
+            detail: format!(
+                "no rate provider is configured (set {} and {}); rates can be imported as fx_rates.csv",
+                fx_provider::URL_ENV,
+                fx_provider::APP_ID_ENV
+            ),
+        };
+        let Some(src) = &self.fx else {
+            return Ok(out);
+        };
+        let tenant = &who.tenant;
+        let mut currencies = analytics_read::currencies_in_use(&self.warehouse, tenant).await?;
+        currencies.extend(self.reporting_currency);
+        currencies.retain(|c| *c != src.base);
+        currencies.sort();
+        currencies.dedup();
+        let last =
+            analytics_read::last_rate_date(&self.warehouse, tenant, src.base, src.provider.name())
+                .await?;
+        out.provider = Some(src.provider.name().to_owned());
+        out.base = Some(src.base);
+        out.status = FxRefreshStatus::UpToDate;
+        let window = fx_provider::window(from, to, last, today())?;
+        let Some((from, to)) = window.filter(|_| !currencies.is_empty()) else {
+            out.detail = match last {
+                _ if currencies.is_empty() => "no money in the warehouse needs a rate yet".into(),
+                Some(l) => format!("rates are stored up to {l}"),
+                None => "nothing to fetch".into(),
+            };
+            return Ok(out);
+        };
+        out.rates_written = fx_provider::refresh(
+            &self.warehouse,
+            tenant,
+            &src.provider,
+            src.base,
+            &currencies,
+            from,
+            to,
+        )
+        .await?;
+        out.status = FxRefreshStatus::Refreshed;
+        out.detail = format!(
+            "{} day(s) of {} rates against {}",
+            (to - from).num_days() + 1,
+            currencies.len(),
+            src.base
+        );
+        (out.currencies, out.from, out.to) = (currencies, Some(from), Some(to));
+        Ok(out)
     }
 
     pub async fn sync_status(&self, tenant: &TenantId) -> Result<SyncStatus, AppError> {

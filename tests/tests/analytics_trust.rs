@@ -520,6 +520,7 @@ fn tools() -> Vec<(&'static str, &'static str, Value)> {
         ("list_products", "analytics:read", json!({})),
         ("sync_status", "analytics:read", json!({})),
         ("sync", "analytics:write", json!({})),
+        ("refresh_fx_rates", "analytics:write", json!({})),
         ("usage", "analytics:read", json!({"client_id": "cli_001"})),
         ("audit_query", "admin", json!({})),
     ]

@@ -526,3 +526,139 @@ async fn a_token_about_to_expire_raises_one_alert() {
         );
     }
 }
+
+/// An Open Exchange Rates–style fake (docs.openexchangerates.org
+/// `historical/YYYY-MM-DD.json`): the App ID is required, only USD is a
+/// base, `symbols` says which rates to answer; every currency is 1,000 per
+/// USD so a conversion shows whose rate it used. Counts its requests.
+async fn rates_fake() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use axum::extract::{Path, Query};
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counter = hits.clone();
+    let app = axum::Router::new().route(
+        "/api/historical/{file}",
+        axum::routing::get(
+            move |Path(file): Path<String>, Query(q): Query<HashMap<String, String>>| {
+                let counter = counter.clone();
+                async move {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                    let ok = file.ends_with(".json")
+                        && q.get("app_id").map(String::as_str) == Some("fx-key")
+                        && q.get("base").map(String::as_str) == Some("USD");
+                    if !ok {
+                        return (
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            axum::Json(json!({"error": true, "status": 401,
+                                "message": "invalid_app_id", "description": "Invalid App ID provided."})),
+                        );
+                    }
+                    let rates: serde_json::Map<String, Value> = q
+                        .get("symbols")
+                        .map(|s| s.split(',').map(|c| (c.to_owned(), json!(1000.0))).collect())
+                        .unwrap_or_default();
+                    (
+                        axum::http::StatusCode::OK,
+                        axum::Json(json!({"base": "USD", "timestamp": 1_767_225_600, "rates": rates})),
+                    )
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/api"), hits)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_rates_job_fetches_once_and_answers_convert_with_its_rates() {
+    use std::sync::atomic::Ordering;
+    let (url, hits) = rates_fake().await;
+    for backend in Backend::all() {
+        let label = backend.label;
+        seed(&backend, "2", "4", "20").await;
+        let (code, out, err) = ps(&backend, &["sync"], "scheduler", AGENT_SCOPES).await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+        let (code, out, err) = ps(&backend, &["serve", "--once"], "scheduler", AGENT_SCOPES).await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+
+        // Without a provider the job fetches nothing and says how to set one.
+        let (code, out, err) = ps(
+            &backend,
+            &["jobs", "run", "fx-rates"],
+            "scheduler",
+            AGENT_SCOPES,
+        )
+        .await;
+        assert_eq!(code, 0, "{label}: {out}\n{err}");
+        assert!(
+            out.contains("not_configured") && out.contains("PROMPTSALES_FX_URL"),
+            "{label}: {out}"
+        );
+
+        let with_provider = |args: &'static [&'static str]| {
+            let mut cmd = command("promptsales", &backend);
+            cmd.args(args)
+                .env("PROMPTSALES_ACTOR", "scheduler")
+                .env("PROMPTSALES_SCOPES", AGENT_SCOPES)
+                .env("PROMPTSALES_SERVERS_DIR", bin_dir())
+                .env("PROMPTSALES_ENCRYPTION_KEY", KEY)
+                .env("PROMPTSALES_FX_URL", &url)
+                .env("PROMPTSALES_FX_APP_ID", "fx-key")
+                .stdin(Stdio::null());
+            cmd
+        };
+        let before = hits.load(Ordering::SeqCst);
+        let out = with_provider(&["jobs", "run", "fx-rates"])
+            .output()
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{label}: {text}");
+        assert!(text.contains("refreshed"), "{label}: {text}");
+        // The first run back-fills a week, one request per day.
+        assert_eq!(hits.load(Ordering::SeqCst) - before, 7, "{label}");
+        // Run again: up to date, nothing fetched.
+        let out = with_provider(&["jobs", "run", "fx-rates"])
+            .output()
+            .await
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("up_to_date"),
+            "{label}: {text}"
+        );
+        assert_eq!(hits.load(Ordering::SeqCst) - before, 7, "{label}");
+
+        // Yesterday's spend of one client, in its own currency and in USD:
+        // the provider's rate (1,000 per USD) replaced the seeded one.
+        let analytics =
+            stdio_client_env("mcp-analytics", &backend, &[], &[], Era::Initialize).await;
+        let yesterday = (chrono::Utc::now().date_naive() - chrono::Duration::days(1)).to_string();
+        let spend = |currency: Option<&str>| {
+            let mut spec = json!({"metrics": ["spend"],
+                "filters": [{"field": "client", "op": "eq", "value": "cli_001"}],
+                "time_range": {"type": "absolute", "from": yesterday, "to": yesterday}});
+            if let Some(c) = currency {
+                spec["currency"] = json!(c);
+            }
+            call_tool(analytics.peer(), "query_metrics", json!({"spec": spec}))
+        };
+        let own = spend(None).await.unwrap();
+        let usd = spend(Some("USD")).await.unwrap();
+        let amount = |v: &Value| {
+            let cols = v["columns"].as_array().unwrap();
+            let i = cols.iter().position(|c| c == "spend").unwrap();
+            v["rows"][0][i].as_f64().unwrap()
+        };
+        assert!(amount(&own) > 0.0, "{label}: {own}");
+        assert!(
+            (amount(&own) / 1000.0 - amount(&usd)).abs() < 0.01,
+            "{label}: {own}\n{usd}"
+        );
+        assert_eq!(usd["conversion"]["currency"], "USD", "{label}: {usd}");
+        analytics.cancel().await.unwrap();
+    }
+}

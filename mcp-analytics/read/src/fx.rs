@@ -81,8 +81,56 @@ pub async fn upsert_fx_rates(
         .await?;
         changed += res.rows_affected();
     }
+    if changed > 0 {
+        // Answers converted with the old rates are cached under the data
+        // version: a new version retires them, whoever wrote the rates.
+        sqlx::query("UPDATE wh_state SET data_version = data_version + 1 WHERE tenant_id = $1")
+            .bind(tenant.as_str())
+            .execute(&mut *tx)
+            .await?;
+    }
     tx.commit().await?;
     Ok(changed)
+}
+
+/// The currencies the tenant's facts are in (ad spend and sales), the ones
+/// a reporting currency needs rates for.
+pub async fn currencies_in_use(db: &Db, tenant: &TenantId) -> Result<Vec<Currency>, AppError> {
+    let rows = sqlx::query(
+        "SELECT currency FROM wh_ad_daily WHERE tenant_id = $1 \
+         UNION SELECT currency FROM wh_sales WHERE tenant_id = $1 ORDER BY 1",
+    )
+    .bind(tenant.as_str())
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let c: String = r.try_get(0)?;
+            Currency::parse_field("currency", &c)
+        })
+        .collect()
+}
+
+/// The last day `source` wrote a rate against `base` for, if ever.
+pub async fn last_rate_date(
+    db: &Db,
+    tenant: &TenantId,
+    base: Currency,
+    source: &str,
+) -> Result<Option<NaiveDate>, AppError> {
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT MAX(date) FROM fx_rates WHERE tenant_id = $1 AND base = $2 AND source = $3",
+    )
+    .bind(tenant.as_str())
+    .bind(base.as_str())
+    .bind(source)
+    .fetch_one(db.pool())
+    .await?;
+    last.map(|d| {
+        NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+            .map_err(|e| AppError::Internal(format!("fx_rates.date {d:?}: {e}")))
+    })
+    .transpose()
 }
 
 /// Every stored rate of the tenant for `currencies` (any base), oldest
@@ -143,14 +191,28 @@ mod tests {
             .await
             .unwrap()
         {
+            sqlx::query(
+                "INSERT INTO wh_state (tenant_id, data_version, last_synced_at) VALUES ($1, 1, 'x')",
+            )
+            .bind(t.as_str())
+            .execute(b.db.pool())
+            .await
+            .unwrap();
+            let version = || crate::freshness(&b.db, &t);
             let r = [FxRate::new(day, usd, cop, 4000.25).unwrap()];
             assert_eq!(upsert_fx_rates(&b.db, &t, &r, "import").await.unwrap(), 1);
+            assert_eq!(
+                version().await.unwrap().data_version,
+                2,
+                "new rates retire cached answers"
+            );
             assert_eq!(
                 upsert_fx_rates(&b.db, &t, &r, "import").await.unwrap(),
                 0,
                 "{}",
                 b.label()
             );
+            assert_eq!(version().await.unwrap().data_version, 2, "nothing changed");
             let moved = [FxRate::new(day, usd, cop, 4001.0).unwrap()];
             assert_eq!(
                 upsert_fx_rates(&b.db, &t, &moved, "import").await.unwrap(),
@@ -160,6 +222,11 @@ mod tests {
                 fx_rates_for(&b.db, &t, &[cop]).await.unwrap(),
                 moved.to_vec()
             );
+            assert_eq!(
+                last_rate_date(&b.db, &t, usd, "import").await.unwrap(),
+                Some(day)
+            );
+            assert_eq!(last_rate_date(&b.db, &t, usd, "seed").await.unwrap(), None);
             assert!(FxRate::new(day, usd, cop, 0.0).is_err());
             assert!(FxRate::new(day, usd, usd, 2.0).is_err());
             b.cleanup().await;

@@ -5,7 +5,7 @@
 
 pub mod fx;
 
-pub use fx::{FxRate, fx_rates_for, upsert_fx_rates};
+pub use fx::{FxRate, currencies_in_use, fx_rates_for, last_rate_date, upsert_fx_rates};
 
 use promptsales_shared::AppError;
 use promptsales_shared::db::{Db, Migrations, ReadSchema};

@@ -23,6 +23,13 @@ pub const TENANT_JOBS: &[(&str, &str, &str)] = &[
         "0 7 * * 1",
         r#"{"recipe": "weekly-report"}"#,
     ),
+    // Daily, after the day's rates are final: exchange rates for the
+    // reporting currency (a no-op without a configured provider).
+    (
+        "fx-rates",
+        "30 1 * * *",
+        r#"{"tool": "analytics.refresh_fx_rates"}"#,
+    ),
     // Daily: connections whose token expires within a week become an
     // agenda alert for a person (once per connection and expiry).
     (
