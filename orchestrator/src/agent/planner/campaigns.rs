@@ -33,6 +33,24 @@ impl Move {
         }
     }
 
+    /// What the move needs, as a sentence's end (English, Spanish).
+    fn needs(self) -> (&'static str, &'static str) {
+        match self {
+            Move::Pause => (
+                "an active campaign can be paused",
+                "se puede pausar una campaña activa",
+            ),
+            Move::Resume => (
+                "a paused campaign can be resumed",
+                "se puede reanudar una campaña pausada",
+            ),
+            Move::Complete => (
+                "an active or paused campaign can be completed",
+                "se puede finalizar una campaña activa o pausada",
+            ),
+        }
+    }
+
     fn verb(self, lang: Lang) -> String {
         match self {
             Move::Pause => lang.pick("pause", "pausar"),
@@ -129,13 +147,33 @@ pub(super) fn move_of(head: &str, f: &str) -> Option<Move> {
     (about_campaign || starts_with_any(head, ALWAYS)).then_some(mv)
 }
 
-/// "Black Friday Sales 2026 (cmp_00012, Café Andino, active)".
-fn described(c: &KnownCampaign, cx: &Cx) -> String {
+/// A campaign status in Spanish.
+fn status_es(status: &str) -> &str {
+    match status {
+        "draft" => "en borrador",
+        "pending_approval" => "pendiente de aprobación",
+        "approved" => "aprobada",
+        "active" => "activa",
+        "paused" => "pausada",
+        "completed" => "finalizada",
+        "rejected" => "rechazada",
+        other => other,
+    }
+}
+
+/// "Black Friday Sales 2026 (cmp_00012, Café Andino, active)", the status
+/// in the person's language; without it when `status` is false.
+fn described(c: &KnownCampaign, cx: &Cx, status: bool) -> String {
     let client = cx
         .known
         .client(&c.client_id)
         .map_or(c.client_id.clone(), |k| k.name.clone());
-    format!("{} ({}, {client}, {})", c.name, c.id, c.status)
+    let state = match (status, cx.lang) {
+        (false, _) => String::new(),
+        (true, Lang::En) => format!(", {}", c.status),
+        (true, Lang::Es) => format!(", {}", status_es(&c.status)),
+    };
+    format!("{} ({}, {client}{state})", c.name, c.id)
 }
 
 /// Pause, resume or complete one campaign: its id, else its name (quoted
@@ -153,25 +191,59 @@ pub(super) fn plan_move(cx: &Cx, mv: Move) -> Plan {
     }
     let client = resolve_client(cx, &mut m, None);
     let named_in = quoted(cx.text).unwrap_or_else(|| cx.text.to_owned());
-    let found = campaigns_in(&named_in, client.as_ref().map(|c| c.id.as_str()), cx.known);
+    let mut found = campaigns_in(&named_in, client.as_ref().map(|c| c.id.as_str()), cx.known);
+    // Only the client named: its campaigns are the options.
+    let client_only = found.is_empty() && client.is_some();
+    if client_only && let Some(c) = &client {
+        found = cx
+            .known
+            .campaigns
+            .iter()
+            .filter(|k| k.client_id == c.id)
+            .cloned()
+            .collect();
+    }
     let eligible: Vec<&KnownCampaign> = found.iter().filter(|c| mv.applies_to(&c.status)).collect();
     let one_name = found
         .windows(2)
         .all(|w| fold(&w[0].name) == fold(&w[1].name));
     let chosen: Option<&KnownCampaign> = match (found.as_slice(), eligible.as_slice()) {
+        _ if client_only => None,
         ([one], _) => Some(one),
         (_, [one]) if one_name => Some(*one),
         _ => None,
     };
-    if let Some(c) = chosen {
-        return call(&c.id);
-    }
     let partial = Plan::Call {
         tool: mv.tool().into(),
         args: json!({}),
     };
-    if found.len() > 1 {
-        let options: Vec<String> = found.iter().map(|c| described(c, cx)).collect();
+    if let Some(c) = chosen {
+        if mv.applies_to(&c.status) {
+            return call(&c.id);
+        }
+        // The one campaign named cannot take this move: say so rather than
+        // ask to confirm a call the server would refuse.
+        let (en, es) = mv.needs();
+        let question = match cx.lang {
+            Lang::En => format!(
+                "{} is {}: only {en}. Which campaign then?",
+                described(c, cx, false),
+                c.status
+            ),
+            Lang::Es => format!(
+                "{} está {}: solo {es}. ¿Qué campaña entonces?",
+                described(c, cx, false),
+                status_es(&c.status)
+            ),
+        };
+        return Plan::Ask {
+            question,
+            missing: vec!["campaign_id".into()],
+            partial: Box::new(partial),
+        };
+    }
+    if found.len() > 1 || (client_only && !found.is_empty()) {
+        let options: Vec<String> = found.iter().map(|c| described(c, cx, true)).collect();
         m.choose(
             "campaign_id",
             &format!("Which campaign should I {}:", mv.verb(Lang::En)),

@@ -30,8 +30,26 @@ pub(super) fn is_help(f: &str) -> bool {
         && t.iter().all(|w| HELP_WORDS.contains(w))
         && t.iter()
             .any(|w| ["help", "ayuda", "ayudame", "commands", "comandos", "menu"].contains(w));
+    // A greeting alone opens with what the agent can do.
+    let greeting = !t.is_empty()
+        && t.iter().all(|w| {
+            [
+                "hola",
+                "hi",
+                "hello",
+                "hey",
+                "buenas",
+                "buenos",
+                "dias",
+                "tardes",
+                "good",
+                "morning",
+                "afternoon",
+            ]
+            .contains(w)
+        });
     let joined = t.join(" ");
-    only_help_words || HELP_PHRASES.iter().any(|p| joined.contains(p))
+    only_help_words || greeting || HELP_PHRASES.iter().any(|p| joined.contains(p))
 }
 
 /// One thing the agent can do: the tools it needs, what it is, an example.

@@ -90,7 +90,7 @@ const ES_MARKERS: &[&str] = &[
     "cual", "cuales", "genera", "lanza", "registra", "escribe", "redacta", "crea", "campana",
     "ventas", "mes", "pasado", "ano", "por", "con", "una", "un", "este", "esta", "quien", "donde",
     "como", "dame", "muestra", "semana", "ayuda", "pausa", "reanuda", "informe", "reporte",
-    "llamo", "hoy", "envia", "manda", "semanal", "mensual", "vino", "quiero",
+    "llamo", "hoy", "envia", "manda", "semanal", "mensual", "vino", "quiero", "hola", "buenas",
 ];
 
 const EN_MARKERS: &[&str] = &[

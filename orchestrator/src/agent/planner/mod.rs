@@ -100,6 +100,11 @@ const CONTENT_VERBS: &[&str] = &[
     "draft", "create", "crea", "compose", "prepara", "haz", "make",
 ];
 
+/// Verbs that only ever mean writing copy.
+const WRITING_VERBS: &[&str] = &[
+    "write", "escribe", "escribir", "redacta", "redactar", "draft", "compose",
+];
+
 /// What the instruction asks for (names not looked up yet).
 pub fn intent(instruction: &str) -> Intent {
     let text = instruction.trim();
@@ -115,6 +120,11 @@ pub fn intent(instruction: &str) -> Intent {
     }
     if starts_with_any(&head, LEAD_VERBS) && lead_word {
         return Intent::RegisterLead;
+    }
+    // "Write a follow-up email" is copy, not the digest; a report is
+    // asked for even with "genera".
+    if starts_with_any(&head, WRITING_VERBS) && !lead_word && !reports::is_report(&f, &head) {
+        return Intent::Content;
     }
     if leads::is_follow_ups(&f) {
         return Intent::FollowUps;

@@ -172,8 +172,21 @@ fn campaign_names_that_match_twice_or_not_at_all_are_asked_about() {
     let (q, missing) = question("pausa la campaña navidad vinos");
     assert_eq!(missing, ["campaign_id"]);
     assert!(
-        q.starts_with("¿Qué campaña debo pausar: Navidad Vinos 2026 (cmp_004, Vinos del Sur, active) o Navidad Vinos 2025 (cmp_005, Vinos del Sur, completed)?"),
+        q.starts_with("¿Qué campaña debo pausar: Navidad Vinos 2026 (cmp_004, Vinos del Sur, activa) o Navidad Vinos 2025 (cmp_005, Vinos del Sur, finalizada)?"),
         "{q}"
+    );
+    // The client named, not the campaign: its campaigns are offered.
+    let (q, _) = question("termina la campaña de Vinos del Sur");
+    assert!(
+        q.starts_with("¿Qué campaña debo finalizar: Navidad Vinos 2026 (cmp_004, Vinos del Sur, activa) o Navidad Vinos 2025"),
+        "{q}"
+    );
+    // The one campaign named cannot take the move: said, not attempted.
+    let (q, missing) = question("reanuda la campaña Navidad Vinos 2026");
+    assert_eq!(missing, ["campaign_id"]);
+    assert_eq!(
+        q,
+        "Navidad Vinos 2026 (cmp_004, Vinos del Sur) está activa: solo se puede reanudar una campaña pausada. ¿Qué campaña entonces?"
     );
     let (q, missing) = question("finaliza la campaña Halloween Terror");
     assert_eq!(missing, ["campaign_id"]);
@@ -200,6 +213,14 @@ fn the_follow_up_digest() {
         "show me today's follow-ups for Vinos del Sur",
         tool,
         json!({"client_id": "cli_004"}),
+    );
+    calls("prepara los seguimientos de hoy", tool, json!({}));
+    // Copy about a follow-up is copy.
+    calls(
+        "Write a follow-up email for Café Andino about \"Subscription Box\"",
+        "content.generate_content",
+        json!({"client_id": "cli_001", "product": "Subscription Box",
+               "channels": ["email"], "language": "en"}),
     );
     calls(
         "seguimientos pendientes de sel_003",
@@ -266,6 +287,7 @@ fn help_lists_what_the_tools_allow_in_the_persons_language() {
         "{es}"
     );
     assert!(told("¿qué puedes hacer?", &all).starts_with("Puedo"));
+    assert!(told("hola", &all).starts_with("Puedo"));
     // Only what the servers really expose.
     let few = Known {
         tools: vec!["analytics.ask".into()],
