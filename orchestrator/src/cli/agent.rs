@@ -42,12 +42,14 @@ impl PlanOutcome {
 
 /// How results are printed.
 #[derive(Debug, Clone, Copy)]
-pub struct Output {
+pub struct Output<'a> {
     /// Raw JSON (the plan and the tool's result) instead of sentences and
     /// tables.
     pub json: bool,
     /// The person's language.
     pub lang: Lang,
+    /// Names for the ids in a result (clients, campaigns).
+    pub known: &'a Known,
 }
 
 /// Campaign pages read at most when resolving a campaign name.
@@ -121,7 +123,7 @@ pub async fn execute_plan(
     hub: &Hub,
     p: &Plan,
     confirm: &dyn Confirm,
-    o: Output,
+    o: Output<'_>,
 ) -> anyhow::Result<PlanOutcome> {
     Ok(run_plan(orch, hub, p, confirm, o).await?.0)
 }
@@ -133,7 +135,7 @@ async fn run_plan(
     hub: &Hub,
     p: &Plan,
     confirm: &dyn Confirm,
-    o: Output,
+    o: Output<'_>,
 ) -> anyhow::Result<(PlanOutcome, Option<Value>)> {
     let held = &orch.rt.config.scopes;
     match p {
@@ -171,7 +173,7 @@ async fn run_plan(
             if o.json {
                 out(&pretty(&json!({ "plan": p, "result": v })));
             } else {
-                for l in result_lines(tool, &v, o.lang) {
+                for l in result_lines(tool, &v, o.lang, o.known) {
                     out(&l);
                 }
             }
@@ -284,6 +286,7 @@ pub async fn run_instruction(
         let o = Output {
             json: json_out,
             lang: detect_lang(instruction),
+            known: &known,
         };
         let outcome = execute_plan(orch, &hub, &p, &Terminal, o).await?;
         match &outcome {
@@ -353,6 +356,7 @@ pub async fn chat(orch: &Orchestrator, max_steps: usize, json_out: bool) -> anyh
         let o = Output {
             json: json_out,
             lang: detect_lang(&instruction),
+            known: &known,
         };
         match run_plan(orch, &hub, &p, &Terminal, o).await {
             Ok((PlanOutcome::Ask(q), _)) => {

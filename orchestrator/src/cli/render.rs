@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::agent::planner::Lang;
+use crate::agent::planner::{Known, Lang};
 
 /// Longest cell shown; longer text ends in "…".
 const MAX_CELL: usize = 60;
@@ -52,15 +52,23 @@ fn s<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or("")
 }
 
+/// "Café Andino (cli_001)", or the id alone when its name is not known.
+fn named(id: &str, name: Option<&str>) -> String {
+    match name.filter(|n| !n.is_empty()) {
+        Some(n) => format!("{n} ({id})"),
+        None => id.to_owned(),
+    }
+}
+
 /// A tool's result as lines for a person.
-pub fn result_lines(tool: &str, v: &Value, lang: Lang) -> Vec<String> {
+pub fn result_lines(tool: &str, v: &Value, lang: Lang, known: &Known) -> Vec<String> {
     match tool {
         "analytics.ask" if v["answer"].is_string() => vec![s(v, "answer").to_owned()],
         "analytics.report" if v["markdown"].is_string() => vec![s(v, "markdown").to_owned()],
         "crm.follow_ups_due" => follow_ups(v, lang),
-        "crm.register_lead" if v["lead"].is_object() => lead(v, lang),
+        "crm.register_lead" if v["lead"].is_object() => lead(v, lang, known),
         "ads.pause_campaign" | "ads.resume_campaign" | "ads.complete_campaign" => {
-            campaign_move(v, lang)
+            campaign_move(v, lang, known)
         }
         "content.generate_content" if v["variants"].is_array() => copy(v, lang),
         _ => generic(v),
@@ -151,7 +159,7 @@ fn follow_ups(v: &Value, lang: Lang) -> Vec<String> {
 }
 
 /// A registration: what was stored, or the existing lead it joined.
-fn lead(v: &Value, lang: Lang) -> Vec<String> {
+fn lead(v: &Value, lang: Lang, known: &Known) -> Vec<String> {
     let l = &v["lead"];
     let name = l["name"].as_str().unwrap_or("");
     let who = if name.is_empty() {
@@ -172,7 +180,10 @@ fn lead(v: &Value, lang: Lang) -> Vec<String> {
         .collect::<Vec<_>>()
         .join(", ");
     let id = s(l, "id");
-    let client = s(l, "client_id");
+    let client = named(
+        s(l, "client_id"),
+        known.client(s(l, "client_id")).map(|c| c.name.as_str()),
+    );
     if let Some(dup) = v["duplicate_of"].as_str() {
         let on = match (v["matched_on"].as_str(), lang) {
             (Some("phone"), Lang::Es) => "teléfono".to_owned(),
@@ -206,8 +217,15 @@ fn lead(v: &Value, lang: Lang) -> Vec<String> {
 
 /// A pause, resume or completion: the campaign's status in a sentence,
 /// then each channel's outcome.
-fn campaign_move(v: &Value, lang: Lang) -> Vec<String> {
-    let id = s(v, "campaign_id");
+fn campaign_move(v: &Value, lang: Lang, known: &Known) -> Vec<String> {
+    let id = named(
+        s(v, "campaign_id"),
+        known
+            .campaigns
+            .iter()
+            .find(|c| c.id == s(v, "campaign_id"))
+            .map(|c| c.name.as_str()),
+    );
     let status = s(v, "status");
     let es_status = match status {
         "paused" => "pausada",
@@ -354,7 +372,7 @@ mod tests {
             {"client_id": "cli_001", "client_name": "Café Andino", "seller_id": null, "seller_name": null,
              "items": [{"lead_id": "lead_1", "name": "Ana Pérez", "priority": "high",
                         "reason": "unanswered_inbound", "age": "26 h", "detail": "asked for the price"}]}]});
-        let es = result_lines("crm.follow_ups_due", &d, Lang::Es).join("\n");
+        let es = result_lines("crm.follow_ups_due", &d, Lang::Es, &Known::default()).join("\n");
         for want in [
             "1 leads para hacer seguimiento",
             "prioridad",
@@ -365,38 +383,47 @@ mod tests {
         ] {
             assert!(es.contains(want), "{want:?} in\n{es}");
         }
-        let en = result_lines("crm.follow_ups_due", &d, Lang::En).join("\n");
+        let en = result_lines("crm.follow_ups_due", &d, Lang::En, &Known::default()).join("\n");
         assert!(
             en.contains("unanswered message") && en.contains("priority"),
             "{en}"
         );
         let none = json!({"total_due": 0, "returned": 0, "groups": []});
         assert_eq!(
-            result_lines("crm.follow_ups_due", &none, Lang::Es),
+            result_lines("crm.follow_ups_due", &none, Lang::Es, &Known::default()),
             ["Nadie necesita seguimiento ahora mismo."]
         );
     }
 
     #[test]
     fn leads_moves_and_the_rest_read_as_sentences() {
+        let known = Known {
+            clients: vec![crate::agent::planner::KnownClient {
+                id: "cli_001".into(),
+                name: "Café Andino".into(),
+                country: "CO".into(),
+            }],
+            ..Known::default()
+        };
         let v = json!({"created": true, "lead": {"id": "lead_9", "client_id": "cli_001", "name": "Laura",
             "phone": "+573105551234", "email": null, "city": "Bogotá", "country": "CO",
             "channel": "instagram", "stage": "iql", "score": 35}});
         assert_eq!(
-            result_lines("crm.register_lead", &v, Lang::Es),
+            result_lines("crm.register_lead", &v, Lang::Es, &known),
             [
-                "Registré a Laura como lead lead_9 de cli_001: +573105551234; Bogotá, CO; llegó por instagram; etapa iql, puntaje 35."
+                "Registré a Laura como lead lead_9 de Café Andino (cli_001): +573105551234; Bogotá, CO; llegó por instagram; etapa iql, puntaje 35."
             ]
         );
         let v = json!({"campaign_id": "cmp_7", "status": "paused", "sandbox": true, "summary": "x",
             "channels": [{"channel": "meta", "platform": "meta", "outcome": "paused", "error": null}]});
-        let l = result_lines("ads.pause_campaign", &v, Lang::Es);
+        let l = result_lines("ads.pause_campaign", &v, Lang::Es, &known);
         assert_eq!(l[0], "La campaña cmp_7 quedó pausada.");
         assert!(l[3].starts_with("meta"), "{l:?}");
         let g = result_lines(
             "crm.list_sellers",
             &json!({"sellers": [{"id": "sel_1", "name": "Val"}], "next_cursor": null}),
             Lang::En,
+            &known,
         );
         assert_eq!(g[0], "sellers:");
         assert!(g[1].contains("id") && g[3].contains("sel_1"), "{g:?}");
