@@ -106,55 +106,39 @@ fn told(text: &str, known: &Known) -> String {
 
 #[test]
 fn campaigns_pause_resume_and_complete_by_id_or_name() {
-    let pause = "ads.pause_campaign";
-    calls(
-        "Pause campaign cmp_004",
-        pause,
-        json!({"campaign_id": "cmp_004"}),
-    );
-    calls(
-        "stop campaign cmp_001",
-        pause,
-        json!({"campaign_id": "cmp_001"}),
-    );
-    calls(
-        "pausa la campaña Navidad Vinos 2026",
-        pause,
-        json!({"campaign_id": "cmp_004"}),
-    );
-    // The same name for two clients: only one of them can be paused (and
-    // only the other resumed, below).
-    calls(
-        "pause the Holiday Lead Gen 2026 campaign",
-        pause,
-        json!({"campaign_id": "cmp_007"}),
-    );
-    calls(
-        "Please resume the Holiday Lead Gen 2026 campaign",
-        "ads.resume_campaign",
-        json!({"campaign_id": "cmp_003"}),
-    );
-    calls(
-        "reanuda la campaña Sonrisa Verano",
-        "ads.resume_campaign",
-        json!({"campaign_id": "cmp_006"}),
-    );
-    calls(
-        "pausa la campaña Black Friday Sales 2026 de Hotel Boutique Cartagena",
-        pause,
-        json!({"campaign_id": "cmp_002"}),
-    );
-    calls(
-        "Complete the campaign \"Navidad Vinos 2026\"",
-        "ads.complete_campaign",
-        json!({"campaign_id": "cmp_004"}),
-    );
-    // A typo in the name, the client by name.
-    calls(
-        "pause campaign Black Fridy Sales 2026 for Café Andino",
-        pause,
-        json!({"campaign_id": "cmp_001"}),
-    );
+    let (pause, resume) = ("ads.pause_campaign", "ads.resume_campaign");
+    for (text, tool, id) in [
+        ("Pause campaign cmp_004", pause, "cmp_004"),
+        ("stop campaign cmp_001", pause, "cmp_001"),
+        ("pausa la campaña Navidad Vinos 2026", pause, "cmp_004"),
+        // The same name for two clients: only one of them can be paused
+        // (and only the other resumed).
+        ("pause the Holiday Lead Gen 2026 campaign", pause, "cmp_007"),
+        (
+            "Please resume the Holiday Lead Gen 2026 campaign",
+            resume,
+            "cmp_003",
+        ),
+        ("reanuda la campaña Sonrisa Verano", resume, "cmp_006"),
+        (
+            "pausa la campaña Black Friday Sales 2026 de Hotel Boutique Cartagena",
+            pause,
+            "cmp_002",
+        ),
+        (
+            "Complete the campaign \"Navidad Vinos 2026\"",
+            "ads.complete_campaign",
+            "cmp_004",
+        ),
+        // A typo in the name, the client by name.
+        (
+            "pause campaign Black Fridy Sales 2026 for Café Andino",
+            pause,
+            "cmp_001",
+        ),
+    ] {
+        calls(text, tool, json!({ "campaign_id": id }));
+    }
 }
 
 #[test]
