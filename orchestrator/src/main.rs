@@ -99,11 +99,18 @@ enum Command {
         /// Model turns at most (LLM agent).
         #[arg(long, default_value_t = 8)]
         max_steps: usize,
+        /// Print the plan and the raw result as JSON instead of sentences
+        /// and tables.
+        #[arg(long)]
+        json: bool,
     },
     /// An interactive session with the agent.
     Chat {
         #[arg(long, default_value_t = 8)]
         max_steps: usize,
+        /// Print raw JSON results instead of sentences and tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Pipeline runs: start, list, show, resume.
     Runs {
@@ -522,18 +529,19 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run {
             instruction,
             max_steps,
+            json,
         } => {
             let orch =
                 Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
-            match cli::run_instruction(&orch, &instruction, max_steps).await? {
+            match cli::run_instruction(&orch, &instruction, max_steps, json).await? {
                 0 => {}
                 code => return Ok(ExitCode::from(code)),
             }
         }
-        Command::Chat { max_steps } => {
+        Command::Chat { max_steps, json } => {
             let orch =
                 Orchestrator::open(Runtime::start("promptsales", &cli.common).await?).await?;
-            cli::chat(&orch, max_steps).await?;
+            cli::chat(&orch, max_steps, json).await?;
         }
         Command::Runs { action } => {
             let orch =

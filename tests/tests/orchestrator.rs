@@ -532,6 +532,165 @@ async fn the_planner_cli_calls_tools_or_asks_back() {
     );
 }
 
+/// The day's work in plain words through the real binaries: help in both
+/// languages from the tools really exposed, a campaign paused by its name
+/// (resolved to its id, then stopped by the confirmation rule since nobody
+/// is at a terminal), a lead whose country comes from its client, the
+/// follow-up digest and a report in Spanish — printed for people, and as
+/// JSON with `--json`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_days_work_in_plain_words() {
+    let backend = Backend::sqlite();
+    seed(&backend).await;
+    let scopes = AGENT_SCOPES;
+
+    let (code, out, err) = ps(&backend, &["run", "help"], "ana", scopes).await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.starts_with("I can, in English or Spanish:")
+            && out.contains("Which leads should I call today?")
+            && out.contains("Pause the campaign")
+            && out.contains("Tools available: ads "),
+        "{out}"
+    );
+    let (code, out, _) = ps(&backend, &["run", "ayuda"], "ana", scopes).await;
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("Puedo") && out.contains("¿a quién llamo hoy?"),
+        "{out}"
+    );
+
+    // A campaign by its name (one no other campaign has).
+    let ads = stdio_client_env("mcp-ads", &backend, &[], &[], Era::Initialize).await;
+    let list = call(&ads, "list_campaigns", json!({"limit": 500})).await;
+    let items = list["items"].as_array().unwrap().clone();
+    let named_once = |c: &&Value| items.iter().filter(|o| o["name"] == c["name"]).count() == 1;
+    let movable = items
+        .iter()
+        .filter(named_once)
+        .find(|c| c["status"] == "active" || c["status"] == "paused");
+    let unique = movable
+        .or_else(|| items.iter().find(named_once))
+        .expect("a campaign with a name of its own");
+    let (id, name) = (
+        unique["id"].as_str().unwrap(),
+        unique["name"].as_str().unwrap(),
+    );
+    let (verb, tool) = if unique["status"] == "paused" {
+        ("reanuda", "ads.resume_campaign")
+    } else {
+        ("pausa", "ads.pause_campaign")
+    };
+    let (code, out, err) = ps(
+        &backend,
+        &["run", &format!("{verb} la campaña {name}")],
+        "ana",
+        scopes,
+    )
+    .await;
+    assert_eq!(code, 3, "{out}\n{err}");
+    if movable.is_some() {
+        // Resolved to its id, then stopped by the confirmation rule.
+        assert!(
+            out.contains(&format!("→ {tool} {{\"campaign_id\":\"{id}\"}}"))
+                && out.contains("not called"),
+            "{out}"
+        );
+        assert!(err.contains("Allow this call?"), "{err}");
+    } else {
+        // Every campaign ended: said, not attempted.
+        assert!(
+            out.contains(&format!("{name} ({id}")) && out.contains("está finalizada"),
+            "{out}"
+        );
+    }
+    let after = call(&ads, "get_campaign", json!({"campaign_id": id})).await;
+    assert_eq!(after["status"], unique["status"], "nothing was paused");
+    ads.cancel().await.unwrap();
+
+    // The lead: a national number, the client by name, the channel
+    // in words; the country is the client's.
+    let (code, out, err) = ps(
+        &backend,
+        &[
+            "run",
+            "registra este lead: Laura Martínez, 310 555 1234, para Café Andino, vino por Instagram",
+        ],
+        "ana",
+        scopes,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("Registré a Laura Martínez como lead")
+            && out.contains("+573105551234")
+            && out.contains("llegó por instagram"),
+        "{out}"
+    );
+    let (code, out, err) = ps(
+        &backend,
+        &[
+            "run",
+            "--json",
+            "register this lead: Tom Baker, +52 55 1234 5678, for Café Andino, came from Facebook",
+        ],
+        "ana",
+        scopes,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["plan"]["tool"], "crm.register_lead");
+    assert_eq!(v["result"]["lead"]["country"], "MX");
+    assert_eq!(v["result"]["lead"]["channel"], "meta");
+
+    // The digest: a table for people, the tool's JSON with --json.
+    let (code, json_out, _) = ps(
+        &backend,
+        &["run", "--json", "Which leads should I call today?"],
+        "ana",
+        scopes,
+    )
+    .await;
+    assert_eq!(code, 0, "{json_out}");
+    let v: Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(v["plan"]["tool"], "crm.follow_ups_due");
+    let due = v["result"]["total_due"].as_u64().unwrap();
+    let (code, out, _) = ps(&backend, &["run", "¿a quién llamo hoy?"], "ana", scopes).await;
+    assert_eq!(code, 0, "{out}");
+    // No raw JSON for people: past the line naming the call, no object.
+    assert!(
+        out.lines()
+            .skip(1)
+            .all(|l| !l.trim_start().starts_with('{')),
+        "{out}"
+    );
+    if due == 0 {
+        assert!(out.contains("Nadie necesita seguimiento"), "{out}");
+    } else {
+        assert!(
+            out.contains(&format!("{due} leads para hacer seguimiento"))
+                && out.contains("prioridad")
+                && out.contains("---"),
+            "{out}"
+        );
+    }
+
+    let (code, out, err) = ps(
+        &backend,
+        &["run", "informe semanal de Café Andino"],
+        "ana",
+        scopes,
+    )
+    .await;
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("→ recipe weekly-report {\"client_id\":\"cli_001\",\"language\":\"es\"}")
+            && out.contains("Informe de rendimiento"),
+        "{out}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_orchestrator_is_an_mcp_server() {
     for backend in Backend::all() {

@@ -1,22 +1,24 @@
 //! Handlers of the agent's CLI commands (tools, run, chat, runs, approvals, serve, jobs, agenda, plans, claude-config); `main.rs` only parses and dispatches.
 
+mod agent;
 mod approvals;
 pub mod claude;
 mod jobs;
 pub mod plans;
+pub mod render;
 
+pub use agent::{Output, PlanOutcome, chat, execute_plan, known_for, run_instruction};
 pub use approvals::{approval_lines, approvals_decide, approvals_list, approvals_show};
 pub use claude::{Role, advice as claude_advice, claude_config};
 pub use jobs::{agenda_done, agenda_list, job_zone, jobs_add, jobs_list, jobs_run, serve};
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, Write};
+use std::io::Write;
 
 use promptsales_shared::AppError;
 use serde_json::Value;
 
-use crate::agent::confirm::{Confirm, Guarded, Terminal, guarded_call};
-use crate::agent::planner::{Plan, plan};
+use crate::agent::confirm::Terminal;
 use crate::app::Orchestrator;
 use crate::client::{CallOpts, Hub, Tools};
 use crate::pipeline::load_recipe;
@@ -169,234 +171,6 @@ fn gate_needs(r: &RunReport, a: &crate::pipeline::store::Approval) -> (Vec<Strin
     (needs, list("continue_needs").unwrap_or_default())
 }
 
-/// How carrying out a plan ended.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanOutcome {
-    Done,
-    /// It could not be carried out without the person: a question back,
-    /// or a consequential call they did not confirm.
-    Ask(String),
-    /// It was carried out and failed (a run that ended failed).
-    Failed(String),
-}
-
-/// What `promptsales run` exits with for each outcome: 0 done, 1 failed,
-/// 3 a question back.
-impl PlanOutcome {
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            PlanOutcome::Done => 0,
-            PlanOutcome::Failed(_) => 1,
-            PlanOutcome::Ask(_) => 3,
-        }
-    }
-}
-
-/// Runs a plan.
-pub async fn execute_plan(
-    orch: &Orchestrator,
-    hub: &Hub,
-    p: &Plan,
-    confirm: &dyn Confirm,
-) -> anyhow::Result<PlanOutcome> {
-    Ok(run_plan(orch, hub, p, confirm).await?.0)
-}
-
-/// [`execute_plan`] with the typed query an `analytics.ask` answered, which
-/// `chat` passes to the next question as its context (follow-ups).
-async fn run_plan(
-    orch: &Orchestrator,
-    hub: &Hub,
-    p: &Plan,
-    confirm: &dyn Confirm,
-) -> anyhow::Result<(PlanOutcome, Option<Value>)> {
-    let held = &orch.rt.config.scopes;
-    match p {
-        Plan::Ask { question, .. } => Ok((PlanOutcome::Ask(question.clone()), None)),
-        Plan::Call { tool, args } => {
-            out(&format!("→ {tool} {}", args));
-            // The planner asks the person like the LLM loop does.
-            let v = match guarded_call(hub, confirm, tool, args.clone())
-                .await
-                .map_err(|e| anyhow::anyhow!(explain(&e.to_string(), held)))?
-            {
-                Guarded::Done(v) => v,
-                Guarded::Refused(why) => return Ok((PlanOutcome::Ask(why), None)),
-            };
-            match v.get("answer").and_then(Value::as_str) {
-                Some(a) => out(a),
-                None => out(&pretty(&v)),
-            }
-            let query = (tool == "analytics.ask")
-                .then(|| v.get("query").cloned())
-                .flatten();
-            Ok((PlanOutcome::Done, query))
-        }
-        Plan::Recipe { recipe, params } => {
-            out(&format!("→ recipe {recipe} {params}"));
-            let source = load_recipe(recipe)?;
-            let progress = |l: &str| out(l);
-            let r = orch
-                .runner(hub)
-                .with_progress(&progress)
-                .with_confirm(confirm)
-                .start(&source, params)
-                .await?;
-            print_report(&r, false, held);
-            // A run that failed was not carried out, whatever ran before
-            // the failing step: the command fails.
-            let outcome = match r.run.status {
-                RunStatus::Failed => PlanOutcome::Failed(format!(
-                    "run {} failed: {}",
-                    r.run.id,
-                    r.run
-                        .error
-                        .as_deref()
-                        .map(|e| explain(e, held))
-                        .unwrap_or_else(|| "see its steps".into())
-                )),
-                _ => PlanOutcome::Done,
-            };
-            Ok((outcome, None))
-        }
-    }
-}
-
-/// `promptsales run "…"`: the LLM loop when configured, else the planner;
-/// consequential calls are confirmed on the terminal. Returns the exit
-/// code (see [`PlanOutcome::exit_code`]).
-pub async fn run_instruction(
-    orch: &Orchestrator,
-    instruction: &str,
-    max_steps: usize,
-) -> anyhow::Result<u8> {
-    let hub = orch.hub().await?;
-    let held = &orch.rt.config.scopes;
-    let result = async {
-        if let Some(cfg) = &orch.rt.config.llm {
-            let o = crate::agent::llm::run(cfg, &hub, instruction, max_steps, &Terminal).await?;
-            for c in &o.calls {
-                out(&format!(
-                    "→ {} {} {}",
-                    c.tool,
-                    c.arguments,
-                    if c.refused {
-                        "not called (not confirmed)"
-                    } else if c.ok {
-                        "ok"
-                    } else {
-                        "error"
-                    }
-                ));
-                if !c.ok && !c.refused && !crate::scopes::missing_in(&c.result).is_empty() {
-                    out(&format!("  {}", explain(&c.result, held)));
-                }
-            }
-            out(&o.answer);
-            out(&format!(
-                "({} steps, toolsets {}, tokens: {} prompt + {} completion = {})",
-                o.steps,
-                o.toolsets.join(","),
-                o.prompt_tokens,
-                o.completion_tokens,
-                o.prompt_tokens + o.completion_tokens
-            ));
-            // A tool that failed and was not later called successfully
-            // leaves the instruction undone.
-            let unresolved = o.calls.iter().enumerate().any(|(i, c)| {
-                !c.ok && !c.refused && !o.calls[i + 1..].iter().any(|l| l.tool == c.tool && l.ok)
-            });
-            return Ok::<u8, anyhow::Error>(if o.hit_step_limit {
-                3
-            } else if unresolved {
-                1
-            } else {
-                0
-            });
-        }
-        let p = plan(instruction);
-        let outcome = execute_plan(orch, &hub, &p, &Terminal).await?;
-        match &outcome {
-            PlanOutcome::Ask(q) => out(q),
-            PlanOutcome::Failed(why) => eprintln!("error: {why}"),
-            PlanOutcome::Done => {}
-        }
-        Ok(outcome.exit_code())
-    }
-    .await;
-    hub.shutdown().await;
-    result
-}
-
-/// `promptsales chat`: a REPL; an answer to a question back is added to
-/// the instruction it completes.
-pub async fn chat(orch: &Orchestrator, max_steps: usize) -> anyhow::Result<()> {
-    let hub = orch.hub().await?;
-    out(
-        "PromptSales agent — ask a question or give an instruction (English or Spanish); empty line or 'exit' to leave.",
-    );
-    let stdin = std::io::stdin();
-    let mut pending: Option<String> = None;
-    // The typed query of the last answer: the next question may follow up
-    // on it ("¿y en México?"); `analytics.ask` reads it as `context`.
-    let mut last_query: Option<Value> = None;
-    loop {
-        print!("> ");
-        let _ = std::io::stdout().flush();
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
-            break;
-        }
-        let line = line.trim();
-        if line.is_empty() || line == "exit" || line == "salir" {
-            break;
-        }
-        let instruction = match pending.take() {
-            Some(prev) => format!("{prev} {line}"),
-            None => line.to_owned(),
-        };
-        if let Some(cfg) = &orch.rt.config.llm {
-            match crate::agent::llm::run(cfg, &hub, &instruction, max_steps, &Terminal).await {
-                Ok(o) => out(&format!(
-                    "{}\n(tokens: {})",
-                    o.answer,
-                    o.prompt_tokens + o.completion_tokens
-                )),
-                Err(e) => out(&format!("error: {e}")),
-            }
-            continue;
-        }
-        let p = with_context(plan(&instruction), last_query.as_ref());
-        match run_plan(orch, &hub, &p, &Terminal).await {
-            Ok((PlanOutcome::Ask(q), _)) => {
-                out(&q);
-                pending = Some(instruction);
-            }
-            Ok((PlanOutcome::Failed(why), _)) => out(&format!("error: {why}")),
-            Ok((PlanOutcome::Done, query)) => {
-                if query.is_some() {
-                    last_query = query;
-                }
-            }
-            Err(e) => out(&format!("error: {e}")),
-        }
-    }
-    hub.shutdown().await;
-    Ok(())
-}
-
-/// A question for `analytics.ask` carries the last answer's typed query as
-/// its `context`, so "¿y en México?" refines it; other plans are unchanged.
-fn with_context(mut p: Plan, last_query: Option<&Value>) -> Plan {
-    if let (Plan::Call { tool, args }, Some(q)) = (&mut p, last_query)
-        && tool == "analytics.ask"
-        && let Some(a) = args.as_object_mut()
-    {
-        a.insert("context".into(), q.clone());
-    }
-    p
-}
-
 /// `promptsales runs start RECIPE --params JSON`.
 pub async fn runs_start(
     orch: &Orchestrator,
@@ -495,29 +269,5 @@ impl Tools for NoTools {
                 reason: "no servers are connected in this command".into(),
             })
         })
-    }
-}
-
-#[cfg(test)]
-mod chat_tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn a_question_carries_the_last_query_as_context() {
-        let q = json!({"metrics": ["revenue"], "dimensions": ["channel"]});
-        match with_context(plan("¿y en México?"), Some(&q)) {
-            Plan::Call { tool, args } => {
-                assert_eq!(tool, "analytics.ask");
-                assert_eq!(args["context"], q);
-                assert_eq!(args["question"], "¿y en México?");
-            }
-            other => panic!("{other:?}"),
-        }
-        match with_context(plan("revenue last month"), None) {
-            Plan::Call { args, .. } => assert!(args.get("context").is_none()),
-            other => panic!("{other:?}"),
-        }
     }
 }
