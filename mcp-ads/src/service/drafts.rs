@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{AdsService, CampaignView, check_channels, parse_countries, required};
 use crate::domain::budget::{self, Allocation, BudgetRules};
-use crate::domain::generate::economics;
+use crate::domain::economics::economics;
 use crate::domain::plan::{Audience, CampaignPlan};
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Objective};
 use crate::store::{Move, new_id};
