@@ -350,6 +350,19 @@ pub fn economics(channel: Channel, currency: Currency, history: Option<&History>
     }
 }
 
+/// A count with thousands grouped, as people read it.
+fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 /// The basis in a sentence: which sources, how much of each.
 fn evidence(b: &Basis, currency: Currency) -> String {
     let pct = |r: &RateBlend| r.value * 100.0;
@@ -386,9 +399,9 @@ fn evidence(b: &Basis, currency: Currency) -> String {
         } else {
             format!(" in {}", b.countries.join(", "))
         },
-        b.own_impressions,
-        b.own_clicks,
-        b.own_conversions,
+        grouped(b.own_impressions),
+        grouped(b.own_clicks),
+        grouped(b.own_conversions),
         format_money(b.own_spend_cents, currency),
         b.own_weight,
         b.benchmark_weight,
@@ -431,6 +444,14 @@ mod tests {
             days,
             countries: vec!["CO".into()],
         }
+    }
+
+    #[test]
+    fn counts_read_with_thousands_grouped() {
+        assert_eq!(grouped(1_240), "1,240");
+        assert_eq!(grouped(400_000), "400,000");
+        assert_eq!(grouped(-12), "-12");
+        assert_eq!(grouped(1_000_000), "1,000,000");
     }
 
     #[test]

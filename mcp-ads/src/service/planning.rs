@@ -62,7 +62,8 @@ pub struct PlanBudgetRequest {
     pub channels: Option<Vec<Channel>>,
     /// Countries whose history counts (default: all).
     pub countries: Option<Vec<String>>,
-    /// Only this client's history.
+    /// The client whose own history the plan rests on (default: the
+    /// campaign's); without one, the benchmarks alone.
     pub client_id: Option<String>,
     /// Least share per channel (default 0.05).
     pub floor_share: Option<f64>,
