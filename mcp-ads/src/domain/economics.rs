@@ -57,6 +57,18 @@ pub struct Day {
     pub value_cents: i64,
 }
 
+impl Day {
+    /// Adds another row's figures of the same day (countries, campaigns).
+    pub fn add(&mut self, o: &Day) {
+        self.impressions += o.impressions;
+        self.reach += o.reach;
+        self.clicks += o.clicks;
+        self.spend_cents += o.spend_cents;
+        self.conversions += o.conversions;
+        self.value_cents += o.value_cents;
+    }
+}
+
 /// A client's own delivery on one channel.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct History {
@@ -114,6 +126,21 @@ pub struct RateBlend {
     pub value: f64,
     /// Standard error of `value` relative to it (what the ranges use).
     pub relative_error: f64,
+}
+
+impl RateBlend {
+    /// No own figure: the benchmark, with the between-client spread
+    /// `relative_error` as its error.
+    fn benchmark_only(rate: Rate, prior: f64, relative_error: f64) -> Self {
+        Self {
+            rate,
+            own: None,
+            benchmark: prior,
+            own_weight: 0.0,
+            value: prior,
+            relative_error: if prior > 0.0 { relative_error } else { 0.0 },
+        }
+    }
 }
 
 /// Which sources a channel's figures rest on, and how much of each.
@@ -201,14 +228,7 @@ fn blend(rate: Rate, obs: &[(f64, f64)], prior: f64, floor: f64) -> RateBlend {
     let m: f64 = obs.iter().map(|(_, w)| w).sum();
     let a = (BETWEEN_CV * prior).powi(2);
     if m <= 0.0 || a <= 0.0 {
-        return RateBlend {
-            rate,
-            own: None,
-            benchmark: prior,
-            own_weight: 0.0,
-            value: prior,
-            relative_error: if prior > 0.0 { BETWEEN_CV } else { 0.0 },
-        };
+        return RateBlend::benchmark_only(rate, prior, BETWEEN_CV);
     }
     let mean = obs.iter().map(|(x, w)| x * w).sum::<f64>() / m;
     let observed = if obs.len() >= 2 {
@@ -243,14 +263,7 @@ fn per_unit(days: &[Day], num: fn(&Day) -> i64, den: fn(&Day) -> i64) -> Vec<(f6
 fn blend_log(rate: Rate, own: Option<f64>, days: f64, prior: f64, day_cv: f64) -> RateBlend {
     let a = (1.0 + BETWEEN_CV.powi(2)).ln();
     let Some(own) = own.filter(|o| *o > 0.0 && days > 0.0 && prior > 0.0) else {
-        return RateBlend {
-            rate,
-            own: None,
-            benchmark: prior,
-            own_weight: 0.0,
-            value: prior,
-            relative_error: if prior > 0.0 { a.sqrt() } else { 0.0 },
-        };
+        return RateBlend::benchmark_only(rate, prior, a.sqrt());
     };
     let k = (1.0 + day_cv.powi(2)).ln() / a;
     let z = days / (days + k);
@@ -355,7 +368,7 @@ fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -413,13 +426,10 @@ fn evidence(b: &Basis, currency: Currency) -> String {
     )
 }
 
+/// Histories for tests.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn usd() -> Currency {
-        Currency::parse("USD").unwrap()
-    }
+pub(crate) mod fixtures {
+    use super::{Day, History};
 
     /// `n` steady days of `impressions` with the given rates.
     pub(crate) fn steady(n: usize, impressions: i64, cpm: i64, ctr: f64, cvr: f64) -> History {
@@ -444,6 +454,16 @@ mod tests {
             days,
             countries: vec!["CO".into()],
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::steady;
+    use super::*;
+
+    fn usd() -> Currency {
+        Currency::parse("USD").unwrap()
     }
 
     #[test]

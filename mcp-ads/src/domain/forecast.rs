@@ -97,6 +97,13 @@ pub struct ChannelForecast {
     pub benchmark_weight: f64,
     /// The sources and how much of each, in a sentence.
     pub evidence: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+/// What a budget is expected to deliver, each with its 90 % range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct Figures {
     pub impressions: CountRange,
     pub reach: CountRange,
     pub clicks: CountRange,
@@ -150,12 +157,9 @@ pub struct Forecast {
     /// The ranges' coverage (0.90).
     pub confidence: f64,
     pub channels: Vec<ChannelForecast>,
-    pub impressions: CountRange,
-    pub reach: CountRange,
-    pub clicks: CountRange,
-    pub conversions: CountRange,
-    pub revenue: MoneyRange,
-    pub roas: RatioRange,
+    /// The campaign's totals.
+    #[serde(flatten)]
+    pub figures: Figures,
     pub goal: GoalForecast,
     /// Sources and weights per channel, in a sentence.
     pub sources: String,
@@ -190,15 +194,17 @@ fn channel_forecast(a: &Allocation, e: &Economics, currency: Currency) -> Channe
         own_weight: e.basis.own_weight,
         benchmark_weight: e.basis.benchmark_weight,
         evidence: e.evidence.clone(),
-        impressions: count(spread(imp, sig(GoalMetric::Impressions))),
-        reach: count(spread(imp * e.reach_ratio, sig(GoalMetric::Reach))),
-        clicks: count(spread(imp * e.ctr, sig(GoalMetric::Clicks))),
-        conversions: count(spread(imp * e.ctr * e.cvr, sig(GoalMetric::Conversions))),
-        revenue: MoneyRange::new(currency, rev.0, rev.1, rev.2),
-        roas: RatioRange {
-            low: roas.0,
-            expected: roas.1,
-            high: roas.2,
+        figures: Figures {
+            impressions: count(spread(imp, sig(GoalMetric::Impressions))),
+            reach: count(spread(imp * e.reach_ratio, sig(GoalMetric::Reach))),
+            clicks: count(spread(imp * e.ctr, sig(GoalMetric::Clicks))),
+            conversions: count(spread(imp * e.ctr * e.cvr, sig(GoalMetric::Conversions))),
+            revenue: MoneyRange::new(currency, rev.0, rev.1, rev.2),
+            roas: RatioRange {
+                low: roas.0,
+                expected: roas.1,
+                high: roas.2,
+            },
         },
     }
 }
@@ -229,12 +235,13 @@ pub fn forecast(
         channels.iter().map(f).fold(CountRange::default(), add)
     };
     let (impressions, reach, clicks, conversions) = (
-        sum(|c| c.impressions),
-        sum(|c| c.reach),
-        sum(|c| c.clicks),
-        sum(|c| c.conversions),
+        sum(|c| c.figures.impressions),
+        sum(|c| c.figures.reach),
+        sum(|c| c.figures.clicks),
+        sum(|c| c.figures.conversions),
     );
-    let money = |f: fn(&MoneyRange) -> i64| channels.iter().map(|c| f(&c.revenue) as f64).sum();
+    let money =
+        |f: fn(&MoneyRange) -> i64| channels.iter().map(|c| f(&c.figures.revenue) as f64).sum();
     let (rl, re, rh): (f64, f64, f64) = (
         money(|m| m.low_cents),
         money(|m| m.expected_cents),
@@ -280,12 +287,14 @@ pub fn forecast(
         currency,
         budget_cents: budget,
         confidence: 0.90,
-        impressions,
-        reach,
-        clicks,
-        conversions,
-        revenue: MoneyRange::new(currency, rl, re, rh),
-        roas,
+        figures: Figures {
+            impressions,
+            reach,
+            clicks,
+            conversions,
+            revenue: MoneyRange::new(currency, rl, re, rh),
+            roas,
+        },
         channels,
         goal,
         sources,
@@ -390,7 +399,8 @@ fn measure(
 mod tests {
     use super::*;
     use crate::domain::Objective;
-    use crate::domain::economics::{Day, History, economics};
+    use crate::domain::economics::fixtures::steady;
+    use crate::domain::economics::{History, economics};
     use crate::domain::goal;
 
     fn usd() -> Currency {
@@ -409,23 +419,7 @@ mod tests {
 
     /// 40 days of Google Ads at CPM 20.00 USD, CTR 5 %, conversion rate 10 %.
     fn own() -> History {
-        History {
-            days: (0..40)
-                .map(|i| {
-                    let imp = if i % 2 == 0 { 11_000 } else { 9_000 };
-                    Day {
-                        date: None,
-                        impressions: imp,
-                        reach: imp / 2,
-                        clicks: imp / 20,
-                        spend_cents: imp * 2,
-                        conversions: imp / 200,
-                        value_cents: 0,
-                    }
-                })
-                .collect(),
-            countries: vec![],
-        }
+        steady(40, 10_000, 2_000, 0.05, 0.10)
     }
 
     #[test]
@@ -437,16 +431,16 @@ mod tests {
         let without = forecast(&a, &|c| economics(c, usd(), None), usd(), g);
         // 10,000 USD at CPM 20 USD = 500,000 impressions, 25,000 clicks,
         // 2,500 conversions: the blend lands within a few percent.
-        let c = with.conversions.expected as f64;
+        let c = with.figures.conversions.expected as f64;
         assert!(
             (c - 2_500.0).abs() / 2_500.0 < 0.05,
             "{:?}",
-            with.conversions
+            with.figures.conversions
         );
-        assert!(with.conversions.low <= with.conversions.expected);
-        assert!(with.conversions.high >= with.conversions.expected);
+        assert!(with.figures.conversions.low <= with.figures.conversions.expected);
+        assert!(with.figures.conversions.high >= with.figures.conversions.expected);
         let width = |r: CountRange| (r.high - r.low) as f64 / r.expected as f64;
-        assert!(width(with.conversions) < width(without.conversions) / 2.0);
+        assert!(width(with.figures.conversions) < width(without.figures.conversions) / 2.0);
         assert!(with.goal.own_weight > 0.9);
         assert_eq!(with.goal.verdict, GoalVerdict::Expected);
         assert!(
@@ -466,9 +460,9 @@ mod tests {
             without.goal.sentence
         );
         assert!(
-            without.revenue.text.ends_with("USD)"),
+            without.figures.revenue.text.ends_with("USD)"),
             "{}",
-            without.revenue.text
+            without.figures.revenue.text
         );
     }
 
@@ -488,10 +482,10 @@ mod tests {
         assert_eq!(f.goal.verdict, GoalVerdict::NoTarget);
         assert_eq!(f.channels.len(), 2);
         assert_eq!(
-            f.conversions.expected,
+            f.figures.conversions.expected,
             f.channels
                 .iter()
-                .map(|c| c.conversions.expected)
+                .map(|c| c.figures.conversions.expected)
                 .sum::<i64>()
         );
         let r = forecast(&a, &econ, usd(), goal::parse("ROAS 10", Objective::Sales));

@@ -102,10 +102,15 @@ async fn forecasts(svc: &AdsService, db: &Db) {
         .await
         .unwrap();
     let f = v.plan.forecast.clone().unwrap();
-    let c = f.conversions.expected as f64;
-    assert!((c - 2_500.0).abs() / 2_500.0 < 0.05, "{:?}", f.conversions);
+    let c = f.figures.conversions.expected as f64;
     assert!(
-        f.conversions.low < f.conversions.expected && f.conversions.expected < f.conversions.high
+        (c - 2_500.0).abs() / 2_500.0 < 0.05,
+        "{:?}",
+        f.figures.conversions
+    );
+    assert!(
+        f.figures.conversions.low < f.figures.conversions.expected
+            && f.figures.conversions.expected < f.figures.conversions.high
     );
     let g = &f.channels[0];
     assert_eq!(g.source, Source::History);
@@ -123,7 +128,11 @@ async fn forecasts(svc: &AdsService, db: &Db) {
         "{}",
         f.goal.sentence
     );
-    assert!(f.revenue.text.contains("USD"), "{}", f.revenue.text);
+    assert!(
+        f.figures.revenue.text.contains("USD"),
+        "{}",
+        f.figures.revenue.text
+    );
 
     // The other client of the tenant: its own, much weaker figures
     // (2,000,000 impressions, about 100 conversions), in Spanish.
@@ -132,8 +141,12 @@ async fn forecasts(svc: &AdsService, db: &Db) {
         .await
         .unwrap();
     let f = v.plan.forecast.unwrap();
-    let c = f.conversions.expected as f64;
-    assert!((c - 100.0).abs() / 100.0 < 0.15, "{:?}", f.conversions);
+    let c = f.figures.conversions.expected as f64;
+    assert!(
+        (c - 100.0).abs() / 100.0 < 0.15,
+        "{:?}",
+        f.figures.conversions
+    );
     assert_eq!(f.goal.goal.target, Some(1_000.0));
     assert_eq!(f.goal.verdict, GoalVerdict::BeyondRange);
     assert!(f.goal.budget_needed_cents.unwrap() > 1_000_000);
@@ -148,7 +161,7 @@ async fn forecasts(svc: &AdsService, db: &Db) {
     assert_eq!((g.source, g.own_weight), (Source::Benchmark, 0.0));
     assert!(g.evidence.contains("benchmark only"), "{}", g.evidence);
     // 10,000.00 USD at the 299.00 USD benchmark CPM, CTR 6.42 %, 6.96 %.
-    assert_eq!(f.conversions.expected, 149);
+    assert_eq!(f.figures.conversions.expected, 149);
     assert_ne!(f.goal.verdict, GoalVerdict::Expected);
 }
 

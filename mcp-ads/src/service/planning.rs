@@ -91,6 +91,9 @@ pub struct BudgetPlan {
     pub saved: bool,
 }
 
+/// One channel's days (campaigns and countries summed) and countries.
+type Gathered = (BTreeMap<Option<NaiveDate>, Day>, BTreeSet<String>);
+
 /// How far back a forecast reads the client's own delivery: half a year
 /// keeps seasons and recent prices in, older auctions out.
 const HISTORY_DAYS: i64 = 180;
@@ -140,22 +143,18 @@ impl AdsService {
         let local = rows
             .iter()
             .any(|r| r.currency == currency && countries.contains(&r.country));
-        let mut by: HashMap<Channel, (BTreeMap<NaiveDate, Day>, BTreeSet<String>)> = HashMap::new();
+        let mut by: HashMap<Channel, Gathered> = HashMap::new();
         for r in rows
             .iter()
             .filter(|r| r.currency == currency && (!local || countries.contains(&r.country)))
         {
             let (days, where_) = by.entry(r.channel).or_default();
-            let d = days.entry(r.date).or_insert_with(|| Day {
-                date: Some(r.date),
-                ..Day::default()
-            });
-            d.impressions += r.impressions;
-            d.reach += r.reach;
-            d.clicks += r.clicks;
-            d.spend_cents += r.spend_cents;
-            d.conversions += r.conversions;
-            d.value_cents += r.value_cents;
+            days.entry(r.day.date)
+                .or_insert_with(|| Day {
+                    date: r.day.date,
+                    ..Day::default()
+                })
+                .add(&r.day);
             where_.insert(r.country.as_str().to_owned());
         }
         Ok(by

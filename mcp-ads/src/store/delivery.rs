@@ -9,6 +9,7 @@ use promptsales_shared::time::{format_date, now_ts, parse_date};
 use sqlx::Row;
 
 use super::AdsStore;
+use crate::domain::economics::Day;
 use crate::domain::{AdDaily, CampaignId};
 
 /// A daily row as a connector reports it, with the conversion value.
@@ -21,16 +22,11 @@ pub struct DeliveryRow {
 /// One client's delivery on one channel, day and country, in one currency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryRow {
-    pub date: chrono::NaiveDate,
     pub channel: Channel,
     pub country: Country,
     pub currency: Currency,
-    pub impressions: i64,
-    pub reach: i64,
-    pub clicks: i64,
-    pub spend_cents: i64,
-    pub conversions: i64,
-    pub value_cents: i64,
+    /// The day's figures (its date always set).
+    pub day: Day,
 }
 
 const DELIVERY: BulkUpsert = BulkUpsert {
@@ -167,16 +163,18 @@ impl AdsStore {
         rows.iter()
             .map(|r| {
                 Ok(HistoryRow {
-                    date: parse_date("date", &r.try_get::<String, _>("date")?)?,
                     channel: Channel::parse(&r.try_get::<String, _>("channel")?)?,
                     country: Country::parse(&r.try_get::<String, _>("country")?)?,
                     currency: Currency::parse(&r.try_get::<String, _>("currency")?)?,
-                    impressions: r.try_get("i")?,
-                    reach: r.try_get("r")?,
-                    clicks: r.try_get("k")?,
-                    spend_cents: r.try_get("s")?,
-                    conversions: r.try_get("v")?,
-                    value_cents: r.try_get("w")?,
+                    day: Day {
+                        date: Some(parse_date("date", &r.try_get::<String, _>("date")?)?),
+                        impressions: r.try_get("i")?,
+                        reach: r.try_get("r")?,
+                        clicks: r.try_get("k")?,
+                        spend_cents: r.try_get("s")?,
+                        conversions: r.try_get("v")?,
+                        value_cents: r.try_get("w")?,
+                    },
                 })
             })
             .collect()
