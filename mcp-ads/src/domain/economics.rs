@@ -13,7 +13,8 @@
 //! * CTR, conversion rate and reach ratio (exposure: impressions, clicks,
 //!   impressions) blend additively; `s²` is estimated from the client's own
 //!   days (`Σ m_d (x_d − x̄)² / (D − 1)`), never below the binomial noise
-//!   `p(1 − p)` of the benchmark rate.
+//!   `p(1 − p)` of the client's own rate (the benchmark's while it has
+//!   none).
 //! * Cost per mille and ROAS vary by multiples, so they blend in log space
 //!   (the multiplicative form of the model) with days of spend as exposure:
 //!   `k = ln(1 + cv_day²) / ln(1 + cv²)`
@@ -223,8 +224,9 @@ impl Economics {
     }
 }
 
-/// Bühlmann–Straub blend of one rate from `(x_d, m_d)` observations.
-fn blend(rate: Rate, obs: &[(f64, f64)], prior: f64, floor: f64) -> RateBlend {
+/// Bühlmann–Straub blend of one binomial rate from `(x_d, m_d)`
+/// observations.
+fn blend(rate: Rate, obs: &[(f64, f64)], prior: f64) -> RateBlend {
     let m: f64 = obs.iter().map(|(_, w)| w).sum();
     let a = (BETWEEN_CV * prior).powi(2);
     if m <= 0.0 || a <= 0.0 {
@@ -236,7 +238,8 @@ fn blend(rate: Rate, obs: &[(f64, f64)], prior: f64, floor: f64) -> RateBlend {
     } else {
         0.0
     };
-    let s2 = observed.max(floor);
+    let p = if mean > 0.0 { mean } else { prior };
+    let s2 = observed.max(p * (1.0 - p));
     let z = m / (m + s2 / a);
     let value = z * mean + (1.0 - z) * prior;
     let sd = ((1.0 - z) * a).sqrt();
@@ -295,24 +298,20 @@ pub fn economics(channel: Channel, currency: Currency, history: Option<&History>
         bench_cpm,
         CPM_DAY_CV,
     );
-    let binomial = |p: f64| p * (1.0 - p);
     let ctr = blend(
         Rate::Ctr,
         &per_unit(days, |d| d.clicks, |d| d.impressions),
         b.ctr,
-        binomial(b.ctr),
     );
     let cvr = blend(
         Rate::Cvr,
         &per_unit(days, |d| d.conversions, |d| d.clicks),
         b.cvr,
-        binomial(b.cvr),
     );
     let reach = blend(
         Rate::ReachRatio,
         &per_unit(days, |d| d.reach, |d| d.impressions),
         b.reach_ratio,
-        binomial(b.reach_ratio),
     );
     let values = h.sum(|d| d.value_cents) > 0;
     let roas = blend_log(
@@ -364,7 +363,7 @@ pub fn economics(channel: Channel, currency: Currency, history: Option<&History>
 }
 
 /// A count with thousands grouped, as people read it.
-fn grouped(n: i64) -> String {
+pub(crate) fn grouped(n: i64) -> String {
     let digits = n.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

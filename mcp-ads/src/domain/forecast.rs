@@ -14,7 +14,7 @@ use promptsales_shared::vocabulary;
 use serde::{Deserialize, Serialize};
 
 use super::budget::Allocation;
-use super::economics::{Economics, Rate, Source};
+use super::economics::{Economics, Rate, Source, grouped};
 use super::goal::{Goal, GoalMetric};
 
 /// The normal quantile of a two-sided 90 % interval.
@@ -184,6 +184,7 @@ fn channel_forecast(a: &Allocation, e: &Economics, currency: Currency) -> Channe
         0.0
     };
     let sig = |m: GoalMetric| e.relative_error(rates_of(m));
+    let impressions = count(spread(imp, sig(GoalMetric::Impressions)));
     let rev = spread(budget * e.expected_roas, sig(GoalMetric::Revenue));
     let roas = spread(e.expected_roas, sig(GoalMetric::Roas));
     ChannelForecast {
@@ -195,8 +196,11 @@ fn channel_forecast(a: &Allocation, e: &Economics, currency: Currency) -> Channe
         benchmark_weight: e.basis.benchmark_weight,
         evidence: e.evidence.clone(),
         figures: Figures {
-            impressions: count(spread(imp, sig(GoalMetric::Impressions))),
-            reach: count(spread(imp * e.reach_ratio, sig(GoalMetric::Reach))),
+            impressions,
+            reach: reach_within(
+                count(spread(imp * e.reach_ratio, sig(GoalMetric::Reach))),
+                impressions,
+            ),
             clicks: count(spread(imp * e.ctr, sig(GoalMetric::Clicks))),
             conversions: count(spread(imp * e.ctr * e.cvr, sig(GoalMetric::Conversions))),
             revenue: MoneyRange::new(currency, rev.0, rev.1, rev.2),
@@ -206,6 +210,15 @@ fn channel_forecast(a: &Allocation, e: &Economics, currency: Currency) -> Channe
                 high: roas.2,
             },
         },
+    }
+}
+
+/// People reached never outnumber impressions, at either end of a range.
+fn reach_within(r: CountRange, imp: CountRange) -> CountRange {
+    CountRange {
+        low: r.low.min(imp.low),
+        expected: r.expected.min(imp.expected),
+        high: r.high.min(imp.high),
     }
 }
 
@@ -307,7 +320,7 @@ fn figure(metric: GoalMetric, v: f64, currency: Currency) -> String {
     match metric {
         GoalMetric::Revenue => format_money((v * 100.0).round() as i64, currency),
         GoalMetric::Roas => format!("{v:.2}"),
-        _ => format!("{}", v.round() as i64),
+        _ => grouped(v.round() as i64),
     }
 }
 
@@ -481,6 +494,13 @@ mod tests {
         );
         assert_eq!(f.goal.verdict, GoalVerdict::NoTarget);
         assert_eq!(f.channels.len(), 2);
+        for c in &f.channels {
+            let (r, i) = (c.figures.reach, c.figures.impressions);
+            assert!(
+                r.low <= i.low && r.expected <= i.expected && r.high <= i.high,
+                "{c:?}"
+            );
+        }
         assert_eq!(
             f.figures.conversions.expected,
             f.channels

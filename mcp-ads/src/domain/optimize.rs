@@ -5,7 +5,9 @@
 //! than the last change to its budget; no channel's budget moves by more
 //! than a set share of what it has left; every channel left alone says why.
 
-use promptsales_shared::domain::{Channel, Currency, format_cents};
+use promptsales_shared::domain::{Channel, Currency, format_money};
+
+use super::economics::grouped;
 use promptsales_shared::vocabulary;
 use serde::{Deserialize, Serialize};
 
@@ -235,8 +237,11 @@ fn standing(c: &ChannelState, rules: &Rules) -> Standing {
         return Standing::Held(
             HoldReason::Learning,
             format!(
-                "{}: learning — {} of {days} days and {} of {imps} impressions delivered; its results are judged after both",
-                c.channel, c.days, c.totals.impressions
+                "{}: learning — {} of {days} days with delivery and {} impressions ({} needed); judged once it has both",
+                c.channel,
+                c.days,
+                grouped(c.totals.impressions),
+                grouped(imps)
             ),
         );
     }
@@ -297,11 +302,16 @@ fn fill(total: i64, takers: &[(usize, f64, i64)]) -> Vec<i64> {
     got
 }
 
-/// Applies the rules. Budgets move only between judged channels (past
+/// Applies the rules (amounts in `currency`). Budgets move only between judged channels (past
 /// learning, with delivery since their last change, with a ROAS); the
 /// total never changes; every channel left alone gets a hold.
 /// `pacing` is the campaign's (status, ratio).
-pub fn propose(channels: &[ChannelState], rules: Rules, pacing: Option<(&str, f64)>) -> Proposal {
+pub fn propose(
+    channels: &[ChannelState],
+    currency: Currency,
+    rules: Rules,
+    pacing: Option<(&str, f64)>,
+) -> Proposal {
     let mut flags = Vec::new();
     for c in channels {
         let imps = rules
@@ -394,9 +404,9 @@ pub fn propose(channels: &[ChannelState], rules: Rules, pacing: Option<(&str, f6
             reasons[d] = format!(
                 "ROAS {roas:.2} below the {:.2} target: {} ({:.1}% of its unspent {}) moves to stronger channels",
                 rules.target_roas,
-                format_cents(gives[k]),
+                format_money(gives[k], currency),
                 gives[k] as f64 * 100.0 / unspent(c).max(1) as f64,
-                format_cents(unspent(c))
+                format_money(unspent(c), currency)
             );
         } else {
             let (reason, why) = if takers.is_empty() {
@@ -433,9 +443,9 @@ pub fn propose(channels: &[ChannelState], rules: Rules, pacing: Option<(&str, f6
             reasons[t] = format!(
                 "ROAS {roas:.2} at or above the {:.2} target: receives {} (at most {:.0}% of its unspent {} per change set)",
                 rules.target_roas,
-                format_cents(received[k]),
+                format_money(received[k], currency),
                 rules.max_move_share * 100.0,
-                format_cents(unspent(c))
+                format_money(unspent(c), currency)
             );
         } else {
             let (reason, why) = if donors.is_empty() {
@@ -573,6 +583,10 @@ mod tests {
         }
     }
 
+    fn usd() -> Currency {
+        Currency::parse("USD").unwrap()
+    }
+
     fn held(p: &Proposal, c: Channel) -> Option<HoldReason> {
         p.holds.iter().find(|h| h.channel == c).map(|h| h.reason)
     }
@@ -585,6 +599,7 @@ mod tests {
                 state(Channel::GoogleAds, 100_000, 50_000, 20_000, 900, 4.0),
                 state(Channel::Tiktok, 100_000, 50_000, 20_000, 100, 3.0),
             ],
+            usd(),
             Rules::default(),
             Some(("over", 1.3)),
         );
@@ -617,7 +632,7 @@ mod tests {
         let mut b = state(Channel::GoogleAds, 5_000_000, 100_000, 40_000, 900, 4.0);
         a.days = 1;
         b.days = 1;
-        let p = propose(&[a.clone(), b.clone()], Rules::default(), None);
+        let p = propose(&[a.clone(), b.clone()], usd(), Rules::default(), None);
         assert!(p.changes.is_empty());
         assert_eq!(held(&p, Channel::Meta), Some(HoldReason::Learning));
         assert!(p.holds[0].message.contains("1 of 7 days"), "{:?}", p.holds);
@@ -629,12 +644,12 @@ mod tests {
             ..Rules::default()
         };
         assert!(
-            !propose(&[a.clone(), b.clone()], rules, None)
+            !propose(&[a.clone(), b.clone()], usd(), rules, None)
                 .changes
                 .is_empty()
         );
         a.totals.impressions = 10;
-        let p = propose(&[a, b], rules, None);
+        let p = propose(&[a, b], usd(), rules, None);
         assert_eq!(held(&p, Channel::Meta), Some(HoldReason::Learning));
         assert!(p.changes.is_empty());
     }
@@ -649,6 +664,7 @@ mod tests {
                 state(Channel::Meta, 10_000_000, 0, 50_000, 400, 0.5),
                 state(Channel::GoogleAds, 1_000_000, 500_000, 50_000, 900, 4.0),
             ],
+            usd(),
             Rules::default(),
             None,
         );
@@ -676,7 +692,7 @@ mod tests {
             at: "2026-03-10T09:00:00Z".into(),
             days_since: 0,
         });
-        let p = propose(&[a.clone(), b.clone()], Rules::default(), None);
+        let p = propose(&[a.clone(), b.clone()], usd(), Rules::default(), None);
         assert!(p.changes.is_empty());
         assert_eq!(held(&p, Channel::Meta), Some(HoldReason::AwaitingData));
         assert!(p.holds.iter().any(|h| h.message.contains("chg_1")));
@@ -685,7 +701,11 @@ mod tests {
             Some(HoldReason::NoWeakerChannel)
         );
         a.last_change.as_mut().unwrap().days_since = 1;
-        assert!(!propose(&[a, b], Rules::default(), None).changes.is_empty());
+        assert!(
+            !propose(&[a, b], usd(), Rules::default(), None)
+                .changes
+                .is_empty()
+        );
     }
 
     #[test]
@@ -695,6 +715,7 @@ mod tests {
                 state(Channel::Meta, 100_000, 10, 10, 1, 0.5),
                 state(Channel::GoogleAds, 100_000, 50_000, 20_000, 900, 4.0),
             ],
+            usd(),
             Rules::default(),
             None,
         );
@@ -723,7 +744,7 @@ mod tests {
                 s
             }).collect();
             let rules = Rules { target_roas: target, ..Rules::default() };
-            let p = propose(&states, rules, None);
+            let p = propose(&states, usd(), rules, None);
             let delta: i64 = p.changes.iter().map(|c| c.budget_after_cents - c.budget_before_cents).sum();
             prop_assert_eq!(delta, 0);
             for s in &states {

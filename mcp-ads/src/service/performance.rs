@@ -413,7 +413,7 @@ impl AdsService {
             })
             .collect();
         let pace = perf.pacing.ratio.map(|r| (perf.pacing.status.as_str(), r));
-        let proposal = optimize::propose(&states, rules, pace);
+        let proposal = optimize::propose(&states, c.currency, rules, pace);
         let id = new_id("chg_");
         let json = serde_json::to_string(&proposal)
             .map_err(|e| AppError::Internal(format!("encode: {e}")))?;
