@@ -350,7 +350,10 @@ impl AdsService {
                 &c.channels,
                 input.allocations.as_deref(),
             )?;
+            // Targets and the forecast were of the old split: plan_budget
+            // with campaign_id makes them again.
             plan.kpis = None;
+            plan.forecast = None;
             plan.schedule.clear();
         }
         if input.subject.is_some() {
