@@ -465,13 +465,31 @@ async fn lifecycle(backend: &Backend, era: Era) {
         (Some(1), Some(true))
     );
 
-    // Optimisation: a change set, applied by an approver, rolled back. The
-    // simulated ROAS lies within ±25% of the benchmark (TikTok ≤ 2.09,
-    // Google ≥ 2.15), so a 2.12 target always moves TikTok to Google.
-    let cs = ok(
+    // Optimisation waits out each channel's learning period: one day of
+    // delivery moves nothing and says why, channel by channel.
+    let wait = ok(
         &ana,
         "optimize_campaign",
         json!({"campaign_id": id, "target_roas": 2.12}),
+    )
+    .await;
+    assert_eq!(wait["changes"], json!([]), "{wait}");
+    assert_eq!(wait["no_move"]["reason"], "too_few_ready", "{wait}");
+    let holds = wait["holds"].as_array().unwrap();
+    assert_eq!(holds.len(), 3, "{wait}");
+    assert!(holds.iter().all(|h| h["reason"] == "learning"), "{wait}");
+    assert!(
+        wait["summary"].as_str().unwrap().contains("1 of 7 days"),
+        "{wait}"
+    );
+    // A change set, applied by an approver, rolled back. The simulated
+    // ROAS lies within ±25% of the benchmark (TikTok ≤ 2.09, Google ≥
+    // 2.15), so a 2.12 target always moves TikTok to Google once the
+    // learning period is shortened to the simulated day.
+    let cs = ok(
+        &ana,
+        "optimize_campaign",
+        json!({"campaign_id": id, "target_roas": 2.12, "min_days": 1}),
     )
     .await;
     let changes = cs["changes"].as_array().unwrap();
@@ -485,6 +503,11 @@ async fn lifecycle(backend: &Backend, era: Era) {
         .map(|c| c["budget_after_cents"].as_i64().unwrap())
         .sum();
     assert_eq!(before, after, "{label}: budget only moves");
+    let cap = |c: &Value| {
+        let was = c["budget_before_cents"].as_i64().unwrap();
+        (c["budget_after_cents"].as_i64().unwrap() - was).abs() * 5 <= was
+    };
+    assert!(changes.iter().all(cap), "{label}: at most a fifth: {cs}");
     let cs_id = cs["id"].as_str().unwrap();
     assert!(
         err(&ana, "apply_change_set", json!({"change_set_id": cs_id}))
@@ -626,11 +649,40 @@ async fn lifecycle(backend: &Backend, era: Era) {
         .sum();
     assert_eq!(sum, 2_500_000);
     assert!(g["plan"]["kpis"]["conversions"].as_i64().unwrap() > 0);
+    // The forecast: ranges, sources with their weights, and the goal read
+    // from the brief (no figure in it: the objective's metric, no target).
+    let f = &g["plan"]["forecast"];
+    let conv = &f["conversions"];
+    assert!(
+        conv["low"].as_i64() <= conv["expected"].as_i64()
+            && conv["expected"].as_i64() <= conv["high"].as_i64(),
+        "{f}"
+    );
+    assert_eq!(
+        (
+            f["goal"]["goal"]["metric"].as_str(),
+            f["goal"]["verdict"].as_str()
+        ),
+        (Some("conversions"), Some("no_target")),
+        "{f}"
+    );
+    assert!(
+        f["revenue"]["text"].as_str().unwrap().contains("USD"),
+        "{f}"
+    );
+    assert!(
+        f["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["evidence"].as_str().unwrap().contains("weight")),
+        "{f}"
+    );
     assert_eq!(g["plan"]["schedule"].as_array().unwrap().len(), 2);
     let plan = ok(
         &ana,
         "plan_budget",
-        json!({"budget_cents": 1_000_003, "currency": "USD", "channels": ["google_ads", "meta", "email"], "exploration_share": 0.2}),
+        json!({"budget_cents": 1_000_003, "currency": "USD", "channels": ["google_ads", "meta", "email"], "exploration_share": 0.2, "client_id": "cli_ads"}),
     )
     .await;
     assert_eq!(plan["allocated_cents"], 1_000_003);
@@ -641,13 +693,27 @@ async fn lifecycle(backend: &Backend, era: Era) {
             .iter()
             .all(|a| a["reason"].as_str().unwrap().contains("expected ROAS"))
     );
-    // History now exists for these channels (the sandbox delivery above).
-    assert!(
-        plan["economics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["source"] == "history" || e["source"] == "benchmark")
+    // The client's own history: a day of sandbox delivery on Google and
+    // Meta (blended with the benchmark), none on email (benchmark only).
+    let sources: Vec<(&str, &str)> = plan["economics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["channel"].as_str().unwrap(),
+                e["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("google_ads", "blend"),
+            ("meta", "blend"),
+            ("email", "benchmark")
+        ],
+        "{plan}"
     );
     let e = err(
         &ana,

@@ -275,11 +275,12 @@ async fn matrix_over_http(backend: &Backend) {
         json!({"campaign_id": l, "idempotency_key": "fixture-l"}),
     )
     .await;
-    // The simulated ROAS always moves TikTok's budget at a 2.12 target.
+    // The simulated ROAS always moves TikTok's budget at a 2.12 target
+    // once the learning period is shortened to the one simulated day.
     let cs = ok(
         &maker,
         "optimize_campaign",
-        json!({"campaign_id": l, "target_roas": 2.12}),
+        json!({"campaign_id": l, "target_roas": 2.12, "min_days": 1}),
     )
     .await;
     assert!(!cs["changes"].as_array().unwrap().is_empty(), "{cs}");

@@ -5,14 +5,16 @@ use promptsales_shared::AppError;
 use promptsales_shared::domain::{Channel, format_cents};
 use serde::{Deserialize, Serialize};
 
+use super::economics::Source;
+
 /// What a channel is expected to return, and where the figure comes from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ChannelOutlook {
     pub channel: Channel,
     /// Revenue per unit of spend expected on this channel.
     pub expected_roas: f64,
-    /// `history` (the tenant's own delivery) or `benchmark`.
-    pub source: String,
+    /// `history` (the client's own delivery), `blend` or `benchmark`.
+    pub source: Source,
     /// A short account of the evidence, e.g. "CPA 12.40 over 41 days in CO".
     pub evidence: String,
 }
@@ -236,7 +238,7 @@ mod tests {
         ChannelOutlook {
             channel,
             expected_roas: roas,
-            source: "benchmark".into(),
+            source: Source::Benchmark,
             evidence: "test".into(),
         }
     }

@@ -1,142 +1,16 @@
-//! Campaign drafting: channel economics from the tenant's history or the
-//! benchmarks, the channel mix for a goal, KPI forecasts and the schedule.
+//! Campaign drafting: the channel mix for a goal, KPI targets from the
+//! channels' economics ([`super::economics`]) and the schedule.
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use promptsales_shared::domain::{Channel, Currency, format_cents};
+use promptsales_shared::domain::{Channel, Currency};
 use serde::{Deserialize, Serialize};
 
 use super::Objective;
-use super::benchmarks::{benchmark, usd_rate};
-use super::budget::{Allocation, ChannelOutlook};
-
-/// The tenant's past delivery on one channel (in one currency).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct History {
-    pub impressions: i64,
-    pub reach: i64,
-    pub clicks: i64,
-    pub spend_cents: i64,
-    pub conversions: i64,
-    pub value_cents: i64,
-    pub days: i64,
-    /// Countries the figures cover.
-    pub countries: Vec<String>,
-}
-
-/// Enough delivery to trust a channel's own figures over the benchmark.
-const MIN_IMPRESSIONS: i64 = 1_000;
-const MIN_CONVERSIONS: i64 = 5;
-
-/// Unit economics of one channel in the campaign currency.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
-pub struct Economics {
-    pub channel: Channel,
-    /// Cost per thousand impressions, hundredths of the currency.
-    pub cpm_cents: f64,
-    pub ctr: f64,
-    /// Conversions per click.
-    pub cvr: f64,
-    pub reach_ratio: f64,
-    pub expected_roas: f64,
-    /// `history` or `benchmark`.
-    pub source: String,
-    pub evidence: String,
-}
-
-impl Economics {
-    pub fn outlook(&self) -> ChannelOutlook {
-        ChannelOutlook {
-            channel: self.channel,
-            expected_roas: self.expected_roas,
-            source: self.source.clone(),
-            evidence: self.evidence.clone(),
-        }
-    }
-
-    /// Cost per conversion, hundredths.
-    pub fn cpa_cents(&self) -> f64 {
-        self.cpm_cents / 1000.0 / (self.ctr * self.cvr).max(1e-9)
-    }
-}
-
-/// Economics of `channel` in `currency`: the tenant's own figures when it
-/// has enough delivery there, else the documented benchmark. Without
-/// recorded conversion values, ROAS is the benchmark's scaled by how the
-/// tenant's cost per conversion compares with the benchmark's (same order
-/// value assumed), within 0.2×–5×.
-pub fn economics(channel: Channel, currency: Currency, history: Option<&History>) -> Economics {
-    let b = benchmark(channel);
-    let rate = usd_rate(currency);
-    let bench_cpm = b.cpm_usd_cents as f64 * rate;
-    let bench = Economics {
-        channel,
-        cpm_cents: bench_cpm,
-        ctr: b.ctr,
-        cvr: b.cvr,
-        reach_ratio: b.reach_ratio,
-        expected_roas: b.roas,
-        source: "benchmark".into(),
-        evidence: format!(
-            "no history with {MIN_IMPRESSIONS}+ impressions and {MIN_CONVERSIONS}+ conversions; \
-             benchmark CTR {:.2}%, conversion rate {:.2}%, ROAS {:.2}",
-            b.ctr * 100.0,
-            b.cvr * 100.0,
-            b.roas
-        ),
-    };
-    let Some(h) = history else { return bench };
-    if h.impressions < MIN_IMPRESSIONS || h.conversions < MIN_CONVERSIONS || h.clicks == 0 {
-        return bench;
-    }
-    let cpm = h.spend_cents as f64 * 1000.0 / h.impressions as f64;
-    let ctr = h.clicks as f64 / h.impressions as f64;
-    let cvr = h.conversions as f64 / h.clicks as f64;
-    let cpa = h.spend_cents as f64 / h.conversions as f64;
-    let (roas, how) = if h.value_cents > 0 && h.spend_cents > 0 {
-        (
-            h.value_cents as f64 / h.spend_cents as f64,
-            "recorded conversion values".to_owned(),
-        )
-    } else {
-        let bench_cpa = bench.cpa_cents();
-        let factor = (bench_cpa / cpa.max(1.0)).clamp(0.2, 5.0);
-        (
-            b.roas * factor,
-            format!(
-                "benchmark ROAS {:.2} × benchmark CPA {} / own CPA",
-                b.roas,
-                format_cents(bench_cpa.round() as i64)
-            ),
-        )
-    };
-    Economics {
-        channel,
-        cpm_cents: cpm,
-        ctr,
-        cvr,
-        reach_ratio: if h.impressions > 0 && h.reach > 0 {
-            (h.reach as f64 / h.impressions as f64).min(1.0)
-        } else {
-            b.reach_ratio
-        },
-        expected_roas: roas,
-        source: "history".into(),
-        evidence: format!(
-            "{} day{} in {}: CTR {:.2}%, CPA {} {currency}, ROAS from {how}",
-            h.days,
-            if h.days == 1 { "" } else { "s" },
-            if h.countries.is_empty() {
-                "all countries".to_owned()
-            } else {
-                h.countries.join(", ")
-            },
-            ctr * 100.0,
-            format_cents(cpa.round() as i64),
-        ),
-    }
-}
+use super::benchmarks::usd_rate;
+use super::budget::Allocation;
+use super::economics::{Economics, Source};
 
 /// Why a channel is in the mix.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -239,7 +113,7 @@ pub fn choose_channels(
             .push(format!("audience hint \"{h}\""));
     }
     for c in <Channel as promptsales_shared::domain::Vocabulary>::ALL {
-        if c.is_paid() && econ(*c).source == "history" {
+        if c.is_paid() && econ(*c).source != Source::Benchmark {
             pool.entry(*c).or_default();
         }
     }
@@ -255,7 +129,7 @@ pub fn choose_channels(
             if hinted.iter().any(|(h, _)| *h == c) {
                 score *= 1.5;
             }
-            if e.source == "history" {
+            if e.source != Source::Benchmark {
                 why.push(format!("own results: {}", e.evidence));
             }
             why.push(format!("expected ROAS {:.2}", e.expected_roas));
@@ -374,44 +248,10 @@ pub fn schedule(start: NaiveDate, end: NaiveDate, budget_cents: i64) -> Vec<Phas
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::economics::economics;
 
     fn usd() -> Currency {
         Currency::parse("USD").unwrap()
-    }
-
-    #[test]
-    fn own_history_beats_the_benchmark_when_there_is_enough() {
-        let thin = History {
-            impressions: 500,
-            clicks: 10,
-            conversions: 1,
-            spend_cents: 1_000,
-            ..Default::default()
-        };
-        assert_eq!(
-            economics(Channel::Meta, usd(), Some(&thin)).source,
-            "benchmark"
-        );
-        let cheap = History {
-            impressions: 100_000,
-            reach: 60_000,
-            clicks: 3_000,
-            conversions: 300,
-            spend_cents: 300_000,
-            value_cents: 0,
-            days: 30,
-            countries: vec!["CO".into()],
-        };
-        let e = economics(Channel::Meta, usd(), Some(&cheap));
-        assert_eq!(e.source, "history");
-        // CPA $10 against a benchmark near $24: ROAS scaled up.
-        assert!(e.expected_roas > benchmark(Channel::Meta).roas, "{e:?}");
-        assert!(e.evidence.contains("30 days in CO"), "{}", e.evidence);
-        let valued = History {
-            value_cents: 900_000,
-            ..cheap
-        };
-        assert!((economics(Channel::Meta, usd(), Some(&valued)).expected_roas - 3.0).abs() < 1e-9);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 pub mod benchmarks;
 pub mod budget;
 pub mod display;
+pub mod economics;
+pub mod forecast;
 pub mod generate;
+pub mod goal;
 pub mod metrics;
 pub mod optimize;
 pub mod plan;

@@ -6,6 +6,7 @@ use promptsales_shared::domain::Channel;
 use serde::{Deserialize, Serialize};
 
 use super::budget::{Allocation, ChannelOutlook};
+use super::forecast::Forecast;
 use super::generate::{ChannelChoice, KpiTargets, Phase};
 
 /// The plan of a campaign: budget per channel, KPI targets and schedule.
@@ -30,6 +31,10 @@ pub struct CampaignPlan {
     /// The goal in the requester's words (generated campaigns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub goal: Option<String>,
+    /// Expected delivery with 90 % ranges, its sources and weights, and
+    /// the goal against it (generated and planned campaigns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forecast: Option<Forecast>,
     /// Email subject line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,

@@ -130,7 +130,7 @@ impl AdsServer {
 
     #[tool(
         meta = needs(Scope::AdsWrite),
-        description = "Draft a complete campaign from a goal: channel mix (goal fit, audience hints, the tenant's own CTR/CPA/ROAS by country, documented benchmarks where there is no history), budget plan to the cent with a reason per channel, KPI targets, schedule and audience. It stays a draft.",
+        description = "Draft a complete campaign from a goal: channel mix (goal fit, audience hints), budget plan to the cent with a reason per channel, KPI targets, schedule and audience, and `plan.forecast`: per channel the client's own history (this client only) blended with the documented benchmark by how much data there is (sources and weights stated), 90% low/expected/high ranges, and the goal read from the brief (\"500 subscribers\", \"USD 40,000 in sales\", \"ROAS 3\") with the forecast against it (share, shortfall, budget needed). It stays a draft.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,
@@ -148,7 +148,7 @@ impl AdsServer {
 
     #[tool(
         meta = needs(Scope::AdsWrite),
-        description = "Split a budget across channels in proportion to expected return (own history, else benchmarks), within floor/cap shares and with an exploration share; parts sum to the budget to the cent and each comes with its reason. With campaign_id (draft or rejected) the plan is saved on the campaign.",
+        description = "Split a budget across channels in proportion to expected return (the client's own history blended with benchmarks by how much of it there is; no client, benchmarks only), within floor/cap shares and with an exploration share; parts sum to the budget to the cent and each comes with its reason. With campaign_id (draft or rejected) the plan is saved on the campaign.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,

@@ -87,7 +87,7 @@ impl AdsServer {
 
     #[tool(
         meta = needs(Scope::AdsWrite),
-        description = "Propose one change set across the campaign's platforms: budget moved from channels below target ROAS to those above (before/after per channel, reasons, forecast effect), flags for CTR below a threshold after N impressions and for over/under-pacing. Nothing changes until apply_change_set.",
+        description = "Propose one change set across the campaign's platforms: budget moved from channels below target ROAS to those above (before/after per channel, reasons, forecast effect), flags for CTR below a threshold and for over/under-pacing. A channel is judged only after its learning period (days and impressions per channel, see ads://channels) and after delivery dated later than the last change set that set its budget; no channel moves more than max_move_share (default 20%) of its unspent budget; every channel left alone is in `holds` with a reason, and a change set that moves nothing says why in `no_move`. Nothing changes until apply_change_set.",
         annotations(
             read_only_hint = false,
             destructive_hint = false,

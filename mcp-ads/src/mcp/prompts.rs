@@ -57,7 +57,8 @@ impl AdsServer {
                 "Review campaign `{c}`. Read `ads://campaigns/{c}/performance` (or call get_campaign_performance): \
                  spend against pacing, CTR, CPA and ROAS per channel against the KPI targets. Then call \
                  `optimize_campaign` and walk me through the change set: each budget move with its before/after \
-                 and reason, the flags, and the forecast effect. Recommend apply or not; only someone with \
+                 and reason, each channel held and why (learning, awaiting data after a change), the flags, and \
+                 the forecast effect. Recommend apply or not; only someone with \
                  ads:launch other than its proposer can `apply_change_set`, and `rollback_change_set` undoes it."
             ),
         )]

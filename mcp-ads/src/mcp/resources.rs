@@ -24,6 +24,7 @@ use serde_json::json;
 
 use super::{AdsServer, Ctx};
 use crate::domain::benchmarks::{Platform, benchmark};
+use crate::domain::optimize::learning_period;
 
 pub(super) const CHANNELS_URI: &str = "ads://channels";
 const CAMPAIGN_TEMPLATE: &str = "ads://campaigns/{id}";
@@ -79,7 +80,7 @@ pub(super) fn resources(serves: &dyn Fn(&str) -> bool) -> Vec<Resource> {
         v.push(
             Resource::new(CHANNELS_URI, "channels")
                 .with_title("Channels")
-                .with_description("Every channel: its platform, connector status (live or sandbox, missing variables), what launching creates, and its benchmark (ads:read)")
+                .with_description("Every channel: its platform, connector status (live or sandbox, missing variables), what launching creates, its benchmark and the learning period optimize_campaign waits out (ads:read)")
                 .with_mime_type("application/json")
                 .with_meta(needs(RESOURCE_SCOPE)),
         );
@@ -259,6 +260,7 @@ impl AdsServer {
                     "missing_configuration": conn.map(|s| s.missing.clone()).unwrap_or_default(),
                     "spec": platform.spec(),
                     "benchmark": benchmark(*c),
+                    "learning_period": learning_period(*c),
                 })
             })
             .collect();

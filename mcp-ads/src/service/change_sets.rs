@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::{AdsService, today};
-use crate::domain::optimize::{BudgetChange, Flag, ForecastEffect, Proposal};
+use crate::domain::optimize::{BudgetChange, Flag, ForecastEffect, Hold, NoMove, Proposal};
 use crate::domain::plan::{CampaignPlan, Publication};
 use crate::domain::{CampaignId, CampaignStatus};
 use crate::store::{ChangeSetRow, Settle, daily_commitment};
@@ -34,6 +34,11 @@ pub struct ChangeSetView {
     pub changes: Vec<BudgetChange>,
     pub flags: Vec<Flag>,
     pub forecast: ForecastEffect,
+    /// Every channel whose budget stays, and why.
+    pub holds: Vec<Hold>,
+    /// Why nothing moves, when nothing does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub no_move: Option<NoMove>,
     pub created_by: String,
     pub created_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,6 +62,8 @@ pub(super) fn view_of(row: ChangeSetRow, summary: String) -> Result<ChangeSetVie
         changes: p.changes,
         flags: p.flags,
         forecast: p.forecast,
+        holds: p.holds,
+        no_move: p.no_move,
         created_by: row.created_by,
         created_at: row.created_at,
         applied_by: row.applied_by,

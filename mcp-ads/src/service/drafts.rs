@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{AdsService, CampaignView, check_channels, parse_countries, required};
 use crate::domain::budget::{self, Allocation, BudgetRules};
-use crate::domain::generate::economics;
+use crate::domain::economics::economics;
 use crate::domain::plan::{Audience, CampaignPlan};
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Objective};
 use crate::store::{Move, new_id};
@@ -350,7 +350,10 @@ impl AdsService {
                 &c.channels,
                 input.allocations.as_deref(),
             )?;
+            // Targets and the forecast were of the old split: plan_budget
+            // with campaign_id makes them again.
             plan.kpis = None;
+            plan.forecast = None;
             plan.schedule.clear();
         }
         if input.subject.is_some() {

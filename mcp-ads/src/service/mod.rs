@@ -11,6 +11,8 @@ mod change_sets;
 mod client_tests;
 mod connections;
 mod drafts;
+#[cfg(test)]
+mod forecast_tests;
 mod launch;
 mod links;
 mod performance;

@@ -2,19 +2,21 @@
 //! pacing), the scheduler's `sync_metrics`, and optimisation proposals
 //! (applied and rolled back in [`super::change_sets`]).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDate;
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::{Channel, Currency, TenantId, format_cents};
+use promptsales_shared::domain::{Channel, Currency, TenantId, format_money};
 use promptsales_shared::time::parse_date;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{AdsService, today};
 use crate::connectors::MetricsTarget;
-use crate::domain::generate::{History, KpiTargets, economics};
+use crate::domain::generate::KpiTargets;
 use crate::domain::metrics::{Pacing, Totals, pacing};
-use crate::domain::optimize::{self, ChannelState, Rules};
+use crate::domain::optimize::{self, ChannelState, LastChange, Proposal, Rules};
 use crate::domain::plan::Publication;
 use crate::domain::{AdDaily, CampaignId, CampaignStatus};
 use crate::store::{CampaignRecord, DeliveryRow, new_id};
@@ -87,10 +89,17 @@ pub struct OptimizeRequest {
     pub target_roas: Option<f64>,
     /// Flag a CTR below this (default 0.008 = 0.8%).
     pub min_ctr: Option<f64>,
-    /// Impressions before a channel is judged (default 1000).
+    /// Impressions every channel needs before it is judged (default: each
+    /// channel's learning period, see the `ads://channels` resource).
     pub min_impressions: Option<i64>,
+    /// Days of delivery every channel needs before it is judged (default:
+    /// each channel's learning period, 1–7 days).
+    pub min_days: Option<i64>,
     /// Share of a weak channel's unspent budget to move (default 0.2).
     pub shift_share: Option<f64>,
+    /// Most any channel's budget may change in one change set, as a share
+    /// of its unspent budget (default 0.2).
+    pub max_move_share: Option<f64>,
 }
 
 fn date_of_ts(ts: &str) -> Option<NaiveDate> {
@@ -351,48 +360,12 @@ impl AdsService {
         req: OptimizeRequest,
     ) -> Result<ChangeSetView, AppError> {
         let tenant = &who.tenant;
-        let d = Rules::default();
-        let rules = Rules {
-            target_roas: req.target_roas.unwrap_or(d.target_roas),
-            min_ctr: req.min_ctr.unwrap_or(d.min_ctr),
-            min_impressions: req.min_impressions.unwrap_or(d.min_impressions),
-            shift_share: req.shift_share.unwrap_or(d.shift_share),
-        };
-        if !(rules.target_roas.is_finite() && rules.target_roas > 0.0) {
-            return Err(AppError::invalid(
-                "target_roas",
-                "a positive number",
-                rules.target_roas.to_string(),
-            ));
-        }
-        if !(0.0..=1.0).contains(&rules.min_ctr) {
-            return Err(AppError::invalid(
-                "min_ctr",
-                "a rate from 0 to 1",
-                rules.min_ctr.to_string(),
-            ));
-        }
-        if !(0.0..=1.0).contains(&rules.shift_share) {
-            return Err(AppError::invalid(
-                "shift_share",
-                "a share from 0 to 1",
-                rules.shift_share.to_string(),
-            ));
-        }
-        if rules.min_impressions < 0 {
-            return Err(AppError::invalid(
-                "min_impressions",
-                "zero or more",
-                rules.min_impressions.to_string(),
-            ));
-        }
+        let rules = rules_of(&req)?;
         let perf = self
             .performance(tenant, &req.campaign_id, None, None, true)
             .await?;
-        let rec = self
-            .store
-            .get_record(tenant, &CampaignId::parse(&req.campaign_id)?)
-            .await?;
+        let cid = CampaignId::parse(&req.campaign_id)?;
+        let rec = self.store.get_record(tenant, &cid).await?;
         let c = &rec.campaign;
         if matches!(c.status, CampaignStatus::Completed) {
             return Err(AppError::Conflict(format!(
@@ -400,6 +373,12 @@ impl AdsService {
                 c.id
             )));
         }
+        // Every stored day counts, including those a platform restated.
+        let rows = self
+            .store
+            .campaign_delivery(tenant, &cid, c.start_date, c.end_date.max(today()))
+            .await?;
+        let last = self.last_changes(tenant, &cid).await?;
         let states: Vec<ChannelState> = rec
             .plan
             .allocations
@@ -411,52 +390,132 @@ impl AdsService {
                     .find(|b| b.channel == a.channel)
                     .map(|b| b.totals)
                     .unwrap_or_default();
-                let h = History {
-                    impressions: t.impressions,
-                    reach: t.reach,
-                    clicks: t.clicks,
-                    spend_cents: t.spend_cents,
-                    conversions: t.conversions,
-                    value_cents: t.conversion_value_cents,
-                    days: 0,
-                    countries: Vec::new(),
-                };
-                let e = economics(a.channel, c.currency, Some(&h));
+                let delivered: Vec<NaiveDate> = rows
+                    .iter()
+                    .filter(|(_, ch, v)| *ch == a.channel && v[0] > 0)
+                    .map(|(d, _, _)| *d)
+                    .collect();
+                let last_change = last.get(&a.channel).map(|(id, at)| LastChange {
+                    change_set_id: id.clone(),
+                    at: at.clone(),
+                    days_since: date_of_ts(at).map_or(0, |day| {
+                        delivered.iter().filter(|d| **d > day).count() as i64
+                    }),
+                });
                 ChannelState {
                     channel: a.channel,
                     budget_cents: a.budget_cents,
                     totals: t,
-                    roas: (e.source == "history").then_some(e.expected_roas),
+                    roas: optimize::judged_roas(a.channel, c.currency, &t),
+                    days: delivered.len() as i64,
+                    last_change,
                 }
             })
             .collect();
         let pace = perf.pacing.ratio.map(|r| (perf.pacing.status.as_str(), r));
-        let proposal = optimize::propose(&states, rules, pace);
+        let proposal = optimize::propose(&states, c.currency, rules, pace);
         let id = new_id("chg_");
         let json = serde_json::to_string(&proposal)
             .map_err(|e| AppError::Internal(format!("encode: {e}")))?;
         self.store
             .insert_change_set(tenant, &id, &c.id, &json, &who.subject)
             .await?;
-        let summary = if proposal.changes.is_empty() {
-            format!(
-                "no budget move ({} flag(s)); nothing to apply",
-                proposal.flags.len()
-            )
-        } else {
-            format!(
-                "moves {} {} between channels, forecast {}{} {} revenue; apply_change_set(\"{id}\") needs ads:launch and someone other than its proposer",
-                format_cents(proposal.forecast.moved_cents),
-                c.currency,
+        let summary = match &proposal.no_move {
+            Some(nm) => format!(
+                "no budget move: {}{}; nothing to apply",
+                nm.message,
+                if proposal.holds.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        proposal
+                            .holds
+                            .iter()
+                            .map(|h| h.message.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                }
+            ),
+            None => format!(
+                "moves {} between channels (no channel more than {:.0}% of its unspent budget), forecast {}{} revenue; apply_change_set(\"{id}\") needs ads:launch and someone other than its proposer",
+                format_money(proposal.forecast.moved_cents, c.currency),
+                rules.max_move_share * 100.0,
                 if proposal.forecast.revenue_change_cents >= 0 {
                     "+"
                 } else {
                     ""
                 },
-                format_cents(proposal.forecast.revenue_change_cents),
-                c.currency
-            )
+                format_money(proposal.forecast.revenue_change_cents, c.currency),
+            ),
         };
         view_of(self.store.get_change_set(tenant, &id).await?, summary)
     }
+
+    /// Per channel, the last change set that set its budget (applied or
+    /// rolled back) and when.
+    async fn last_changes(
+        &self,
+        tenant: &TenantId,
+        campaign: &CampaignId,
+    ) -> Result<HashMap<Channel, (String, String)>, AppError> {
+        let mut out: HashMap<Channel, (String, String)> = HashMap::new();
+        for row in self.store.settled_change_sets(tenant, campaign).await? {
+            let p: Proposal = serde_json::from_str(&row.proposal)
+                .map_err(|e| AppError::Internal(format!("stored change set: {e}")))?;
+            let Some(at) = row.rolled_back_at.clone().or(row.applied_at.clone()) else {
+                continue;
+            };
+            for ch in &p.changes {
+                let newer = out.get(&ch.channel).is_none_or(|(_, seen)| *seen < at);
+                if newer {
+                    out.insert(ch.channel, (row.id.clone(), at.clone()));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The rules of a request, each override checked.
+fn rules_of(req: &OptimizeRequest) -> Result<Rules, AppError> {
+    let d = Rules::default();
+    let rules = Rules {
+        target_roas: req.target_roas.unwrap_or(d.target_roas),
+        min_ctr: req.min_ctr.unwrap_or(d.min_ctr),
+        min_impressions: req.min_impressions,
+        min_days: req.min_days,
+        shift_share: req.shift_share.unwrap_or(d.shift_share),
+        max_move_share: req.max_move_share.unwrap_or(d.max_move_share),
+    };
+    if !(rules.target_roas.is_finite() && rules.target_roas > 0.0) {
+        return Err(AppError::invalid(
+            "target_roas",
+            "a positive number",
+            rules.target_roas.to_string(),
+        ));
+    }
+    for (field, v) in [
+        ("min_ctr", rules.min_ctr),
+        ("shift_share", rules.shift_share),
+        ("max_move_share", rules.max_move_share),
+    ] {
+        if !(0.0..=1.0).contains(&v) {
+            return Err(AppError::invalid(
+                field,
+                "a share from 0 to 1",
+                v.to_string(),
+            ));
+        }
+    }
+    for (field, v) in [
+        ("min_impressions", rules.min_impressions),
+        ("min_days", rules.min_days),
+    ] {
+        if let Some(v) = v.filter(|v| *v < 0) {
+            return Err(AppError::invalid(field, "zero or more", v.to_string()));
+        }
+    }
+    Ok(rules)
 }

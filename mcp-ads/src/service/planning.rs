@@ -1,7 +1,10 @@
-//! Drafting campaigns from a goal and splitting budgets, from the tenant's
-//! own history where it has enough and the channel benchmarks elsewhere.
+//! Drafting campaigns from a goal and splitting budgets: the client's own
+//! history blended with the channel benchmarks by how much of it there is,
+//! a forecast with ranges, and the brief's goal measured against it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::NaiveDate;
 
 use promptsales_server::auth::Principal;
 use promptsales_shared::AppError;
@@ -12,7 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{AdsService, CampaignView, check_channels, parse_countries, today};
 use crate::domain::budget::{self, Allocation, BudgetRules};
-use crate::domain::generate::{Economics, History, choose_channels, economics, forecast, schedule};
+use crate::domain::economics::{Day, Economics, History, economics};
+use crate::domain::forecast::forecast as grounded;
+use crate::domain::generate::{choose_channels, forecast, schedule};
+use crate::domain::goal;
 use crate::domain::plan::{Audience, CampaignPlan};
 use crate::domain::{Campaign, CampaignId, CampaignStatus, Objective};
 use crate::store::new_id;
@@ -56,7 +62,8 @@ pub struct PlanBudgetRequest {
     pub channels: Option<Vec<Channel>>,
     /// Countries whose history counts (default: all).
     pub countries: Option<Vec<String>>,
-    /// Only this client's history.
+    /// The client whose own history the plan rests on (default: the
+    /// campaign's); without one, the benchmarks alone.
     pub client_id: Option<String>,
     /// Least share per channel (default 0.05).
     pub floor_share: Option<f64>,
@@ -84,6 +91,13 @@ pub struct BudgetPlan {
     pub saved: bool,
 }
 
+/// One channel's days (campaigns and countries summed) and countries.
+type Gathered = (BTreeMap<Option<NaiveDate>, Day>, BTreeSet<String>);
+
+/// How far back a forecast reads the client's own delivery: half a year
+/// keeps seasons and recent prices in, older auctions out.
+const HISTORY_DAYS: i64 = 180;
+
 /// Objective from goal words (English and Spanish), leads by default.
 fn objective_of(goal: &str) -> Objective {
     let g = goal.to_lowercase();
@@ -110,8 +124,10 @@ fn objective_of(goal: &str) -> Objective {
 }
 
 impl AdsService {
-    /// History per channel in `currency`, over `countries` when it has any
-    /// there, else over every country.
+    /// The client's own daily delivery per channel in `currency` over the
+    /// last [`HISTORY_DAYS`], in `countries` when it has any there, else in
+    /// every country. No client, no history: another client's results are
+    /// never evidence for this one.
     async fn channel_history(
         &self,
         tenant: &TenantId,
@@ -119,30 +135,40 @@ impl AdsService {
         currency: Currency,
         countries: &[Country],
     ) -> Result<HashMap<Channel, History>, AppError> {
-        let rows = self.store.history(tenant, client).await?;
-        let mut by: HashMap<Channel, History> = HashMap::new();
+        let Some(client) = client else {
+            return Ok(HashMap::new());
+        };
+        let since = today() - chrono::Duration::days(HISTORY_DAYS);
+        let rows = self.store.client_history(tenant, client, since).await?;
         let local = rows
             .iter()
             .any(|r| r.currency == currency && countries.contains(&r.country));
+        let mut by: HashMap<Channel, Gathered> = HashMap::new();
         for r in rows
             .iter()
             .filter(|r| r.currency == currency && (!local || countries.contains(&r.country)))
         {
-            let h = by.entry(r.channel).or_default();
-            h.impressions += r.impressions;
-            h.reach += r.reach;
-            h.clicks += r.clicks;
-            h.spend_cents += r.spend_cents;
-            h.conversions += r.conversions;
-            h.value_cents += r.value_cents;
-            h.days = h.days.max(r.days);
-            h.countries.push(r.country.as_str().to_owned());
+            let (days, where_) = by.entry(r.channel).or_default();
+            days.entry(r.day.date)
+                .or_insert_with(|| Day {
+                    date: r.day.date,
+                    ..Day::default()
+                })
+                .add(&r.day);
+            where_.insert(r.country.as_str().to_owned());
         }
-        for h in by.values_mut() {
-            h.countries.sort();
-            h.countries.dedup();
-        }
-        Ok(by)
+        Ok(by
+            .into_iter()
+            .map(|(c, (days, where_))| {
+                (
+                    c,
+                    History {
+                        days: days.into_values().collect(),
+                        countries: where_.into_iter().collect(),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// `plan_budget`: a split of a budget across channels, optionally
@@ -247,9 +273,14 @@ impl AdsService {
             let mut plan = rec.plan.clone();
             plan.allocations = allocations.clone();
             plan.outlooks = outlooks.clone();
-            plan.kpis = Some(forecast(&allocations, &|ch| {
-                economics(ch, currency, hist.get(&ch))
-            }));
+            let econ = |ch: Channel| economics(ch, currency, hist.get(&ch));
+            plan.kpis = Some(forecast(&allocations, &econ));
+            plan.forecast = Some(grounded(
+                &allocations,
+                &econ,
+                currency,
+                goal::parse(plan.goal.as_deref().unwrap_or_default(), c.objective),
+            ));
             plan.schedule = schedule(c.start_date, c.end_date, total);
             self.store
                 .save_campaign(
@@ -324,13 +355,6 @@ impl AdsService {
         let hist = self
             .channel_history(tenant, Some(client.as_str()), currency, &countries)
             .await?;
-        // A new client has no history of its own: the agency's is next best.
-        let hist = if hist.is_empty() {
-            self.channel_history(tenant, None, currency, &countries)
-                .await?
-        } else {
-            hist
-        };
         let econ = |c: Channel| economics(c, currency, hist.get(&c));
         let chosen = match &req.channels {
             Some(list) => check_channels(list)?
@@ -338,8 +362,8 @@ impl AdsService {
                 .map(|c| {
                     let e = econ(c);
                     let reason = format!(
-                        "requested; expected ROAS {:.2} ({})",
-                        e.expected_roas, e.source
+                        "requested; expected ROAS {:.2} ({}: {})",
+                        e.expected_roas, e.source, e.evidence
                     );
                     (
                         e,
@@ -365,6 +389,7 @@ impl AdsService {
         };
         let allocations = budget::plan(req.budget_cents, &outlooks, rules)?;
         let kpis = forecast(&allocations, &econ);
+        let outlook = grounded(&allocations, &econ, currency, goal::parse(goal, objective));
         let product_name = match (&self.catalog, &req.product_id) {
             (Some(cat), Some(p)) => Some(
                 cat.get_product(tenant, &promptsales_shared::domain::ProductId::parse(p)?)
@@ -412,6 +437,7 @@ impl AdsService {
             outlooks,
             product_id: req.product_id.clone(),
             goal: Some(goal.to_owned()),
+            forecast: Some(outlook),
             ..CampaignPlan::default()
         };
         let mut audience = Audience {

@@ -94,6 +94,26 @@ impl AdsStore {
         change_set_from_row(&r)
     }
 
+    /// The campaign's change sets that changed budgets (applied, or
+    /// applied and rolled back), oldest first.
+    pub async fn settled_change_sets(
+        &self,
+        tenant: &TenantId,
+        campaign: &CampaignId,
+    ) -> Result<Vec<ChangeSetRow>, AppError> {
+        let rows = sqlx::query(
+            "SELECT id, campaign_id, status, proposal, created_by, created_at, applied_by, applied_at, \
+             rolled_back_by, rolled_back_at FROM change_sets \
+             WHERE tenant_id = $1 AND campaign_id = $2 AND status IN ('applied', 'rolled_back') \
+             ORDER BY applied_at, id",
+        )
+        .bind(tenant.as_str())
+        .bind(campaign.as_str())
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter().map(change_set_from_row).collect()
+    }
+
     /// The campaign's most recently applied change set still in force.
     pub async fn latest_applied_change_set(
         &self,

@@ -1,6 +1,6 @@
 //! Delivery reads and writes beyond the bulk import: connector metrics with
-//! conversion values, one campaign's daily rows, and the tenant's history
-//! by channel for campaign drafting.
+//! conversion values, one campaign's daily rows, and a client's daily
+//! history by channel for forecasts.
 
 use promptsales_shared::AppError;
 use promptsales_shared::db::{BulkUpsert, dedupe_last};
@@ -9,6 +9,7 @@ use promptsales_shared::time::{format_date, now_ts, parse_date};
 use sqlx::Row;
 
 use super::AdsStore;
+use crate::domain::economics::Day;
 use crate::domain::{AdDaily, CampaignId};
 
 /// A daily row as a connector reports it, with the conversion value.
@@ -18,19 +19,14 @@ pub struct DeliveryRow {
     pub value_cents: i64,
 }
 
-/// The tenant's delivery on one channel in one country and currency.
+/// One client's delivery on one channel, day and country, in one currency.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryRow {
     pub channel: Channel,
     pub country: Country,
     pub currency: Currency,
-    pub impressions: i64,
-    pub reach: i64,
-    pub clicks: i64,
-    pub spend_cents: i64,
-    pub conversions: i64,
-    pub value_cents: i64,
-    pub days: i64,
+    /// The day's figures (its date always set).
+    pub day: Day,
 }
 
 const DELIVERY: BulkUpsert = BulkUpsert {
@@ -141,24 +137,27 @@ impl AdsStore {
             .collect()
     }
 
-    /// The tenant's delivery by channel, country and currency (optionally
-    /// of one client's campaigns): the evidence for campaign drafting.
-    pub async fn history(
+    /// One client's daily delivery from `since` on, by channel and
+    /// country, its campaigns summed: what a forecast for that client reads.
+    /// Never another client's, whatever the tenant holds.
+    pub async fn client_history(
         &self,
         tenant: &TenantId,
-        client_id: Option<&str>,
+        client_id: &str,
+        since: chrono::NaiveDate,
     ) -> Result<Vec<HistoryRow>, AppError> {
         let rows = sqlx::query(
-            "SELECT a.channel, a.country, c.currency, CAST(SUM(a.impressions) AS BIGINT) AS i, \
+            "SELECT a.date, a.channel, a.country, c.currency, CAST(SUM(a.impressions) AS BIGINT) AS i, \
              CAST(SUM(a.reach) AS BIGINT) AS r, CAST(SUM(a.clicks) AS BIGINT) AS k, \
              CAST(SUM(a.spend_cents) AS BIGINT) AS s, CAST(SUM(a.conversions) AS BIGINT) AS v, \
-             CAST(SUM(a.conversion_value_cents) AS BIGINT) AS w, COUNT(DISTINCT a.date) AS d \
+             CAST(SUM(a.conversion_value_cents) AS BIGINT) AS w \
              FROM ad_daily a JOIN campaigns c ON c.tenant_id = a.tenant_id AND c.id = a.campaign_id \
-             WHERE a.tenant_id = $1 AND ($2 IS NULL OR c.client_id = $2) \
-             GROUP BY a.channel, a.country, c.currency",
+             WHERE a.tenant_id = $1 AND c.client_id = $2 AND a.date >= $3 \
+             GROUP BY a.date, a.channel, a.country, c.currency ORDER BY a.date",
         )
         .bind(tenant.as_str())
         .bind(client_id)
+        .bind(format_date(since))
         .fetch_all(self.db.pool())
         .await?;
         rows.iter()
@@ -167,13 +166,15 @@ impl AdsStore {
                     channel: Channel::parse(&r.try_get::<String, _>("channel")?)?,
                     country: Country::parse(&r.try_get::<String, _>("country")?)?,
                     currency: Currency::parse(&r.try_get::<String, _>("currency")?)?,
-                    impressions: r.try_get("i")?,
-                    reach: r.try_get("r")?,
-                    clicks: r.try_get("k")?,
-                    spend_cents: r.try_get("s")?,
-                    conversions: r.try_get("v")?,
-                    value_cents: r.try_get("w")?,
-                    days: r.try_get("d")?,
+                    day: Day {
+                        date: Some(parse_date("date", &r.try_get::<String, _>("date")?)?),
+                        impressions: r.try_get("i")?,
+                        reach: r.try_get("r")?,
+                        clicks: r.try_get("k")?,
+                        spend_cents: r.try_get("s")?,
+                        conversions: r.try_get("v")?,
+                        value_cents: r.try_get("w")?,
+                    },
                 })
             })
             .collect()
