@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 use crate::domain::brand::BrandGuidelines;
 use crate::domain::brief::Brief;
-use crate::domain::copy::{Fields, violations};
+use crate::domain::copy::Fields;
+use crate::domain::defects::defects;
+use crate::domain::offline::cleaned;
 use crate::domain::{Language, Placement};
 use crate::http::{self, Failure, Limits};
 
@@ -333,18 +335,20 @@ pub fn parse_output(raw: &str) -> Result<Vec<(Placement, u32, Fields)>, AppError
         .collect()
 }
 
-/// Every problem of `variants` against the brief: missing variants and
-/// limit violations, one line each.
+/// Every problem of `variants` against the brief: missing variants, limit
+/// violations and defects (`domain::defects`), one line each.
 pub fn problems(brief: &Brief, variants: &[(Placement, u32, Fields)]) -> Vec<String> {
     let mut out = Vec::new();
     for p in &brief.channels {
         for i in 0..brief.variants {
             match variants.iter().find(|(c, n, _)| c == p && *n == i) {
                 None => out.push(format!("{p} variant {i} is missing")),
+                // Limits and the defect checker's findings, named, so the
+                // repair round fixes them rather than guessing.
                 Some((_, _, fields)) => out.extend(
-                    violations(*p, fields)
+                    defects(&cleaned(*p, fields.clone()), brief, *p)
                         .into_iter()
-                        .map(|v| format!("variant {i}: {v}")),
+                        .map(|d| format!("{p} variant {i}: {d}")),
                 ),
             }
         }

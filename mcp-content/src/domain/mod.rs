@@ -5,6 +5,7 @@
 pub mod brand;
 pub mod brief;
 pub mod copy;
+pub mod defects;
 pub mod offline;
 pub mod seo;
 pub mod visual;

@@ -6,18 +6,19 @@ use promptsales_shared::domain::{ClientId, TenantId};
 use super::{ContentService, long_field};
 use crate::domain::brand::{BrandGuidelines, BrandViolation, ClientBrand};
 use crate::domain::channels::{Placement, fits};
-use crate::domain::copy::{Fields, enforce};
+use crate::domain::copy::Fields;
 use crate::domain::seo;
 
-/// Applies the brand's preferred terms and required disclaimers to a
-/// variant's fields, then cuts it back to the format.
+/// Applies the brand's preferred terms and required disclaimers (those in
+/// the copy's language) to a variant's fields; nothing is cut: what no
+/// longer fits is the defect checker's to refuse.
 pub(super) fn brand_fields(
     p: Placement,
     fields: Fields,
     brand: Option<&BrandGuidelines>,
 ) -> (Fields, Vec<String>) {
     let Some(g) = brand else {
-        return enforce(p, fields);
+        return (fields, Vec::new());
     };
     let mut fields: Fields = fields
         .into_iter()
@@ -45,8 +46,6 @@ pub(super) fn brand_fields(
             }
         }
     }
-    let (fields, mut trims) = enforce(p, fields);
-    notes.append(&mut trims);
     (fields, notes)
 }
 

@@ -16,7 +16,8 @@ use super::{ContentService, field_values};
 use crate::domain::brand::{BrandGuidelines, BrandViolation};
 use crate::domain::brief::{Brief, BriefInput, stable_hash};
 use crate::domain::channels::Placement;
-use crate::domain::copy::{CopyField, Fields, enforce, measured, render, violations};
+use crate::domain::copy::{CopyField, Fields, measured, render};
+use crate::domain::defects::defects;
 use crate::domain::{Language, MAX_TITLE_CHARS, NewAsset, offline};
 use crate::llm::{ChatEndpoint, CopyModel, LlmCopy, Usage};
 
@@ -65,6 +66,25 @@ pub struct Generation {
     pub notes: Vec<String>,
     /// Tokens the LLM spent on this call (0 offline or cached).
     pub usage: Usage,
+}
+
+/// The offline engine's variant with the brand applied, checked for
+/// defects after the brand too (a preferred term or a disclaimer must not
+/// break it); nothing clean from any template is a clear error naming the
+/// defects.
+fn offline_variant(
+    brief: &Brief,
+    p: Placement,
+    i: u32,
+    g: Option<&BrandGuidelines>,
+) -> Result<(Fields, Vec<String>), AppError> {
+    let branded = |f: Fields| brand_fields(p, f, g).0;
+    let fields = offline::generate_with(brief, p, i, &branded).map_err(|e| {
+        AppError::Conflict(format!(
+            "{e}; shorten the product name, offer or URL, or leave out this channel"
+        ))
+    })?;
+    Ok(brand_fields(p, fields, g))
 }
 
 /// How long an LLM answer is kept for an identical brief.
@@ -224,33 +244,38 @@ impl ContentService {
         for p in &brief.channels {
             for i in 0..brief.variants {
                 let mut vnotes = Vec::new();
-                let fields = match from_llm
+                let model = from_llm
                     .as_ref()
-                    .and_then(|c| c.variants.iter().find(|(c, n, _)| c == p && *n == i))
-                {
-                    Some((_, _, f)) => {
-                        let (f, trims) = enforce(*p, f.clone());
-                        if violations(*p, &f).is_empty() {
-                            vnotes.extend(trims);
-                            f
-                        } else {
-                            vnotes.push(format!(
+                    .and_then(|c| c.variants.iter().find(|(c, n, _)| c == p && *n == i));
+                // The model's variant, brand applied, when the defect
+                // checker passes it; else the offline engine's (itself
+                // checked); never a variant with a defect.
+                let checked = model.map(|(_, _, f)| {
+                    let (f, bnotes) = brand_fields(*p, offline::cleaned(*p, f.clone()), g);
+                    let found = defects(&f, &brief, *p);
+                    (f, bnotes, found)
+                });
+                let fields = match checked {
+                    Some((f, bnotes, found)) if found.is_empty() => {
+                        vnotes.extend(bnotes);
+                        f
+                    }
+                    other => {
+                        match other {
+                            Some((_, _, found)) => vnotes.push(format!(
                                 "refused the model's {p} variant {i} ({}); the offline engine wrote it",
-                                violations(*p, &f).join("; ")
-                            ));
-                            offline::generate(&brief, *p, i)
+                                found.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                            )),
+                            None if from_llm.is_some() => vnotes.push(format!(
+                                "the model returned no {p} variant {i}; the offline engine wrote it"
+                            )),
+                            None => {}
                         }
+                        let (f, mut bnotes) = offline_variant(&brief, *p, i, g)?;
+                        vnotes.append(&mut bnotes);
+                        f
                     }
-                    None if from_llm.is_some() => {
-                        vnotes.push(format!(
-                            "the model returned no {p} variant {i}; the offline engine wrote it"
-                        ));
-                        offline::generate(&brief, *p, i)
-                    }
-                    None => offline::generate(&brief, *p, i),
                 };
-                let (fields, mut bnotes) = brand_fields(*p, fields, g);
-                vnotes.append(&mut bnotes);
                 drafts.push((*p, i, fields, vnotes));
             }
         }
