@@ -145,7 +145,11 @@ fn system_prompt(brief: &Brief, brand: Option<&BrandGuidelines>) -> String {
                 "Brand voice: {}. Never use: {}. Long-form pieces (email body, web body, LinkedIn post, WhatsApp body) must include: {}. Preferred terms: {}.",
                 if g.voice.is_empty() { "not specified" } else { &g.voice },
                 g.banned_words.join(", "),
-                g.required_disclaimers.join(" "),
+                g.disclaimers(Some(brief.language))
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 g.preferred_terms
                     .iter()
                     .map(|t| format!("\"{}\" instead of \"{}\"", t.prefer, t.avoid))

@@ -14,6 +14,7 @@ use super::channels::{Placement, strip_emoji};
 use super::copy::{Fields, violations};
 use super::offline::gsm_fold;
 use super::seo::{fold, sentences};
+use super::words::claims;
 
 /// One objective defect of a variant.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
@@ -95,77 +96,6 @@ const MAIN_TEXT: &[&str] = &[
     "text",
     "subheadline",
     "preheader",
-];
-
-/// Words only one language's template text uses (never both).
-const EN_WORDS: &[&str] = &[
-    "hi",
-    "hello",
-    "there",
-    "the",
-    "and",
-    "you",
-    "your",
-    "with",
-    "for",
-    "reply",
-    "stop",
-    "opt",
-    "out",
-    "terms",
-    "apply",
-    "shop",
-    "now",
-    "learn",
-    "more",
-    "meet",
-    "what",
-    "made",
-    "get",
-    "here",
-    "easier",
-    "way",
-    "want",
-    "discover",
-    "try",
-    "dont",
-    "miss",
-    "right",
-    "unsubscribe",
-];
-const ES_WORDS: &[&str] = &[
-    "hola",
-    "el",
-    "los",
-    "las",
-    "del",
-    "y",
-    "con",
-    "para",
-    "tu",
-    "tus",
-    "te",
-    "que",
-    "es",
-    "una",
-    "por",
-    "más",
-    "ahora",
-    "responde",
-    "baja",
-    "salir",
-    "aplican",
-    "términos",
-    "condiciones",
-    "compra",
-    "descubre",
-    "conoce",
-    "prueba",
-    "hecho",
-    "pensado",
-    "aprovecha",
-    "quieres",
-    "recibir",
 ];
 
 /// Every defect of `fields` (one variant of `channel`) written from `brief`.
@@ -628,15 +558,13 @@ fn language(
     lang: Language,
     out: &mut Vec<Defect>,
 ) {
-    let (own, other) = match lang {
-        Language::En => (EN_WORDS, ES_WORDS),
-        Language::Es => (ES_WORDS, EN_WORDS),
-    };
-    let has = |list: &[&str], w: &str| list.iter().any(|l| fold(l) == w);
     for s in sentences(masked) {
         let words = without_facts(norm_words(&s.replace('\'', "")), facts);
-        let theirs = words.iter().filter(|w| has(other, w)).count();
-        let ours = words.iter().filter(|w| has(own, w)).count();
+        let (en, es) = claims(&words);
+        let (ours, theirs) = match lang {
+            Language::En => (en, es),
+            Language::Es => (es, en),
+        };
         if theirs >= 1 && ours == 0 && theirs * 2 >= words.len().min(4) {
             out.push(Defect::WrongLanguage {
                 field: field.into(),

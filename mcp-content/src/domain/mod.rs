@@ -9,6 +9,7 @@ pub mod defects;
 pub mod offline;
 pub mod seo;
 pub mod visual;
+pub mod words;
 
 pub use content_read::domain::channels;
 pub use content_read::domain::{

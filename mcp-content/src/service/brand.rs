@@ -5,6 +5,7 @@ use promptsales_shared::domain::{ClientId, TenantId};
 
 use super::{ContentService, long_field};
 use crate::domain::brand::{BrandGuidelines, BrandViolation, ClientBrand};
+use crate::domain::brief::Brief;
 use crate::domain::channels::{Placement, fits};
 use crate::domain::copy::Fields;
 use crate::domain::seo;
@@ -16,20 +17,23 @@ pub(super) fn brand_fields(
     p: Placement,
     fields: Fields,
     brand: Option<&BrandGuidelines>,
+    brief: &Brief,
 ) -> (Fields, Vec<String>) {
     let Some(g) = brand else {
         return (fields, Vec::new());
     };
+    let keep = kept(brief);
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let mut fields: Fields = fields
         .into_iter()
-        .map(|(n, t)| (n, g.apply_preferred(&t)))
+        .map(|(n, t)| (n, g.apply_preferred(&t, &keep)))
         .collect();
     let mut notes = Vec::new();
     if let Some(long) = long_field(p)
         && let Some(spec) = p.spec().field(long)
         && let Some((_, text)) = fields.iter_mut().find(|(n, _)| n == long)
     {
-        for d in &g.required_disclaimers {
+        for d in g.disclaimers(Some(brief.language)) {
             if seo::fold(text).contains(&seo::fold(d)) {
                 continue;
             }
@@ -54,6 +58,7 @@ pub(super) fn brand_check(
     p: Placement,
     fields: &Fields,
     brand: Option<&BrandGuidelines>,
+    brief: &Brief,
 ) -> Vec<BrandViolation> {
     let Some(g) = brand else {
         return Vec::new();
@@ -63,7 +68,20 @@ pub(super) fn brand_check(
         .map(|(_, t)| t.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    g.check(&text, long_field(p).is_some())
+    let keep = kept(brief);
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    g.check(&text, long_field(p).is_some(), Some(brief.language), &keep)
+}
+
+/// What preferred terms never rewrite: the product's names and the
+/// keywords, as given and with their proper capitals.
+fn kept(brief: &Brief) -> Vec<String> {
+    let mut keep = vec![brief.product.clone(), brief.short_name()];
+    for k in &brief.keywords {
+        keep.push(k.clone());
+        keep.push(brief.proper_keyword(k));
+    }
+    keep
 }
 
 impl ContentService {

@@ -78,13 +78,13 @@ fn offline_variant(
     i: u32,
     g: Option<&BrandGuidelines>,
 ) -> Result<(Fields, Vec<String>), AppError> {
-    let branded = |f: Fields| brand_fields(p, f, g).0;
+    let branded = |f: Fields| brand_fields(p, f, g, brief).0;
     let fields = offline::generate_with(brief, p, i, &branded).map_err(|e| {
         AppError::Conflict(format!(
             "{e}; shorten the product name, offer or URL, or leave out this channel"
         ))
     })?;
-    Ok(brand_fields(p, fields, g))
+    Ok(brand_fields(p, fields, g, brief))
 }
 
 /// How long an LLM answer is kept for an identical brief.
@@ -251,7 +251,7 @@ impl ContentService {
                 // checker passes it; else the offline engine's (itself
                 // checked); never a variant with a defect.
                 let checked = model.map(|(_, _, f)| {
-                    let (f, bnotes) = brand_fields(*p, offline::cleaned(*p, f.clone()), g);
+                    let (f, bnotes) = brand_fields(*p, offline::cleaned(*p, f.clone()), g, &brief);
                     let found = defects(&f, &brief, *p);
                     (f, bnotes, found)
                 });
@@ -312,7 +312,7 @@ impl ContentService {
                 asset_id: asset.id.into_string(),
                 channel: p,
                 variant: i,
-                brand_violations: brand_check(p, &fields, g),
+                brand_violations: brand_check(p, &fields, g, &brief),
                 fields: measured(p, &fields),
                 notes: vnotes,
             })
