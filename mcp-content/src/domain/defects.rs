@@ -210,6 +210,16 @@ pub fn defects(fields: &Fields, brief: &Brief, channel: Placement) -> Vec<Defect
     out
 }
 
+/// The defects of a variant the client's brand was applied to: a
+/// preferred term may rewrite a word of the offer or benefit ("cup" →
+/// "brew"), which is the brand's choice, not a cut; every other check holds.
+pub fn defects_after_brand(fields: &Fields, brief: &Brief, channel: Placement) -> Vec<Defect> {
+    defects(fields, brief, channel)
+        .into_iter()
+        .filter(|d| !matches!(d, Defect::CutPhrase { .. }))
+        .collect()
+}
+
 /// Words of `s`, lower case, accents folded (GSM folding included), marks dropped.
 fn norm_words(s: &str) -> Vec<String> {
     fold(&gsm_fold(s))

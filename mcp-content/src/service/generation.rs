@@ -17,7 +17,7 @@ use crate::domain::brand::{BrandGuidelines, BrandViolation};
 use crate::domain::brief::{Brief, BriefInput, stable_hash};
 use crate::domain::channels::Placement;
 use crate::domain::copy::{CopyField, Fields, measured, render};
-use crate::domain::defects::defects;
+use crate::domain::defects::{defects, defects_after_brand};
 use crate::domain::{Language, MAX_TITLE_CHARS, NewAsset, offline};
 use crate::llm::{ChatEndpoint, CopyModel, LlmCopy, Usage};
 
@@ -47,7 +47,7 @@ pub struct GeneratedVariant {
     pub fields: Vec<CopyField>,
     /// Breaches of the client's brand guidelines (empty when none or no guidelines).
     pub brand_violations: Vec<BrandViolation>,
-    /// What the engine changed or decided for this variant (trims, fallbacks).
+    /// What the engine decided for this variant (a model variant refused and why, fallbacks, disclaimers without room).
     pub notes: Vec<String>,
 }
 
@@ -79,12 +79,14 @@ fn offline_variant(
     g: Option<&BrandGuidelines>,
 ) -> Result<(Fields, Vec<String>), AppError> {
     let branded = |f: Fields| brand_fields(p, f, g, brief).0;
-    let fields = offline::generate_with(brief, p, i, &branded).map_err(|e| {
+    let fields: Fields = offline::generate_with(brief, p, i, &branded).map_err(|e| {
         AppError::Conflict(format!(
             "{e}; shorten the product name, offer or URL, or leave out this channel"
         ))
     })?;
-    Ok(brand_fields(p, fields, g, brief))
+    // The fields as checked (brand applied); the notes of that application.
+    let notes = brand_fields(p, fields.clone(), g, brief).1;
+    Ok((fields, notes))
 }
 
 /// How long an LLM answer is kept for an identical brief.
@@ -213,8 +215,8 @@ impl ContentService {
                     }
                     if copy.repaired {
                         notes.push(format!(
-                            "the model's first answer broke the channel limits; it was sent back once for repair{}",
-                            if copy.remaining.is_empty() { "" } else { " and what was still over was trimmed or refused" }
+                            "the model's first answer broke the channel limits or had defects; it was sent back once for repair{}",
+                            if copy.remaining.is_empty() { "" } else { " and what was still wrong was refused for the offline engine's copy" }
                         ));
                     }
                     from_llm = Some(copy);
@@ -251,8 +253,12 @@ impl ContentService {
                 // checker passes it; else the offline engine's (itself
                 // checked); never a variant with a defect.
                 let checked = model.map(|(_, _, f)| {
-                    let (f, bnotes) = brand_fields(*p, offline::cleaned(*p, f.clone()), g, &brief);
-                    let found = defects(&f, &brief, *p);
+                    let raw = offline::cleaned(*p, f.clone());
+                    let mut found = defects(&raw, &brief, *p);
+                    let (f, bnotes) = brand_fields(*p, raw, g, &brief);
+                    if found.is_empty() {
+                        found = defects_after_brand(&f, &brief, *p);
+                    }
                     (f, bnotes, found)
                 });
                 let fields = match checked {

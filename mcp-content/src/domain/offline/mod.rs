@@ -15,7 +15,7 @@ mod web;
 use super::brief::Brief;
 use super::channels::{Placement, fits};
 use super::copy::{Fields, clean_for};
-use super::defects::{Defect, defects};
+use super::defects::{Defect, defects, defects_after_brand};
 use super::{Language, brief::stable_hash};
 use facts::Facts;
 
@@ -112,24 +112,27 @@ pub fn generate_with(
             brief.seed ^ stable_hash(&[channel.as_str()]) ^ attempt.wrapping_mul(0x9E37_79B9);
         let mut rng = Rng::new(seed);
         let fields = draw(&f, channel, &mut rng, index);
-        let fields = finish(fill_required(channel, cleaned(channel, fields), brief));
-        let found = defects(&fields, brief, channel);
+        let fields = fill_required(channel, cleaned(channel, fields), brief);
+        let mut found = defects(&fields, brief, channel);
         if found.is_empty() {
-            return Ok(fields);
+            let branded = finish(fields);
+            found = defects_after_brand(&branded, brief, channel);
+            if found.is_empty() {
+                return Ok(branded);
+            }
         }
         last = found;
     }
-    let fields = finish(fill_required(
-        channel,
-        cleaned(channel, plain(&f, channel)),
-        brief,
-    ));
-    let found = defects(&fields, brief, channel);
+    let fields = fill_required(channel, cleaned(channel, plain(&f, channel)), brief);
+    let mut found = defects(&fields, brief, channel);
     if found.is_empty() {
-        return Ok(fields);
+        let branded = finish(fields);
+        found = defects_after_brand(&branded, brief, channel);
+        if found.is_empty() {
+            return Ok(branded);
+        }
     }
     // The plain variant's defects, then the last draw's: what to fix.
-    let mut found = found;
     for d in last {
         if !found.contains(&d) {
             found.push(d);
