@@ -280,7 +280,7 @@ impl BriefInput {
             benefit: fact("benefit", self.benefit.as_deref(), MAX_FACT)?
                 .map(|b| unwrap_marks(&b).trim_end_matches(['.', '!']).to_owned()),
             offer: fact("offer", self.offer.as_deref(), MAX_FACT)?
-                .map(|b| unwrap_marks(&b).trim_end_matches('.').to_owned()),
+                .map(|b| unwrap_marks(&b).trim_end_matches(['.', '!']).to_owned()),
             audience: fact("audience", self.audience.as_deref(), MAX_FACT)?
                 .map(|a| a.trim_end_matches('.').to_owned()),
             objective,
@@ -454,9 +454,13 @@ impl Brief {
         if fold(keyword) == fold(&self.product) {
             return self.product.clone();
         }
-        let mut proper: Vec<&str> = Vec::new();
+        let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+        // Capitals past a fact's first word mark proper nouns ("viajeros en
+        // Bogotá"); a product name is written in title case, so its
+        // capitals count only for a run of two or more of its words
+        // ("boutique cartagena"), never for one common word ("coffee").
+        let mut proper: Vec<String> = Vec::new();
         for fact in [
-            Some(self.product.as_str()),
             self.benefit.as_deref(),
             self.offer.as_deref(),
             self.audience.as_deref(),
@@ -464,29 +468,38 @@ impl Brief {
         .into_iter()
         .flatten()
         {
-            for (i, w) in fact.split_whitespace().enumerate() {
-                let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-                // The product is a name: all its capitals count.
-                let named = i > 0 || std::ptr::eq(fact, self.product.as_str());
-                if named && w.chars().next().is_some_and(char::is_uppercase) {
+            for w in fact.split_whitespace().skip(1).map(bare) {
+                if w.chars().next().is_some_and(char::is_uppercase) {
                     proper.push(w);
                 }
             }
         }
-        keyword
-            .split(' ')
-            .map(|w| {
-                let core = w.trim_matches(|c: char| !c.is_alphanumeric());
-                match proper
-                    .iter()
-                    .find(|p| fold(p) == fold(core) && !core.is_empty())
-                {
-                    Some(p) => w.replacen(core, p, 1),
-                    None => w.to_owned(),
+        let mut words: Vec<String> = keyword.split(' ').map(str::to_owned).collect();
+        for w in words.iter_mut() {
+            let core = bare(w);
+            if let Some(p) = proper
+                .iter()
+                .find(|p| fold(p) == fold(&core) && !core.is_empty())
+            {
+                *w = w.replacen(&core, p, 1);
+            }
+        }
+        let product: Vec<String> = self.product.split_whitespace().map(bare).collect();
+        let folded: Vec<String> = words.iter().map(|w| fold(&bare(w))).collect();
+        for len in (2..=product.len().min(words.len())).rev() {
+            for ps in 0..=product.len() - len {
+                let run: Vec<String> = product[ps..ps + len].iter().map(|w| fold(w)).collect();
+                for ks in 0..=words.len() - len {
+                    if folded[ks..ks + len] == run[..] {
+                        for j in 0..len {
+                            let core = bare(&words[ks + j]);
+                            words[ks + j] = words[ks + j].replacen(&core, &product[ps + j], 1);
+                        }
+                    }
                 }
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
+            }
+        }
+        words.join(" ")
     }
 
     /// A stable fingerprint of everything that shapes the copy (not the seed).

@@ -48,6 +48,40 @@ pub const EN_WORDS: &[&str] = &[
     "may",
     "vary",
     "see",
+    "to",
+    "of",
+    "in",
+    "on",
+    "at",
+    "by",
+    "an",
+    "is",
+    "are",
+    "be",
+    "any",
+    "anytime",
+    "all",
+    "not",
+    "we",
+    "our",
+    "it",
+    "this",
+    "that",
+    "from",
+    "as",
+    "subject",
+    "availability",
+    "cancel",
+    "only",
+    "limited",
+    "time",
+    "each",
+    "per",
+    "free",
+    "shipping",
+    "included",
+    "excluded",
+    "prices",
 ];
 
 /// Words only Spanish template text uses (never English), accents folded.
@@ -94,6 +128,29 @@ pub const ES_WORDS: &[&str] = &[
     "variar",
     "sujeto",
     "disponibilidad",
+    "de",
+    "la",
+    "en",
+    "o",
+    "un",
+    "sin",
+    "su",
+    "sus",
+    "cuando",
+    "quieras",
+    "cualquier",
+    "momento",
+    "cancela",
+    "solo",
+    "gratis",
+    "tiempo",
+    "limitado",
+    "cada",
+    "envio",
+    "incluido",
+    "precios",
+    "vigente",
+    "valido",
 ];
 
 /// How many of `words` (lower case, folded) each language claims: (en, es).
@@ -117,7 +174,11 @@ pub fn folded_words(text: &str) -> Vec<String> {
 /// The language of a short text when its words say so clearly (one
 /// language's words only, or twice the other's); None when unsure.
 pub fn language_of(text: &str) -> Option<Language> {
-    let (en, es) = claims(&folded_words(text));
+    let (en, mut es) = claims(&folded_words(text));
+    // Spanish spelling is a claim of its own: accents, ñ, ¿ and ¡.
+    if text.chars().any(|c| "áéíóúñÁÉÍÓÚÑ¿¡".contains(c)) {
+        es += 1;
+    }
     if en > 0 && en >= 2 * es {
         Some(Language::En)
     } else if es > 0 && es >= 2 * en {
@@ -140,6 +201,10 @@ mod tests {
         );
         assert_eq!(language_of("Hi there,"), Some(Language::En));
         assert_eq!(language_of("¡Hola!"), Some(Language::Es));
-        assert_eq!(language_of("Café Andino 2x1"), None);
+        assert_eq!(language_of("Cancel anytime."), Some(Language::En));
+        assert_eq!(language_of("Cancela cuando quieras."), Some(Language::Es));
+        assert_eq!(language_of("Subject to availability."), Some(Language::En));
+        assert_eq!(language_of("Sujeto a disponibilidad."), Some(Language::Es));
+        assert_eq!(language_of("Andino 2x1"), None);
     }
 }

@@ -26,7 +26,15 @@ pub(super) fn brand_fields(
     let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let mut fields: Fields = fields
         .into_iter()
-        .map(|(n, t)| (n, g.apply_preferred(&t, &keep)))
+        // A display path is a URL segment, not prose.
+        .map(|(n, t)| {
+            let t = if n == "path" {
+                t
+            } else {
+                g.apply_preferred(&t, &keep)
+            };
+            (n, t)
+        })
         .collect();
     let mut notes = Vec::new();
     if let Some(long) = long_field(p)
@@ -65,6 +73,7 @@ pub(super) fn brand_check(
     };
     let text = fields
         .iter()
+        .filter(|(n, _)| n != "path")
         .map(|(_, t)| t.as_str())
         .collect::<Vec<_>>()
         .join("\n");

@@ -209,3 +209,32 @@ fn clean_copy_passes() {
     );
     assert!(d.is_empty(), "{d:?}");
 }
+
+#[test]
+fn keywords_take_proper_capitals_from_the_brief_only() {
+    let b = seed_es();
+    // A proper noun the audience capitalises; a run of the product's words.
+    assert_eq!(
+        b.proper_keyword("hoteles en cartagena"),
+        "hoteles en Cartagena"
+    );
+    assert_eq!(b.proper_keyword("boutique cartagena"), "Boutique Cartagena");
+    let en = BriefInput {
+        client_id: "cli_023".into(),
+        product: "Green Coffee Co. Origin Coffee 500 g".into(),
+        channels: vec![Placement::Web],
+        keywords: vec!["organic coffee subscription".into()],
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    // One common word of a title-case name is not a proper noun.
+    assert_eq!(
+        en.proper_keyword("organic coffee subscription"),
+        "organic coffee subscription"
+    );
+    assert_eq!(
+        en.proper_keyword("origin coffee beans"),
+        "Origin Coffee beans"
+    );
+}

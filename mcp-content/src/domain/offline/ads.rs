@@ -171,7 +171,6 @@ pub(super) fn meta(f: &Facts, rng: &mut Rng, i: u32, channel: Placement) -> Fiel
     let mut heads = pick_many(channel, "headline", heads, 8, 1, &[]);
     let k = i as usize % heads.len().max(1);
     heads.rotate_left(k);
-    let headline = heads.first().cloned().unwrap_or_default();
     // A line of its own, never the call to action alone.
     let mut descs: Vec<String> = b
         .audience
@@ -181,16 +180,29 @@ pub(super) fn meta(f: &Facts, rng: &mut Rng, i: u32, channel: Placement) -> Fiel
     descs.extend(b.offer.iter().map(|o| cap(o)));
     descs.extend(b.benefit.iter().map(|x| cap(x)));
     descs.push(b.short_name());
-    descs.retain(|d| d.to_lowercase() != headline.to_lowercase());
     let mut descs = pick_many(channel, "description", descs, 4, 1, &[]);
     let k = i as usize % descs.len().max(1);
     descs.rotate_left(k);
+    // The headline and the description never say the same thing: when
+    // one line fits only as the description, the headline is another.
+    let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+    let (headline, description) = heads
+        .iter()
+        .find_map(|h| {
+            descs
+                .iter()
+                .find(|d| !same(h, d))
+                .map(|d| (h.clone(), d.clone()))
+        })
+        .unwrap_or_else(|| {
+            (
+                heads.first().cloned().unwrap_or_default(),
+                descs.first().cloned().unwrap_or_default(),
+            )
+        });
     vec![
         ("primary_text".into(), primary),
         ("headline".into(), headline),
-        (
-            "description".into(),
-            descs.first().cloned().unwrap_or_default(),
-        ),
+        ("description".into(), description),
     ]
 }
