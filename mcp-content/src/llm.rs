@@ -569,6 +569,46 @@ mod tests {
         assert_eq!(e.kind(), "not_understood");
     }
 
+    /// The repair round names the defects, not only the limits.
+    #[test]
+    fn problems_name_the_defects_of_each_variant() {
+        let brief = crate::domain::brief::BriefInput {
+            client_id: "cli_022".into(),
+            product: "Hotel Boutique Cartagena".into(),
+            offer: Some("¡2 noches al precio de 1 hasta el 15 de diciembre!".into()),
+            channels: vec![Placement::Sms],
+            language: Language::Es,
+            variants: Some(1),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        let bad = vec![(
+            Placement::Sms,
+            0,
+            vec![(
+                "text".to_owned(),
+                "Hotel Boutique Cartagena: ¡¡2 noches al precio Compra ahora".to_owned(),
+            )],
+        )];
+        let p = problems(&brief, &bad).join("\n");
+        assert!(p.contains("sms variant 0: `text` doubles"), "{p}");
+        assert!(p.contains("cuts the offer short"), "{p}");
+        let good = vec![(
+            Placement::Sms,
+            0,
+            vec![(
+                "text".to_owned(),
+                "Hotel Boutique Cartagena: ¡2 noches al precio de 1 hasta el 15 de diciembre! Compra ahora. Responde BAJA para salir".to_owned(),
+            )],
+        )];
+        assert!(
+            problems(&brief, &good).is_empty(),
+            "{:?}",
+            problems(&brief, &good)
+        );
+    }
+
     #[tokio::test]
     async fn a_failing_chat_endpoint_leaves_no_key_or_url_in_the_error() {
         let port = {
