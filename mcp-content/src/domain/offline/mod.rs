@@ -105,33 +105,36 @@ pub fn generate_with(
     finish: &dyn Fn(Fields) -> Fields,
 ) -> Result<Fields, CopyDefects> {
     let f = Facts::new(brief);
+    // A draw cleaned, checked, then branded and checked again.
+    let accept = |fields: Fields| -> Result<Fields, Vec<Defect>> {
+        let fields = fill_required(channel, cleaned(channel, fields), brief);
+        let found = defects(&fields, brief, channel);
+        if !found.is_empty() {
+            return Err(found);
+        }
+        let branded = finish(fields);
+        let found = defects_after_brand(&branded, brief, channel);
+        if found.is_empty() {
+            Ok(branded)
+        } else {
+            Err(found)
+        }
+    };
     let mut last = Vec::new();
     for attempt in 0..ATTEMPTS {
         // Attempt 0 is the variant's own draw; later ones re-seed it.
         let seed =
             brief.seed ^ stable_hash(&[channel.as_str()]) ^ attempt.wrapping_mul(0x9E37_79B9);
         let mut rng = Rng::new(seed);
-        let fields = draw(&f, channel, &mut rng, index);
-        let fields = fill_required(channel, cleaned(channel, fields), brief);
-        let mut found = defects(&fields, brief, channel);
-        if found.is_empty() {
-            let branded = finish(fields);
-            found = defects_after_brand(&branded, brief, channel);
-            if found.is_empty() {
-                return Ok(branded);
-            }
-        }
-        last = found;
-    }
-    let fields = fill_required(channel, cleaned(channel, plain(&f, channel)), brief);
-    let mut found = defects(&fields, brief, channel);
-    if found.is_empty() {
-        let branded = finish(fields);
-        found = defects_after_brand(&branded, brief, channel);
-        if found.is_empty() {
-            return Ok(branded);
+        match accept(draw(&f, channel, &mut rng, index)) {
+            Ok(fields) => return Ok(fields),
+            Err(found) => last = found,
         }
     }
+    let mut found = match accept(plain(&f, channel)) {
+        Ok(fields) => return Ok(fields),
+        Err(found) => found,
+    };
     // The plain variant's defects, then the last draw's: what to fix.
     for d in last {
         if !found.contains(&d) {

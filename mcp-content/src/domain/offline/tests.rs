@@ -265,3 +265,23 @@ mod properties {
         }
     }
 }
+
+/// What no template can write cleanly is refused, naming the channel,
+/// the variant and the defects, never returned cut or over the limit.
+#[test]
+fn an_sms_that_cannot_fit_is_a_clear_refusal() {
+    let mut input = BriefInput {
+        client_id: "cli_001".into(),
+        product: "Café Andino Orgánico".into(),
+        channels: vec![Placement::Sms],
+        language: Language::Es,
+        ..Default::default()
+    };
+    input.url = Some(format!("https://andino.example/{}", "a".repeat(150)));
+    let b = input.parse().unwrap();
+    let e = generate(&b, Placement::Sms, 0).unwrap_err();
+    assert_eq!(e.channel, Placement::Sms);
+    let msg = e.to_string();
+    assert!(msg.contains("no sms variant 0 without defects"), "{msg}");
+    assert!(msg.contains("limit"), "{msg}");
+}
