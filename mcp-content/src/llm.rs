@@ -18,7 +18,9 @@ use serde_json::{Value, json};
 
 use crate::domain::brand::BrandGuidelines;
 use crate::domain::brief::Brief;
-use crate::domain::copy::{Fields, violations};
+use crate::domain::copy::Fields;
+use crate::domain::defects::defects;
+use crate::domain::offline::cleaned;
 use crate::domain::{Language, Placement};
 use crate::http::{self, Failure, Limits};
 
@@ -143,7 +145,11 @@ fn system_prompt(brief: &Brief, brand: Option<&BrandGuidelines>) -> String {
                 "Brand voice: {}. Never use: {}. Long-form pieces (email body, web body, LinkedIn post, WhatsApp body) must include: {}. Preferred terms: {}.",
                 if g.voice.is_empty() { "not specified" } else { &g.voice },
                 g.banned_words.join(", "),
-                g.required_disclaimers.join(" "),
+                g.disclaimers(Some(brief.language))
+                    .iter()
+                    .map(|d| d.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" "),
                 g.preferred_terms
                     .iter()
                     .map(|t| format!("\"{}\" instead of \"{}\"", t.prefer, t.avoid))
@@ -333,18 +339,20 @@ pub fn parse_output(raw: &str) -> Result<Vec<(Placement, u32, Fields)>, AppError
         .collect()
 }
 
-/// Every problem of `variants` against the brief: missing variants and
-/// limit violations, one line each.
+/// Every problem of `variants` against the brief: missing variants, limit
+/// violations and defects (`domain::defects`), one line each.
 pub fn problems(brief: &Brief, variants: &[(Placement, u32, Fields)]) -> Vec<String> {
     let mut out = Vec::new();
     for p in &brief.channels {
         for i in 0..brief.variants {
             match variants.iter().find(|(c, n, _)| c == p && *n == i) {
                 None => out.push(format!("{p} variant {i} is missing")),
+                // Limits and the defect checker's findings, named, so the
+                // repair round fixes them rather than guessing.
                 Some((_, _, fields)) => out.extend(
-                    violations(*p, fields)
+                    defects(&cleaned(*p, fields.clone()), brief, *p)
                         .into_iter()
-                        .map(|v| format!("variant {i}: {v}")),
+                        .map(|d| format!("{p} variant {i}: {d}")),
                 ),
             }
         }
@@ -559,6 +567,46 @@ mod tests {
         );
         let e = read_completion(&json!({"choices": []}), &mut usage).unwrap_err();
         assert_eq!(e.kind(), "not_understood");
+    }
+
+    /// The repair round names the defects, not only the limits.
+    #[test]
+    fn problems_name_the_defects_of_each_variant() {
+        let brief = crate::domain::brief::BriefInput {
+            client_id: "cli_022".into(),
+            product: "Hotel Boutique Cartagena".into(),
+            offer: Some("¡2 noches al precio de 1 hasta el 15 de diciembre!".into()),
+            channels: vec![Placement::Sms],
+            language: Language::Es,
+            variants: Some(1),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        let bad = vec![(
+            Placement::Sms,
+            0,
+            vec![(
+                "text".to_owned(),
+                "Hotel Boutique Cartagena: ¡¡2 noches al precio Compra ahora".to_owned(),
+            )],
+        )];
+        let p = problems(&brief, &bad).join("\n");
+        assert!(p.contains("sms variant 0: `text` doubles"), "{p}");
+        assert!(p.contains("cuts the offer short"), "{p}");
+        let good = vec![(
+            Placement::Sms,
+            0,
+            vec![(
+                "text".to_owned(),
+                "Hotel Boutique Cartagena: ¡2 noches al precio de 1 hasta el 15 de diciembre! Compra ahora. Responde BAJA para salir".to_owned(),
+            )],
+        )];
+        assert!(
+            problems(&brief, &good).is_empty(),
+            "{:?}",
+            problems(&brief, &good)
+        );
     }
 
     #[tokio::test]

@@ -693,7 +693,8 @@ async fn llm_engine_repairs_once_caches_and_falls_back_and_images_are_stored() {
     assert_eq!(again["usage"]["prompt_tokens"], 0);
     assert_eq!(fake.chat_calls.load(Ordering::SeqCst), 2);
 
-    // Still over the limit after the repair: trimmed, never returned over it.
+    // Still over the limit after the repair: refused (never cut mid-phrase,
+    // never returned over it) and written by the offline engine.
     let mut stubborn = brief("en", &["x", "sms"], 1);
     stubborn["product"] = json!("Stubborn Brew");
     let g = ok(&client, "generate_content", stubborn).await;
@@ -701,12 +702,24 @@ async fn llm_engine_repairs_once_caches_and_falls_back_and_images_are_stored() {
     assert_eq!(fake.chat_calls.load(Ordering::SeqCst), 4);
     assert_within_limits(&g, 2);
     let x = variant(&g, "x");
-    assert!(x["notes"][0].as_str().unwrap().contains("trimmed"), "{x}");
+    let note = x["notes"][0].as_str().unwrap();
+    assert!(
+        note.contains("refused the model's x variant 0")
+            && note.contains("offline engine wrote it"),
+        "{x}"
+    );
+    assert!(
+        x["fields"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Stubborn Brew"),
+        "{x}"
+    );
     assert!(
         g["notes"][0]
             .as_str()
             .unwrap()
-            .contains("trimmed or refused"),
+            .contains("what was still wrong was refused"),
         "{g}"
     );
 

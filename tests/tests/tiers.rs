@@ -378,12 +378,24 @@ struct Fake {
     calls: Arc<AtomicUsize>,
 }
 
-/// An OpenAI-compatible model that writes one valid X post for 790 tokens.
-async fn completions(State(f): State<Fake>) -> axum::Json<Value> {
+/// An OpenAI-compatible model that writes one valid X post naming the
+/// brief's product (a post that never names it is a defect, sent back)
+/// for 790 tokens.
+async fn completions(
+    State(f): State<Fake>,
+    axum::Json(req): axum::Json<Value>,
+) -> axum::Json<Value> {
     f.calls.fetch_add(1, Ordering::SeqCst);
+    let product = req["messages"]
+        .as_array()
+        .and_then(|m| m.iter().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_str())
+        .and_then(|c| serde_json::from_str::<Value>(c).ok())
+        .and_then(|b| b["product"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "Andes Cold Brew".to_owned());
     let arguments = json!({"variants": [
         {"channel": "x", "variant": 0, "fields": [{"name": "post",
-         "text": "Cold brew, smoother mornings. Andes Cold Brew: shop now."}]}
+         "text": format!("Cold brew, smoother mornings. {product}: shop now.")}]}
     ]});
     axum::Json(json!({
         "id": "chatcmpl-1",

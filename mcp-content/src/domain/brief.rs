@@ -4,6 +4,8 @@ use promptsales_shared::domain::{ClientId, Vocabulary, validate_id};
 use promptsales_shared::{AppError, vocabulary};
 use serde::{Deserialize, Serialize};
 
+use super::channels::{FieldSpec, Unit, fits, graphemes};
+use super::offline::{balance_marks, unwrap_marks};
 use super::{Language, Placement};
 
 /// Most variants one brief may ask for per channel.
@@ -185,9 +187,17 @@ impl BriefInput {
             .filter(|c| !c.is_empty())
             .map(|c| validate_id("campaign_id", c))
             .transpose()?;
-        let product = text("product", Some(&self.product), MAX_PRODUCT)?.ok_or_else(|| {
-            AppError::invalid("product", "the product or service name", &self.product)
-        })?;
+        // A name copy can say: at least one letter or digit (an emoji
+        // alone disappears from every field that forbids emoji).
+        let product = text("product", Some(&self.product), MAX_PRODUCT)?
+            .filter(|p| p.chars().any(char::is_alphanumeric))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "product",
+                    "the product or service name, with a letter or digit",
+                    &self.product,
+                )
+            })?;
         let language = self.language;
         let objective = self.objective.unwrap_or(Objective::Sales);
         let tone = self.tone.unwrap_or(Tone::Friendly);
@@ -240,17 +250,39 @@ impl BriefInput {
         {
             return Err(AppError::invalid("url", "an http(s) URL", u));
         }
-        let call_to_action = text("call_to_action", self.call_to_action.as_deref(), MAX_CTA)?
+        // Marks that pair nothing in a fact would unbalance every line it
+        // goes into: they are dropped here, once (the product name is a
+        // name and stays as written).
+        let es = language == Language::Es;
+        let fact = |field: &str, v: Option<&str>, max: usize| -> Result<Option<String>, AppError> {
+            Ok(text(field, v, max)?
+                .map(|t| balance_marks(&t, es))
+                .filter(|t| t.chars().any(char::is_alphanumeric)))
+        };
+        keywords = keywords
+            .into_iter()
+            .map(|k| balance_marks(&k, es))
+            .filter(|k| k.chars().any(char::is_alphanumeric))
+            .collect();
+        keywords.dedup();
+        let call_to_action = fact("call_to_action", self.call_to_action.as_deref(), MAX_CTA)?
+            .map(|c| {
+                c.trim_end_matches(['.', '!'])
+                    .trim_start_matches('¡')
+                    .to_owned()
+            })
+            .filter(|c| c.chars().any(char::is_alphanumeric))
             .unwrap_or_else(|| default_cta(objective, language).to_owned());
         let mut brief = Brief {
             client_id,
             campaign_id,
             product,
-            benefit: text("benefit", self.benefit.as_deref(), MAX_FACT)?
-                .map(|b| b.trim_end_matches(['.', '!']).to_owned()),
-            offer: text("offer", self.offer.as_deref(), MAX_FACT)?
-                .map(|b| b.trim_end_matches(['.', '!']).to_owned()),
-            audience: text("audience", self.audience.as_deref(), MAX_FACT)?,
+            benefit: fact("benefit", self.benefit.as_deref(), MAX_FACT)?
+                .map(|b| unwrap_marks(&b).trim_end_matches(['.', '!']).to_owned()),
+            offer: fact("offer", self.offer.as_deref(), MAX_FACT)?
+                .map(|b| unwrap_marks(&b).trim_end_matches(['.', '!']).to_owned()),
+            audience: fact("audience", self.audience.as_deref(), MAX_FACT)?
+                .map(|a| a.trim_end_matches('.').to_owned()),
             objective,
             channels,
             language,
@@ -266,7 +298,210 @@ impl BriefInput {
     }
 }
 
+/// Function words a shortened name never ends on.
+const CONNECTORS: &[&str] = &[
+    "and", "or", "with", "for", "to", "the", "a", "an", "of", "in", "by", "y", "o", "con", "para",
+    "de", "del", "el", "la", "los", "las", "un", "una", "en", "por", "&", "+",
+];
+
+/// Whether a benefit reads as a verb phrase ("start the day…" / "empezar el
+/// día…"), the only kind that completes "helps you …" / "te ayuda a …";
+/// anything else ("fresh roasted beans", "café de origen") is a noun phrase
+/// and goes into noun frames ("enjoy …", "disfruta de …").
+pub fn verb_phrase(benefit: &str, language: Language) -> bool {
+    let Some(first) = benefit.split_whitespace().next() else {
+        return false;
+    };
+    let w: String = first
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    if w.is_empty() || !w.chars().all(char::is_alphabetic) {
+        return false;
+    }
+    match language {
+        // A Spanish verb phrase opens with an infinitive, clitics allowed
+        // ("disfrutarlo", "relajarte").
+        Language::Es => {
+            let base = [
+                "nos", "los", "las", "les", "se", "lo", "la", "le", "me", "te",
+            ]
+            .iter()
+            .find_map(|c| w.strip_suffix(c).filter(|b| b.len() > 3))
+            .unwrap_or(&w);
+            ["ar", "er", "ir", "ír"].iter().any(|e| base.ends_with(e)) && base.chars().count() > 3
+        }
+        // English base verbs carry no ending: a gerund, a third person, a
+        // participle, a plural or a determiner/adjective opens a noun phrase.
+        Language::En => {
+            const NOUNISH: &[&str] = &[
+                "a",
+                "an",
+                "the",
+                "your",
+                "our",
+                "their",
+                "my",
+                "his",
+                "her",
+                "its",
+                "this",
+                "that",
+                "these",
+                "those",
+                "more",
+                "less",
+                "fresh",
+                "free",
+                "better",
+                "best",
+                "new",
+                "great",
+                "all",
+                "every",
+                "no",
+                "some",
+                "any",
+                "each",
+                "real",
+                "premium",
+                "quality",
+                "delicious",
+                "healthy",
+                "fast",
+                "easy",
+                "smooth",
+                "smoother",
+                "one",
+                "two",
+                "three",
+            ];
+            !(NOUNISH.contains(&w.as_str())
+                || w.ends_with("ing")
+                || w.ends_with("ed")
+                || (w.ends_with('s') && !w.ends_with("ss")))
+        }
+    }
+}
+
 impl Brief {
+    /// Whether the benefit completes "helps you …" (see [`verb_phrase`]).
+    pub fn verb_benefit(&self) -> bool {
+        self.benefit
+            .as_deref()
+            .is_some_and(|b| verb_phrase(b, self.language))
+    }
+
+    /// The product as short placements name it: the whole name when it
+    /// fits a Google Ads headline (30), else its part before a separator
+    /// ("Hotel Boutique Cartagena — suites" → "Hotel Boutique Cartagena"),
+    /// else its leading words that fit, never ending on a connector; a
+    /// single word too long for that stays whole.
+    pub fn short_name(&self) -> String {
+        let spec = FieldSpec {
+            name: "name",
+            max: 30,
+            unit: Unit::GoogleWidth,
+            min_count: 1,
+            max_count: 1,
+            emoji: true,
+            exclamation: true,
+            purpose: "",
+        };
+        let p = self.product.as_str();
+        if fits(p, &spec) {
+            return p.to_owned();
+        }
+        for sep in [" — ", " – ", " - ", ": ", " | ", ", ", " (", " / "] {
+            if let Some((head, _)) = p.split_once(sep)
+                && !head.trim().is_empty()
+                && fits(head.trim(), &spec)
+            {
+                return head.trim().to_owned();
+            }
+        }
+        let mut words: Vec<&str> = Vec::new();
+        for w in p.split_whitespace() {
+            words.push(w);
+            if !fits(&words.join(" "), &spec) {
+                words.pop();
+                break;
+            }
+        }
+        while words.len() > 1
+            && words.last().is_some_and(|w| {
+                CONNECTORS.contains(&w.to_lowercase().as_str())
+                    || !w.chars().any(char::is_alphanumeric)
+            })
+        {
+            words.pop();
+        }
+        let short = words.join(" ");
+        if short.is_empty() || graphemes(&short).len() < 3 {
+            p.split_whitespace().next().unwrap_or(p).to_owned()
+        } else {
+            short
+        }
+    }
+
+    /// A keyword with the capitals the brief gives its words: the product's
+    /// own spelling when the keyword is the product, else each word as the
+    /// facts write it when they capitalise it past their first word
+    /// ("hotel boutique cartagena" with "Hotel Boutique Cartagena" →
+    /// "Hotel Boutique Cartagena"; "café en bogotá" with an audience
+    /// "viajeros en Bogotá" → "café en Bogotá").
+    pub fn proper_keyword(&self, keyword: &str) -> String {
+        let fold = super::seo::fold;
+        if fold(keyword) == fold(&self.product) {
+            return self.product.clone();
+        }
+        let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_owned();
+        // Capitals past a fact's first word mark proper nouns ("viajeros en
+        // Bogotá"); a product name is written in title case, so its
+        // capitals count only for a run of two or more of its words
+        // ("boutique cartagena"), never for one common word ("coffee").
+        let mut proper: Vec<String> = Vec::new();
+        for fact in [
+            self.benefit.as_deref(),
+            self.offer.as_deref(),
+            self.audience.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for w in fact.split_whitespace().skip(1).map(bare) {
+                if w.chars().next().is_some_and(char::is_uppercase) {
+                    proper.push(w);
+                }
+            }
+        }
+        let mut words: Vec<String> = keyword.split(' ').map(str::to_owned).collect();
+        for w in words.iter_mut() {
+            let core = bare(w);
+            if let Some(p) = proper
+                .iter()
+                .find(|p| fold(p) == fold(&core) && !core.is_empty())
+            {
+                *w = w.replacen(&core, p, 1);
+            }
+        }
+        let product: Vec<String> = self.product.split_whitespace().map(bare).collect();
+        let folded: Vec<String> = words.iter().map(|w| fold(&bare(w))).collect();
+        for len in (2..=product.len().min(words.len())).rev() {
+            for ps in 0..=product.len() - len {
+                let run: Vec<String> = product[ps..ps + len].iter().map(|w| fold(w)).collect();
+                for ks in 0..=words.len() - len {
+                    if folded[ks..ks + len] == run[..] {
+                        for j in 0..len {
+                            let core = bare(&words[ks + j]);
+                            words[ks + j] = words[ks + j].replacen(&core, &product[ps + j], 1);
+                        }
+                    }
+                }
+            }
+        }
+        words.join(" ")
+    }
+
     /// A stable fingerprint of everything that shapes the copy (not the seed).
     pub fn fingerprint(&self) -> u64 {
         let channels: Vec<&str> = self.channels.iter().map(|c| c.as_str()).collect();

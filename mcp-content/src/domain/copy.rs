@@ -67,7 +67,12 @@ pub fn clean_for(text: &str, f: &FieldSpec) -> String {
     let mut t = if f.emoji {
         text.trim().to_owned()
     } else {
-        strip_emoji(text)
+        // An emoji gone leaves no space before the punctuation after it.
+        let mut t = strip_emoji(text);
+        for p in [" :", " ,", " .", " ;", " !", " ?"] {
+            t = t.replace(p, &p[1..]);
+        }
+        t
     };
     if !f.exclamation {
         t = t.replace(['!', '¡'], "");

@@ -5,9 +5,11 @@
 pub mod brand;
 pub mod brief;
 pub mod copy;
+pub mod defects;
 pub mod offline;
 pub mod seo;
 pub mod visual;
+pub mod words;
 
 pub use content_read::domain::channels;
 pub use content_read::domain::{

@@ -4,7 +4,7 @@ use promptsales_shared::AppError;
 use serde::{Deserialize, Serialize};
 
 use super::Language;
-use super::brief::{MAX_FACT, MAX_PRODUCT, Tone};
+use super::brief::{MAX_FACT, MAX_PRODUCT, Tone, verb_phrase};
 use super::channels::{FieldSpec, Placement, Unit, strip_emoji, trim_to_fit};
 use super::offline::cap;
 
@@ -253,12 +253,22 @@ pub fn directions(input: &VisualBriefInput) -> Result<Vec<VisualDirection>, AppE
             Some(s) => format!("{mood}; {s}"),
             None => mood.to_owned(),
         };
-        let scene = match (&benefit, v.medium) {
-            (Some(b), "video") => format!(
-                "Vertical video: {who} using {product} in a real setting; first 2 s show the moment they {b}; end on the product and the call to action."
+        // The image prompt is English: an English verb phrase completes
+        // "the moment they …"; any other benefit (a noun phrase, or the
+        // brief's Spanish) is quoted as what the picture shows.
+        let moment = benefit.as_ref().map(|b| {
+            if en && verb_phrase(b, Language::En) {
+                format!("the moment they {b}")
+            } else {
+                format!("the benefit \"{b}\" plain to see")
+            }
+        });
+        let scene = match (&moment, v.medium) {
+            (Some(m), "video") => format!(
+                "Vertical video: {who} using {product} in a real setting; the first 2 s show {m}; end on the product and the call to action."
             ),
-            (Some(b), _) => format!(
-                "{cap_who} with {product} in a real, everyday setting, at the moment they {b}.",
+            (Some(m), _) => format!(
+                "{cap_who} with {product} in a real, everyday setting, showing {m}.",
                 cap_who = cap(&who)
             ),
             (None, "video") => format!(
@@ -287,13 +297,19 @@ pub fn directions(input: &VisualBriefInput) -> Result<Vec<VisualDirection>, AppE
         };
         let alt = if en {
             match &benefit {
-                Some(b) => format!("{} with {product}, to {b}", cap(&who)),
+                Some(b) if verb_phrase(b, language) => {
+                    format!("{} with {product}, to {b}", cap(&who))
+                }
+                Some(b) => format!("{} with {product}: {b}", cap(&who)),
                 None => format!("{} with {product}", cap(&who)),
             }
         } else {
             let quien = audience.clone().unwrap_or_else(|| "una persona".into());
             match &benefit {
-                Some(b) => format!("{} con {product}, para {b}", cap(&quien)),
+                Some(b) if verb_phrase(b, language) => {
+                    format!("{} con {product}, para {b}", cap(&quien))
+                }
+                Some(b) => format!("{} con {product}: {b}", cap(&quien)),
                 None => format!("{} con {product}", cap(&quien)),
             }
         };
@@ -372,6 +388,31 @@ mod tests {
         );
         assert!(d.iter().all(|x| x.alt_text.chars().count() <= ALT_MAX));
         assert!(d[0].image_prompt.contains("no text"));
+    }
+
+    /// Issue 15: "at the moment they café de origen recién tostado".
+    #[test]
+    fn a_noun_benefit_is_never_put_after_a_verb_frame() {
+        let mut i = input();
+        i.benefit = Some("café de origen recién tostado".into());
+        for d in directions(&i).unwrap() {
+            assert!(!d.scene.contains("they café"), "{}", d.scene);
+            assert!(
+                d.scene.contains("\"café de origen recién tostado\""),
+                "{}",
+                d.scene
+            );
+            assert!(!d.alt_text.contains("para café"), "{}", d.alt_text);
+        }
+        let mut i = input();
+        i.language = Language::En;
+        i.benefit = Some("start the day with a smoother cup".into());
+        let d = directions(&i).unwrap();
+        assert!(
+            d[0].scene.contains("the moment they start the day"),
+            "{}",
+            d[0].scene
+        );
     }
 
     #[test]

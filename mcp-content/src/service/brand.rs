@@ -5,30 +5,43 @@ use promptsales_shared::domain::{ClientId, TenantId};
 
 use super::{ContentService, long_field};
 use crate::domain::brand::{BrandGuidelines, BrandViolation, ClientBrand};
+use crate::domain::brief::Brief;
 use crate::domain::channels::{Placement, fits};
-use crate::domain::copy::{Fields, enforce};
+use crate::domain::copy::Fields;
 use crate::domain::seo;
 
-/// Applies the brand's preferred terms and required disclaimers to a
-/// variant's fields, then cuts it back to the format.
+/// Applies the brand's preferred terms and required disclaimers (those in
+/// the copy's language) to a variant's fields; nothing is cut: what no
+/// longer fits is the defect checker's to refuse.
 pub(super) fn brand_fields(
     p: Placement,
     fields: Fields,
     brand: Option<&BrandGuidelines>,
+    brief: &Brief,
 ) -> (Fields, Vec<String>) {
     let Some(g) = brand else {
-        return enforce(p, fields);
+        return (fields, Vec::new());
     };
+    let keep = kept(brief);
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
     let mut fields: Fields = fields
         .into_iter()
-        .map(|(n, t)| (n, g.apply_preferred(&t)))
+        // A display path is a URL segment, not prose.
+        .map(|(n, t)| {
+            let t = if n == "path" {
+                t
+            } else {
+                g.apply_preferred(&t, &keep)
+            };
+            (n, t)
+        })
         .collect();
     let mut notes = Vec::new();
     if let Some(long) = long_field(p)
         && let Some(spec) = p.spec().field(long)
         && let Some((_, text)) = fields.iter_mut().find(|(n, _)| n == long)
     {
-        for d in &g.required_disclaimers {
+        for d in g.disclaimers(Some(brief.language)) {
             if seo::fold(text).contains(&seo::fold(d)) {
                 continue;
             }
@@ -45,8 +58,6 @@ pub(super) fn brand_fields(
             }
         }
     }
-    let (fields, mut trims) = enforce(p, fields);
-    notes.append(&mut trims);
     (fields, notes)
 }
 
@@ -55,16 +66,31 @@ pub(super) fn brand_check(
     p: Placement,
     fields: &Fields,
     brand: Option<&BrandGuidelines>,
+    brief: &Brief,
 ) -> Vec<BrandViolation> {
     let Some(g) = brand else {
         return Vec::new();
     };
     let text = fields
         .iter()
+        .filter(|(n, _)| n != "path")
         .map(|(_, t)| t.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    g.check(&text, long_field(p).is_some())
+    let keep = kept(brief);
+    let keep: Vec<&str> = keep.iter().map(String::as_str).collect();
+    g.check(&text, long_field(p).is_some(), Some(brief.language), &keep)
+}
+
+/// What preferred terms never rewrite: the product's names and the
+/// keywords, as given and with their proper capitals.
+fn kept(brief: &Brief) -> Vec<String> {
+    let mut keep = vec![brief.product.clone(), brief.short_name()];
+    for k in &brief.keywords {
+        keep.push(k.clone());
+        keep.push(brief.proper_keyword(k));
+    }
+    keep
 }
 
 impl ContentService {

@@ -16,7 +16,8 @@ use super::{ContentService, field_values};
 use crate::domain::brand::{BrandGuidelines, BrandViolation};
 use crate::domain::brief::{Brief, BriefInput, stable_hash};
 use crate::domain::channels::Placement;
-use crate::domain::copy::{CopyField, Fields, enforce, measured, render, violations};
+use crate::domain::copy::{CopyField, Fields, measured, render};
+use crate::domain::defects::{defects, defects_after_brand};
 use crate::domain::{Language, MAX_TITLE_CHARS, NewAsset, offline};
 use crate::llm::{ChatEndpoint, CopyModel, LlmCopy, Usage};
 
@@ -46,7 +47,7 @@ pub struct GeneratedVariant {
     pub fields: Vec<CopyField>,
     /// Breaches of the client's brand guidelines (empty when none or no guidelines).
     pub brand_violations: Vec<BrandViolation>,
-    /// What the engine changed or decided for this variant (trims, fallbacks).
+    /// What the engine decided for this variant (a model variant refused and why, fallbacks, disclaimers without room).
     pub notes: Vec<String>,
 }
 
@@ -65,6 +66,27 @@ pub struct Generation {
     pub notes: Vec<String>,
     /// Tokens the LLM spent on this call (0 offline or cached).
     pub usage: Usage,
+}
+
+/// The offline engine's variant with the brand applied, checked for
+/// defects after the brand too (a preferred term or a disclaimer must not
+/// break it); nothing clean from any template is a clear error naming the
+/// defects.
+fn offline_variant(
+    brief: &Brief,
+    p: Placement,
+    i: u32,
+    g: Option<&BrandGuidelines>,
+) -> Result<(Fields, Vec<String>), AppError> {
+    let branded = |f: Fields| brand_fields(p, f, g, brief).0;
+    let fields: Fields = offline::generate_with(brief, p, i, &branded).map_err(|e| {
+        AppError::Conflict(format!(
+            "{e}; shorten the product name, offer or URL, or leave out this channel"
+        ))
+    })?;
+    // The fields as checked (brand applied); the notes of that application.
+    let notes = brand_fields(p, fields.clone(), g, brief).1;
+    Ok((fields, notes))
 }
 
 /// How long an LLM answer is kept for an identical brief.
@@ -193,8 +215,8 @@ impl ContentService {
                     }
                     if copy.repaired {
                         notes.push(format!(
-                            "the model's first answer broke the channel limits; it was sent back once for repair{}",
-                            if copy.remaining.is_empty() { "" } else { " and what was still over was trimmed or refused" }
+                            "the model's first answer broke the channel limits or had defects; it was sent back once for repair{}",
+                            if copy.remaining.is_empty() { "" } else { " and what was still wrong was refused for the offline engine's copy" }
                         ));
                     }
                     from_llm = Some(copy);
@@ -224,33 +246,42 @@ impl ContentService {
         for p in &brief.channels {
             for i in 0..brief.variants {
                 let mut vnotes = Vec::new();
-                let fields = match from_llm
+                let model = from_llm
                     .as_ref()
-                    .and_then(|c| c.variants.iter().find(|(c, n, _)| c == p && *n == i))
-                {
-                    Some((_, _, f)) => {
-                        let (f, trims) = enforce(*p, f.clone());
-                        if violations(*p, &f).is_empty() {
-                            vnotes.extend(trims);
-                            f
-                        } else {
-                            vnotes.push(format!(
+                    .and_then(|c| c.variants.iter().find(|(c, n, _)| c == p && *n == i));
+                // The model's variant, brand applied, when the defect
+                // checker passes it; else the offline engine's (itself
+                // checked); never a variant with a defect.
+                let checked = model.map(|(_, _, f)| {
+                    let raw = offline::cleaned(*p, f.clone());
+                    let mut found = defects(&raw, &brief, *p);
+                    let (f, bnotes) = brand_fields(*p, raw, g, &brief);
+                    if found.is_empty() {
+                        found = defects_after_brand(&f, &brief, *p);
+                    }
+                    (f, bnotes, found)
+                });
+                let fields = match checked {
+                    Some((f, bnotes, found)) if found.is_empty() => {
+                        vnotes.extend(bnotes);
+                        f
+                    }
+                    other => {
+                        match other {
+                            Some((_, _, found)) => vnotes.push(format!(
                                 "refused the model's {p} variant {i} ({}); the offline engine wrote it",
-                                violations(*p, &f).join("; ")
-                            ));
-                            offline::generate(&brief, *p, i)
+                                found.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                            )),
+                            None if from_llm.is_some() => vnotes.push(format!(
+                                "the model returned no {p} variant {i}; the offline engine wrote it"
+                            )),
+                            None => {}
                         }
+                        let (f, mut bnotes) = offline_variant(&brief, *p, i, g)?;
+                        vnotes.append(&mut bnotes);
+                        f
                     }
-                    None if from_llm.is_some() => {
-                        vnotes.push(format!(
-                            "the model returned no {p} variant {i}; the offline engine wrote it"
-                        ));
-                        offline::generate(&brief, *p, i)
-                    }
-                    None => offline::generate(&brief, *p, i),
                 };
-                let (fields, mut bnotes) = brand_fields(*p, fields, g);
-                vnotes.append(&mut bnotes);
                 drafts.push((*p, i, fields, vnotes));
             }
         }
@@ -287,7 +318,7 @@ impl ContentService {
                 asset_id: asset.id.into_string(),
                 channel: p,
                 variant: i,
-                brand_violations: brand_check(p, &fields, g),
+                brand_violations: brand_check(p, &fields, g, &brief),
                 fields: measured(p, &fields),
                 notes: vnotes,
             })

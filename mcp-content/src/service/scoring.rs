@@ -122,9 +122,12 @@ impl ContentService {
         let brand_violations = brand
             .as_ref()
             .map(|b| {
+                let keep: Vec<&str> = keywords.iter().map(String::as_str).collect();
                 b.guidelines.check(
                     &text,
                     channel.and_then(long_field).is_some() || channel.is_none(),
+                    Some(language),
+                    &keep,
                 )
             })
             .unwrap_or_default();

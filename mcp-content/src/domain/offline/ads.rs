@@ -11,12 +11,19 @@ pub(super) fn google_ads(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let p = f.p();
     let b = f.b;
     let mut groups: Vec<Vec<String>> = Vec::new();
-    groups.push(vec![
+    let short = b.short_name();
+    let mut names = vec![
         p.to_owned(),
         format!("{} {p}", f.l("Discover", "Descubre")),
         format!("{} {p}", f.l("Try", "Prueba")),
-    ]);
-    groups.push(b.keywords.iter().map(|k| cap(k)).collect());
+    ];
+    if short != p {
+        names.push(short.clone());
+        names.push(format!("{} {short}", f.l("Try", "Prueba")));
+    }
+    groups.push(names);
+    let keywords = f.keywords();
+    groups.push(keywords.iter().map(|k| cap(k)).collect());
     groups.push(b.offer.iter().map(|o| cap(o)).collect());
     groups.push(b.benefit.iter().map(|x| cap(x)).collect());
     groups.push(vec![cap(f.cta())]);
@@ -53,7 +60,9 @@ pub(super) fn google_ads(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     };
     let mut headlines = pick_many(Placement::GoogleAds, "headline", firsts, 10, 3, fallbacks);
     if f.en {
-        headlines = headlines.iter().map(|h| title_case(h)).collect();
+        let mut keep: Vec<&str> = vec![p, short.as_str()];
+        keep.extend(keywords.iter().map(String::as_str));
+        headlines = headlines.iter().map(|h| title_case(h, &keep)).collect();
     }
 
     let stmts = f.statements();
@@ -64,19 +73,27 @@ pub(super) fn google_ads(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let cta = f.cta_line(false);
     let hook = s(&hooks, rng);
     let aud_after_hook = f.audience_after(&hook, rng, i);
+    let named = |x: &str| format!("{short}: {x}.");
     let combos = [
         vec![s(&stmts, rng), cta.clone()],
         vec![s(&offers, rng), s(&stmts, rng), cta.clone()],
         vec![hook, aud_after_hook, cta.clone()],
         vec![s(&auds, rng), s(&offers, rng), cta.clone()],
+        vec![f.offer().map(named).unwrap_or_default(), cta.clone()],
+        vec![
+            b.benefit.as_deref().map(named).unwrap_or_default(),
+            cta.clone(),
+        ],
     ];
+    // A description that is only the call to action says nothing.
     let mut descs: Vec<String> = combos
         .iter()
         .map(|c| assemble(c, " ", Placement::GoogleAds, "description"))
+        .filter(|d| d.trim() != cta.trim())
         .collect();
-    let k = (i as usize) % descs.len();
+    let k = (i as usize) % descs.len().max(1);
     descs.rotate_left(k);
-    let desc_fallbacks = [cta.as_str()];
+    let desc_fallbacks: [&str; 0] = [];
     let descriptions = pick_many(
         Placement::GoogleAds,
         "description",
@@ -154,31 +171,38 @@ pub(super) fn meta(f: &Facts, rng: &mut Rng, i: u32, channel: Placement) -> Fiel
     let mut heads = pick_many(channel, "headline", heads, 8, 1, &[]);
     let k = i as usize % heads.len().max(1);
     heads.rotate_left(k);
-    let headline = heads.first().cloned().unwrap_or_default();
-    let mut descs: Vec<String> = vec![cap(f.cta())];
-    descs.extend(
-        b.audience
-            .iter()
-            .map(|a| format!("{} {a}", f.l("For", "Para"))),
-    );
+    // A line of its own, never the call to action alone.
+    let mut descs: Vec<String> = b
+        .audience
+        .iter()
+        .map(|a| format!("{} {a}", f.l("For", "Para")))
+        .collect();
     descs.extend(b.offer.iter().map(|o| cap(o)));
-    descs.retain(|d| d.to_lowercase() != headline.to_lowercase());
-    let mut descs = pick_many(
-        channel,
-        "description",
-        descs,
-        4,
-        1,
-        &[f.l("Learn more", "Descubre más")],
-    );
+    descs.extend(b.benefit.iter().map(|x| cap(x)));
+    descs.push(b.short_name());
+    let mut descs = pick_many(channel, "description", descs, 4, 1, &[]);
     let k = i as usize % descs.len().max(1);
     descs.rotate_left(k);
+    // The headline and the description never say the same thing: when
+    // one line fits only as the description, the headline is another.
+    let same = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+    let (headline, description) = heads
+        .iter()
+        .find_map(|h| {
+            descs
+                .iter()
+                .find(|d| !same(h, d))
+                .map(|d| (h.clone(), d.clone()))
+        })
+        .unwrap_or_else(|| {
+            (
+                heads.first().cloned().unwrap_or_default(),
+                descs.first().cloned().unwrap_or_default(),
+            )
+        });
     vec![
         ("primary_text".into(), primary),
         ("headline".into(), headline),
-        (
-            "description".into(),
-            descs.first().cloned().unwrap_or_default(),
-        ),
+        ("description".into(), description),
     ]
 }

@@ -10,11 +10,43 @@ use super::{Rng, rotate};
 pub(super) struct Facts<'a> {
     pub(super) b: &'a Brief,
     pub(super) en: bool,
+    pub(super) name: String,
+}
+
+impl<'a> Facts<'a> {
+    pub(super) fn new(b: &'a Brief) -> Self {
+        let name = if super::super::channels::graphemes(&b.product).len() <= 40 {
+            b.product.clone()
+        } else {
+            b.short_name()
+        };
+        Self {
+            b,
+            en: b.language == super::super::Language::En,
+            name,
+        }
+    }
 }
 
 impl Facts<'_> {
+    /// The product as copy names it: the whole name up to 40 characters,
+    /// else its short form (see `Brief::short_name`).
     pub(super) fn p(&self) -> &str {
-        &self.b.product
+        &self.name
+    }
+
+    /// The offer without marks around the whole of it, for templates to punctuate.
+    pub(super) fn offer(&self) -> Option<&str> {
+        self.b.offer.as_deref()
+    }
+
+    /// The keywords with their proper capitals.
+    pub(super) fn keywords(&self) -> Vec<String> {
+        self.b
+            .keywords
+            .iter()
+            .map(|k| self.b.proper_keyword(k))
+            .collect()
     }
 
     pub(super) fn l<'s>(&self, en: &'s str, es: &'s str) -> &'s str {
@@ -28,6 +60,10 @@ impl Facts<'_> {
     /// Sentence end for an enthusiastic line: "!" (with Spanish "¡") unless
     /// the tone is professional.
     pub(super) fn exclaim(&self, s: &str) -> String {
+        let s = s.trim_end_matches(['.', '!']);
+        if s.ends_with('?') || s.ends_with('…') {
+            return s.to_owned();
+        }
         if self.calm() {
             format!("{s}.")
         } else if self.en {
@@ -40,7 +76,15 @@ impl Facts<'_> {
     pub(super) fn hooks(&self) -> Vec<String> {
         let p = self.p();
         let mut v = Vec::new();
-        if let Some(b) = &self.b.benefit {
+        if let Some(b) = self.b.benefit.as_ref().filter(|_| !self.b.verb_benefit()) {
+            if self.en {
+                v.push(format!("Looking for {b}?"));
+                v.push(format!("Ready for {b}?"));
+            } else {
+                v.push(format!("¿Buscas {b}?"));
+                v.push(format!("¿Te imaginas {b}?"));
+            }
+        } else if let Some(b) = &self.b.benefit {
             if self.en {
                 v.push(format!("Want to {b}?"));
                 v.push(format!("What if you could {b}?"));
@@ -78,7 +122,18 @@ impl Facts<'_> {
 
     pub(super) fn statements(&self) -> Vec<String> {
         let p = self.p();
+        let noun = !self.b.verb_benefit();
         match &self.b.benefit {
+            Some(b) if noun && self.en => vec![
+                format!("{p} brings you {b}."),
+                format!("With {p}, enjoy {b}."),
+                format!("{}, from {p}.", cap(b)),
+            ],
+            Some(b) if noun => vec![
+                format!("{p} te trae {b}."),
+                format!("Con {p}, disfruta de {b}."),
+                format!("{}, de la mano de {p}.", cap(b)),
+            ],
             Some(b) if self.en => vec![
                 format!("{p} helps you {b}."),
                 format!("With {p}, you can {b}."),
@@ -150,8 +205,8 @@ impl Facts<'_> {
         {
             v.push(cap(x));
         }
-        if let Some(o) = &b.offer
-            && !said.contains(o.as_str())
+        if let Some(o) = self.offer()
+            && !said.contains(o)
         {
             v.push(cap(o));
         }
@@ -175,7 +230,7 @@ impl Facts<'_> {
     }
 
     pub(super) fn offer_lines(&self) -> Vec<String> {
-        match &self.b.offer {
+        match self.offer() {
             Some(o) if self.en => vec![
                 self.exclaim(&cap(o)),
                 format!("Right now: {o}."),
@@ -190,19 +245,32 @@ impl Facts<'_> {
         }
     }
 
+    /// The call to action for a button (25 characters): the brief's when
+    /// it fits, else the objective's standard one.
+    pub(super) fn button(&self) -> String {
+        let cta = cap(self.cta());
+        if super::super::channels::graphemes(&cta).len() <= 25 {
+            cta
+        } else {
+            super::super::brief::default_cta(self.b.objective, self.b.language).to_owned()
+        }
+    }
+
     pub(super) fn cta(&self) -> &str {
         &self.b.call_to_action
     }
 
     pub(super) fn cta_line(&self, with_url: bool) -> String {
+        let cta = cap(self.cta());
         match (&self.b.url, with_url) {
-            (Some(u), true) => format!("{}: {u}", self.cta()),
-            _ => format!("{}.", self.cta().trim_end_matches(['.', '!'])),
+            (Some(u), true) => format!("{cta}: {u}"),
+            _ if cta.ends_with('?') => cta,
+            _ => format!("{}.", cta.trim_end_matches(['.', '!'])),
         }
     }
 
     pub(super) fn hashtags(&self, n: usize) -> Vec<String> {
-        let mut tags: Vec<String> = self.b.keywords.iter().filter_map(|k| hashtag(k)).collect();
+        let mut tags: Vec<String> = self.keywords().iter().filter_map(|k| hashtag(k)).collect();
         if let Some(t) = hashtag(self.p()) {
             tags.push(t);
         }

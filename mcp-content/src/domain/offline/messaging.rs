@@ -2,8 +2,8 @@
 //! segment, opt-out always included) and WhatsApp templates.
 
 use super::super::brief::Tone;
-use super::super::channels::{FieldSpec, Placement, Unit, fits, graphemes, trim_to_fit};
-use super::super::copy::Fields;
+use super::super::channels::{Placement, fits};
+use super::super::copy::{Fields, clean_for};
 use super::facts::Facts;
 use super::text::{cap, gsm_fold};
 use super::{Rng, assemble, field_fits, pick_many, rotate};
@@ -13,10 +13,13 @@ pub(super) fn email(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let b = f.b;
     let mut subjects = Vec::new();
     if let Some(x) = &b.benefit {
-        subjects.push(
+        subjects.push(if b.verb_benefit() {
             f.l(&format!("Want to {x}?"), &format!("¿Quieres {x}?"))
-                .to_owned(),
-        );
+                .to_owned()
+        } else {
+            f.l(&format!("Looking for {x}?"), &format!("¿Buscas {x}?"))
+                .to_owned()
+        });
     }
     if let Some(o) = &b.offer {
         subjects.push(format!("{}: {o}", p));
@@ -94,25 +97,25 @@ pub(super) fn sms(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let b = f.b;
     let opt_out = f.l("Reply STOP to opt out", "Responde BAJA para salir");
     let tail = format!("{} {opt_out}", f.cta_line(true));
-    let prefix = format!("{}:", trim_to_fit(f.p(), &FieldSpec { max: 30, ..*spec }));
+    let prefix = format!("{}:", b.short_name());
     let mut middles: Vec<String> = Vec::new();
     if let Some(o) = &b.offer {
         middles.push(f.exclaim(&cap(o)));
     }
     if let Some(x) = &b.benefit {
-        middles.push(
-            f.l(&format!("{}.", cap(x)), &format!("{}.", cap(x)))
-                .to_owned(),
-        );
+        middles.push(format!("{}.", cap(x)));
     }
     let k = i as usize % middles.len().max(1);
     middles.rotate_left(k);
     let _ = rng.next_u64();
     // Accents outside GSM-7 (á, í, ó, ú) turn the SMS into UCS-2 with 70
     // characters; when the whole message only fits as GSM-7, they are
-    // transliterated, as SMS senders do.
+    // transliterated, as SMS senders do. A fact that does not fit whole is
+    // left out, never cut: the name, the call to action and the opt-out
+    // always stay.
+    middles.push(String::new());
     for m in &middles {
-        let t = format!("{prefix} {m} {tail}");
+        let t = clean_for(&format!("{prefix} {m} {tail}"), spec);
         if fits(&t, spec) {
             return vec![("text".into(), t)];
         }
@@ -121,28 +124,7 @@ pub(super) fn sms(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
             return vec![("text".into(), folded)];
         }
     }
-    // Nothing fits whole: shorten the message, keep the call to action and opt-out.
-    let prefix = gsm_fold(&prefix);
-    let tail = gsm_fold(&tail);
-    let middles: Vec<String> = middles.iter().map(|m| gsm_fold(m)).collect();
-    let budget_text = format!("{prefix} {tail}");
-    if let Some(m) = middles.first() {
-        for cut in (1..graphemes(m).len()).rev() {
-            let shorter = trim_to_fit(
-                m,
-                &FieldSpec {
-                    max: cut,
-                    unit: Unit::Graphemes,
-                    ..*spec
-                },
-            );
-            let t = format!("{prefix} {shorter} {tail}");
-            if fits(&t, spec) && !shorter.is_empty() {
-                return vec![("text".into(), t)];
-            }
-        }
-    }
-    vec![("text".into(), trim_to_fit(&budget_text, spec))]
+    vec![("text".into(), clean_for(&format!("{prefix} {tail}"), spec))]
 }
 
 pub(super) fn whatsapp(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
@@ -183,6 +165,6 @@ pub(super) fn whatsapp(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
             )
             .to_owned(),
         ),
-        ("button".into(), f.cta().to_owned()),
+        ("button".into(), f.button()),
     ]
 }

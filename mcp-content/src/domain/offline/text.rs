@@ -3,17 +3,97 @@
 
 use super::super::channels::graphemes;
 
-/// `s` with its first letter in upper case.
+/// `s` with its first letter in upper case: the first letter, past any
+/// opening marks (`¡`, `¿`, quotes); a text that opens with a digit stays.
 pub fn cap(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+    let Some((i, c)) = s.char_indices().find(|(_, c)| c.is_alphanumeric()) else {
+        return s.to_owned();
+    };
+    if !c.is_lowercase() {
+        return s.to_owned();
     }
+    let mut out = String::with_capacity(s.len());
+    out.push_str(&s[..i]);
+    out.extend(c.to_uppercase());
+    out.push_str(&s[i + c.len_utf8()..]);
+    out
 }
 
-/// English title case for ad headlines (short function words stay lower).
-pub(super) fn title_case(s: &str) -> String {
+/// `s` without the marks that pair nothing: a `¡` or `¿` never closed, a
+/// closer that closes the other kind and, in Spanish (`spanish`), a `!` or
+/// `?` never opened — Spanish opens every exclamation and question (RAE,
+/// *Ortografía* 2010, §3.4.3). Pairs may nest (`¡Hola, ¿qué tal?!`).
+pub fn balance_marks(s: &str, spanish: bool) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut keep = vec![true; chars.len()];
+    let mut open: Vec<usize> = Vec::new();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '¡' | '¿' => open.push(i),
+            '!' | '?' => {
+                let opener = if c == '!' { '¡' } else { '¿' };
+                match open.last() {
+                    Some(&o) if chars[o] == opener => {
+                        open.pop();
+                    }
+                    _ if spanish => keep[i] = false,
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+    }
+    for o in open {
+        keep[o] = false;
+    }
+    let out: String = chars
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(c, _)| *c)
+        .collect();
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `s` without one pair of marks around the whole of it (`¡2x1!` → `2x1`),
+/// so a template can punctuate it; other text is returned as is.
+pub fn unwrap_marks(s: &str) -> &str {
+    let t = s.trim();
+    for (o, c) in [('¡', '!'), ('¿', '?')] {
+        if let Some(inner) = t.strip_prefix(o).and_then(|r| r.strip_suffix(c))
+            && balance_marks(inner, true) == inner.split_whitespace().collect::<Vec<_>>().join(" ")
+            && !inner.trim().is_empty()
+        {
+            return inner.trim();
+        }
+    }
+    t
+}
+
+/// English title case for ad headlines (short function words stay lower);
+/// the `keep` phrases (product names, proper keywords) keep their own case.
+pub(super) fn title_case(s: &str, keep: &[&str]) -> String {
+    for k in keep.iter().filter(|k| !k.is_empty()) {
+        if let Some(i) = s.find(k) {
+            let (head, rest) = s.split_at(i);
+            let tail = &rest[k.len()..];
+            let head = if head.trim().is_empty() {
+                head.to_owned()
+            } else {
+                format!("{} ", title_words(head.trim_end()))
+            };
+            let tail = if tail.trim().is_empty() {
+                tail.to_owned()
+            } else {
+                format!(" {}", title_case(tail.trim_start(), keep))
+            };
+            return format!("{head}{k}{tail}");
+        }
+    }
+    title_words(s)
+}
+
+fn title_words(s: &str) -> String {
     const SMALL: &[&str] = &[
         "a", "an", "and", "as", "at", "but", "by", "for", "in", "of", "on", "or", "the", "to",
         "vs", "with",

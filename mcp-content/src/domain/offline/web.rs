@@ -25,7 +25,10 @@ pub(super) fn web(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     let p = f.p();
     let b = f.b;
     let mut heads = Vec::new();
-    if let Some(x) = &b.benefit {
+    if let Some(x) = b.benefit.as_ref().filter(|_| !b.verb_benefit()) {
+        heads.push(format!("{p}: {x}"));
+        heads.push(cap(x));
+    } else if let Some(x) = &b.benefit {
         heads.push(
             f.l(
                 &format!("{p}: the easier way to {x}"),
@@ -49,11 +52,18 @@ pub(super) fn web(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
     ];
     let sub = assemble(&sub_parts, " ", Placement::Web, "subheadline");
     let mut body = Vec::new();
-    if let Some(k) = b.keywords.first() {
+    // The main keyword in a plain sentence, with its proper capitals
+    // (never a bare search query turned into a question).
+    let fold = super::super::seo::fold;
+    if let Some(k) = f
+        .keywords()
+        .first()
+        .filter(|k| fold(k) != fold(p) && fold(k) != fold(&b.product))
+    {
         body.push(
             f.l(
-                &format!("Looking for {k}? {p} is built for it."),
-                &format!("¿Buscas {k}? {p} es justo lo que necesitas."),
+                &format!("When it comes to {k}, {p} is built for you."),
+                &format!("Si hablamos de {k}, {p} es justo lo que necesitas."),
             )
             .to_owned(),
         );
@@ -77,6 +87,6 @@ pub(super) fn web(f: &Facts, rng: &mut Rng, i: u32) -> Fields {
         ),
         ("subheadline".into(), sub),
         ("body".into(), body),
-        ("cta".into(), f.cta().to_owned()),
+        ("cta".into(), f.button()),
     ]
 }
