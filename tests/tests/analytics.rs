@@ -660,9 +660,30 @@ async fn typed_inputs(client: &Client) {
     let md = r["markdown"].as_str().unwrap_or("");
     assert!(
         !err && md.starts_with("# Performance report: 2026-10-01 to 2026-10-31")
-            && md.contains("## Channel mix"),
+            && md.contains("## Channel mix")
+            && md.contains("| channel | currency | spend | revenue | ROAS | leads | CTR |"),
         "{text}"
     );
+    // In Spanish and in one currency: headers, numbers and the money note
+    // follow, and the client is named, not shown by id.
+    let (err, r, text) = call(
+        client,
+        "report",
+        json!({"as_of": AS_OF, "language": "es", "currency": "USD", "client_id": "cli_001"}),
+    )
+    .await;
+    let md = r["markdown"].as_str().unwrap_or("");
+    let cli_001 = "Cliente: ";
+    assert!(
+        !err && md.contains("| canal |")
+            && md.contains("| gasto | ingresos | ROAS | leads | CTR |")
+            && md.contains("Dinero en USD: cada importe convertido")
+            && md.contains(cli_001)
+            && !md.contains("cli_001"),
+        "{text}"
+    );
+    let money = has_spanish_amount(md);
+    assert!(money, "Spanish numbers use a decimal comma: {md}");
     for range in [
         json!({"type": "absolute", "from": "2026-01-01", "to": "2026-03-31"}),
         json!({"type": "relative", "period": "Last_Quarter"}),
@@ -680,6 +701,18 @@ async fn typed_inputs(client: &Client) {
         .await;
         assert!(!err, "{range}: {text}");
     }
+}
+
+/// Whether a Markdown table holds a Spanish-formatted amount ("1.234,56").
+fn has_spanish_amount(md: &str) -> bool {
+    md.split('|').any(|cell| {
+        let c = cell.trim();
+        let (int, frac) = c.split_once(',').unwrap_or((c, ""));
+        frac.len() == 2
+            && frac.chars().all(|ch| ch.is_ascii_digit())
+            && !int.is_empty()
+            && int.chars().all(|ch| ch.is_ascii_digit() || ch == '.')
+    })
 }
 
 fn dataset() -> Dataset {

@@ -143,7 +143,7 @@ impl AnalyticsServer {
 
     #[tool(
         meta = needs(Scope::AnalyticsRead),
-        description = "Period performance report in Markdown: totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix. Sends progress notifications when given a progress token.",
+        description = "Period performance report in Markdown, in English or Spanish (`language`: titles, headers and number format): totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix, for the agency or one client (named). Money per currency, or converted into `currency` (default the tenant's reporting currency) at each day's rate, with the rates' dates. Sends progress notifications when given a progress token.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn report(

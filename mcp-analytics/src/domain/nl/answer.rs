@@ -107,7 +107,7 @@ fn es_dim_feminine(d: Dimension) -> bool {
     matches!(d, Dimension::Campaign | Dimension::City | Dimension::Week)
 }
 
-fn capitalize(s: &str) -> String {
+pub(super) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),

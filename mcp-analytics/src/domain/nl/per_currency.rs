@@ -3,6 +3,7 @@
 //! on its own and the sentence says so and how to rank them together.
 
 use super::Language;
+use super::answer::capitalize;
 
 /// One currency's ranked members, already formatted ("Hotel Sol (1.200 COP)"),
 /// and how many more the result holds in that currency.
@@ -69,14 +70,6 @@ pub(super) fn sentence(language: Language, head: &Head<'_>, groups: &[Ranked]) -
                 capitalize(head.subject)
             )
         }
-    }
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
     }
 }
 
