@@ -4,69 +4,110 @@
 
 use chrono::NaiveDate;
 use promptsales_shared::AppError;
-use promptsales_shared::domain::{ClientId, TenantId};
+use promptsales_shared::domain::{ClientId, Currency, TenantId, display_decimals};
 use serde_json::Value;
 
-use crate::domain::nl::Language;
+use crate::domain::nl::{Language, format_number, metric_label};
 use crate::domain::period::{Compare, TimeRange};
 use crate::domain::semantic::{Dimension, Metric};
 use crate::domain::spec::{Direction, Field, Filter, FilterOp, FilterValue, OrderBy, QuerySpec};
+use crate::fx::Conversion;
 use crate::service::{AnalyticsService, Period, QueryResult, ReportResult};
 
-fn cell(v: &Value, column: &str) -> String {
-    match v {
-        Value::Null => "—".into(),
-        Value::String(s) => s.replace('|', "\\|"),
-        Value::Number(n) => {
-            let x = n.as_f64().unwrap_or(0.0);
-            let pct = column.ends_with("_change_pct");
-            let ratio = [
-                "ctr",
-                "conversion_rate",
-                "ctr_previous",
-                "conversion_rate_previous",
-            ]
-            .contains(&column);
-            if pct {
-                format!("{x:+.1} %")
-            } else if ratio {
-                format!("{:.2} %", x * 100.0)
-            } else if column.starts_with("roas") || column.starts_with("roi") {
-                format!("{x:.2}")
-            } else if x.fract() == 0.0 && x.abs() < 1e15 {
-                group_thousands(&format!("{x:.0}"))
-            } else {
-                group_thousands(&format!("{x:.2}"))
-            }
-        }
-        other => other.to_string(),
+/// The metric a column shows and how: the metric itself, its previous
+/// value, or its change in percent.
+fn column_metric(column: &str) -> Option<(Metric, &'static str)> {
+    let (base, kind) = if let Some(b) = column.strip_suffix("_change_pct") {
+        (b, "change")
+    } else if let Some(b) = column.strip_suffix("_previous") {
+        (b, "previous")
+    } else {
+        (column, "value")
+    };
+    Metric::parse(base).ok().map(|m| (m, kind))
+}
+
+/// A column's header in `language`: metric labels, dimension nouns.
+fn column_label(language: Language, column: &str) -> String {
+    let es = language == Language::Es;
+    if let Some((m, kind)) = column_metric(column) {
+        let label = metric_label(language, m);
+        return match (kind, es) {
+            ("change", false) => format!("{label} change"),
+            ("change", true) => format!("cambio de {label}"),
+            ("previous", false) => format!("{label} (previous)"),
+            ("previous", true) => format!("{label} (anterior)"),
+            _ => label.to_owned(),
+        };
+    }
+    let es_name = match column {
+        "campaign" => "campaña",
+        "client" => "cliente",
+        "channel" => "canal",
+        "country" => "país",
+        "city" => "ciudad",
+        "product" => "producto",
+        "objective" => "objetivo",
+        "currency" => "moneda",
+        "campaign_name" => "campaña",
+        "client_name" => "cliente",
+        "product_name" => "producto",
+        other => other,
+    };
+    match (es, column.strip_suffix("_name")) {
+        (true, _) => es_name.to_owned(),
+        (false, Some(dim)) => dim.to_owned(),
+        (false, None) => column.to_owned(),
     }
 }
 
-fn group_thousands(s: &str) -> String {
-    let (sign, rest) = s.strip_prefix('-').map(|r| ("-", r)).unwrap_or(("", s));
-    let (int, frac) = rest
-        .split_once('.')
-        .map(|(a, b)| (a, Some(b)))
-        .unwrap_or((rest, None));
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
+/// A cell in `language`'s number format: money in its currency's decimals
+/// (CLP, JPY, KRW whole), counts whole, ratios as percentages.
+fn cell(language: Language, v: &Value, column: &str, currency: Option<&str>) -> String {
+    let x = match v {
+        Value::Null => return "—".into(),
+        Value::String(s) => return s.replace('|', "\\|"),
+        Value::Number(n) => n.as_f64().unwrap_or(0.0),
+        other => return other.to_string(),
+    };
+    let pct = |x: f64, decimals: usize, signed: bool| {
+        let sign = match (signed, x > 0.0) {
+            (true, true) => "+",
+            _ => "",
+        };
+        let n = format_number(language, x, decimals);
+        match language {
+            Language::En => format!("{sign}{n}%"),
+            Language::Es => format!("{sign}{n} %"),
         }
-        out.push(c);
+    };
+    let Some((m, kind)) = column_metric(column) else {
+        return format_number(language, x, if x.fract() == 0.0 { 0 } else { 2 });
+    };
+    if kind == "change" {
+        return pct(x, 1, true);
     }
-    match frac {
-        Some(f) => format!("{sign}{out}.{f}"),
-        None => format!("{sign}{out}"),
+    match m.def().format {
+        "money" => {
+            let decimals = currency
+                .and_then(|c| Currency::parse(c).ok())
+                .map_or(2, |c| display_decimals(c) as usize);
+            format_number(language, x, decimals)
+        }
+        "integer" => format_number(language, x, 0),
+        "percent" => pct(x * 100.0, 2, false),
+        _ => format_number(language, x, 2),
     }
 }
 
-/// A Markdown table of a result, without id columns that have a name
-/// column beside them.
-pub fn md_table(r: &QueryResult) -> String {
+/// A Markdown table of a result in `language`, without id columns that
+/// have a name column beside them.
+pub fn md_table(r: &QueryResult, language: Language) -> String {
     if r.rows.is_empty() {
-        return "_No data in this period._\n".into();
+        return match language {
+            Language::En => "_No data in this period._\n".into(),
+            Language::Es => "_Sin datos en este periodo._\n".into(),
+        };
     }
     let keep: Vec<usize> = (0..r.columns.len())
         .filter(|i| {
@@ -74,10 +115,11 @@ pub fn md_table(r: &QueryResult) -> String {
             !r.columns.contains(&format!("{c}_name"))
         })
         .collect();
+    let currency_col = r.columns.iter().position(|c| c == "currency");
     let mut s = String::new();
     s.push('|');
     for i in &keep {
-        s.push_str(&format!(" {} |", r.columns[*i]));
+        s.push_str(&format!(" {} |", column_label(language, &r.columns[*i])));
     }
     s.push_str("\n|");
     for _ in &keep {
@@ -85,53 +127,86 @@ pub fn md_table(r: &QueryResult) -> String {
     }
     s.push('\n');
     for row in &r.rows {
+        let currency = currency_col
+            .and_then(|i| row.get(i))
+            .and_then(Value::as_str)
+            .or(r.conversion.as_ref().map(|c| c.currency.as_str()));
         s.push('|');
         for i in &keep {
-            s.push_str(&format!(" {} |", cell(&row[*i], &r.columns[*i])));
+            s.push_str(&format!(
+                " {} |",
+                cell(language, &row[*i], &r.columns[*i], currency)
+            ));
         }
         s.push('\n');
     }
     s
 }
 
+/// How the report's money reads: per currency, or converted with the
+/// dates of the rates used.
+fn money_note(language: Language, conversion: Option<&Conversion>) -> String {
+    let Some(c) = conversion else {
+        return match language {
+            Language::En => "Money is per currency, never summed across currencies.".into(),
+            Language::Es => "El dinero se muestra por moneda, nunca se suma entre monedas.".into(),
+        };
+    };
+    let dates = match (c.rates_from, c.rates_to) {
+        (Some(a), Some(b)) if a == b => a.to_string(),
+        (Some(a), Some(b)) => format!("{a} – {b}"),
+        _ => "—".into(),
+    };
+    match language {
+        Language::En => format!(
+            "Money in {}: each amount converted at the rate of its own day (rates of {dates}).",
+            c.currency
+        ),
+        Language::Es => format!(
+            "Dinero en {}: cada importe convertido a la tasa de su propio día (tasas del {dates}).",
+            c.currency
+        ),
+    }
+}
+
 /// Called after each report section with (step, total, section title).
 pub type ReportProgress<'a> = &'a (dyn Fn(u32, u32, &str) + Send + Sync);
 
-/// Builds the report in English; `progress(step, total, label)` is called
-/// after each section.
+/// Who and how a report is for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReportOptions<'a> {
+    /// Only this client.
+    pub client_id: Option<&'a str>,
+    /// Titles, sentences and numbers in this language.
+    pub language: Language,
+    /// Money converted into this currency (else the tenant's reporting
+    /// currency, else per currency).
+    pub currency: Option<Currency>,
+}
+
+/// Builds the report; `progress(step, total, label)` is called after each
+/// section.
 pub async fn build(
     svc: &AnalyticsService,
     tenant: &TenantId,
     time_range: TimeRange,
-    client_id: Option<&str>,
     as_of: NaiveDate,
     progress: Option<ReportProgress<'_>>,
+    opts: ReportOptions<'_>,
 ) -> Result<ReportResult, AppError> {
-    build_in(
-        svc,
-        tenant,
-        time_range,
+    let ReportOptions {
         client_id,
-        as_of,
-        progress,
-        Language::En,
-    )
-    .await
-}
-
-/// [`build`] with its titles and sentences in `language`.
-pub async fn build_in(
-    svc: &AnalyticsService,
-    tenant: &TenantId,
-    time_range: TimeRange,
-    client_id: Option<&str>,
-    as_of: NaiveDate,
-    progress: Option<ReportProgress<'_>>,
-    language: Language,
-) -> Result<ReportResult, AppError> {
+        language,
+        currency,
+    } = opts;
     let es = language == Language::Es;
     let tr = |en: &'static str, es_text: &'static str| if es { es_text } else { en };
     let client = client_id.map(ClientId::parse).transpose()?;
+    // The client by name (an unknown id is refused here, not reported empty).
+    let client_name = match &client {
+        Some(c) => Some(svc.catalog().get_client(tenant, c).await?.name),
+        None => None,
+    };
     let scope: Vec<Filter> = client
         .iter()
         .map(|c| Filter {
@@ -159,7 +234,7 @@ pub async fn build_in(
             })
             .unwrap_or_default(),
         limit,
-        currency: None,
+        currency,
     };
     let sections: Vec<(&str, QuerySpec)> = vec![
         (
@@ -260,26 +335,28 @@ pub async fn build_in(
                 .unwrap_or(tr("never", "nunca"));
             if es {
                 md.push_str(&format!("# Informe de rendimiento: del {p}\n\n"));
-                if let Some(c) = &client {
-                    md.push_str(&format!("Cliente: `{c}`. "));
+                if let Some(n) = &client_name {
+                    md.push_str(&format!("Cliente: {n}. "));
                 }
                 md.push_str(&format!(
-                    "Comparado con el periodo del {c}. Versión de datos {}, última sincronización {synced}. El dinero se muestra por moneda, nunca se suma entre monedas.\n\n",
+                    "Comparado con el periodo del {c}. Versión de datos {}, última sincronización {synced}. {}\n\n",
                     r.freshness.data_version,
+                    money_note(language, r.conversion.as_ref()),
                 ));
             } else {
                 md.push_str(&format!("# Performance report: {p}\n\n"));
-                if let Some(c) = &client {
-                    md.push_str(&format!("Client: `{c}`. "));
+                if let Some(n) = &client_name {
+                    md.push_str(&format!("Client: {n}. "));
                 }
                 md.push_str(&format!(
-                    "Compared with {c}. Data version {}, last synced {synced}. Money is per currency, never summed across currencies.\n\n",
+                    "Compared with {c}. Data version {}, last synced {synced}. {}\n\n",
                     r.freshness.data_version,
+                    money_note(language, r.conversion.as_ref()),
                 ));
             }
         }
         md.push_str(&format!("## {title}\n\n"));
-        md.push_str(&md_table(&r));
+        md.push_str(&md_table(&r, language));
         md.push('\n');
         if let Some(p) = progress {
             p(i as u32 + 1, total, title);
@@ -301,17 +378,36 @@ pub async fn build_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
-    fn numbers_are_grouped_and_ratios_shown_as_percent() {
-        assert_eq!(group_thousands("1234567.50"), "1,234,567.50");
-        assert_eq!(group_thousands("-1000"), "-1,000");
-        assert_eq!(cell(&serde_json::json!(0.0345), "ctr"), "3.45 %");
+    fn cells_follow_the_language_and_the_currency() {
+        let en = Language::En;
+        let es = Language::Es;
         assert_eq!(
-            cell(&serde_json::json!(12.34), "revenue_change_pct"),
-            "+12.3 %"
+            cell(en, &json!(1_234_567.5), "revenue", Some("USD")),
+            "1,234,567.50"
         );
-        assert_eq!(cell(&serde_json::json!(3.14659), "roas"), "3.15");
-        assert_eq!(cell(&Value::Null, "roas"), "—");
+        assert_eq!(
+            cell(es, &json!(1_234_567.5), "revenue", Some("USD")),
+            "1.234.567,50"
+        );
+        assert_eq!(
+            cell(es, &json!(14_440_421.03), "spend", Some("CLP")),
+            "14.440.421"
+        );
+        assert_eq!(cell(en, &json!(1000.0), "leads", None), "1,000");
+        assert_eq!(cell(en, &json!(0.0345), "ctr", None), "3.45%");
+        assert_eq!(cell(es, &json!(0.0345), "ctr", None), "3,45 %");
+        assert_eq!(
+            cell(en, &json!(12.34), "revenue_change_pct", None),
+            "+12.3%"
+        );
+        assert_eq!(cell(es, &json!(-2.0), "revenue_change_pct", None), "-2,0 %");
+        assert_eq!(cell(en, &json!(3.14659), "roas", None), "3.15");
+        assert_eq!(cell(en, &Value::Null, "roas", None), "—");
+        assert_eq!(column_label(es, "revenue_change_pct"), "cambio de ingresos");
+        assert_eq!(column_label(es, "campaign_name"), "campaña");
+        assert_eq!(column_label(en, "client_name"), "client");
     }
 }

@@ -717,13 +717,17 @@ impl AnalyticsService {
         as_of: Option<NaiveDate>,
         progress: Option<crate::report::ReportProgress<'_>>,
     ) -> Result<ReportResult, AppError> {
+        let opts = crate::report::ReportOptions {
+            client_id,
+            ..Default::default()
+        };
         crate::report::build(
             self,
             tenant,
             time_range,
-            client_id,
             as_of.unwrap_or_else(today),
             progress,
+            opts,
         )
         .await
     }

@@ -347,7 +347,10 @@ mod tests {
                         "report"
                     ])
                 ),
-                ("pipeline", owned(&["sync", "sync_status"])),
+                (
+                    "pipeline",
+                    owned(&["refresh_fx_rates", "sync", "sync_status"])
+                ),
                 ("catalog", owned(&["list_clients", "list_products"])),
                 ("usage", owned(&["usage"])),
                 ("audit", owned(&["audit_query"])),
@@ -378,6 +381,7 @@ mod tests {
             ("list_clients", Scope::AnalyticsRead),
             ("list_products", Scope::AnalyticsRead),
             ("query_metrics", Scope::AnalyticsRead),
+            ("refresh_fx_rates", Scope::AnalyticsWrite),
             ("report", Scope::AnalyticsRead),
             ("sync", Scope::AnalyticsWrite),
             ("sync_status", Scope::AnalyticsRead),

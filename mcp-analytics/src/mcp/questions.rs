@@ -63,6 +63,9 @@ pub struct ReportParams {
     pub time_range: Option<TimeRange>,
     /// Only this client.
     pub client_id: Option<String>,
+    /// Money converted into this ISO 4217 currency at each day's rate;
+    /// default the tenant's reporting currency, else per currency.
+    pub currency: Option<promptsales_shared::domain::Currency>,
     /// YYYY-MM-DD; default today.
     pub as_of: Option<String>,
 }
@@ -140,7 +143,7 @@ impl AnalyticsServer {
 
     #[tool(
         meta = needs(Scope::AnalyticsRead),
-        description = "Period performance report in Markdown: totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix. Sends progress notifications when given a progress token.",
+        description = "Period performance report in Markdown, in English or Spanish (`language`: titles, headers and number format): totals and change vs the previous period, top and bottom 5 campaigns, channel and country mix, for the agency or one client (named). Money per currency, or converted into `currency` (default the tenant's reporting currency) at each day's rate, with the rates' dates. Sends progress notifications when given a progress token.",
         annotations(read_only_hint = true, idempotent_hint = true, open_world_hint = false)
     )]
     async fn report(
@@ -155,14 +158,18 @@ impl AnalyticsServer {
         let as_of = as_of(p.as_of.as_deref())?;
         let (send, forward) = forward_progress(peer, meta);
         let progress = move |step: u32, total: u32, msg: &str| send(step, total, msg.to_owned());
-        let r = crate::report::build_in(
+        let opts = crate::report::ReportOptions {
+            client_id: p.client_id.as_deref(),
+            language: p.language.unwrap_or_default(),
+            currency: p.currency,
+        };
+        let r = crate::report::build(
             &self.svc,
             &self.tenant,
             range,
-            p.client_id.as_deref(),
             as_of.unwrap_or_else(|| chrono::Utc::now().date_naive()),
             Some(&progress),
-            p.language.unwrap_or(crate::domain::nl::Language::En),
+            opts,
         )
         .await;
         drop(progress);

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::lexicon::{channel_display, country_display};
 use super::time::{describe_compare, describe_time};
-use super::{Language, NameIndex};
+use super::{Language, NameIndex, per_currency};
 use crate::domain::period::Compare;
 use crate::domain::semantic::{Dimension, Metric, Unit};
 use crate::domain::spec::{Direction, Field, FilterOp, FilterValue, QuerySpec};
@@ -107,7 +107,7 @@ fn es_dim_feminine(d: Dimension) -> bool {
     matches!(d, Dimension::Campaign | Dimension::City | Dimension::Week)
 }
 
-fn capitalize(s: &str) -> String {
+pub(super) fn capitalize(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -440,6 +440,68 @@ pub fn answer_sentence_named(
     time_label: Option<&str>,
     names: &NameIndex,
 ) -> String {
+    let s = sentence(language, spec, columns, rows, time_label, names);
+    if !unknown_across_currencies(spec, &Table { columns }, rows) {
+        return s;
+    }
+    let hint = match language {
+        Language::En => {
+            " Where a group spent in several currencies its cost per lead or sale is n/a: \
+             ask in one currency (e.g. \"in USD\") to get it."
+        }
+        Language::Es => {
+            " Donde un grupo gastó en varias monedas su costo por lead o por venta queda sin \
+             dato: pregunta en una moneda (p. ej. «en USD») para obtenerlo."
+        }
+    };
+    format!("{s}{hint}")
+}
+
+/// Whether a money metric is null because its group's amounts are in
+/// several currencies (the group's rows repeat with different currencies
+/// and counts of the other fact are not known per currency).
+fn unknown_across_currencies(spec: &QuerySpec, t: &Table<'_>, rows: &[Vec<Value>]) -> bool {
+    if spec.currency.is_some() {
+        return false;
+    }
+    let group = |r: &[Value]| -> String {
+        spec.dimensions
+            .iter()
+            .map(|d| {
+                t.cell(r, d.as_str())
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\u{1f}")
+    };
+    let mut currencies: std::collections::HashMap<
+        String,
+        std::collections::BTreeSet<Option<&str>>,
+    > = std::collections::HashMap::new();
+    for r in rows {
+        currencies
+            .entry(group(r))
+            .or_default()
+            .insert(t.currency(r));
+    }
+    rows.iter().any(|r| {
+        currencies.get(&group(r)).is_some_and(|c| c.len() > 1)
+            && spec.metrics.iter().any(|m| {
+                crate::query::needs_currency(&[*m])
+                    && t.cell(r, m.as_str()).is_some_and(Value::is_null)
+            })
+    })
+}
+
+fn sentence(
+    language: Language,
+    spec: &QuerySpec,
+    columns: &[String],
+    rows: &[Vec<Value>],
+    time_label: Option<&str>,
+    names: &NameIndex,
+) -> String {
     let t = Table { columns };
     let es = language == Language::Es;
     // A bare date label ("2026-07-01 – 2026-09-30") gets a preposition.
@@ -594,6 +656,49 @@ pub fn answer_sentence_named(
             .copied()
             .find(|d| !d.is_time())
             .unwrap_or(dims[0]);
+        // Without a reporting currency the rows are ranked within each
+        // currency (the query's rule): say so, currency by currency.
+        let currencies = rows
+            .iter()
+            .map(|r| t.currency(r))
+            .collect::<std::collections::BTreeSet<_>>();
+        if spec.currency.is_none() && currencies.len() > 1 {
+            let mut groups: Vec<per_currency::Ranked> = Vec::new();
+            for r in rows {
+                let cur = t.currency(r).unwrap_or("—").to_owned();
+                if groups.last().is_none_or(|g| g.currency != cur) {
+                    groups.push(per_currency::Ranked {
+                        currency: cur,
+                        items: Vec::new(),
+                        more: 0,
+                    });
+                }
+                if let Some(g) = groups.last_mut() {
+                    if g.items.len() < LISTED {
+                        g.items
+                            .push(format!("{} ({})", key(r), item_values(r, !single)));
+                    } else {
+                        g.more += 1;
+                    }
+                }
+            }
+            let subject = match language {
+                Language::En => format!(
+                    "{} by {label}{filters}{time_sp}",
+                    dim_noun(language, rank_dim, true)
+                ),
+                Language::Es => format!(
+                    "{} por {label}{filters}{time_sp}",
+                    dim_noun(language, rank_dim, true)
+                ),
+            };
+            let head = per_currency::Head {
+                subject: &subject,
+                high,
+                limit: spec.limit,
+            };
+            return per_currency::sentence(language, &head, &groups);
+        }
         if spec.limit == Some(1) || rows.len() == 1 {
             let row = &rows[0];
             let mut v = value(row, m);

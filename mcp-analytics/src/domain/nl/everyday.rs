@@ -229,6 +229,26 @@ pub const SPEND_VERBS: &[&str] = &[
     "metieron",
 ];
 
+/// Two-word phrases of money going out ("went into", "se fue"): spend.
+pub const SPEND_PAIRS: &[(&str, &str)] = &[
+    ("went", "into"),
+    ("went", "to"),
+    ("went", "on"),
+    ("go", "into"),
+    ("goes", "into"),
+    ("gone", "into"),
+    ("put", "into"),
+    ("poured", "into"),
+    ("sunk", "into"),
+    ("se", "fue"),
+    ("se", "fueron"),
+    ("se", "va"),
+    ("se", "gasto"),
+    ("se", "invirtio"),
+    ("pusimos", "en"),
+    ("metimos", "en"),
+];
+
 /// Everyday and regional words for money ("plata", "lana", "feria", "guita").
 pub const MONEY_WORDS: &[&str] = &[
     "money", "cash", "dough", "bucks", "moolah", "dinero", "plata", "lana", "feria", "pasta",

@@ -13,6 +13,7 @@ mod names;
 mod normalize;
 mod parser;
 mod patterns;
+mod per_currency;
 mod time;
 
 #[cfg(test)]
@@ -24,7 +25,7 @@ use serde::Serialize;
 
 use crate::domain::spec::QuerySpec;
 
-pub use answer::{answer_sentence, answer_sentence_named, metric_label};
+pub use answer::{answer_sentence, answer_sentence_named, format_number, metric_label};
 pub use normalize::normalize;
 pub use time::{describe_compare, describe_time};
 
@@ -33,6 +34,13 @@ vocabulary! {
     pub enum Language("language") {
         En => "en",
         Es => "es",
+    }
+}
+
+/// English unless a caller says otherwise.
+impl Default for Language {
+    fn default() -> Self {
+        Language::En
     }
 }
 

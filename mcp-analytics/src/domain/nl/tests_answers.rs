@@ -68,3 +68,88 @@ fn money_takes_its_currencys_decimals() {
         "14.440.421,03 USD"
     );
 }
+
+#[test]
+fn a_ranking_without_a_reporting_currency_ranks_each_currency_and_says_so() {
+    let s = spec(json!({"metrics": ["revenue"], "dimensions": ["client"],
+        "order_by": [{"field": "revenue", "direction": "desc"}], "limit": 1}));
+    // The query ranks within each currency: its rows come currency by currency.
+    let rows = vec![
+        vec![
+            json!("cli_002"),
+            json!("Hotel Sol"),
+            json!("ARS"),
+            json!(154_000_000.0),
+        ],
+        vec![
+            json!("cli_001"),
+            json!("Café Andino"),
+            json!("COP"),
+            json!(264_000_000.0),
+        ],
+    ];
+    let c = cols(&["client", "client_name", "currency", "revenue"]);
+    let en = answer_sentence(Language::En, &s, &c, &rows, None);
+    assert!(en.contains("the highest in each currency"), "{en}");
+    assert!(
+        en.contains("ARS: Hotel Sol (154,000,000.00 ARS); COP: Café Andino (264,000,000 COP)"),
+        "{en}"
+    );
+    assert!(en.contains("\"in USD\""), "{en}");
+    let es = answer_sentence(Language::Es, &s, &c, &rows, None);
+    assert!(es.contains("el mayor de cada moneda"), "{es}");
+    assert!(es.contains("«en USD»"), "{es}");
+    // One currency: an ordinary winner.
+    let one = answer_sentence(Language::En, &s, &c, &rows[1..], None);
+    assert!(
+        one.starts_with("Café Andino had the highest revenue"),
+        "{one}"
+    );
+}
+
+#[test]
+fn a_cost_per_lead_unknown_across_currencies_says_how_to_get_it() {
+    let s = spec(json!({"metrics": ["spend", "cpl"], "dimensions": ["client"]}));
+    let c = cols(&["client", "client_name", "currency", "spend", "cpl"]);
+    let rows = vec![
+        vec![
+            json!("cli_001"),
+            json!("Café Andino"),
+            json!("COP"),
+            json!(9000.0),
+            Value::Null,
+        ],
+        vec![
+            json!("cli_001"),
+            json!("Café Andino"),
+            json!("USD"),
+            json!(20.0),
+            Value::Null,
+        ],
+        vec![
+            json!("cli_002"),
+            json!("Hotel Sol"),
+            json!("ARS"),
+            json!(500.0),
+            json!(25.0),
+        ],
+    ];
+    let en = answer_sentence(Language::En, &s, &c, &rows, None);
+    assert!(
+        en.contains("spent in several currencies") && en.contains("\"in USD\""),
+        "{en}"
+    );
+    let es = answer_sentence(Language::Es, &s, &c, &rows, None);
+    assert!(es.contains("varias monedas"), "{es}");
+    // A null CPL of a one-currency group (no leads) gets no such hint.
+    let plain = answer_sentence(Language::En, &s, &c, &rows[2..], None);
+    assert!(!plain.contains("several currencies"), "{plain}");
+    let none = vec![vec![
+        json!("cli_002"),
+        json!("Hotel Sol"),
+        json!("ARS"),
+        json!(500.0),
+        Value::Null,
+    ]];
+    assert!(!answer_sentence(Language::En, &s, &c, &none, None).contains("several"));
+}

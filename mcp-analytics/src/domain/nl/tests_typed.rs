@@ -240,3 +240,50 @@ fn a_currency_phrase_sets_the_reporting_currency_and_nothing_else() {
     // A country is not a currency: "en México" stays a filter.
     assert_eq!(mx["filters"][0]["value"], "MX");
 }
+
+#[test]
+fn money_going_out_is_spend_and_who_ranks_clients() {
+    let spend_on_google = |p: &str| {
+        json!({"metrics": ["spend"], "filters": [{"field": "channel", "op": "eq", "value": "google_ads"}],
+               "time_range": rel(p)})
+    };
+    let top_spender = |p: &str| {
+        json!({"metrics": ["spend"], "dimensions": ["client"], "limit": 1,
+               "order_by": [{"field": "spend", "direction": "desc"}], "time_range": rel(p)})
+    };
+    for (q, want) in [
+        (
+            "how much money went into google ads last month",
+            spend_on_google("last_month"),
+        ),
+        (
+            "cuánta plata se fue en google ads el mes pasado",
+            spend_on_google("last_month"),
+        ),
+        ("who spent the most last month", top_spender("last_month")),
+        ("¿quién gastó más el mes pasado?", top_spender("last_month")),
+    ] {
+        let got = ask(q).unwrap();
+        for k in [
+            "metrics",
+            "dimensions",
+            "filters",
+            "order_by",
+            "limit",
+            "time_range",
+        ] {
+            if let Some(w) = want.get(k) {
+                assert_eq!(&got[k], w, "{q}: {k} in {got}");
+            }
+        }
+    }
+    // Money that came in stays revenue; a "who" without a ranking is no grouping.
+    assert_eq!(
+        ask("how much money came in last month").unwrap()["metrics"],
+        json!(["revenue"])
+    );
+    assert_eq!(
+        ask("who spent money last month").unwrap()["dimensions"],
+        json!([])
+    );
+}

@@ -9,8 +9,8 @@ use promptsales_shared::domain::COUNTRY_NAMES;
 
 use super::{DimPick, Problem, RankHit, Source, State};
 use crate::domain::nl::everyday::{
-    COST_ADJECTIVES, MONEY_WORDS, REVENUE_VERBS, SPEND_VERBS, TREND_PAIRS, TREND_WORDS, correct,
-    cost_metric,
+    COST_ADJECTIVES, MONEY_WORDS, REVENUE_VERBS, SPEND_PAIRS, SPEND_VERBS, TREND_PAIRS,
+    TREND_WORDS, correct, cost_metric,
 };
 use crate::domain::nl::lexicon::{Cue, RankTag, is_vocabulary};
 use crate::domain::nl::normalize::fold;
@@ -117,7 +117,16 @@ impl State<'_> {
         let find = |s: &Self, list: &[&str]| {
             (0..s.ctx.len()).find(|&i| s.ctx.free(i) && list.contains(&s.ctx.text(i)))
         };
-        let (pos, metric) = if let Some(p) = find(self, SPEND_VERBS) {
+        // "money went into Google Ads", "se fue en", "pusimos en": money
+        // going out is spend even though "money" alone reads as revenue.
+        let outflow = (0..self.ctx.len()).find(|&i| {
+            self.ctx.free(i)
+                && self.ctx.free(i + 1)
+                && SPEND_PAIRS
+                    .iter()
+                    .any(|(a, b)| self.ctx.text(i) == *a && self.ctx.text(i + 1) == *b)
+        });
+        let (pos, metric) = if let Some(p) = find(self, SPEND_VERBS).or(outflow) {
             (p, Metric::Spend)
         } else if let Some(p) = find(self, REVENUE_VERBS).or_else(|| find(self, MONEY_WORDS)) {
             (p, Metric::Revenue)
@@ -131,6 +140,22 @@ impl State<'_> {
             self.ctx.toks[pos].orig,
             metric.as_str()
         ));
+    }
+
+    /// "who spent the most", "¿quién vendió más?": a ranking whose subject
+    /// is a person-like "who" ranks clients (the agency's accounts).
+    pub(super) fn who(&mut self) {
+        if self.ranks.is_empty() || !self.dims.is_empty() {
+            return;
+        }
+        let Some(pos) = (0..self.ctx.len()).find(|&i| {
+            self.ctx.free(i) && matches!(self.ctx.text(i), "who" | "whom" | "quien" | "quienes")
+        }) else {
+            return;
+        };
+        self.push_dim(pos, pos + 1, Dimension::Client, Source::Question, false);
+        self.notes
+            .push(format!("'{}' read as client", self.ctx.toks[pos].orig));
     }
 
     /// "trending", "over time", "tendencia": a time grain that fits the

@@ -263,6 +263,7 @@ impl<'a> State<'a> {
         self.lower_codes();
         self.grouping();
         self.trend();
+        self.who();
         self.bare_dims();
         self.names_partial();
         self.product_sales();
