@@ -40,6 +40,15 @@ impl AudienceSource for CrmAudiences {
             })
         })
     }
+
+    fn attributed_revenue<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        client_id: &'a str,
+        since: NaiveDate,
+    ) -> ReadFut<'a, Vec<crm_read::AttributedRevenue>> {
+        Box::pin(self.0.attributed_revenue(tenant, client_id, since))
+    }
 }
 
 /// Asset checks through `content_read::AssetReader`.

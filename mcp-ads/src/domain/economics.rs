@@ -397,7 +397,7 @@ fn evidence(b: &Basis, currency: Currency) -> String {
         )
     } else {
         format!(
-            "ROAS {:.2} from the benchmark only (no conversion values recorded)",
+            "ROAS {:.2} from the benchmark only (no conversion values or CRM sales attributed to its campaigns)",
             roas.value
         )
     };

@@ -295,3 +295,78 @@ async fn forecasts_and_the_optimiser_on_every_backend() {
         t.cleanup().await;
     }
 }
+
+/// A CRM whose sales attributed to cli_own's campaigns return 1 % of what
+/// the seeded history spent (ROAS 0.01, the case); nothing for
+/// anyone else.
+struct LowReturnCrm;
+
+impl AudienceSource for LowReturnCrm {
+    fn count<'a>(&'a self, _: &'a TenantId, _: &'a AudienceQuery) -> ReadFut<'a, AudienceSize> {
+        Box::pin(async {
+            Ok(AudienceSize {
+                matched: 0,
+                reachable: 0,
+                suppressed: 0,
+                without_consent: 0,
+            })
+        })
+    }
+
+    fn attributed_revenue<'a>(
+        &'a self,
+        tenant: &'a TenantId,
+        client_id: &'a str,
+        _since: chrono::NaiveDate,
+    ) -> ReadFut<'a, Vec<crm_read::AttributedRevenue>> {
+        Box::pin(async move {
+            if tenant.as_str() != "t1" || client_id != "cli_own" {
+                return Ok(Vec::new());
+            }
+            let start = today() - Duration::days(60);
+            // seed(): 20.00 USD CPM on 11,000 / 9,000 impressions a day.
+            Ok((0..40)
+                .map(|i| {
+                    let spend = if i % 2 == 0 { 22_000 } else { 18_000 };
+                    crm_read::AttributedRevenue {
+                        date: start + Duration::days(i),
+                        channel: Channel::GoogleAds,
+                        country: Country::parse("CO").unwrap(),
+                        currency: Currency::parse("USD").unwrap(),
+                        amount_cents: spend / 100,
+                    }
+                })
+                .collect())
+        })
+    }
+}
+
+#[tokio::test]
+async fn the_forecast_return_is_the_clients_real_return_from_its_sales() {
+    for t in promptsales_shared::testing::backends(&ads_read::MIGRATIONS)
+        .await
+        .unwrap()
+    {
+        seed(&t.db, "t1", "cli_own", 2_000, 0.05, 0.10).await;
+        let ana = who("ana", "t1", &[]);
+        let plain = AdsService::new(AdsStore::new(t.db.clone()));
+        let linked = AdsService::new(AdsStore::new(t.db.clone()))
+            .with_audiences(std::sync::Arc::new(LowReturnCrm));
+        let roas = |v: &CampaignView| v.plan.forecast.as_ref().unwrap().figures.roas.expected;
+        let bench = roas(
+            &plain
+                .generate(&ana, brief("cli_own", "sales"))
+                .await
+                .unwrap(),
+        );
+        let real = roas(
+            &linked
+                .generate(&ana, brief("cli_own", "sales"))
+                .await
+                .unwrap(),
+        );
+        assert!(bench > 1.0, "without the CRM: the benchmark ({bench})");
+        assert!(real < 0.05, "with its sales: near its own 0.01 ({real})");
+        t.cleanup().await;
+    }
+}

@@ -50,6 +50,17 @@ pub struct AudienceSize {
 pub trait AudienceSource: Send + Sync {
     fn count<'a>(&'a self, tenant: &'a TenantId, q: &'a AudienceQuery)
     -> ReadFut<'a, AudienceSize>;
+
+    /// One client's sales attributed to its campaigns since a day: the
+    /// real return a forecast weighs (none where the CRM is not linked).
+    fn attributed_revenue<'a>(
+        &'a self,
+        _tenant: &'a TenantId,
+        _client_id: &'a str,
+        _since: chrono::NaiveDate,
+    ) -> ReadFut<'a, Vec<crm_read::AttributedRevenue>> {
+        Box::pin(async { Ok(Vec::new()) })
+    }
 }
 
 /// Whether an asset may run on a channel over a flight (from mcp-content).

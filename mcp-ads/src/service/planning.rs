@@ -157,6 +157,32 @@ impl AdsService {
                 .add(&r.day);
             where_.insert(r.country.as_str().to_owned());
         }
+        // Platforms rarely report conversion values; where a channel has
+        // none, the CRM's sales attributed to the client's campaigns are its
+        // real return (the ROAS an agency reports), on their closing day.
+        if let Some(crm) = &self.audiences {
+            let reported: BTreeSet<Channel> = by
+                .iter()
+                .filter(|(_, (days, _))| days.values().any(|d| d.value_cents > 0))
+                .map(|(c, _)| *c)
+                .collect();
+            let sales = crm.attributed_revenue(tenant, client, since).await?;
+            for s in sales.iter().filter(|s| {
+                s.currency == currency
+                    && !reported.contains(&s.channel)
+                    && (!local || countries.contains(&s.country))
+            }) {
+                let Some((days, _)) = by.get_mut(&s.channel) else {
+                    continue;
+                };
+                days.entry(Some(s.date))
+                    .or_insert_with(|| Day {
+                        date: Some(s.date),
+                        ..Day::default()
+                    })
+                    .value_cents += s.amount_cents;
+            }
+        }
         Ok(by
             .into_iter()
             .map(|(c, (days, where_))| {

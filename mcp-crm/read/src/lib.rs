@@ -9,7 +9,7 @@ mod reader;
 pub mod rows;
 
 pub use import::{CrmImport, INTERACTIONS, LEADS, SALES, SELLERS};
-pub use reader::{AudienceCount, AudienceFilter, CrmReader};
+pub use reader::{AttributedRevenue, AudienceCount, AudienceFilter, CrmReader};
 
 use promptsales_shared::db::{Migrations, ReadSchema};
 use sqlx::migrate::Migrator;

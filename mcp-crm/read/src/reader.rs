@@ -126,9 +126,58 @@ fn audience_sql(tenant: &TenantId, f: &AudienceFilter, select: &'static str) -> 
     s
 }
 
+/// One day's revenue of a client's sales attributed to its campaigns, per
+/// channel, country and currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributedRevenue {
+    pub date: NaiveDate,
+    pub channel: Channel,
+    pub country: Country,
+    pub currency: promptsales_shared::domain::Currency,
+    pub amount_cents: i64,
+}
+
 impl CrmReader {
     pub fn new(db: Db) -> Self {
         Self { db }
+    }
+
+    /// The revenue of one client's sales attributed to a campaign, closed
+    /// on or after `since`, per day, channel, country and currency: what an
+    /// ads forecast reads as the client's real return. Never another
+    /// client's.
+    pub async fn attributed_revenue(
+        &self,
+        tenant: &TenantId,
+        client_id: &str,
+        since: NaiveDate,
+    ) -> Result<Vec<AttributedRevenue>, AppError> {
+        let rows = sqlx::query(
+            "SELECT substr(closed_at, 1, 10) AS d, channel, country, currency, \
+             CAST(SUM(amount_cents) AS BIGINT) AS amount \
+             FROM sales WHERE tenant_id = $1 AND client_id = $2 AND campaign_id IS NOT NULL \
+             AND closed_at >= $3 GROUP BY substr(closed_at, 1, 10), channel, country, currency",
+        )
+        .bind(tenant.as_str())
+        .bind(client_id)
+        .bind(format_date(since))
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let d: String = r.try_get("d")?;
+                Ok(AttributedRevenue {
+                    date: NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|e| AppError::Internal(format!("sales.closed_at {d:?}: {e}")))?,
+                    channel: Channel::parse(&r.try_get::<String, _>("channel")?)?,
+                    country: Country::parse(&r.try_get::<String, _>("country")?)?,
+                    currency: promptsales_shared::domain::Currency::parse(
+                        &r.try_get::<String, _>("currency")?,
+                    )?,
+                    amount_cents: r.try_get("amount")?,
+                })
+            })
+            .collect()
     }
 
     pub fn db(&self) -> &Db {
