@@ -2,6 +2,7 @@
 //! (counts by tool and outcome, latency, no tenant in any label), spans
 //! exported to an OTLP/HTTP collector, and the orchestrator's trace carried
 //! in `_meta.traceparent` into the server's JSON log.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -46,15 +47,6 @@ async fn metrics_count_calls_by_tool_and_outcome_and_name_no_tenant() {
         &["analytics:read", "analytics:write"],
     );
     let reader = tokens::mint("bo@agency.example", "acme-tenant-7", &["analytics:read"]);
-    let before = scrape(&server.base).await;
-    assert!(
-        sample(
-            &before,
-            "promptsales_sync_lag_seconds{server=\"mcp-analytics\"}"
-        )
-        .is_none(),
-        "no sync yet: no lag"
-    );
     for era in Era::ALL {
         let client = server.client_with_token(era, &writer).await;
         for tool in ["list_clients", "sync"] {
@@ -64,9 +56,16 @@ async fn metrics_count_calls_by_tool_and_outcome_and_name_no_tenant() {
                 .unwrap();
             assert_ne!(r.is_error, Some(true), "{tool}: {r:?}");
         }
-        // Missing required arguments: a tool error.
+        // A dimension outside the vocabulary: a tool error.
         let r = client
-            .call_tool(CallToolRequestParams::new("weekly_report"))
+            .call_tool(
+                CallToolRequestParams::new("funnel").with_arguments(
+                    json!({"dimensions": ["shoe_size"]})
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default(),
+                ),
+            )
             .await
             .unwrap();
         assert_eq!(r.is_error, Some(true));
@@ -96,7 +95,7 @@ async fn metrics_count_calls_by_tool_and_outcome_and_name_no_tenant() {
     };
     assert_eq!(count("list_clients", "ok"), Some(2.0), "{text}");
     assert_eq!(count("sync", "ok"), Some(2.0), "{text}");
-    assert_eq!(count("weekly_report", "error"), Some(2.0), "{text}");
+    assert_eq!(count("funnel", "error"), Some(2.0), "{text}");
     assert_eq!(count("sync", "denied"), Some(2.0), "{text}");
     assert_eq!(count("unknown", "error"), Some(2.0), "{text}");
     assert_eq!(
@@ -184,36 +183,21 @@ fn message(line: &Value) -> &str {
 async fn spans_reach_an_otlp_collector_under_the_callers_trace() {
     let backend = Backend::sqlite();
     let (endpoint, got) = collector().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let bind = format!("127.0.0.1:{port}");
     let log = tempfile::NamedTempFile::new().unwrap();
-    let mut child = command("mcp-analytics", &backend)
-        .args(["--transport", "http", "--bind", &bind])
-        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
-        .env("OTEL_BSP_SCHEDULE_DELAY", "100")
-        .env("PROMPTSALES_LOG_FORMAT", "json")
-        .env("PROMPTSALES_LOG", "info")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log.reopen().unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let base = format!("http://{bind}");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while reqwest::get(format!("{base}/healthz")).await.is_err() {
-        assert!(Instant::now() < deadline, "no /healthz");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let transport = rmcp::transport::StreamableHttpClientTransport::from_uri(format!("{base}/mcp"));
-    let client =
-        rmcp::serve_client_with_lifecycle((), transport, rmcp::ClientLifecycleMode::Initialize)
-            .await
-            .unwrap();
+    let server = HttpServer::start_logged(
+        "mcp-analytics",
+        &backend,
+        &[],
+        &[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+            ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+            ("PROMPTSALES_LOG_FORMAT", "json"),
+            ("PROMPTSALES_LOG", "info"),
+        ],
+        log.reopen().unwrap().into(),
+    )
+    .await;
+    let client = server.client(Era::Initialize).await;
     let mut params = CallToolRequestParams::new("list_clients");
     params.set_traceparent(&format!("00-{TRACE_ID}-{PARENT_SPAN}-01"));
     let r = client.call_tool(params).await.unwrap();
@@ -238,10 +222,7 @@ async fn spans_reach_an_otlp_collector_under_the_callers_trace() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let _ = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().unwrap().to_string()])
-        .status();
-    let _ = tokio::time::timeout(Duration::from_secs(15), child.wait()).await;
+    server.terminate().await;
     let stderr = std::fs::read_to_string(log.path()).unwrap();
     let line = json_lines(&stderr)
         .into_iter()
@@ -263,6 +244,7 @@ async fn the_orchestrators_trace_continues_in_the_servers_json_log() {
         .env("PROMPTSALES_SERVERS_DIR", bin_dir())
         .env("PROMPTSALES_LOG_FORMAT", "json")
         .env("PROMPTSALES_LOG", "info,orchestrator=debug")
+        .env("PROMPTSALES_SERVER_LOG", "info")
         .stdin(Stdio::null())
         .output()
         .await
