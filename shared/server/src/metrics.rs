@@ -88,7 +88,7 @@ pub const UNKNOWN_TOOL: &str = "unknown";
 /// The process's metrics (one server per process).
 pub struct Metrics {
     registry: Registry,
-    server: OnceLock<&'static str>,
+    server: Arc<OnceLock<&'static str>>,
     calls: Family<CallLabels, Counter>,
     durations: Family<ToolLabels, Histogram>,
     in_flight: Family<ServerLabels, Gauge>,
@@ -136,11 +136,16 @@ impl Metrics {
             prometheus_client::registry::Unit::Seconds,
             sync_lag.clone(),
         );
-        let sources = Arc::new(Sources::default());
+        let server = Arc::new(OnceLock::new());
+        let sources = Arc::new(Sources {
+            server: server.clone(),
+            dbs: Mutex::default(),
+            cache: Mutex::default(),
+        });
         registry.register_collector(Box::new(sources.clone()));
         Self {
             registry,
-            server: OnceLock::new(),
+            server,
             calls,
             durations,
             in_flight,
@@ -153,6 +158,10 @@ impl Metrics {
     /// Names the server every metric is labelled with (first call wins).
     pub fn set_server(&self, server: &'static str) {
         let _ = self.server.set(server);
+        // Present at 0 from the start, so an autoscaler's query has a series.
+        self.in_flight.get_or_create(&ServerLabels {
+            server: self.server(),
+        });
     }
 
     fn server(&self) -> &'static str {
@@ -242,9 +251,6 @@ impl Metrics {
 
     /// The OpenMetrics text of every metric, probes refreshed first.
     pub async fn render(&self) -> String {
-        self.sources
-            .server
-            .get_or_init(|| self.server.get().copied().unwrap_or("unknown"));
         let probes: Vec<Probe> = self
             .probes
             .lock()
@@ -292,9 +298,8 @@ impl Drop for InFlight {
 }
 
 /// What a scrape reads on the spot: cache counters and pool usage.
-#[derive(Default)]
 struct Sources {
-    server: OnceLock<&'static str>,
+    server: Arc<OnceLock<&'static str>>,
     dbs: Mutex<Vec<Db>>,
     cache: Mutex<Option<Cache>>,
 }
