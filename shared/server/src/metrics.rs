@@ -159,9 +159,9 @@ impl Metrics {
     pub fn set_server(&self, server: &'static str) {
         let _ = self.server.set(server);
         // Present at 0 from the start, so an autoscaler's query has a series.
-        self.in_flight.get_or_create(&ServerLabels {
+        drop(self.in_flight.get_or_create(&ServerLabels {
             server: self.server(),
-        });
+        }));
     }
 
     fn server(&self) -> &'static str {
