@@ -68,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
     }
+    watch_sync_lag(svc.warehouse().clone(), rt.config.tenant.clone());
     let readiness = Readiness {
         dbs: svc.databases(),
         cache: Some(rt.cache.clone()),
@@ -90,6 +91,35 @@ async fn main() -> anyhow::Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// `promptsales_sync_lag_seconds`: now − the tenant's last successful
+/// sync, read from the warehouse at each scrape (syncs run here, by the
+/// schedule, or by `promptsales sync` in another process).
+fn watch_sync_lag(
+    warehouse: promptsales_shared::db::Db,
+    tenant: promptsales_shared::domain::TenantId,
+) {
+    promptsales_server::metrics::global().on_scrape(move || {
+        let (warehouse, tenant) = (warehouse.clone(), tenant.clone());
+        async move {
+            let lag = match analytics_read::freshness(&warehouse, &tenant).await {
+                Ok(f) => f
+                    .last_synced_at
+                    .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                    .map(|t| {
+                        (chrono::Utc::now() - t.with_timezone(&chrono::Utc))
+                            .as_seconds_f64()
+                            .max(0.0)
+                    }),
+                Err(e) => {
+                    tracing::debug!(error = %e, "sync lag not read");
+                    return;
+                }
+            };
+            promptsales_server::metrics::global().set_sync_lag(lag);
+        }
+    });
 }
 
 /// `async-openai` logs the body of a 5xx answer verbatim at `warn`; an

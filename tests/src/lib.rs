@@ -476,6 +476,17 @@ impl HttpServer {
         args: &[&str],
         envs: &[(&str, &str)],
     ) -> Self {
+        Self::start_logged(name, backend, args, envs, Stdio::inherit()).await
+    }
+
+    /// [`HttpServer::start_env`] writing the server's log (stderr) to `stderr`.
+    pub async fn start_logged(
+        name: &str,
+        backend: &Backend,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+    ) -> Self {
         let port = {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
@@ -490,7 +501,7 @@ impl HttpServer {
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .kill_on_drop(true);
         let child = cmd.spawn().unwrap();
         let base = format!("http://{bind}");

@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 pub use config::{Endpoint, HubConfig, SERVERS, ServerSpec};
 
@@ -483,8 +484,20 @@ impl Hub {
             let peer = conn.peer(self.config.max_restarts).await?;
             let mut params = CallToolRequestParams::new(info.name.clone());
             params.arguments = arguments.clone();
+            // Each attempt is a span whose trace the server continues
+            // (`_meta.traceparent`, SEP-414).
+            let span = tracing::info_span!(
+                "mcp_call",
+                tool = qualified,
+                trace_id = tracing::field::Empty,
+                span_id = tracing::field::Empty,
+            );
+            let ids =
+                promptsales_server::trace::adopt(&span, &promptsales_server::trace::current());
+            promptsales_server::trace::inject(&mut params, &ids);
+            span.in_scope(|| tracing::debug!(attempt, "calling tool"));
             let outcome = tokio::select! {
-                r = tokio::time::timeout(timeout, peer.call_tool(params)) => r,
+                r = tokio::time::timeout(timeout, peer.call_tool(params).instrument(span)) => r,
                 _ = cancel.cancelled() => {
                     return Err(CallError::Cancelled { tool: qualified.to_owned() });
                 }

@@ -31,7 +31,8 @@ impl Runtime {
     /// Resolves configuration, installs logging and opens the cache.
     pub async fn start(server: &'static str, args: &CommonArgs) -> Result<Self, StartError> {
         let config = args.resolve()?;
-        crate::telemetry::init(config.log_format, &config.log_filter);
+        crate::telemetry::init(config.log_format, &config.log_filter, server);
+        crate::metrics::global().set_server(server);
         let cache = Cache::from_config(&config.cache);
         tracing::debug!(server, cache = cache.backend_name(), "runtime ready");
         Ok(Self {

@@ -350,6 +350,14 @@ pub async fn require_bearer(
                     needed: vec![needed.as_str().to_owned()],
                 };
                 tracing::info!(subject = %principal.subject, error = %e, "tool call refused");
+                // Refused before dispatch, so `call_tool_audited` never counts it.
+                if let Some(tool) = called_tool.as_deref() {
+                    crate::metrics::global().tool_call(
+                        tool,
+                        crate::metrics::CallOutcome::Denied,
+                        None,
+                    );
+                }
                 return verifier.challenge(&e);
             }
             request.extensions_mut().insert(principal);

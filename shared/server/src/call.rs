@@ -15,11 +15,13 @@ use rmcp::model::{CallToolRequestParams, CallToolResponse, ErrorCode, MetaObject
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler};
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 
 use crate::args::{check_vocabulary, deserialize_message};
 use crate::audit::{Auditor, Outcome};
 use crate::auth::Principal;
 use crate::error::{ERROR_META, ToolError};
+use crate::metrics::CallOutcome;
 
 /// `_meta` key under which a tool publishes the scope it needs.
 pub const SCOPE_META: &str = "promptsales/scope";
@@ -153,6 +155,10 @@ fn refused(e: ToolError) -> Result<CallToolResponse, ErrorData> {
 /// through the (selected) router, turns arguments rmcp could not
 /// deserialise into an `isError` result the model can act on (as the
 /// 2025-11-25 specification asks of input validation), and audits.
+///
+/// Each call runs in a `tool_call` span continuing the caller's trace
+/// (`_meta.traceparent`), is counted in the Prometheus metrics by tool and
+/// outcome, and leaves one `tool call` log line carrying the trace ids.
 pub async fn call_tool_audited<S>(
     server: &S,
     router: &ToolRouter<S>,
@@ -160,6 +166,61 @@ pub async fn call_tool_audited<S>(
     request: CallToolRequestParams,
     context: RequestContext<RoleServer>,
 ) -> Result<CallToolResponse, ErrorData>
+where
+    S: ServerHandler,
+{
+    let started = Instant::now();
+    // A name the router does not know is the caller's text: never a label.
+    let tool = match router.get(&request.name) {
+        Some(_) => request.name.to_string(),
+        None => crate::metrics::UNKNOWN_TOOL.to_owned(),
+    };
+    let parent = crate::trace::extract(
+        request
+            .meta
+            .as_deref()
+            .filter(|m| m.get_traceparent().is_some())
+            .or(Some(&context.meta)),
+    );
+    let span = tracing::info_span!(
+        "tool_call",
+        server = auditor.server(),
+        tool = %tool,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+    );
+    crate::trace::adopt(&span, &parent);
+    let (result, denied) = audited(server, router, auditor, request, context)
+        .instrument(span.clone())
+        .await;
+    let outcome = if denied {
+        CallOutcome::Denied
+    } else if outcome_of(&result).outcome == "ok" {
+        CallOutcome::Ok
+    } else {
+        CallOutcome::Error
+    };
+    let elapsed = started.elapsed();
+    crate::metrics::global().tool_call(&tool, outcome, (!denied).then_some(elapsed));
+    span.in_scope(|| {
+        tracing::info!(
+            outcome = outcome.as_str(),
+            duration_ms = elapsed.as_millis() as u64,
+            "tool call"
+        );
+    });
+    result
+}
+
+/// The call itself: checks, intent, dispatch and audit row; `true` when
+/// refused for want of scope.
+async fn audited<S>(
+    server: &S,
+    router: &ToolRouter<S>,
+    auditor: &Auditor,
+    request: CallToolRequestParams,
+    context: RequestContext<RoleServer>,
+) -> (Result<CallToolResponse, ErrorData>, bool)
 where
     S: ServerHandler,
 {
@@ -174,7 +235,7 @@ where
         auditor
             .record(&who, &tool, outcome_of(&result), started)
             .await;
-        return result;
+        return (result, false);
     };
     let precheck = match request.arguments.as_ref() {
         Some(args) => check_vocabulary(&attr.input_schema, args).err(),
@@ -182,6 +243,7 @@ where
     };
     let scope = declared_scope(&attr);
     let denied = scope.and_then(|s| who.require(s).err());
+    let was_denied = precheck.is_none() && denied.is_some();
     let result = if let Some(message) = precheck {
         refused(ToolError::invalid_arguments(message))
     } else if let Some(e) = denied {
@@ -200,7 +262,7 @@ where
                     auditor
                         .record(&who, &tool, outcome_of(&result), started)
                         .await;
-                    return result;
+                    return (result, false);
                 }
             },
             None => None,
@@ -223,14 +285,14 @@ where
             auditor
                 .finish(id, &who, &tool, outcome_of(&result), started)
                 .await;
-            return result;
+            return (result, false);
         }
         result
     };
     auditor
         .record(&who, &tool, outcome_of(&result), started)
         .await;
-    result
+    (result, was_denied)
 }
 
 /// A tool result that is an error with a plain sentence (tools that build

@@ -358,7 +358,9 @@ where
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let mut mcp_routes = Router::new().nest_service("/mcp", mcp);
+    let mut mcp_routes = Router::new()
+        .nest_service("/mcp", mcp)
+        .layer(axum::middleware::from_fn(crate::metrics::track_in_flight));
     let mut app = Router::new();
     if let Some((gate, settings)) = auth {
         mcp_routes = mcp_routes.layer(axum::middleware::from_fn_with_state(
@@ -380,7 +382,10 @@ where
                 get(serve_metadata),
             );
     }
+    crate::metrics::global().watch(&readiness.dbs, readiness.cache.as_ref());
     app.route("/healthz", get(|| async { "ok" }))
+        // Outside the bearer middleware: see `metrics` for why that is safe.
+        .route("/metrics", get(crate::metrics::serve))
         .route(
             "/readyz",
             get(|State(r): State<Readiness>| async move {
@@ -510,6 +515,8 @@ where
         // Bounded: a stuck database must not hold the process forever.
         let _ = tokio::time::timeout(Duration::from_secs(5), a.flush()).await;
     }
+    // Blocking (the exporter's own thread), bounded by its export timeout.
+    let _ = tokio::task::spawn_blocking(crate::telemetry::shutdown).await;
     tracing::info!(server = name, "stopped");
     Ok(())
 }
