@@ -14,5 +14,6 @@ pub mod error;
 pub mod llm;
 pub mod server;
 pub mod telemetry;
+pub mod tls;
 
 pub use error::ToolError;
