@@ -111,6 +111,7 @@ impl Server {
             }],
             call_timeout: SYNC_TIMEOUT,
             max_restarts: 1,
+            http: crate::client::config::http_client(None)?,
         })
         .await?;
         let report = crate::sync::sync(&hub).await;

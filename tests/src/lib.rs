@@ -458,6 +458,23 @@ pub async fn stdio_client_env(
         .unwrap_or_else(|e| panic!("{name} over stdio ({era:?}): {e}"))
 }
 
+/// Waits until `{base}/healthz` answers 200 through `http` (30 s at most).
+pub async fn wait_healthy(http: &reqwest::Client, base: &str, name: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = http.get(format!("{base}/healthz")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{name} did not answer {base}/healthz in 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// A server running over streamable HTTP on a free loopback port.
 pub struct HttpServer {
     pub child: tokio::process::Child,
@@ -505,20 +522,7 @@ impl HttpServer {
             .kill_on_drop(true);
         let child = cmd.spawn().unwrap();
         let base = format!("http://{bind}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let http = reqwest::Client::new();
-        loop {
-            if let Ok(r) = http.get(format!("{base}/healthz")).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{name} did not answer /healthz in 30 s"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        wait_healthy(&reqwest::Client::new(), &base, name).await;
         HttpServer { child, base }
     }
 

@@ -1,6 +1,6 @@
-//! Where each MCP server is: a binary spawned over stdio, or a streamable HTTP URL with a bearer token.
+//! Where each MCP server is: a binary spawned over stdio, or a streamable HTTP(S) URL with a bearer token, and whom HTTPS trusts.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use promptsales_shared::config::CommonArgs;
@@ -40,6 +40,41 @@ pub struct HubConfig {
     pub call_timeout: Duration,
     /// Restart attempts after a crash before a server counts as down.
     pub max_restarts: u32,
+    /// The client of every HTTP endpoint (trusting `PROMPTSALES_TLS_CA`).
+    pub http: reqwest::Client,
+}
+
+/// The variable naming extra trust roots (PEM) for HTTPS servers.
+pub const CA_VAR: &str = "PROMPTSALES_TLS_CA";
+
+/// The HTTP client of streamable HTTP servers: rmcp's default transport
+/// client (no idle pooling, which stalls ~40 ms on delayed ACKs) that also
+/// trusts the CA certificates in `ca` (a PEM file; the system's roots stay
+/// trusted), so servers with certificates from a private CA are reached
+/// over HTTPS. Redirects are not followed: a server that moved is
+/// configured anew rather than replayed the bearer token elsewhere.
+pub fn http_client(ca: Option<&Path>) -> Result<reqwest::Client, HubConfigError> {
+    let mut builder = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = ca {
+        let bad = |why: String| HubConfigError {
+            var: CA_VAR.into(),
+            expected: "a readable PEM file of CA certificates",
+            got: format!("{} ({why})", path.display()),
+        };
+        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let roots = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
+        if roots.is_empty() {
+            return Err(bad("no BEGIN CERTIFICATE section".into()));
+        }
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder.build().map_err(|e| HubConfigError {
+        var: CA_VAR.into(),
+        expected: "CA certificates the TLS client accepts",
+        got: e.to_string(),
+    })
 }
 
 /// A configuration value the hub cannot use.
@@ -138,7 +173,8 @@ impl HubConfig {
     /// From the environment: `PROMPTSALES_SERVERS` (which servers, default
     /// all four), `PROMPTSALES_<NAME>_URL` / `PROMPTSALES_<NAME>_TOKEN`
     /// (HTTP instead of stdio), `PROMPTSALES_SERVERS_DIR`,
-    /// `PROMPTSALES_CALL_TIMEOUT_SECS` (default 60).
+    /// `PROMPTSALES_CALL_TIMEOUT_SECS` (default 60), `PROMPTSALES_TLS_CA`
+    /// (extra trust roots for `https://` URLs).
     pub fn from_env() -> Result<Self, HubConfigError> {
         Self::from_lookup(&|k| std::env::var(k).ok())
     }
@@ -208,10 +244,14 @@ impl HubConfig {
                     got: s,
                 })?,
         };
+        let ca = get(CA_VAR)
+            .filter(|p| !p.trim().is_empty())
+            .map(PathBuf::from);
         Ok(Self {
             servers,
             call_timeout,
             max_restarts: 5,
+            http: http_client(ca.as_deref())?,
         })
     }
 }
@@ -316,5 +356,25 @@ mod tests {
         let e =
             HubConfig::from_lookup(&lookup(&[("PROMPTSALES_CALL_TIMEOUT_SECS", "0")])).unwrap_err();
         assert!(e.to_string().contains("TIMEOUT"), "{e}");
+        let e = HubConfig::from_lookup(&lookup(&[("PROMPTSALES_TLS_CA", "/nonexistent/ca.pem")]))
+            .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("PROMPTSALES_TLS_CA: expected a readable PEM file")
+                && e.to_string().contains("/nonexistent/ca.pem"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let ca = dir.path().join("ca.pem");
+        std::fs::write(&ca, "no certificate here\n").unwrap();
+        let e = http_client(Some(&ca)).unwrap_err().to_string();
+        assert!(
+            e.starts_with("PROMPTSALES_TLS_CA:") && e.contains("no BEGIN CERTIFICATE"),
+            "{e}"
+        );
     }
 }

@@ -12,7 +12,9 @@ use futures::future::BoxFuture;
 use promptsales_shared::scope::Scope;
 use rmcp::model::{CallToolRequestParams, CallToolResult, Tool};
 use rmcp::service::RunningService;
-use rmcp::transport::streamable_http_client::StreamableHttpClientTransportConfig;
+use rmcp::transport::streamable_http_client::{
+    StreamableHttpClientTransportConfig, StreamableHttpError,
+};
 use rmcp::transport::{ConfigureCommandExt, StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{ClientLifecycleMode, RoleClient, ServiceError, serve_client_with_lifecycle};
 use serde::Serialize;
@@ -193,6 +195,8 @@ fn error_text(r: &CallToolResult) -> String {
 /// One live connection to a server under one identity.
 struct Conn {
     spec: ServerSpec,
+    /// The client of an HTTP endpoint (the hub's trust roots).
+    http: reqwest::Client,
     identity: Option<Identity>,
     session: Mutex<Option<Session>>,
     pid: AtomicU32,
@@ -269,7 +273,7 @@ impl Conn {
                 }
                 serve_client_with_lifecycle(
                     (),
-                    StreamableHttpClientTransport::from_config(cfg),
+                    StreamableHttpClientTransport::with_client(self.http.clone(), cfg),
                     ClientLifecycleMode::Initialize,
                 )
                 .await
@@ -278,6 +282,13 @@ impl Conn {
                     tracing::warn!(server = %self.spec.name, url, error = %e, "cannot connect");
                     if e.to_string().contains("Auth required") {
                         format!("{} refused the connection: Auth required", self.spec.name)
+                    } else if let Some(why) = certificate_problem(&e) {
+                        format!(
+                            "cannot connect to the {} server over HTTPS: {why}; set {} to the \
+                             PEM file of the CA that signed its certificate",
+                            self.spec.name,
+                            config::CA_VAR
+                        )
                     } else {
                         format!("cannot connect to the {} server over HTTP", self.spec.name)
                     }
@@ -320,9 +331,12 @@ impl Conn {
                 Err(e) => {
                     tracing::warn!(server = %self.spec.name, attempt, error = %e, "connect failed");
                     last = e;
-                    // A missing binary or a refused token will not change
-                    // by waiting.
-                    if last.contains("does not exist") || last.contains("Auth required") {
+                    // A missing binary, a refused token or an untrusted
+                    // certificate will not change by waiting.
+                    if last.contains("does not exist")
+                        || last.contains("Auth required")
+                        || last.contains(config::CA_VAR)
+                    {
                         break;
                     }
                 }
@@ -339,6 +353,30 @@ impl Conn {
             let _ = s.close_with_timeout(Duration::from_secs(3)).await;
         }
     }
+}
+
+/// The TLS verdict on the server's certificate when that is why a
+/// connection failed (rustls says "invalid peer certificate: UnknownIssuer"
+/// down the transport error's chain of causes; it names no URL or secret).
+fn certificate_problem(e: &rmcp::service::ClientInitializeError) -> Option<String> {
+    // rmcp keeps the transport's error, and the HTTP client's inside it,
+    // in fields thiserror does not treat as sources: the walk steps into
+    // them itself.
+    let rmcp::service::ClientInitializeError::TransportError { error, .. } = e else {
+        return None;
+    };
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.starts_with("invalid peer certificate") {
+            return Some(text);
+        }
+        cause = match c.downcast_ref::<StreamableHttpError<reqwest::Error>>() {
+            Some(StreamableHttpError::Client(inner)) => Some(inner),
+            _ => c.source(),
+        };
+    }
+    None
 }
 
 /// Live connections by server and identity (`None`: the hub's own).
@@ -364,6 +402,7 @@ impl Hub {
         for spec in &config.servers {
             let conn = Arc::new(Conn {
                 spec: spec.clone(),
+                http: config.http.clone(),
                 identity: None,
                 session: Mutex::new(None),
                 pid: AtomicU32::new(0),
@@ -426,6 +465,7 @@ impl Hub {
         let spec = conns.get(&(server.to_owned(), None))?.spec.clone();
         let c = Arc::new(Conn {
             spec,
+            http: self.config.http.clone(),
             identity: identity.clone(),
             session: Mutex::new(None),
             pid: AtomicU32::new(0),

@@ -15,6 +15,7 @@ pub mod llm;
 pub mod metrics;
 pub mod server;
 pub mod telemetry;
+pub mod tls;
 pub mod trace;
 
 pub use error::ToolError;

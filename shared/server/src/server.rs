@@ -89,6 +89,13 @@ pub struct ServeArgs {
     /// Serve HTTP without authentication on a non-loopback address.
     #[arg(long, env = "PROMPTSALES_ALLOW_UNAUTHENTICATED")]
     pub allow_unauthenticated: bool,
+    /// PEM certificate chain (leaf first): with `--tls-key`, HTTP mode
+    /// serves HTTPS, TLS 1.3 only.
+    #[arg(long, env = "PROMPTSALES_TLS_CERT")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "PROMPTSALES_TLS_KEY")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -113,10 +120,14 @@ impl ServeArgs {
                 .jwt_audience
                 .clone()
                 .or_else(|| self.public_url.clone()),
-            resource_url: self
-                .public_url
-                .clone()
-                .or_else(|| Some(format!("http://{}", self.bind))),
+            resource_url: self.public_url.clone().or_else(|| {
+                let scheme = if self.tls_cert.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                Some(format!("{scheme}://{}", self.bind))
+            }),
             authorization_servers: self.authorization_servers.clone(),
         })
     }
@@ -139,6 +150,8 @@ impl Default for ServeArgs {
             public_url: None,
             authorization_servers: Vec::new(),
             allow_unauthenticated: false,
+            tls_cert: None,
+            tls_key: None,
         }
     }
 }
@@ -193,6 +206,8 @@ pub enum ServeError {
     Session(String),
     #[error("{0}")]
     Auth(String),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
     #[error("tool {0:?} declares no scope (a bug in the server: add `meta = needs(Scope::…)`)")]
     UnscopedTool(String),
 }
@@ -458,6 +473,7 @@ where
                 .as_ref()
                 .map(|a| a.local().tenant.clone())
                 .unwrap_or_else(|| TenantId::from_trusted("default".into()));
+            let tls = crate::tls::server_config(args.tls_cert.as_deref(), args.tls_key.as_deref())?;
             let settings = args.auth_settings()?;
             let verifier =
                 TokenVerifier::from_settings(&settings, tenant).map_err(ServeError::Auth)?;
@@ -492,23 +508,31 @@ where
                     source,
                 })?;
             let local = listener.local_addr().unwrap_or(args.bind);
-            let listener = listener
-                // Without TCP_NODELAY Nagle's algorithm delays small JSON
-                // responses by ~40 ms against delayed-ACK clients.
-                .tap_io(|tcp| {
-                    if let Err(e) = tcp.set_nodelay(true) {
-                        tracing::debug!(error = %e, "set_nodelay failed");
-                    }
-                });
-            tracing::info!(server = name, addr = %local, "serving MCP over streamable HTTP at /mcp");
-            let shutdown = cancel.clone();
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    shutdown_signal().await;
-                    tracing::info!("signal received: draining HTTP connections");
-                    shutdown.cancel();
-                })
-                .await?;
+            let shutdown = async move {
+                shutdown_signal().await;
+                tracing::info!("signal received: draining HTTP connections");
+                cancel.cancel();
+            };
+            if let Some(tls) = tls {
+                tracing::info!(server = name, addr = %local, "serving MCP over streamable HTTPS (TLS 1.3) at /mcp");
+                let listener = crate::tls::TlsListener::new(listener, tls)?;
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            } else {
+                let listener = listener
+                    // Without TCP_NODELAY Nagle's algorithm delays small JSON
+                    // responses by ~40 ms against delayed-ACK clients.
+                    .tap_io(|tcp| {
+                        if let Err(e) = tcp.set_nodelay(true) {
+                            tracing::debug!(error = %e, "set_nodelay failed");
+                        }
+                    });
+                tracing::info!(server = name, addr = %local, "serving MCP over streamable HTTP at /mcp");
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await?;
+            }
         }
     }
     if let Some(a) = auditor {
