@@ -12,7 +12,7 @@ if [ -z "$promtool" ]; then
   promtool="$work/root/usr/bin/promtool"
 fi
 # promtool reads plain rule files: take the groups out of the resource.
-python3 - "$here/slo-rules.yaml" "$work/slo-rules.groups.yaml" <<'PY'
+python3 - "$here/../k8s/base/slo-rules.yaml" "$work/slo-rules.groups.yaml" <<'PY'
 import sys, yaml
 doc = yaml.safe_load(open(sys.argv[1]))
 assert doc["kind"] == "PrometheusRule", doc["kind"]
