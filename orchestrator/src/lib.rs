@@ -7,6 +7,7 @@ pub mod agenda;
 pub mod agent;
 pub mod alerts;
 pub mod app;
+pub mod backup;
 pub mod bench;
 pub mod cli;
 pub mod client;
