@@ -70,13 +70,24 @@ fn io(what: &str, path: &Path, e: std::io::Error) -> BackupError {
     BackupError::Io(format!("{what} {}: {e}", path.display()))
 }
 
+/// Maps a query's error to the context it ran in.
+fn sql_err(db: &Db) -> impl Fn(sqlx::Error) -> BackupError + Copy + '_ {
+    move |source| BackupError::Sql {
+        context: db.context(),
+        source,
+    }
+}
+
+/// A PostgreSQL/SQLite identifier, quoted (names come from the database's
+/// own catalogue, never from a caller).
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// Every table of a context with its row count (names from the database's
 /// own catalogue, quoted; nothing from a caller).
 async fn table_counts(db: &Db) -> Result<Vec<(String, i64)>, BackupError> {
-    let sql = |source| BackupError::Sql {
-        context: db.context(),
-        source,
-    };
+    let sql = sql_err(db);
     let names: Vec<String> = match db.backend() {
         Backend::Sqlite => sqlx::query(
             "SELECT name FROM sqlite_master WHERE type = 'table' \
@@ -99,7 +110,7 @@ async fn table_counts(db: &Db) -> Result<Vec<(String, i64)>, BackupError> {
     .map_err(sql)?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
-        let quoted = format!("\"{}\"", name.replace('"', "\"\""));
+        let quoted = quote_ident(&name);
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT CAST(COUNT(*) AS BIGINT) FROM {quoted}"
         )))
@@ -116,10 +127,7 @@ async fn schema_of(db: &Db) -> Result<String, BackupError> {
     sqlx::query_scalar("SELECT CAST(current_schema() AS TEXT)")
         .fetch_one(db.pool())
         .await
-        .map_err(|source| BackupError::Sql {
-            context: db.context(),
-            source,
-        })
+        .map_err(sql_err(db))
 }
 
 async fn run(tool: &'static str, context: &'static str, args: &[&str]) -> Result<(), BackupError> {
@@ -164,10 +172,7 @@ pub async fn backup(cfg: &DbConfig, dir: &Path) -> Result<Manifest, BackupError>
                     .bind(target.to_string_lossy().into_owned())
                     .execute(db.pool())
                     .await
-                    .map_err(|source| BackupError::Sql {
-                        context: m.context,
-                        source,
-                    })?;
+                    .map_err(sql_err(&db))?;
                 file
             }
             Backend::Postgres => {
@@ -252,15 +257,12 @@ pub async fn restore(cfg: &DbConfig, dir: &Path) -> Result<Manifest, BackupError
                 // Drop the schema whole so objects created after the
                 // backup go too; pg_restore recreates it.
                 sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
-                    schema.replace('"', "\"\"")
+                    "DROP SCHEMA IF EXISTS {} CASCADE",
+                    quote_ident(&schema)
                 )))
                 .execute(db.pool())
                 .await
-                .map_err(|source| BackupError::Sql {
-                    context: m.context,
-                    source,
-                })?;
+                .map_err(sql_err(&db))?;
                 db.close().await;
                 run(
                     "pg_restore",
