@@ -192,7 +192,7 @@ async fn spans_reach_an_otlp_collector_under_the_callers_trace() {
             ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
             ("OTEL_BSP_SCHEDULE_DELAY", "100"),
             ("PROMPTSALES_LOG_FORMAT", "json"),
-            ("PROMPTSALES_LOG", "info"),
+            ("PROMPTSALES_LOG", "info,promptsales_server=debug"),
         ],
         log.reopen().unwrap().into(),
     )
@@ -244,7 +244,7 @@ async fn the_orchestrators_trace_continues_in_the_servers_json_log() {
         .env("PROMPTSALES_SERVERS_DIR", bin_dir())
         .env("PROMPTSALES_LOG_FORMAT", "json")
         .env("PROMPTSALES_LOG", "info,orchestrator=debug")
-        .env("PROMPTSALES_SERVER_LOG", "info")
+        .env("PROMPTSALES_SERVER_LOG", "info,promptsales_server=debug")
         .stdin(Stdio::null())
         .output()
         .await

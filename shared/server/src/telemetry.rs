@@ -24,9 +24,10 @@ pub fn init(format: LogFormat, filter: &str, service: &'static str) {
         filter.push_str(",async_openai=error");
     }
     // rmcp's debug lines echo whole requests, tool arguments (and so any
-    // credential given to `set_connection`) included.
+    // credential given to `set_connection`) included; its info lines are
+    // one per session or request.
     if !filter.contains("rmcp") {
-        filter.push_str(",rmcp=info");
+        filter.push_str(",rmcp=warn");
     }
     // The exporter's own HTTP client must not trace its exports.
     for quiet in ["opentelemetry", "reqwest", "hyper_util"] {
