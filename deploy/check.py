@@ -284,6 +284,8 @@ def check_deployment(where, d, objs):
             live = c.get("livenessProbe", {}).get("httpGet", {}).get("path")
             if (ready, live) != ("/readyz", "/healthz"):
                 problem(cw, f"HTTP probes are {ready}/{live}, expected /readyz and /healthz")
+    if serves_http:
+        check_shutdown_budget(where, d, objs)
     name = d["metadata"]["name"]
     hpas = [o for o in objs if o["kind"] == "HorizontalPodAutoscaler"
             and o["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}]
@@ -310,6 +312,44 @@ def check_deployment(where, d, objs):
         services = [o for o in objs if o["kind"] == "Service" and matches({"matchLabels": o["spec"]["selector"]}, labels)]
         if not services:
             problem(where, "serves HTTP but no Service selects it")
+
+
+# What a server may still spend after its drain delay: calls in flight
+# get this long before their sessions are cancelled (IN_FLIGHT_GRACE in
+# shared/server/src/server.rs), plus the audit flush.
+IN_FLIGHT_GRACE_S = 10
+
+
+def drain_delay_ms(d, objs):
+    """PROMPTSALES_DRAIN_DELAY_MS as the pod sees it: its own env first,
+    then the ConfigMaps it loads with envFrom."""
+    for c in containers(d):
+        for e in c.get("env", []):
+            if e.get("name") == "PROMPTSALES_DRAIN_DELAY_MS" and "value" in e:
+                return int(e["value"])
+        for src in c.get("envFrom", []):
+            ref = src.get("configMapRef", {}).get("name")
+            for o in objs:
+                if o["kind"] == "ConfigMap" and o["metadata"]["name"] == ref:
+                    v = o.get("data", {}).get("PROMPTSALES_DRAIN_DELAY_MS")
+                    if v is not None:
+                        return int(v)
+    return 0
+
+
+def check_shutdown_budget(where, d, objs):
+    """A pod killed before its drain ends turns calls in flight into errors."""
+    spec = pod_spec(d)
+    grace = spec.get("terminationGracePeriodSeconds", 30)
+    pre_stop = max(
+        (c.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+         for c in containers(d)),
+        default=0,
+    )
+    needed = pre_stop + drain_delay_ms(d, objs) / 1000 + IN_FLIGHT_GRACE_S
+    if grace <= needed:
+        problem(where, f"terminationGracePeriodSeconds {grace} does not cover preStop {pre_stop} s "
+                       f"+ drain {drain_delay_ms(d, objs)} ms + {IN_FLIGHT_GRACE_S} s for calls in flight")
 
 
 def check_references(env, objs, secrets_doc):

@@ -106,6 +106,7 @@ async fn main() -> anyhow::Result<()> {
     let readiness = Readiness {
         dbs: vec![catalog, db],
         cache: Some(rt.cache.clone()),
+        ..Default::default()
     };
     run_with_routes(
         "mcp-ads",

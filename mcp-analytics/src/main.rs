@@ -72,6 +72,7 @@ async fn main() -> anyhow::Result<()> {
     let readiness = Readiness {
         dbs: svc.databases(),
         cache: Some(rt.cache.clone()),
+        ..Default::default()
     };
     // Audit rows go into the warehouse database, the one this server owns.
     let auditor = rt.auditor(svc.warehouse());

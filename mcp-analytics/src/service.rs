@@ -409,7 +409,12 @@ impl AnalyticsService {
         let answer = self
             .answer(tenant, question, as_of, meter.as_ref(), context)
             .await;
-        if let (Err(AppError::Internal(_) | AppError::Unavailable(_)), Some(m)) = (&answer, &meter)
+        if let (
+            Err(
+                AppError::Internal(_) | AppError::Unavailable(_) | AppError::DatabaseUnavailable(_),
+            ),
+            Some(m),
+        ) = (&answer, &meter)
             && let Err(e) = m.refund_question(&self.warehouse, tenant).await
         {
             tracing::warn!(error = %e, "a failed question stays counted");

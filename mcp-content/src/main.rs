@@ -43,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
     let readiness = Readiness {
         dbs: vec![db, catalog],
         cache: Some(rt.cache.clone()),
+        ..Default::default()
     };
     run(
         "mcp-content",

@@ -386,6 +386,26 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     }
 }
 
+/// Whether `e` means the database could not be reached or dropped the
+/// connection (restart, failover, network) rather than refused the
+/// statement: the call did nothing durable and may be redone.
+///
+/// PostgreSQL's class 08 (connection exception) and 57P01–57P03 (admin,
+/// crash or cannot-connect-now shutdowns) are in this class; a statement
+/// error never is.
+pub fn is_connection_error(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => db
+            .code()
+            .is_some_and(|c| c.starts_with("08") || matches!(&*c, "57P01" | "57P02" | "57P03")),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

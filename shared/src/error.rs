@@ -21,9 +21,14 @@ pub enum AppError {
     /// The caller lacks a scope or role.
     #[error("permission denied: {0}")]
     PermissionDenied(String),
-    /// A dependency (database, platform API) is unreachable; retry later.
+    /// A dependency (platform API, mail server, the process shutting
+    /// down) is unreachable; retry later.
     #[error("temporarily unavailable: {0}")]
     Unavailable(String),
+    /// The database could not be reached or dropped the connection: the
+    /// call did nothing durable, so a read may be redone at once.
+    #[error("temporarily unavailable: {0}")]
+    DatabaseUnavailable(String),
     /// A natural-language request that could not be mapped; the message says
     /// what was understood and how to rephrase.
     #[error("{0}")]
@@ -69,6 +74,7 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::PermissionDenied(_) => "permission_denied",
             AppError::Unavailable(_) => "unavailable",
+            AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::NotUnderstood(_) => "not_understood",
             AppError::Quota(_) => "quota_exceeded",
             AppError::Internal(_) => "internal",
@@ -117,11 +123,16 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::Internal("expected row was missing".into()),
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+            e if crate::db::is_connection_error(&e) => {
                 // The driver's words stay in the log; the client learns
                 // only that it may retry.
                 tracing::warn!(error = %e, "database unavailable");
-                AppError::Unavailable("the database is busy or unreachable; retry shortly".into())
+                AppError::DatabaseUnavailable(
+                    "the database is busy or unreachable; retry shortly".into(),
+                )
+            }
+            sqlx::Error::PoolClosed => {
+                AppError::Unavailable("the server is shutting down; retry shortly".into())
             }
             other => {
                 tracing::error!(error = %other, "database error");

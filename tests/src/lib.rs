@@ -232,19 +232,24 @@ impl Backend {
     pub fn postgres_unmigrated() -> Option<Self> {
         let url = std::env::var("TEST_DATABASE_URL").ok();
         let redis = std::env::var("TEST_REDIS_URL").ok();
-        let (url, redis) = match (url, redis) {
-            (Some(u), Some(r)) => (u, r),
+        match (url, redis) {
+            (Some(u), Some(r)) => Some(Self::postgres_at(u, r)),
             _ if std::env::var_os("CI").is_some() => {
                 panic!("CI is set but TEST_DATABASE_URL / TEST_REDIS_URL are missing")
             }
             _ => {
                 eprintln!("TEST_DATABASE_URL/TEST_REDIS_URL unset: PostgreSQL + Redis leg skipped");
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// An unmigrated PostgreSQL + Redis backend on the given servers (a
+    /// test's private PostgreSQL), with private schemas and cache prefix.
+    pub fn postgres_at(url: String, redis: String) -> Self {
         let prefix = unique("t");
         let dir = tempfile::tempdir().unwrap();
-        Some(Backend {
+        Backend {
             label: "postgres",
             vars: vec![
                 (
@@ -271,7 +276,7 @@ impl Backend {
             ],
             schema_prefix: Some(prefix),
             dir,
-        })
+        }
     }
 
     /// The same configuration as the binaries get, for in-process access
@@ -458,6 +463,21 @@ pub async fn stdio_client_env(
         .unwrap_or_else(|e| panic!("{name} over stdio ({era:?}): {e}"))
 }
 
+/// A real rmcp client of the streamable HTTP endpoint `url` (a server or
+/// a load balancer in front of several).
+pub async fn http_client(url: &str, era: Era) -> Result<Client, String> {
+    let transport = StreamableHttpClientTransport::from_uri(url.to_owned());
+    serve_client_with_lifecycle((), transport, era.mode())
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// A loopback TCP port free at the time of the call.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
 /// Waits until `{base}/healthz` answers 200 through `http` (30 s at most).
 pub async fn wait_healthy(http: &reqwest::Client, base: &str, name: &str) {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -504,10 +524,19 @@ impl HttpServer {
         envs: &[(&str, &str)],
         stderr: Stdio,
     ) -> Self {
-        let port = {
-            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            l.local_addr().unwrap().port()
-        };
+        Self::start_at(name, backend, args, envs, stderr, free_port()).await
+    }
+
+    /// [`HttpServer::start_logged`] on a given loopback port (a replica
+    /// restarted where its load balancer expects it).
+    pub async fn start_at(
+        name: &str,
+        backend: &Backend,
+        args: &[&str],
+        envs: &[(&str, &str)],
+        stderr: Stdio,
+        port: u16,
+    ) -> Self {
         let bind = format!("127.0.0.1:{port}");
         let mut cmd = command(name, backend);
         // A subcommand (`promptsales mcp`) comes before the launcher flags.
@@ -531,8 +560,7 @@ impl HttpServer {
     }
 
     pub async fn client(&self, era: Era) -> Client {
-        let transport = StreamableHttpClientTransport::from_uri(self.mcp_url());
-        serve_client_with_lifecycle((), transport, era.mode())
+        http_client(&self.mcp_url(), era)
             .await
             .unwrap_or_else(|e| panic!("HTTP client ({era:?}): {e}"))
     }

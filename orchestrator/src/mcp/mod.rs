@@ -206,6 +206,7 @@ pub async fn serve(rt: Runtime, args: &ServeArgs) -> anyhow::Result<()> {
     let readiness = Readiness {
         dbs: vec![orch.core.clone(), orch.runs.db().clone()],
         cache: Some(orch.rt.cache.clone()),
+        ..Default::default()
     };
     promptsales_server::server::run("promptsales", args, readiness, Some(auditor), move || {
         server.clone()

@@ -5,7 +5,7 @@
 //! and its audit row.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use promptsales_shared::AppError;
 use promptsales_shared::audit::Intent;
@@ -202,12 +202,19 @@ where
     };
     let elapsed = started.elapsed();
     crate::metrics::global().tool_call(&tool, outcome, (!denied).then_some(elapsed));
-    span.in_scope(|| {
-        tracing::info!(
+    // A successful call is the hot path: its line is debug (the metrics and
+    // the audit row count it); a failed or refused one stays visible.
+    span.in_scope(|| match outcome {
+        CallOutcome::Ok => tracing::debug!(
             outcome = outcome.as_str(),
             duration_ms = elapsed.as_millis() as u64,
             "tool call"
-        );
+        ),
+        _ => tracing::info!(
+            outcome = outcome.as_str(),
+            duration_ms = elapsed.as_millis() as u64,
+            "tool call"
+        ),
     });
     result
 }
@@ -267,20 +274,7 @@ where
             },
             None => None,
         };
-        let result = match router
-            .call(ToolCallContext::new(server, request, context))
-            .await
-        {
-            Err(e)
-                if e.code == ErrorCode::INVALID_PARAMS
-                    && e.message.starts_with("failed to deserialize parameters") =>
-            {
-                refused(ToolError::invalid_arguments(deserialize_message(
-                    &e.message,
-                )))
-            }
-            other => other,
-        };
+        let result = dispatch(server, router, request, context, open.is_none()).await;
         if let Some(id) = open {
             auditor
                 .finish(id, &who, &tool, outcome_of(&result), started)
@@ -293,6 +287,57 @@ where
         .record(&who, &tool, outcome_of(&result), started)
         .await;
     (result, was_denied)
+}
+
+/// How long a call that left no intent row is redone while the database
+/// is unreachable: a PostgreSQL restart or failover takes seconds.
+const REDO_BUDGET: Duration = Duration::from_secs(15);
+
+/// Routes the call; when `redo` and the database was unreachable, redoes
+/// it with backoff (50 ms doubling to 1 s) within [`REDO_BUDGET`]. Only
+/// calls without an intent row are redone: the failed attempt's
+/// transaction rolled back, and what it wrote before is keyed so that a
+/// second attempt finds it (leads by contact, interactions by message id).
+async fn dispatch<S>(
+    server: &S,
+    router: &ToolRouter<S>,
+    request: CallToolRequestParams,
+    context: RequestContext<RoleServer>,
+    redo: bool,
+) -> Result<CallToolResponse, ErrorData>
+where
+    S: ServerHandler,
+{
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(50);
+    loop {
+        let attempt = ToolCallContext::new(server, request.clone(), context.clone());
+        let result = match router.call(attempt).await {
+            Err(e)
+                if e.code == ErrorCode::INVALID_PARAMS
+                    && e.message.starts_with("failed to deserialize parameters") =>
+            {
+                refused(ToolError::invalid_arguments(deserialize_message(
+                    &e.message,
+                )))
+            }
+            other => other,
+        };
+        let unreachable = outcome_of(&result).kind.as_deref() == Some("database_unavailable");
+        if !redo
+            || !unreachable
+            || context.ct.is_cancelled()
+            || started.elapsed() + pause > REDO_BUDGET
+        {
+            return result;
+        }
+        tracing::debug!(
+            pause_ms = pause.as_millis() as u64,
+            "database unreachable; redoing the call"
+        );
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(1));
+    }
 }
 
 /// A tool result that is an error with a plain sentence (tools that build

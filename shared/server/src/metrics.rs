@@ -188,6 +188,16 @@ impl Metrics {
         }
     }
 
+    /// MCP requests of this server in flight now (what a draining server
+    /// waits for before it cancels its sessions).
+    pub fn requests_in_flight(&self) -> i64 {
+        self.in_flight
+            .get_or_create(&ServerLabels {
+                server: self.server(),
+            })
+            .get()
+    }
+
     /// One more MCP request in flight until the guard drops (also when the
     /// client goes away mid-request).
     pub fn request_started(&self) -> InFlight {

@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -96,6 +97,11 @@ pub struct ServeArgs {
     /// PEM private key of `--tls-cert` (PKCS#8, PKCS#1 or SEC1).
     #[arg(long, env = "PROMPTSALES_TLS_KEY")]
     pub tls_key: Option<std::path::PathBuf>,
+    /// On SIGTERM, how long `/readyz` answers 503 `draining` while the
+    /// server still serves, so the load balancer stops sending it new
+    /// calls before its listener closes (HTTP only).
+    #[arg(long, default_value_t = 0, env = "PROMPTSALES_DRAIN_DELAY_MS")]
+    pub drain_delay_ms: u64,
 }
 
 impl ServeArgs {
@@ -152,6 +158,7 @@ impl Default for ServeArgs {
             allow_unauthenticated: false,
             tls_cert: None,
             tls_key: None,
+            drain_delay_ms: 0,
         }
     }
 }
@@ -282,10 +289,15 @@ where
 pub struct Readiness {
     pub dbs: Vec<Db>,
     pub cache: Option<Cache>,
+    /// Set on SIGTERM: `/readyz` answers 503 from then on.
+    pub draining: Arc<AtomicBool>,
 }
 
 impl Readiness {
     async fn report(&self) -> (bool, serde_json::Value) {
+        if self.draining.load(Ordering::Relaxed) {
+            return (false, json!({ "ready": false, "draining": true }));
+        }
         let mut ok = true;
         let mut dbs = serde_json::Map::new();
         for db in &self.dbs {
@@ -328,6 +340,36 @@ pub async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
+}
+
+/// How long a draining server waits for calls in flight before it
+/// cancels its sessions anyway.
+const IN_FLIGHT_GRACE: Duration = Duration::from_secs(10);
+
+/// Resolves when the listener should close: on SIGINT/SIGTERM `/readyz`
+/// turns 503 at once, the server keeps serving for `delay` (the load
+/// balancer's health checks see it and send new calls elsewhere), then the
+/// listener closes. The MCP sessions are cancelled only once no call is in
+/// flight (at most [`IN_FLIGHT_GRACE`] later): cancelling earlier cuts a
+/// stateless call short with an empty response.
+async fn drain(draining: Arc<AtomicBool>, delay: Duration, cancel: CancellationToken) {
+    shutdown_signal().await;
+    draining.store(true, Ordering::Relaxed);
+    tracing::info!(
+        delay_ms = delay.as_millis() as u64,
+        "signal received: draining (readyz answers 503)"
+    );
+    tokio::time::sleep(delay).await;
+    tracing::info!("closing the listener; finishing the calls in flight");
+    tokio::spawn(async move {
+        let until = tokio::time::Instant::now() + IN_FLIGHT_GRACE;
+        while crate::metrics::global().requests_in_flight() > 0
+            && tokio::time::Instant::now() < until
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        cancel.cancel();
+    });
 }
 
 /// Origins accepted when `--allowed-origins` is not given.
@@ -500,6 +542,7 @@ where
                 )
             });
             let cancel = CancellationToken::new();
+            let draining = readiness.draining.clone();
             let app = http_app(args, readiness, cancel.child_token(), auth, extra, factory);
             let listener = tokio::net::TcpListener::bind(args.bind)
                 .await
@@ -508,11 +551,7 @@ where
                     source,
                 })?;
             let local = listener.local_addr().unwrap_or(args.bind);
-            let shutdown = async move {
-                shutdown_signal().await;
-                tracing::info!("signal received: draining HTTP connections");
-                cancel.cancel();
-            };
+            let shutdown = drain(draining, Duration::from_millis(args.drain_delay_ms), cancel);
             if let Some(tls) = tls {
                 tracing::info!(server = name, addr = %local, "serving MCP over streamable HTTPS (TLS 1.3) at /mcp");
                 let listener = crate::tls::TlsListener::new(listener, tls)?;
